@@ -1,0 +1,128 @@
+package lang
+
+import (
+	"github.com/hashicorp/hcl/v2"
+	"github.com/zclconf/go-cty/cty"
+
+	"github.com/rehome/rehome/providers"
+)
+
+// Config is a loaded, validated configuration directory.
+type Config struct {
+	// Dir is the configuration directory (absolute).
+	Dir string
+	// Files holds each parsed file's source by name, for diagnostics.
+	Files map[string]*hcl.File
+	// Hash is a digest of the configuration files and the non-sensitive
+	// variable values; a saved plan records it to detect staleness.
+	Hash string
+
+	Migration    *Migration
+	Variables    map[string]*Variable
+	Locals       map[string]cty.Value
+	Environments map[string]*Environment
+	// Moves in file order.
+	Moves []*Move
+	Audit *Audit
+}
+
+// Migration is the migration block.
+type Migration struct {
+	Name            string
+	Description     string
+	RequiredVersion string
+	// StatePath is the state directory, absolute (default Dir/.rehome/state).
+	StatePath string
+	DeclRange hcl.Range
+}
+
+// Variable is a declared input variable with its resolved value.
+type Variable struct {
+	Name        string
+	Description string
+	Type        cty.Type
+	Default     cty.Value
+	Sensitive   bool
+	// Value is the resolved value (-var, -var-file, *.auto.rehomevars,
+	// REHOME_VAR_name, default, in decreasing precedence).
+	Value     cty.Value
+	DeclRange hcl.Range
+}
+
+// Environment is an environment block, its provider attributes decoded
+// against the provider's schema.
+type Environment struct {
+	Name     string
+	Provider string
+	// Value is an object conforming to the provider's Schema, unmarked.
+	Value cty.Value
+	// Sensitive lists attribute names whose values are sensitive (by schema
+	// or because they came from a sensitive variable); never print them.
+	Sensitive []string
+	DeclRange hcl.Range
+}
+
+// Move is a move block. Exactly one of the kind-specific parts is set,
+// matching Kind.
+type Move struct {
+	Kind providers.Kind
+	Name string
+	From string // environment name
+	To   string // environment name
+	// Acknowledge lists audit finding ids the user accepts.
+	Acknowledge []string
+	// Overwrite allows replacing destination items rehome did not create;
+	// the plan shows each and the journal keeps what rollback restores.
+	Overwrite bool
+	DeclRange hcl.Range
+
+	Storage  *StorageMove
+	DNS      *DNSMove
+	Secrets  *SecretsMove
+	Database *DatabaseMove
+	Queue    *QueueMove
+}
+
+// Addr is the move's address, e.g. move.storage.assets.
+func (m *Move) Addr() string { return "move." + string(m.Kind) + "." + m.Name }
+
+// StorageMove holds a storage move's attributes.
+type StorageMove struct {
+	Include []string          // globs over bucket names; empty = all
+	Exclude []string          // globs over bucket names
+	Rename  map[string]string // source bucket -> destination bucket
+	Verify  string            // "checksum" (default) or "size"
+}
+
+// DNSMove holds a dns move's attributes.
+type DNSMove struct {
+	Zones []string // zone names without trailing dot; empty = all
+	// CutoverTTL, when > 0, lowers the source TTLs to this value in the
+	// prepare phase (recorded and undoable).
+	CutoverTTL uint32
+}
+
+// SecretsMove holds a secrets move's attributes.
+type SecretsMove struct {
+	Include []string // globs over secret names; empty = all
+	Exclude []string
+}
+
+// DatabaseMove holds a database move's attributes.
+type DatabaseMove struct {
+	Databases []string
+}
+
+// QueueMove holds a queue move's attributes.
+type QueueMove struct {
+	Include []string
+	Exclude []string
+}
+
+// Audit is the audit block.
+type Audit struct {
+	// Scan lists directories (absolute) to scan for references to source
+	// resources.
+	Scan      []string
+	DeclRange hcl.Range
+}

@@ -1,0 +1,114 @@
+package providers
+
+import "strings"
+
+// Role says whether a provider can be the source or the destination of a
+// move of some kind.
+type Role uint8
+
+const (
+	Source Role = 1 << iota
+	Destination
+)
+
+func (r Role) String() string {
+	switch r {
+	case 0:
+		return "-"
+	case Source:
+		return "source"
+	case Destination:
+		return "destination"
+	case Source | Destination:
+		return "source, destination"
+	}
+	return "?"
+}
+
+// Can reports whether r includes want.
+func (r Role) Can(want Role) bool { return r&want == want }
+
+// Caps is a provider's declared capability table. The planner checks moves
+// against it before any call and turns every gap into an audit finding; the
+// `providers` command prints it.
+type Caps struct {
+	// Kinds says, for each kind the provider handles, in which roles.
+	Kinds map[Kind]Role
+	// Inventory lists resource types discovery reports that rehome cannot
+	// move (instances, volumes, load balancers), for the audit and cost.
+	Inventory []string
+
+	Storage  StorageCaps
+	DNS      DNSCaps
+	Secrets  SecretsCaps
+	Database DatabaseCaps
+	Queue    QueueCaps
+}
+
+// Role returns the roles for kind k.
+func (c Caps) Role(k Kind) Role { return c.Kinds[k] }
+
+// StorageCaps describes an object store's features.
+type StorageCaps struct {
+	Metadata       bool // user metadata (x-amz-meta-*)
+	Tags           bool // object tags
+	ContentType    bool // a stored Content-Type (false: derived, e.g. from the extension)
+	Versioning     bool
+	ServerSideCopy bool
+	// FileKeys: keys are file paths, so a key cannot also be a "folder"
+	// of another key (`a` and `a/b`), and some names are impossible.
+	FileKeys bool
+	// MaxObjectSize in bytes; 0 means no limit known.
+	MaxObjectSize int64
+}
+
+// DNSCaps describes a DNS provider.
+type DNSCaps struct {
+	// RecordTypes the provider can hold, upper case.
+	RecordTypes []string
+	// OwnApex: the provider writes its own apex SOA and NS; those are
+	// reported, not copied.
+	OwnApex bool
+	// Wildcards, if false, the provider cannot hold `*` owner names.
+	Wildcards bool
+	// MinTTL is the lowest TTL the provider accepts (0: any).
+	MinTTL uint32
+}
+
+// SupportsType reports whether record type t can be held.
+func (d DNSCaps) SupportsType(t string) bool {
+	for _, x := range d.RecordTypes {
+		if strings.EqualFold(x, t) {
+			return true
+		}
+	}
+	return false
+}
+
+// SecretsCaps describes a secret store.
+type SecretsCaps struct {
+	// Versioned: an overwrite keeps the prior version, so rollback can
+	// restore it (SecretVersioner).
+	Versioned bool
+	// EncryptedAtRest says whether the store encrypts values itself.
+	EncryptedAtRest bool
+	// MaxValueSize in bytes; 0 means no limit known.
+	MaxValueSize int
+}
+
+// DatabaseCaps describes a database server.
+type DatabaseCaps struct {
+	Engines []string // postgres, mysql, sqlite
+	// ChangeCapture: the provider can stream changes after a snapshot.
+	ChangeCapture bool
+}
+
+// QueueCaps describes a queue or stream system.
+type QueueCaps struct {
+	FIFO         bool
+	DeadLetter   bool
+	DelaySeconds bool
+	// Messages: in-flight messages can be drained from the source and
+	// re-published at the destination.
+	Messages bool
+}

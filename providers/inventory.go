@@ -1,0 +1,78 @@
+package providers
+
+import (
+	"sort"
+)
+
+// Inventory is what discovery found in one environment, normalised so the
+// planner, the audit and the cost report read every provider alike.
+type Inventory struct {
+	Env       string     `json:"env"`
+	Provider  string     `json:"provider"`
+	Resources []Resource `json:"resources"`
+}
+
+// Resource is one discovered resource. Movable resources have a Kind among
+// MoveKinds; others (instances, volumes, load balancers) have an empty Kind
+// and are listed for the audit and the cost report.
+type Resource struct {
+	Env      string `json:"env"`
+	Provider string `json:"provider"`
+	Kind     Kind   `json:"kind,omitempty"`
+	// Type is the provider-neutral resource type: bucket, zone, secret,
+	// database, queue, instance, volume, load_balancer, ...
+	Type string `json:"type"`
+	// ID is the provider's identifier (ARN, numeric id, path).
+	ID   string `json:"id"`
+	Name string `json:"name"`
+	// Attrs are descriptive, non-secret attributes (region, engine, class).
+	Attrs map[string]string `json:"attrs,omitempty"`
+	Usage Usage             `json:"usage"`
+	// References name other resources or hosts this one depends on
+	// (a CNAME target, an endpoint), for the audit.
+	References []string `json:"references,omitempty"`
+}
+
+// Usage is the size of a resource, for estimates and cost.
+type Usage struct {
+	Objects int64 `json:"objects,omitempty"`
+	Bytes   int64 `json:"bytes,omitempty"`
+	Records int64 `json:"records,omitempty"`
+	Rows    int64 `json:"rows,omitempty"`
+}
+
+// Sort orders resources by kind, type and name, the canonical order for
+// comparisons and output.
+func (inv *Inventory) Sort() {
+	sort.SliceStable(inv.Resources, func(i, j int) bool {
+		a, b := inv.Resources[i], inv.Resources[j]
+		if a.Kind != b.Kind {
+			return a.Kind < b.Kind
+		}
+		if a.Type != b.Type {
+			return a.Type < b.Type
+		}
+		return a.Name < b.Name
+	})
+}
+
+// Find returns the resource of the given type and name.
+func (inv *Inventory) Find(typ, name string) (Resource, bool) {
+	for _, r := range inv.Resources {
+		if r.Type == typ && r.Name == name {
+			return r, true
+		}
+	}
+	return Resource{}, false
+}
+
+// OfKind returns the resources of kind k.
+func (inv *Inventory) OfKind(k Kind) []Resource {
+	var out []Resource
+	for _, r := range inv.Resources {
+		if r.Kind == k {
+			out = append(out, r)
+		}
+	}
+	return out
+}

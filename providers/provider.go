@@ -1,0 +1,122 @@
+package providers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sort"
+
+	"github.com/zclconf/go-cty/cty"
+)
+
+// Kind is a kind of movable resource, and the first label of a move block.
+type Kind string
+
+const (
+	KindStorage  Kind = "storage"
+	KindDNS      Kind = "dns"
+	KindDatabase Kind = "database"
+	KindQueue    Kind = "queue"
+	KindSecrets  Kind = "secrets"
+)
+
+// MoveKinds lists the kinds a move block may name, in display order.
+var MoveKinds = []Kind{KindStorage, KindDNS, KindDatabase, KindQueue, KindSecrets}
+
+// Sentinel errors providers return (wrapped) so the planner can react.
+var (
+	ErrNotFound    = errors.New("not found")
+	ErrExists      = errors.New("already exists")
+	ErrNotEmpty    = errors.New("not empty")
+	ErrUnsupported = errors.New("not supported by this provider")
+)
+
+// Config is what Configure receives: the environment's attributes decoded
+// against the provider's Schema.
+type Config struct {
+	// Env is the environment's name in the configuration.
+	Env string
+	// Dir is the configuration directory; relative paths resolve against it.
+	Dir string
+	// Value is an object value conforming to the provider's Schema.
+	Value cty.Value
+	// Logger receives debug output; never nil (use slog.New(slog.DiscardHandler)).
+	Logger *slog.Logger
+}
+
+// Scope narrows discovery to the kinds (and, within a kind, names) a move
+// needs. An empty scope discovers everything the provider can see.
+type Scope struct {
+	Kinds []Kind
+}
+
+// Has reports whether the scope includes kind k (an empty scope includes all).
+func (s Scope) Has(k Kind) bool {
+	if len(s.Kinds) == 0 {
+		return true
+	}
+	for _, x := range s.Kinds {
+		if x == k {
+			return true
+		}
+	}
+	return false
+}
+
+// Provider is the contract every platform implements. A value is configured
+// once and then used for one command run; implementations must be safe for
+// concurrent use by the executor's workers after Configure returns.
+type Provider interface {
+	Name() string
+	Configure(ctx context.Context, cfg Config) error
+	Discover(ctx context.Context, scope Scope) (*Inventory, error)
+}
+
+// Factory registers a provider: its name, its configuration schema, its
+// declared capabilities and a constructor.
+type Factory struct {
+	Name        string
+	Description string
+	Schema      Schema
+	Caps        Caps
+	New         func() Provider
+}
+
+// Registry maps provider names to factories. Build one in cmd/rehome (or a
+// test) and pass it down; there is no global registry.
+type Registry struct {
+	m map[string]Factory
+}
+
+// NewRegistry returns a registry holding the given factories. It panics on a
+// duplicate or unnamed factory: that is a programming error.
+func NewRegistry(fs ...Factory) *Registry {
+	r := &Registry{m: map[string]Factory{}}
+	for _, f := range fs {
+		if f.Name == "" || f.New == nil {
+			panic("providers: factory without name or constructor")
+		}
+		if _, dup := r.m[f.Name]; dup {
+			panic(fmt.Sprintf("providers: duplicate provider %q", f.Name))
+		}
+		r.m[f.Name] = f
+	}
+	return r
+}
+
+// Get returns the factory for name.
+func (r *Registry) Get(name string) (Factory, bool) {
+	f, ok := r.m[name]
+	return f, ok
+}
+
+// Names returns the registered provider names, sorted.
+func (r *Registry) Names() []string {
+	out := make([]string, 0, len(r.m))
+	for n := range r.m {
+		out = append(out, n)
+	}
+	sort.Strings(out)
+	return out
+}

@@ -1,0 +1,52 @@
+package providers
+
+import (
+	"context"
+	"encoding/json"
+)
+
+// SecretMeta names a secret without its value.
+type SecretMeta struct {
+	Name string
+	// Version is the store's version id, or a digest-free marker; never the
+	// value or a hash of it.
+	Version string
+}
+
+// Secret carries a value. It must never be logged, printed, serialised into
+// plans or state, or put into an error; its String and MarshalJSON redact.
+type Secret struct {
+	SecretMeta
+	Value []byte
+}
+
+func (s Secret) String() string { return s.Name + "=(sensitive)" }
+
+// GoString redacts the value under %#v.
+func (s Secret) GoString() string { return s.String() }
+
+// MarshalJSON redacts the value.
+func (s Secret) MarshalJSON() ([]byte, error) {
+	return json.Marshal(struct {
+		Name  string `json:"name"`
+		Value string `json:"value"`
+	}{s.Name, "(sensitive)"})
+}
+
+// Secrets is a secret store (AWS Secrets Manager, SSM, an age file).
+type Secrets interface {
+	ListSecrets(ctx context.Context) ([]SecretMeta, error)
+	// GetSecret returns an error wrapping ErrNotFound when absent.
+	GetSecret(ctx context.Context, name string) (Secret, error)
+	// PutSecrets creates or replaces the given secrets as one write where
+	// the store allows, and returns the new versions by name.
+	PutSecrets(ctx context.Context, secrets []Secret) (map[string]string, error)
+	// DeleteSecrets removes the named secrets; absent ones are ignored.
+	DeleteSecrets(ctx context.Context, names []string) error
+}
+
+// SecretVersioner is implemented by stores that keep prior versions, so an
+// overwrite can be undone.
+type SecretVersioner interface {
+	RestoreSecretVersion(ctx context.Context, name, version string) error
+}
