@@ -41,11 +41,16 @@ type Variable struct {
 	Name        string
 	Description string
 	Type        cty.Type
-	Default     cty.Value
-	Sensitive   bool
+	// Default is cty.NilVal when the variable has none (it is required).
+	Default   cty.Value
+	Sensitive bool
 	// Value is the resolved value (-var, -var-file, *.auto.rehomevars,
-	// REHOME_VAR_name, default, in decreasing precedence).
-	Value     cty.Value
+	// REHOME_VAR_name, default, in decreasing precedence). A sensitive
+	// variable's Value carries SensitiveMark.
+	Value cty.Value
+	// Source says where Value came from: "default", "REHOME_VAR_name", a
+	// variables file name, or "-var".
+	Source    string
 	DeclRange hcl.Range
 }
 

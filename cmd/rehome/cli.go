@@ -1,0 +1,286 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/hcl/v2"
+	"golang.org/x/term"
+
+	"github.com/rehome/rehome/cmd/rehome/views"
+	"github.com/rehome/rehome/engine"
+	"github.com/rehome/rehome/lang"
+	"github.com/rehome/rehome/planner/exec"
+	"github.com/rehome/rehome/state"
+)
+
+type streams struct {
+	in       io.Reader
+	out, err io.Writer
+}
+
+// cli is one invocation: global options, streams and the engine.
+type cli struct {
+	ctx     context.Context
+	s       streams
+	getenv  func(string) (string, bool)
+	dir     string
+	color   bool
+	errTTY  bool
+	outTTY  bool
+	inTTY   bool
+	log     *slog.Logger
+	logFile *os.File
+}
+
+const usage = `Usage: rehome [-chdir=DIR] [-no-color] COMMAND [options]
+
+Main commands:
+  plan        Discover, audit and show the move plan
+  apply       Carry out the prepare phase of the plan
+  cutover     Run the cutover phase (final sync and switch steps)
+  rollback    Undo applied steps, newest first
+  finalize    Close the rollback window; list what can be decommissioned
+
+Other commands:
+  validate    Check the configuration
+  fmt         Rewrite configuration files in canonical format
+  show        Show a saved plan, or the state
+  state       Inspect or edit the state (list, show, rm, unlock)
+  providers   Show the providers and what they can move
+  version     Print the version
+
+Global options:
+  -chdir=DIR  Use DIR as the configuration directory
+  -no-color   Disable colour (also NO_COLOR)
+`
+
+func run(ctx context.Context, args []string, s streams, getenv func(string) (string, bool)) int {
+	c := &cli{ctx: ctx, s: s, getenv: getenv, dir: "."}
+	c.color = true
+	if _, ok := getenv("NO_COLOR"); ok {
+		c.color = false
+	}
+	for len(args) > 0 && strings.HasPrefix(args[0], "-") {
+		a := args[0]
+		switch {
+		case strings.HasPrefix(a, "-chdir="):
+			c.dir = strings.TrimPrefix(a, "-chdir=")
+		case a == "-no-color":
+			c.color = false
+		case a == "-help" || a == "-h" || a == "--help":
+			fmt.Fprint(s.out, usage)
+			return 0
+		case a == "-version" || a == "--version" || a == "-v":
+			args = []string{"version"}
+			continue
+		default:
+			fmt.Fprintf(s.err, "Error: unknown global option %s\n\n%s", a, usage)
+			return 1
+		}
+		args = args[1:]
+	}
+	if len(args) == 0 {
+		fmt.Fprint(s.err, usage)
+		return 1
+	}
+	c.outTTY, c.errTTY, c.inTTY = isTerminal(s.out), isTerminal(s.err), isTerminal(s.in)
+	if err := c.setupLog(); err != nil {
+		fmt.Fprintf(s.err, "Error: %v\n", err)
+		return 1
+	}
+	defer c.closeLog()
+	cmd, rest := args[0], args[1:]
+	cmds := map[string]func([]string) int{
+		"validate": c.validate, "fmt": c.fmt, "plan": c.plan, "apply": c.apply, "cutover": c.cutover,
+		"rollback": c.rollback, "finalize": c.finalize, "show": c.show, "state": c.state,
+		"providers": c.providers, "version": c.version,
+	}
+	f, ok := cmds[cmd]
+	if !ok {
+		fmt.Fprintf(s.err, "Error: unknown command %q\n\n%s", cmd, usage)
+		return 1
+	}
+	return f(rest)
+}
+
+func isTerminal(x any) bool {
+	f, ok := x.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}
+
+// setupLog honours REHOME_LOG (debug|info|warn) and REHOME_LOG_PATH.
+func (c *cli) setupLog() error {
+	lvl, ok := c.getenv("REHOME_LOG")
+	if !ok || lvl == "" {
+		c.log = slog.New(slog.DiscardHandler)
+		return nil
+	}
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(lvl)); err != nil {
+		return fmt.Errorf("REHOME_LOG=%q: want debug, info, warn or error", lvl)
+	}
+	w := c.s.err
+	if p, ok := c.getenv("REHOME_LOG_PATH"); ok && p != "" {
+		f, err := os.OpenFile(p, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+		if err != nil {
+			return fmt.Errorf("open REHOME_LOG_PATH: %w", err)
+		}
+		c.logFile, w = f, f
+	}
+	c.log = slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: level, ReplaceAttr: redactAttr}))
+	return nil
+}
+
+// redactAttr keeps values of sensitive-looking keys out of the log, as a
+// second line of defence: code never logs secret values on purpose.
+func redactAttr(_ []string, a slog.Attr) slog.Attr {
+	k := strings.ToLower(a.Key)
+	for _, s := range []string{"token", "secret", "password", "passwd", "credential", "identity", "value", "key_id", "private"} {
+		if strings.Contains(k, s) {
+			return slog.String(a.Key, "(sensitive)")
+		}
+	}
+	return a
+}
+
+func (c *cli) closeLog() {
+	if c.logFile != nil {
+		c.logFile.Close()
+	}
+}
+
+func (c *cli) errorf(format string, args ...any) int {
+	fmt.Fprintf(c.s.err, "Error: "+format+"\n", args...)
+	return 1
+}
+
+// newFlags returns a flag set that reports errors to stderr.
+func (c *cli) newFlags(name, help string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(c.s.err)
+	fs.Usage = func() {
+		fmt.Fprintf(c.s.err, "Usage: rehome %s\n\nOptions:\n", help)
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+type multi []string
+
+func (m *multi) String() string     { return strings.Join(*m, ",") }
+func (m *multi) Set(v string) error { *m = append(*m, v); return nil }
+
+// varFlags adds -var and -var-file.
+type varFlags struct{ vars, files multi }
+
+func (v *varFlags) add(fs *flag.FlagSet) {
+	fs.Var(&v.vars, "var", "set a variable: -var 'name=value' (repeatable)")
+	fs.Var(&v.files, "var-file", "read variables from a file (repeatable)")
+}
+
+func (c *cli) engine(v varFlags) *engine.Engine {
+	return &engine.Engine{Dir: c.dir, Registry: newRegistry(), Version: version, Log: c.log, Getenv: c.getenv,
+		Vars: v.vars, VarFiles: v.files, Now: time.Now}
+}
+
+// load reads the configuration and prints its diagnostics.
+func (c *cli) load(e *engine.Engine) (*lang.Config, bool) {
+	cfg, diags := e.Load()
+	c.diags(cfg, diags)
+	return cfg, !diags.HasErrors()
+}
+
+func (c *cli) diags(cfg *lang.Config, diags hcl.Diagnostics) {
+	if len(diags) == 0 {
+		return
+	}
+	var files map[string]*hcl.File
+	if cfg != nil {
+		files = cfg.Files
+	}
+	width := uint(0)
+	if c.errTTY {
+		if f, ok := c.s.err.(*os.File); ok {
+			if w, _, err := term.GetSize(int(f.Fd())); err == nil {
+				width = uint(w)
+			}
+		}
+	}
+	lang.WriteDiagnostics(c.s.err, files, diags, c.color && c.errTTY, width)
+}
+
+// open locks and loads the state and reports a taken-over stale lock.
+func (c *cli) open(e *engine.Engine, cfg *lang.Config, op string, lockTimeout time.Duration) (*engine.Session, int) {
+	sess, err := e.Open(c.ctx, cfg, op, lockTimeout)
+	if err != nil {
+		var le *state.LockedError
+		if errors.As(err, &le) {
+			return nil, c.errorf("the state is locked.\n\n%v", err)
+		}
+		return nil, c.errorf("%v", err)
+	}
+	if n := sess.StaleLockNote(); n != "" {
+		fmt.Fprintln(c.s.err, "Warning: "+n)
+	}
+	return sess, 0
+}
+
+// confirm asks for "yes" on a terminal.
+func (c *cli) confirm(question string, autoApprove bool) bool {
+	if autoApprove {
+		return true
+	}
+	if !c.inTTY {
+		c.errorf("no terminal to confirm on: re-run with -auto-approve, or apply a saved plan file")
+		return false
+	}
+	fmt.Fprintf(c.s.out, "\n%s\n  Only 'yes' will be accepted to approve.\n\n  Enter a value: ", question)
+	line, _ := bufio.NewReader(c.s.in).ReadString('\n')
+	if strings.TrimSpace(line) != "yes" {
+		fmt.Fprintln(c.s.err, "Cancelled.")
+		return false
+	}
+	return true
+}
+
+// sink builds the event view: JSON lines or human progress.
+func (c *cli) sink(jsonOut bool) (exec.Sink, func()) {
+	if jsonOut {
+		return views.NewJSONEvents(c.s.out), func() {}
+	}
+	h := views.NewHumanEvents(c.s.out, views.EventOptions{TTY: c.outTTY, Color: c.color && c.outTTY})
+	return h, func() { h.Close() }
+}
+
+func (c *cli) statePath(e *engine.Engine) (string, int) {
+	cfg, ok := c.load(e)
+	if !ok {
+		return "", 1
+	}
+	return cfg.Migration.StatePath, 0
+}
+
+func sortedStrings(xs []string) []string {
+	out := append([]string(nil), xs...)
+	sort.Strings(out)
+	return out
+}
+
+func abs(dir string) string {
+	a, err := filepath.Abs(dir)
+	if err != nil {
+		return dir
+	}
+	return a
+}

@@ -1,0 +1,546 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/rehome/rehome/cmd/rehome/views"
+	"github.com/rehome/rehome/engine"
+	"github.com/rehome/rehome/lang"
+	"github.com/rehome/rehome/planner"
+	"github.com/rehome/rehome/planner/exec"
+	"github.com/rehome/rehome/state"
+)
+
+func (c *cli) version(args []string) int {
+	fmt.Fprintf(c.s.out, "rehome v%s\n", strings.TrimPrefix(version, "v"))
+	return 0
+}
+
+func (c *cli) providers(args []string) int {
+	if err := views.RenderProviders(c.s.out, newRegistry()); err != nil {
+		return c.errorf("%v", err)
+	}
+	return 0
+}
+
+func (c *cli) validate(args []string) int {
+	fs := c.newFlags("validate [-json]", "validate")
+	jsonOut := fs.Bool("json", false, "print the result as JSON")
+	var v varFlags
+	v.add(fs)
+	if fs.Parse(args) != nil {
+		return 1
+	}
+	cfg, diags := c.engine(v).Load()
+	if *jsonOut {
+		var files = cfg.Files
+		out, _ := json.MarshalIndent(lang.NewValidateJSON(files, diags), "", "  ")
+		fmt.Fprintln(c.s.out, string(out))
+	} else {
+		c.diags(cfg, diags)
+		if !diags.HasErrors() {
+			fmt.Fprintf(c.s.out, "Success! The configuration is valid (%d environment(s), %d move(s)).\n", len(cfg.Environments), len(cfg.Moves))
+		}
+	}
+	if diags.HasErrors() {
+		return 1
+	}
+	return 0
+}
+
+func (c *cli) fmt(args []string) int {
+	fs := c.newFlags("fmt [-check] [-diff] [-recursive] [DIR]", "fmt")
+	check := fs.Bool("check", false, "only check; exit 3 if any file needs formatting")
+	diff := fs.Bool("diff", false, "print the changes as a unified diff")
+	rec := fs.Bool("recursive", false, "also format files in subdirectories")
+	if fs.Parse(args) != nil {
+		return 1
+	}
+	dir := c.dir
+	if fs.NArg() > 0 {
+		dir = filepath.Join(c.dir, fs.Arg(0))
+	}
+	res, err := lang.FormatDir(dir, *rec)
+	if err != nil {
+		return c.errorf("%v", err)
+	}
+	changed := 0
+	for _, r := range res {
+		if r.Diags.HasErrors() {
+			c.diags(&lang.Config{Files: lang.SourceFiles(res)}, r.Diags)
+			return 1
+		}
+		if !r.Changed {
+			continue
+		}
+		changed++
+		fmt.Fprintln(c.s.out, r.Path)
+		if *diff {
+			fmt.Fprint(c.s.out, lang.UnifiedDiff(r.Path, r.Old, r.New))
+		}
+		if !*check {
+			if err := os.WriteFile(filepath.Join(dir, r.Path), r.New, 0o644); err != nil {
+				return c.errorf("write %s: %v", r.Path, err)
+			}
+		}
+	}
+	if *check && changed > 0 {
+		return 3
+	}
+	return 0
+}
+
+func (c *cli) plan(args []string) int {
+	fs := c.newFlags("plan [-out=FILE] [-json] [-format=human|markdown|json] [-detailed-exitcode] [-target=ADDR]... [-var ...]", "plan")
+	out := fs.String("out", "", "save the plan to FILE for `rehome apply FILE`")
+	jsonOut := fs.Bool("json", false, "print the plan as JSON (same as -format=json)")
+	format := fs.String("format", "human", "output format: human, markdown or json")
+	detailed := fs.Bool("detailed-exitcode", false, "exit 0 when there are no changes, 2 when there are, 1 on error")
+	lockTimeout := fs.Duration("lock-timeout", 0, "how long to wait for the state lock")
+	var targets multi
+	fs.Var(&targets, "target", "plan only this address and what it depends on (repeatable)")
+	var v varFlags
+	v.add(fs)
+	if fs.Parse(args) != nil {
+		return 1
+	}
+	if *jsonOut {
+		*format = "json"
+	}
+	if *format != "human" && *format != "markdown" && *format != "json" {
+		return c.errorf("-format must be human, markdown or json, not %q", *format)
+	}
+	e := c.engine(v)
+	cfg, ok := c.load(e)
+	if !ok {
+		return 1
+	}
+	sess, code := c.open(e, cfg, "plan", *lockTimeout)
+	if sess == nil {
+		return code
+	}
+	defer sess.Close()
+	p, err := sess.Plan(c.ctx, targets)
+	if err != nil {
+		return c.errorf("%v", err)
+	}
+	if err := c.renderPlan(p, *format); err != nil {
+		return c.errorf("%v", err)
+	}
+	if *out != "" {
+		if err := engine.SavePlan(*out, p); err != nil {
+			return c.errorf("%v", err)
+		}
+		if *format == "human" {
+			fmt.Fprintf(c.s.out, "\nSaved the plan to %s. To carry it out: rehome apply %s\n", *out, *out)
+		}
+	}
+	if *detailed && p.HasChanges() {
+		return 2
+	}
+	return 0
+}
+
+func (c *cli) renderPlan(p *planner.Plan, format string) error {
+	switch format {
+	case "json":
+		return views.RenderPlanJSON(c.s.out, p)
+	case "markdown":
+		return views.RenderPlanMarkdown(c.s.out, p)
+	}
+	return views.RenderPlanHuman(c.s.out, p, views.HumanOptions{Color: c.color && c.outTTY})
+}
+
+func (c *cli) apply(args []string) int {
+	fs := c.newFlags("apply [PLANFILE] [-auto-approve] [-parallelism=N] [-force] [-json] [-lock-timeout=D]", "apply")
+	auto := fs.Bool("auto-approve", false, "do not ask for confirmation")
+	par := fs.Int("parallelism", 4, "how many actions, and items within an action, run at once")
+	force := fs.Bool("force", false, "accept the safety thresholds (for example, applying after the cutover)")
+	jsonOut := fs.Bool("json", false, "print machine-readable events, one JSON object per line")
+	lockTimeout := fs.Duration("lock-timeout", 0, "how long to wait for the state lock")
+	var targets multi
+	fs.Var(&targets, "target", "apply only this address and what it depends on (repeatable)")
+	var v varFlags
+	v.add(fs)
+	if fs.Parse(args) != nil {
+		return 1
+	}
+	if fs.NArg() > 1 {
+		return c.errorf("apply takes at most one plan file")
+	}
+	e := c.engine(v)
+	cfg, ok := c.load(e)
+	if !ok {
+		return 1
+	}
+	var saved *planner.Plan
+	if fs.NArg() == 1 {
+		p, err := engine.ReadPlan(fs.Arg(0))
+		if err != nil {
+			return c.errorf("%v", err)
+		}
+		saved = p
+	}
+	if *jsonOut && saved == nil && !*auto {
+		return c.errorf("-json needs -auto-approve or a saved plan file")
+	}
+	sess, code := c.open(e, cfg, "apply", *lockTimeout)
+	if sess == nil {
+		return code
+	}
+	defer sess.Close()
+	if ph := sess.State().Phase; (ph == "cutover" || ph == "finalized") && !*force {
+		return c.errorf("the migration is past its cutover (%s): the destination is live. Re-run with -force to apply anyway.", ph)
+	}
+	p := saved
+	if p != nil {
+		if err := sess.CheckSaved(p); err != nil {
+			return c.errorf("%v", err)
+		}
+	} else {
+		var err error
+		if p, err = sess.Plan(c.ctx, targets); err != nil {
+			return c.errorf("%v", err)
+		}
+		if !*jsonOut {
+			if err := c.renderPlan(p, "human"); err != nil {
+				return c.errorf("%v", err)
+			}
+		}
+	}
+	if b := p.Blockers(); len(b) > 0 {
+		return c.errorf("%v", &engine.BlockerError{Blockers: b})
+	}
+	if !p.HasChanges() {
+		if !*jsonOut {
+			fmt.Fprintln(c.s.out, "\nNothing to apply.")
+		}
+		return 0
+	}
+	if saved == nil && !c.confirm("Do you want rehome to carry out the prepare phase above?", *auto) {
+		return 1
+	}
+	sink, done := c.sink(*jsonOut)
+	rep, err := sess.Apply(c.ctx, p, engine.RunOptions{Parallelism: *par, Sink: sink})
+	done()
+	if err != nil {
+		return c.errorf("%v", err)
+	}
+	return c.finish("Apply", rep, p, *jsonOut)
+}
+
+// finish prints a run's outcome and picks the exit code.
+func (c *cli) finish(what string, rep *exec.Report, p *planner.Plan, jsonOut bool) int {
+	if !jsonOut && p != nil {
+		var acks []string
+		for _, f := range p.Audit {
+			if f.Acknowledged {
+				acks = append(acks, fmt.Sprintf("  - %s (%s): %s", f.ID, f.Address, f.Remedy))
+			}
+		}
+		if len(acks) > 0 {
+			fmt.Fprintf(c.s.out, "\nAcknowledged findings, handled as their remedy says (items skipped):\n%s\n", strings.Join(acks, "\n"))
+		}
+	}
+	if c.ctx.Err() != nil {
+		fmt.Fprintf(c.s.err, "\n%s interrupted. The journal is saved; run the same command again to resume.\n", what)
+		return 1
+	}
+	if err := rep.Err(); err != nil {
+		return c.errorf("%s finished with errors:\n%v", strings.ToLower(what), err)
+	}
+	return 0
+}
+
+func (c *cli) cutover(args []string) int {
+	fs := c.newFlags("cutover [-auto-approve] [-force] [-json]", "cutover")
+	auto := fs.Bool("auto-approve", false, "do not ask for confirmation")
+	force := fs.Bool("force", false, "cut over even though the prepare phase has pending changes")
+	jsonOut := fs.Bool("json", false, "print machine-readable events")
+	par := fs.Int("parallelism", 4, "how many actions run at once")
+	lockTimeout := fs.Duration("lock-timeout", 0, "how long to wait for the state lock")
+	var v varFlags
+	v.add(fs)
+	if fs.Parse(args) != nil {
+		return 1
+	}
+	if *jsonOut && !*auto {
+		return c.errorf("-json needs -auto-approve")
+	}
+	e := c.engine(v)
+	cfg, ok := c.load(e)
+	if !ok {
+		return 1
+	}
+	sess, code := c.open(e, cfg, "cutover", *lockTimeout)
+	if sess == nil {
+		return code
+	}
+	defer sess.Close()
+	p, err := sess.Plan(c.ctx, nil)
+	if err != nil {
+		return c.errorf("%v", err)
+	}
+	if *force {
+		p.Summary.Changes = 0 // the guard below is what -force accepts
+	}
+	if !*jsonOut {
+		if err := c.renderPlan(p, "human"); err != nil {
+			return c.errorf("%v", err)
+		}
+	}
+	if p.Summary.CutoverSteps == 0 {
+		fmt.Fprintln(c.s.out, "\nNo cutover steps are pending.")
+		return 0
+	}
+	if !c.confirm("Do you want rehome to run the cutover phase? Applications should be switched to the destination after it.", *auto) {
+		return 1
+	}
+	sink, done := c.sink(*jsonOut)
+	rep, err := sess.Cutover(c.ctx, p, engine.RunOptions{Parallelism: *par, Sink: sink})
+	done()
+	if err != nil {
+		return c.errorf("%v", err)
+	}
+	return c.finish("Cutover", rep, nil, *jsonOut)
+}
+
+func (c *cli) rollback(args []string) int {
+	fs := c.newFlags("rollback [-auto-approve] [-force] [-json]", "rollback")
+	auto := fs.Bool("auto-approve", false, "do not ask for confirmation")
+	force := fs.Bool("force", false, "roll back even after the cutover")
+	jsonOut := fs.Bool("json", false, "print machine-readable events")
+	lockTimeout := fs.Duration("lock-timeout", 0, "how long to wait for the state lock")
+	var v varFlags
+	v.add(fs)
+	if fs.Parse(args) != nil {
+		return 1
+	}
+	if *jsonOut && !*auto {
+		return c.errorf("-json needs -auto-approve")
+	}
+	e := c.engine(v)
+	cfg, ok := c.load(e)
+	if !ok {
+		return 1
+	}
+	sess, code := c.open(e, cfg, "rollback", *lockTimeout)
+	if sess == nil {
+		return code
+	}
+	defer sess.Close()
+	f := sess.State()
+	var steps []string
+	for i := len(f.Journal) - 1; i >= 0; i-- {
+		en := f.Journal[i]
+		if (en.Op == "apply" || en.Op == "cutover") && en.Status != state.Undone {
+			steps = append(steps, fmt.Sprintf("  - %s (%s): %s", en.Address, en.Action, en.Undo.Description))
+		}
+	}
+	if len(steps) == 0 {
+		fmt.Fprintln(c.s.out, "Nothing to roll back.")
+		return 0
+	}
+	if !*jsonOut {
+		fmt.Fprintf(c.s.out, "Rollback will undo, newest first:\n%s\n", strings.Join(steps, "\n"))
+	}
+	if !c.confirm("Do you want rehome to roll these steps back? Nothing rehome did not create is deleted.", *auto) {
+		return 1
+	}
+	sink, done := c.sink(*jsonOut)
+	rep, err := sess.Rollback(c.ctx, *force, engine.RunOptions{Sink: sink})
+	done()
+	if err != nil {
+		return c.errorf("%v", err)
+	}
+	return c.finish("Rollback", rep, nil, *jsonOut)
+}
+
+func (c *cli) finalize(args []string) int {
+	fs := c.newFlags("finalize [-auto-approve] [-json]", "finalize")
+	auto := fs.Bool("auto-approve", false, "do not ask for confirmation")
+	jsonOut := fs.Bool("json", false, "print the decommission list as JSON")
+	var v varFlags
+	v.add(fs)
+	if fs.Parse(args) != nil {
+		return 1
+	}
+	e := c.engine(v)
+	cfg, ok := c.load(e)
+	if !ok {
+		return 1
+	}
+	sess, code := c.open(e, cfg, "finalize", 0)
+	if sess == nil {
+		return code
+	}
+	defer sess.Close()
+	if ph := sess.State().Phase; ph != "cutover" {
+		return c.errorf("finalize follows a successful cutover; the migration is %q", ph)
+	}
+	if !c.confirm("Finalizing closes the rollback window: `rehome rollback` will refuse afterwards. Continue?", *auto) {
+		return 1
+	}
+	p, err := sess.Plan(c.ctx, nil)
+	if err != nil {
+		return c.errorf("%v", err)
+	}
+	list, err := sess.Finalize(c.ctx, p)
+	if err != nil {
+		return c.errorf("%v", err)
+	}
+	if *jsonOut {
+		out, _ := json.MarshalIndent(map[string]any{"migration": cfg.Migration.Name, "decommission": list}, "", "  ")
+		fmt.Fprintln(c.s.out, string(out))
+		return 0
+	}
+	fmt.Fprintf(c.s.out, "Migration %q finalized. rehome deleted nothing; these source resources can now be decommissioned:\n", cfg.Migration.Name)
+	for _, d := range list {
+		fmt.Fprintf(c.s.out, "  - %s %s %q in %s\n", d.Kind, d.Type, d.Name, d.Env)
+	}
+	return 0
+}
+
+func (c *cli) show(args []string) int {
+	fs := c.newFlags("show [PLANFILE] [-json]", "show")
+	jsonOut := fs.Bool("json", false, "print as JSON")
+	if fs.Parse(args) != nil {
+		return 1
+	}
+	if fs.NArg() == 1 {
+		p, err := engine.ReadPlan(fs.Arg(0))
+		if err != nil {
+			return c.errorf("%v", err)
+		}
+		if *jsonOut {
+			return c.ok(views.RenderPlanJSON(c.s.out, p))
+		}
+		return c.ok(c.renderPlan(p, "human"))
+	}
+	f, code := c.readState()
+	if f == nil {
+		return code
+	}
+	if *jsonOut {
+		out, _ := json.MarshalIndent(f, "", "  ")
+		fmt.Fprintln(c.s.out, string(out))
+		return 0
+	}
+	fmt.Fprintf(c.s.out, "Migration %q, phase %q, serial %d, lineage %s\n\n", f.Migration, phaseOr(f.Phase), f.Serial, f.Lineage)
+	return c.ok(views.RenderStateList(c.s.out, f))
+}
+
+func phaseOr(p string) string {
+	if p == "" {
+		return "not applied"
+	}
+	return p
+}
+
+func (c *cli) ok(err error) int {
+	if err != nil {
+		return c.errorf("%v", err)
+	}
+	return 0
+}
+
+// readState loads the state without locking (read-only commands).
+func (c *cli) readState() (*state.File, int) {
+	path, code := c.statePath(c.engine(varFlags{}))
+	if code != 0 {
+		return nil, code
+	}
+	f, err := state.Open(path).Load(c.ctx)
+	if err != nil {
+		return nil, c.errorf("%v", err)
+	}
+	return f, 0
+}
+
+func (c *cli) state(args []string) int {
+	if len(args) == 0 {
+		return c.errorf("usage: rehome state list | show ADDR | rm ADDR... | unlock LOCK_ID")
+	}
+	switch args[0] {
+	case "list":
+		f, code := c.readState()
+		if f == nil {
+			return code
+		}
+		return c.ok(views.RenderStateList(c.s.out, f))
+	case "show":
+		if len(args) != 2 {
+			return c.errorf("usage: rehome state show ADDR")
+		}
+		f, code := c.readState()
+		if f == nil {
+			return code
+		}
+		return c.ok(views.RenderStateShow(c.s.out, f, args[1]))
+	case "rm":
+		if len(args) < 2 {
+			return c.errorf("usage: rehome state rm ADDR...")
+		}
+		return c.stateRm(args[1:])
+	case "unlock":
+		if len(args) != 2 {
+			return c.errorf("usage: rehome state unlock LOCK_ID")
+		}
+		path, code := c.statePath(c.engine(varFlags{}))
+		if code != 0 {
+			return code
+		}
+		if err := state.Open(path).ForceUnlock(c.ctx, args[1]); err != nil {
+			return c.errorf("%v", err)
+		}
+		fmt.Fprintf(c.s.out, "The state lock %s was removed.\n", args[1])
+		return 0
+	}
+	return c.errorf("unknown state subcommand %q (list, show, rm, unlock)", args[0])
+}
+
+// stateRm forgets resources (and their journal entries) without touching
+// anything: rollback will then leave them alone.
+func (c *cli) stateRm(addrs []string) int {
+	e := c.engine(varFlags{})
+	cfg, ok := c.load(e)
+	if !ok {
+		return 1
+	}
+	st := state.Open(cfg.Migration.StatePath)
+	lk, err := st.Lock(c.ctx, state.LockInfo{Operation: "state rm", Version: version}, 0)
+	if err != nil {
+		return c.errorf("%v", err)
+	}
+	defer lk.Unlock()
+	f, err := st.Load(c.ctx)
+	if err != nil {
+		return c.errorf("%v", err)
+	}
+	var missing []string
+	for _, a := range addrs {
+		found := f.RemoveResource(a)
+		for i := range f.Journal {
+			if f.Journal[i].Address == a && f.Journal[i].Status != state.Undone {
+				f.Journal[i].Status = state.Undone
+				f.Journal[i].Result.Error = "forgotten by `rehome state rm`"
+				found = true
+			}
+		}
+		if !found {
+			missing = append(missing, a)
+		}
+	}
+	if len(missing) > 0 {
+		return c.errorf("no such address in the state: %s", strings.Join(missing, ", "))
+	}
+	if err := st.Save(c.ctx, f); err != nil {
+		return c.errorf("%v", err)
+	}
+	fmt.Fprintf(c.s.out, "Removed %d address(es) from the state. Nothing was changed at the source or destination.\n", len(addrs))
+	return 0
+}

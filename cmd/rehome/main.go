@@ -1,0 +1,24 @@
+// Command rehome moves infrastructure from one platform to another:
+// `rehome plan` discovers, audits and prints an ordered move plan, `rehome
+// apply` carries it out with a journal, `rehome rollback` undoes it.
+//
+// This package only parses flags, builds the provider registry and renders
+// (package views); the work is in engine, planner and the providers.
+package main
+
+import (
+	"context"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "0.1.0-dev"
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], streams{in: os.Stdin, out: os.Stdout, err: os.Stderr}, os.LookupEnv)
+	stop()
+	os.Exit(code)
+}

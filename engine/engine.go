@@ -1,0 +1,297 @@
+package engine
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/hcl/v2"
+
+	"github.com/rehome/rehome/lang"
+	"github.com/rehome/rehome/planner"
+	"github.com/rehome/rehome/planner/exec"
+	"github.com/rehome/rehome/providers"
+	"github.com/rehome/rehome/state"
+)
+
+// Engine holds what every command needs.
+type Engine struct {
+	Dir      string
+	Registry *providers.Registry
+	Version  string
+	Log      *slog.Logger
+	Getenv   func(string) (string, bool)
+	Vars     []string
+	VarFiles []string
+	Now      func() time.Time
+}
+
+// Load reads and validates the configuration.
+func (e *Engine) Load() (*lang.Config, hcl.Diagnostics) {
+	return lang.Load(e.Dir, lang.Options{Registry: e.Registry, Vars: e.Vars, VarFiles: e.VarFiles,
+		Getenv: e.Getenv, Version: e.Version})
+}
+
+// Session is one command's hold on the state: locked, loaded, with the
+// providers configured.
+type Session struct {
+	e        *Engine
+	Config   *lang.Config
+	Store    *state.Store
+	Lock     *state.Lock
+	Journal  *state.Journal
+	Progress *state.Progress
+	Envs     planner.Envs
+}
+
+// Open locks and loads the state and configures the providers.
+func (e *Engine) Open(ctx context.Context, cfg *lang.Config, op string, lockTimeout time.Duration) (*Session, error) {
+	st := state.Open(cfg.Migration.StatePath)
+	lk, err := st.Lock(ctx, state.LockInfo{Operation: op, Version: e.Version}, lockTimeout)
+	if err != nil {
+		return nil, err
+	}
+	s := &Session{e: e, Config: cfg, Store: st, Lock: lk}
+	if lk.TookOver != nil {
+		t := lk.TookOver
+		e.Log.Warn("stale state lock taken over", "id", t.ID, "who", t.Who, "pid", t.PID, "operation", t.Operation)
+	}
+	f, err := st.Load(ctx)
+	if err != nil {
+		s.Close()
+		return nil, err
+	}
+	if f.Migration != "" && f.Migration != cfg.Migration.Name {
+		s.Close()
+		return nil, fmt.Errorf("the state at %s belongs to migration %q, not %q", st.Dir(), f.Migration, cfg.Migration.Name)
+	}
+	f.Migration = cfg.Migration.Name
+	s.Journal = state.NewJournal(st, f)
+	if s.Progress, err = st.OpenProgress(ctx); err != nil {
+		s.Close()
+		return nil, err
+	}
+	if s.Envs, err = planner.OpenEnvironments(ctx, cfg, e.Registry, e.Log); err != nil {
+		s.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// StaleLockNote describes a taken-over stale lock, or "".
+func (s *Session) StaleLockNote() string {
+	t := s.Lock.TookOver
+	if t == nil {
+		return ""
+	}
+	return fmt.Sprintf("A stale state lock (ID %s, %s by %s, pid %d, since %s) was left by a process that is gone; it was taken over.",
+		t.ID, t.Operation, t.Who, t.PID, t.Created.Format(time.RFC3339))
+}
+
+// Close releases the progress store and the lock.
+func (s *Session) Close() error {
+	var errs []error
+	if s.Progress != nil {
+		errs = append(errs, s.Progress.Close())
+		s.Progress = nil
+	}
+	if s.Lock != nil {
+		errs = append(errs, s.Lock.Unlock())
+		s.Lock = nil
+	}
+	return errors.Join(errs...)
+}
+
+// State returns a snapshot of the state.
+func (s *Session) State() *state.File {
+	f := s.Journal.Snapshot()
+	return &f
+}
+
+// Plan discovers and plans.
+func (s *Session) Plan(ctx context.Context, targets []string) (*planner.Plan, error) {
+	if err := planner.Discover(ctx, s.Envs); err != nil {
+		return nil, err
+	}
+	return planner.Build(ctx, planner.Input{Config: s.Config, Envs: s.Envs, State: s.State(),
+		Progress: s.Progress, Targets: targets, Now: s.e.Now()})
+}
+
+// ErrStalePlan is returned when a saved plan no longer matches.
+var ErrStalePlan = errors.New("stale plan")
+
+// CheckSaved refuses a saved plan made against another state or configuration.
+func (s *Session) CheckSaved(p *planner.Plan) error {
+	f := s.State()
+	switch {
+	case p.ConfigHash != s.Config.Hash:
+		return fmt.Errorf("%w: the configuration changed since the plan was made; run `rehome plan` again", ErrStalePlan)
+	case p.StateLineage != "" && p.StateLineage != f.Lineage:
+		return fmt.Errorf("%w: the plan was made for another state (lineage %s, now %s)", ErrStalePlan, p.StateLineage, f.Lineage)
+	case p.StateSerial != f.Serial:
+		return fmt.Errorf("%w: the state changed since the plan was made (serial %d, now %d); run `rehome plan` again", ErrStalePlan, p.StateSerial, f.Serial)
+	}
+	return nil
+}
+
+// BlockerError lists the unacknowledged blockers that stop an apply.
+type BlockerError struct{ Blockers []planner.Finding }
+
+func (e *BlockerError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%d blocker(s) must be fixed or acknowledged before apply:", len(e.Blockers))
+	for _, f := range e.Blockers {
+		fmt.Fprintf(&b, "\n  - %s (%s): %s\n    remedy: %s", f.ID, f.Address, f.Message, f.Remedy)
+	}
+	b.WriteString("\nTo accept one, add its id to the move's acknowledge list.")
+	return b.String()
+}
+
+// RunOptions tune apply, cutover and rollback.
+type RunOptions struct {
+	Parallelism int
+	Sink        exec.Sink
+}
+
+func (s *Session) executor(o RunOptions) *exec.Executor {
+	return exec.New(exec.Options{Envs: s.Envs, Store: s.Store, Journal: s.Journal, Progress: s.Progress,
+		Parallelism: o.Parallelism, Sink: o.Sink, Log: s.e.Log})
+}
+
+// Apply runs the plan's prepare phase.
+func (s *Session) Apply(ctx context.Context, p *planner.Plan, o RunOptions) (*exec.Report, error) {
+	if b := p.Blockers(); len(b) > 0 {
+		return nil, &BlockerError{b}
+	}
+	if ph := s.State().Phase; ph == "cutover" || ph == "finalized" {
+		// Allowed: apply after cutover keeps copying, but say so.
+		s.e.Log.Info("apply after cutover", "phase", ph)
+	}
+	rep := s.executor(o).Apply(ctx, p, planner.PhasePrepare, "apply")
+	if rep.Failed == 0 && ctx.Err() == nil {
+		err := s.Journal.Update(context.WithoutCancel(ctx), func(f *state.File) {
+			if f.Phase == "" {
+				f.Phase = "applied"
+			}
+		})
+		if err != nil {
+			return rep, err
+		}
+	}
+	return rep, nil
+}
+
+// ErrPhase is returned when a command does not fit the migration's phase.
+var ErrPhase = errors.New("wrong phase")
+
+// Cutover runs the plan's cutover phase.
+func (s *Session) Cutover(ctx context.Context, p *planner.Plan, o RunOptions) (*exec.Report, error) {
+	f := s.State()
+	switch f.Phase {
+	case "":
+		return nil, fmt.Errorf("%w: nothing has been applied yet; run `rehome apply` first", ErrPhase)
+	case "finalized":
+		return nil, fmt.Errorf("%w: the migration was finalized; there is nothing to cut over", ErrPhase)
+	}
+	if p.Summary.Changes > 0 {
+		return nil, fmt.Errorf("%w: the prepare phase has %d pending change(s); run `rehome apply` first so the cutover is short", ErrPhase, p.Summary.Changes)
+	}
+	if b := p.Blockers(); len(b) > 0 {
+		return nil, &BlockerError{b}
+	}
+	rep := s.executor(o).Apply(ctx, p, planner.PhaseCutover, "cutover")
+	if rep.Failed == 0 && ctx.Err() == nil {
+		err := s.Journal.Update(context.WithoutCancel(ctx), func(f *state.File) { f.Phase = "cutover" })
+		if err != nil {
+			return rep, err
+		}
+	}
+	return rep, nil
+}
+
+// Rollback undoes the applied steps. After a cutover it needs force.
+func (s *Session) Rollback(ctx context.Context, force bool, o RunOptions) (*exec.Report, error) {
+	switch s.State().Phase {
+	case "finalized":
+		return nil, fmt.Errorf("%w: the migration was finalized, which closed the rollback window", ErrPhase)
+	case "cutover":
+		if !force {
+			return nil, fmt.Errorf("%w: the cutover has run, so the destination may have taken writes that a rollback would lose; "+
+				"re-run with -force to roll back anyway", ErrPhase)
+		}
+	}
+	return s.executor(o).Rollback(ctx), nil
+}
+
+// Decommission lists source resources that can go once a migration is final.
+type Decommission struct {
+	Env, Kind, Type, Name string
+}
+
+// Finalize closes the rollback window after a cutover and lists the source
+// resources that can now be decommissioned. It deletes nothing.
+func (s *Session) Finalize(ctx context.Context, p *planner.Plan) ([]Decommission, error) {
+	if ph := s.State().Phase; ph != "cutover" {
+		return nil, fmt.Errorf("%w: finalize follows a successful cutover (the migration is %q)", ErrPhase, phaseName(ph))
+	}
+	seen := map[string]bool{}
+	var out []Decommission
+	for _, a := range p.Actions {
+		if a.Phase != planner.PhasePrepare || a.Type == "source_ttl" || a.From.Name == "" {
+			continue
+		}
+		typ := map[string]string{"bucket": "bucket", "zone": "zone", "secret": "secret"}[a.Type]
+		if typ == "" {
+			continue
+		}
+		k := a.From.Env + "/" + typ + "/" + a.From.Name
+		if seen[k] {
+			continue
+		}
+		seen[k] = true
+		out = append(out, Decommission{Env: a.From.Env, Kind: string(a.Kind), Type: typ, Name: a.From.Name})
+	}
+	err := s.Journal.Update(ctx, func(f *state.File) { f.Phase = "finalized" })
+	return out, err
+}
+
+func phaseName(ph string) string {
+	if ph == "" {
+		return "not applied"
+	}
+	return ph
+}
+
+// SavePlan writes a plan file (mode 0600).
+func SavePlan(path string, p *planner.Plan) error {
+	data, err := json.MarshalIndent(p, "", "  ")
+	if err != nil {
+		return fmt.Errorf("encode plan: %w", err)
+	}
+	if err := os.WriteFile(path, append(data, '\n'), 0o600); err != nil {
+		return fmt.Errorf("write plan file: %w", err)
+	}
+	return nil
+}
+
+// ReadPlan reads a plan file.
+func ReadPlan(path string) (*planner.Plan, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read plan file: %w", err)
+	}
+	var p planner.Plan
+	if err := json.Unmarshal(data, &p); err != nil {
+		return nil, fmt.Errorf("read plan file %s: not a rehome plan: %w", path, err)
+	}
+	major := strings.SplitN(p.FormatVersion, ".", 2)[0]
+	if major != strings.SplitN(planner.FormatVersion, ".", 2)[0] {
+		return nil, fmt.Errorf("plan file %s has format version %q; this rehome reads %s", path, p.FormatVersion, planner.FormatVersion)
+	}
+	return &p, nil
+}

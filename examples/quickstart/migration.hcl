@@ -1,0 +1,56 @@
+# The rehome quickstart: move a small "legacy" environment (a folder holding
+# buckets, a DNS zone file and a dotenv of secrets) to a new one under out/,
+# offline, with the local provider. Run from the repository root:
+#
+#   go run ./cmd/rehome -chdir=examples/quickstart apply -auto-approve
+#
+# The state goes to examples/quickstart/.rehome/state and the destination to
+# examples/quickstart/out/: both are git-ignored.
+
+migration "quickstart" {
+  description = "Quickstart: legacy folder environment to a new one, offline"
+}
+
+variable "destination" {
+  description = "Where the new environment is written, relative to this folder."
+  type        = string
+  default     = "out/new-env"
+}
+
+environment "legacy" {
+  provider = "local"
+  path     = "legacy"
+}
+
+environment "new" {
+  provider    = "local"
+  path        = var.destination
+  nameservers = ["ns1.new-dns.example.net.", "ns2.new-dns.example.net."]
+
+  # DEMO key pair (see demo-age.key): secrets are written age-encrypted.
+  age_recipients    = ["age1kyuzarhxp5eky8plr2ydyj7grwm3m0esu034mgcvrj9el602yu8s4tnh5w"]
+  age_identity_file = "demo-age.key"
+}
+
+move "storage" "assets" {
+  from    = environment.legacy
+  to      = environment.new
+  include = ["shop-*"]
+  rename  = { "shop-media" = "shop-media-2026" }
+  verify  = "checksum"
+}
+
+move "dns" "zones" {
+  from  = environment.legacy
+  to    = environment.new
+  zones = ["shop.example.com"]
+}
+
+move "secrets" "app" {
+  from = environment.legacy
+  to   = environment.new
+}
+
+audit {
+  scan = ["app"]
+}

@@ -1,0 +1,4 @@
+environment "hetzner" {
+  provider = "hcloud"
+  token    = env("REHOME_TEST_UNSET") # ERROR: Error in function call
+}

@@ -1,0 +1,3 @@
+environment "aws" { # ERROR: Missing required argument
+  region = "eu-central-1"
+}

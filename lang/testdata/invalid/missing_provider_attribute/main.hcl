@@ -1,0 +1,3 @@
+environment "aws" { # ERROR: Missing required argument
+  provider = "aws"
+}

@@ -1,0 +1,4 @@
+environment "src" {
+  provider = "local"
+  path     = "/srv" "x" # ERROR: Missing newline after argument
+}

@@ -1,0 +1,4 @@
+environment "src" {
+  provider = "local"
+  path     = var.a
+}

@@ -1,0 +1,141 @@
+package planner
+
+import (
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/rehome/rehome/providers"
+)
+
+// IsApexOwn reports whether a set is the zone apex SOA or NS, which a
+// destination that writes its own apex keeps for itself.
+func IsApexOwn(zone string, rs providers.RecordSet) bool {
+	return rs.Name == zone && (rs.Type == "SOA" || rs.Type == "NS")
+}
+
+// SameSet reports whether two record sets are equal (TTL and values).
+func SameSet(a, b providers.RecordSet) bool {
+	return a.Name == b.Name && a.Type == b.Type && a.TTL == b.TTL && slices.Equal(a.Values, b.Values)
+}
+
+// RecordDiffInput parameterises DiffRecords.
+type RecordDiffInput struct {
+	Zone string // fully qualified, trailing dot
+	Src  []providers.RecordSet
+	// Dst is nil when the destination zone is still to be created.
+	Dst       []providers.RecordSet
+	DstCaps   providers.DNSCaps
+	Records   map[string]RecordSetRecord // rehome's records of the zone
+	Overwrite bool
+	// SkipTypes and SkipKeys leave sets out (acknowledged findings).
+	SkipTypes map[string]bool
+	SkipKeys  map[string]bool
+}
+
+// RecordDiff is the set-level difference of a zone.
+type RecordDiff struct {
+	Changes     []providers.RecordChange
+	Unchanged   int
+	Unsupported map[string][]string // type -> set keys the destination cannot hold
+	Conflicts   []string            // foreign, different sets (overwrite off)
+	Replaced    []string            // foreign, different sets replaced (overwrite on)
+	DestOnly    []string
+	Apex        []string // apex SOA/NS left to the destination
+	Skipped     []string
+}
+
+// DiffRecords computes the changes that make the destination hold the
+// source's record sets. Destination-only sets are never deleted.
+func DiffRecords(in RecordDiffInput) *RecordDiff {
+	d := &RecordDiff{Unsupported: map[string][]string{}}
+	dst := map[string]providers.RecordSet{}
+	for _, rs := range in.Dst {
+		if in.DstCaps.OwnApex && IsApexOwn(in.Zone, rs) {
+			continue
+		}
+		dst[rs.Key()] = rs
+	}
+	seen := map[string]bool{}
+	src := append([]providers.RecordSet(nil), in.Src...)
+	sort.Slice(src, func(i, j int) bool { return src[i].Key() < src[j].Key() })
+	for _, rs := range src {
+		k := rs.Key()
+		seen[k] = true
+		if in.DstCaps.OwnApex && IsApexOwn(in.Zone, rs) {
+			d.Apex = append(d.Apex, k)
+			continue
+		}
+		if in.SkipKeys[k] || in.SkipTypes[rs.Type] {
+			d.Skipped = append(d.Skipped, k)
+			continue
+		}
+		if !in.DstCaps.SupportsType(rs.Type) || (!in.DstCaps.Wildcards && strings.HasPrefix(rs.Name, "*.")) {
+			d.Unsupported[rs.Type] = append(d.Unsupported[rs.Type], k)
+			continue
+		}
+		want := rs
+		if in.DstCaps.MinTTL > 0 && want.TTL < in.DstCaps.MinTTL {
+			want.TTL = in.DstCaps.MinTTL
+		}
+		cur, ok := dst[k]
+		switch {
+		case !ok:
+			d.Changes = append(d.Changes, providers.RecordChange{Op: providers.ChangeCreate, New: &want})
+		case SameSet(cur, want):
+			d.Unchanged++
+		default:
+			_, ours := in.Records[k]
+			if !ours && !in.Overwrite {
+				d.Conflicts = append(d.Conflicts, k)
+				continue
+			}
+			if !ours {
+				d.Replaced = append(d.Replaced, k)
+			}
+			old := cur
+			d.Changes = append(d.Changes, providers.RecordChange{Op: providers.ChangeUpdate, Old: &old, New: &want})
+		}
+	}
+	for _, rs := range in.Dst {
+		if !seen[rs.Key()] && !(in.DstCaps.OwnApex && IsApexOwn(in.Zone, rs)) {
+			d.DestOnly = append(d.DestOnly, rs.Key())
+		}
+	}
+	sort.Strings(d.DestOnly)
+	return d
+}
+
+// LowerTTLChanges returns the updates that lower every set above ttl
+// (except the SOA, whose TTL governs negative caching only).
+func LowerTTLChanges(sets []providers.RecordSet, ttl uint32) []providers.RecordChange {
+	var out []providers.RecordChange
+	for _, rs := range sets {
+		if rs.Type == "SOA" || rs.TTL <= ttl {
+			continue
+		}
+		old, nw := rs, rs
+		nw.TTL = ttl
+		out = append(out, providers.RecordChange{Op: providers.ChangeUpdate, Old: &old, New: &nw})
+	}
+	return out
+}
+
+// ChangeKeys lists the set keys changes touch.
+func ChangeKeys(cs []providers.RecordChange) []string {
+	out := make([]string, 0, len(cs))
+	for _, c := range cs {
+		if c.New != nil {
+			out = append(out, c.New.Key())
+		} else if c.Old != nil {
+			out = append(out, c.Old.Key())
+		}
+	}
+	return out
+}
+
+// Fqdn lower-cases a zone name and adds the trailing dot.
+func Fqdn(name string) string {
+	name = strings.ToLower(strings.TrimSuffix(name, "."))
+	return name + "."
+}

@@ -1,0 +1,438 @@
+package exec
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/rehome/rehome/planner"
+	"github.com/rehome/rehome/providers"
+	"github.com/rehome/rehome/state"
+)
+
+// undoGroup is the set of journal entries one undo step reverses: entries
+// sharing a progress scope (a copy and its cutover sync) are undone once.
+type undoGroup struct {
+	key     string
+	entries []state.Entry // newest first
+}
+
+// Rollback undoes every applied action newest first. It is journaled
+// itself and can be re-run after an interruption: each undo step is
+// idempotent and entries are marked undone only after their step succeeds.
+func (x *Executor) Rollback(ctx context.Context) *Report {
+	rep := &Report{}
+	f := x.o.Journal.Snapshot()
+	var es []state.Entry
+	for _, e := range f.Journal {
+		if (e.Op == "apply" || e.Op == "cutover") && e.Status != state.Undone {
+			es = append(es, e)
+		}
+	}
+	sort.Slice(es, func(i, j int) bool { return es[i].Seq > es[j].Seq })
+	var groups []*undoGroup
+	byKey := map[string]*undoGroup{}
+	for _, e := range es {
+		k := e.Address
+		if s := e.Undo.Params["scope"]; s != "" {
+			k = s
+		}
+		g, ok := byKey[k]
+		if !ok {
+			g = &undoGroup{key: k}
+			byKey[k] = g
+			groups = append(groups, g)
+		}
+		g.entries = append(g.entries, e)
+	}
+	for _, g := range groups {
+		if ctx.Err() != nil {
+			rep.Errors = append(rep.Errors, fmt.Errorf("interrupted: %w", ctx.Err()))
+			break
+		}
+		e := g.entries[0]
+		rep.Actions++
+		res, err := x.undoGroup(ctx, g)
+		rep.Deleted += res.Deleted
+		rep.Restored += res.Restored
+		if err != nil {
+			rep.Failed++
+			rep.Errors = append(rep.Errors, fmt.Errorf("undo %s: %w", e.Address, err))
+		}
+	}
+	if len(rep.Errors) == 0 {
+		if err := x.forgetAll(ctx); err != nil {
+			rep.Errors = append(rep.Errors, err)
+		}
+	}
+	x.o.Sink.Event(Event{Type: EvSummary, Op: "rollback", Actions: rep.Actions, Failed: rep.Failed,
+		Deleted: rep.Deleted, Restored: rep.Restored})
+	return rep
+}
+
+func (x *Executor) undoGroup(ctx context.Context, g *undoGroup) (state.Result, error) {
+	e := g.entries[0]
+	seq, err := x.o.Journal.Begin(ctx, "rollback", e.Address, "undo", e.Phase,
+		state.Undo{Description: "undo: " + e.Undo.Description})
+	if err != nil {
+		return state.Result{}, fmt.Errorf("journal begin: %w", err)
+	}
+	x.o.Sink.Event(Event{Type: EvActionStart, Op: "rollback", Address: e.Address, Action: "undo", Message: e.Undo.Description})
+	u := &undoer{x: x, p: e.Undo.Params, addr: e.Address}
+	res, err := u.run(ctx)
+	endCtx := context.WithoutCancel(ctx)
+	status := state.Done
+	if err != nil {
+		status = state.Failed
+		res.Error = err.Error()
+	}
+	if jerr := x.o.Journal.End(endCtx, seq, status, res); jerr != nil {
+		return res, errors.Join(err, jerr)
+	}
+	if err != nil {
+		x.o.Sink.Event(Event{Type: EvActionFail, Op: "rollback", Address: e.Address, Action: "undo", Error: err.Error()})
+		return res, err
+	}
+	err = x.o.Journal.Update(endCtx, func(f *state.File) {
+		for _, ge := range g.entries {
+			if fe := f.Entry(ge.Seq); fe != nil {
+				fe.Status = state.Undone
+			}
+			f.RemoveResource(ge.Address)
+		}
+		for _, addr := range u.resources(f) {
+			f.RemoveResource(addr)
+		}
+	})
+	x.o.Sink.Event(Event{Type: EvActionDone, Op: "rollback", Address: e.Address, Action: "undo",
+		Deleted: res.Deleted, Restored: res.Restored, Message: u.note})
+	return res, err
+}
+
+// forgetAll drops the progress records and backups once everything is undone.
+func (x *Executor) forgetAll(ctx context.Context) error {
+	scopes, err := x.o.Progress.Scopes(ctx)
+	if err != nil {
+		return err
+	}
+	for _, s := range scopes {
+		if err := x.o.Progress.DeleteScope(ctx, s); err != nil {
+			return err
+		}
+		if err := x.o.Store.RemoveBackups(ctx, s); err != nil {
+			return err
+		}
+	}
+	return x.o.Journal.Update(context.WithoutCancel(ctx), func(f *state.File) {
+		f.Phase = ""
+		f.Resources = nil
+	})
+}
+
+type undoer struct {
+	x    *Executor
+	p    map[string]string
+	addr string
+	note string
+}
+
+// resources lists the state resources the undone step accounted for.
+func (u *undoer) resources(f *state.File) []string {
+	move := u.p["move"]
+	var out []string
+	for _, r := range f.Resources {
+		switch u.p["kind"] + "/" + u.p["type"] {
+		case "storage/objects":
+			if r.Address == fmt.Sprintf("%s.objects[%q]", move, u.p["src_bucket"]) {
+				out = append(out, r.Address)
+			}
+		case "dns/records":
+			if r.Address == fmt.Sprintf("%s.records[%q]", move, u.p["zone"]) {
+				out = append(out, r.Address)
+			}
+		case "secrets/secret", "secrets/secrets":
+			if strings.HasPrefix(r.Address, move+".secret[") {
+				out = append(out, r.Address)
+			}
+		}
+	}
+	return out
+}
+
+func (u *undoer) env(name string) (*planner.Env, error) {
+	e, ok := u.x.o.Envs[name]
+	if !ok {
+		return nil, fmt.Errorf("environment %q is not configured (rollback needs the configuration the apply used)", name)
+	}
+	return e, nil
+}
+
+func (u *undoer) run(ctx context.Context) (state.Result, error) {
+	switch u.p["kind"] + "/" + u.p["type"] {
+	case "storage/bucket":
+		return u.bucket(ctx)
+	case "storage/objects":
+		return u.objects(ctx)
+	case "dns/zone":
+		return u.zone(ctx)
+	case "dns/records":
+		return u.records(ctx)
+	case "dns/source_ttl":
+		return u.ttl(ctx)
+	case "secrets/secret", "secrets/secrets":
+		return u.secrets(ctx)
+	}
+	return state.Result{}, fmt.Errorf("no undo handler for %s %s", u.p["kind"], u.p["type"])
+}
+
+func (u *undoer) created() bool {
+	snap := u.x.o.Journal.Snapshot()
+	r := snap.FindResource(u.addr)
+	return r != nil && r.Created
+}
+
+func (u *undoer) bucket(ctx context.Context) (state.Result, error) {
+	if !u.created() {
+		u.note = "bucket existed before rehome; kept"
+		return state.Result{}, nil
+	}
+	dst, err := u.env(u.p["to_env"])
+	if err != nil {
+		return state.Result{}, err
+	}
+	name := u.p["bucket"]
+	err = dst.Storage().DeleteBucket(ctx, name)
+	if errors.Is(err, providers.ErrNotEmpty) {
+		return state.Result{}, fmt.Errorf("bucket %q at %s holds objects rehome did not write; left in place", name, u.p["to_env"])
+	}
+	if err != nil {
+		return state.Result{}, fmt.Errorf("delete bucket %q at %s: %w", name, u.p["to_env"], err)
+	}
+	return state.Result{Deleted: 1}, nil
+}
+
+func (u *undoer) objects(ctx context.Context) (state.Result, error) {
+	dst, err := u.env(u.p["to_env"])
+	if err != nil {
+		return state.Result{}, err
+	}
+	scope, bucket := u.p["scope"], u.p["dst_bucket"]
+	recs, err := planner.LoadRecords[planner.ObjectRecord](ctx, u.x.o.Progress, scope)
+	if err != nil {
+		return state.Result{}, err
+	}
+	keys := make([]string, 0, len(recs))
+	for k := range recs {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var res state.Result
+	for _, k := range keys {
+		if err := ctx.Err(); err != nil {
+			return res, err
+		}
+		rec := recs[k]
+		switch {
+		case rec.Untouched:
+		case rec.Backup:
+			rc, err := u.x.o.Store.OpenBackup(ctx, scope, k)
+			if errors.Is(err, os.ErrNotExist) {
+				continue // interrupted before the backup, so before the write
+			}
+			if err != nil {
+				return res, fmt.Errorf("restore %s/%s: open backup: %w", bucket, k, err)
+			}
+			_, err = dst.Storage().Put(ctx, bucket, providers.Object{Key: k, Size: -1,
+				ModTime: time.Unix(0, rec.PrevModTime), ContentType: rec.PrevContentType}, rc)
+			rc.Close()
+			if err != nil {
+				return res, fmt.Errorf("restore %s/%s: %w", bucket, k, err)
+			}
+			res.Restored++
+		case rec.Created:
+			if err := dst.Storage().Delete(ctx, bucket, k); err != nil {
+				return res, fmt.Errorf("delete %s/%s: %w", bucket, k, err)
+			}
+			res.Deleted++
+		}
+	}
+	return res, nil
+}
+
+func (u *undoer) zone(ctx context.Context) (state.Result, error) {
+	if !u.created() {
+		u.note = "zone existed before rehome; kept"
+		return state.Result{}, nil
+	}
+	dst, err := u.env(u.p["to_env"])
+	if err != nil {
+		return state.Result{}, err
+	}
+	fq := planner.Fqdn(u.p["to"])
+	sets, err := dst.DNS().Records(ctx, fq)
+	if err != nil {
+		return state.Result{}, fmt.Errorf("read zone %s at %s: %w", fq, u.p["to_env"], err)
+	}
+	var foreign []string
+	for _, rs := range sets {
+		if !planner.IsApexOwn(fq, rs) {
+			foreign = append(foreign, rs.Key())
+		}
+	}
+	if len(foreign) > 0 {
+		return state.Result{}, fmt.Errorf("zone %s at %s holds record sets rehome did not write (%v); left in place", fq, u.p["to_env"], head(foreign, 5))
+	}
+	if err := dst.DNS().DeleteZone(ctx, fq); err != nil {
+		return state.Result{}, fmt.Errorf("delete zone %s at %s: %w", fq, u.p["to_env"], err)
+	}
+	return state.Result{Deleted: 1}, nil
+}
+
+// restoreSets makes each recorded set equal its pre-image again (absent
+// when it had none), touching only sets that differ.
+func restoreSets(current []providers.RecordSet, want map[string]*providers.RecordSet) []providers.RecordChange {
+	cur := map[string]providers.RecordSet{}
+	for _, rs := range current {
+		cur[rs.Key()] = rs
+	}
+	keys := make([]string, 0, len(want))
+	for k := range want {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var out []providers.RecordChange
+	for _, k := range keys {
+		old := want[k]
+		c, has := cur[k]
+		switch {
+		case old == nil && has:
+			cc := c
+			out = append(out, providers.RecordChange{Op: providers.ChangeDelete, Old: &cc})
+		case old != nil && !has:
+			out = append(out, providers.RecordChange{Op: providers.ChangeCreate, New: old})
+		case old != nil && !planner.SameSet(c, *old):
+			cc := c
+			out = append(out, providers.RecordChange{Op: providers.ChangeUpdate, Old: &cc, New: old})
+		}
+	}
+	return out
+}
+
+func (u *undoer) records(ctx context.Context) (state.Result, error) {
+	dst, err := u.env(u.p["to_env"])
+	if err != nil {
+		return state.Result{}, err
+	}
+	fq := planner.Fqdn(u.p["zone"])
+	recs, err := planner.LoadRecords[planner.RecordSetRecord](ctx, u.x.o.Progress, u.p["scope"])
+	if err != nil {
+		return state.Result{}, err
+	}
+	want := map[string]*providers.RecordSet{}
+	for k, r := range recs {
+		want[k] = r.Old
+	}
+	return applyRestore(ctx, dst.DNS(), fq, u.p["to_env"], want)
+}
+
+func applyRestore(ctx context.Context, d providers.DNS, fq, env string, want map[string]*providers.RecordSet) (state.Result, error) {
+	if len(want) == 0 {
+		return state.Result{}, nil
+	}
+	sets, err := d.Records(ctx, fq)
+	if errors.Is(err, providers.ErrNotFound) {
+		return state.Result{}, nil // the zone is gone: nothing to restore in it
+	}
+	if err != nil {
+		return state.Result{}, fmt.Errorf("read zone %s at %s: %w", fq, env, err)
+	}
+	changes := restoreSets(sets, want)
+	if len(changes) == 0 {
+		return state.Result{}, nil
+	}
+	if err := d.ApplyRecords(ctx, fq, changes); err != nil {
+		return state.Result{}, fmt.Errorf("restore %d record set(s) in %s at %s: %w", len(changes), fq, env, err)
+	}
+	var res state.Result
+	for _, c := range changes {
+		if c.Op == providers.ChangeDelete {
+			res.Deleted++
+		} else {
+			res.Restored++
+		}
+	}
+	return res, nil
+}
+
+func (u *undoer) ttl(ctx context.Context) (state.Result, error) {
+	src, err := u.env(u.p["from_env"])
+	if err != nil {
+		return state.Result{}, err
+	}
+	fq := planner.Fqdn(u.p["zone"])
+	recs, err := planner.LoadRecords[planner.TTLRecord](ctx, u.x.o.Progress, u.p["scope"])
+	if err != nil {
+		return state.Result{}, err
+	}
+	sets, err := src.DNS().Records(ctx, fq)
+	if err != nil {
+		return state.Result{}, fmt.Errorf("read zone %s at %s: %w", fq, u.p["from_env"], err)
+	}
+	// Restore only the TTL: values changed at the source since are kept.
+	want := map[string]*providers.RecordSet{}
+	for _, rs := range sets {
+		if r, ok := recs[rs.Key()]; ok && rs.TTL != r.Set.TTL {
+			w := rs
+			w.TTL = r.Set.TTL
+			want[rs.Key()] = &w
+		}
+	}
+	return applyRestore(ctx, src.DNS(), fq, u.p["from_env"], want)
+}
+
+func (u *undoer) secrets(ctx context.Context) (state.Result, error) {
+	dst, err := u.env(u.p["to_env"])
+	if err != nil {
+		return state.Result{}, err
+	}
+	recs, err := planner.LoadRecords[planner.SecretRecord](ctx, u.x.o.Progress, u.p["scope"])
+	if err != nil {
+		return state.Result{}, err
+	}
+	var del, lost []string
+	var res state.Result
+	for n, r := range recs {
+		switch {
+		case r.Created:
+			del = append(del, n)
+		case r.PrevVersion != "":
+			v, ok := dst.Provider.(providers.SecretVersioner)
+			if !ok {
+				lost = append(lost, n)
+				continue
+			}
+			if err := v.RestoreSecretVersion(ctx, n, r.PrevVersion); err != nil {
+				return res, fmt.Errorf("restore secret %q at %s: %w", n, u.p["to_env"], err)
+			}
+			res.Restored++
+		default:
+			lost = append(lost, n)
+		}
+	}
+	sort.Strings(del)
+	if len(del) > 0 {
+		if err := dst.Secrets().DeleteSecrets(ctx, del); err != nil {
+			return res, fmt.Errorf("delete secrets at %s: %w", u.p["to_env"], err)
+		}
+		res.Deleted += int64(len(del))
+	}
+	if len(lost) > 0 {
+		sort.Strings(lost)
+		u.note = fmt.Sprintf("cannot restore the earlier values of %v at %s (no versions kept); left as rehome wrote them", lost, u.p["to_env"])
+	}
+	return res, nil
+}

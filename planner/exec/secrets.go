@@ -1,0 +1,101 @@
+package exec
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/rehome/rehome/planner"
+	"github.com/rehome/rehome/providers"
+	"github.com/rehome/rehome/state"
+)
+
+// copySecrets writes the named secrets (all selected ones when names is
+// nil). Values are read from the source just before the write and never
+// leave memory; only names and versions are recorded.
+func (r *actionRun) copySecrets(ctx context.Context, names []string) (state.Result, error) {
+	a := r.a
+	src, err := r.env(a.From.Env)
+	if err != nil {
+		return state.Result{}, err
+	}
+	dst, err := r.env(a.To.Env)
+	if err != nil {
+		return state.Result{}, err
+	}
+	scope := a.Params["scope"]
+	recs, err := planner.LoadRecords[planner.SecretRecord](ctx, r.x.o.Progress, scope)
+	if err != nil {
+		return state.Result{}, err
+	}
+	overwrite := a.Params["overwrite"] == "true"
+	if names == nil {
+		// The cutover pass: every secret the move selects (the cutover
+		// plans against a fresh discovery, so new ones are included).
+		names = a.Items
+	}
+	skip := map[string]bool{}
+	for _, n := range a.Skipped {
+		skip[n] = true
+	}
+	dstMeta, err := dst.Secrets().ListSecrets(ctx)
+	if err != nil {
+		return state.Result{}, fmt.Errorf("list secrets at %s: %w", a.To.Env, err)
+	}
+	dstVer := map[string]string{}
+	for _, m := range dstMeta {
+		dstVer[m.Name] = m.Version
+	}
+	res := state.Result{}
+	var errs []error
+	for _, name := range names {
+		if skip[name] {
+			continue
+		}
+		want, err := src.Secrets().GetSecret(ctx, name)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("read source secret %q: %w", name, err))
+			continue
+		}
+		rec, ours := recs[name]
+		ver, exists := dstVer[name]
+		if exists {
+			cur, err := dst.Secrets().GetSecret(ctx, name)
+			if err != nil && !errors.Is(err, providers.ErrNotFound) {
+				errs = append(errs, fmt.Errorf("read destination secret %q: %w", name, err))
+				continue
+			}
+			if err == nil && bytes.Equal(cur.Value, want.Value) {
+				res.Skipped++
+				continue
+			}
+			if !ours && !overwrite {
+				errs = append(errs, fmt.Errorf("secret %q exists at %s with another value and is not rehome's; not overwriting", name, a.To.Env))
+				continue
+			}
+		}
+		if !ours {
+			rec = planner.SecretRecord{Created: !exists, PrevVersion: ver}
+			if err := r.x.o.Progress.Put(ctx, scope, name, rec); err != nil {
+				return res, err
+			}
+		}
+		if _, err := dst.Secrets().PutSecrets(ctx, []providers.Secret{{SecretMeta: providers.SecretMeta{Name: name}, Value: want.Value}}); err != nil {
+			errs = append(errs, fmt.Errorf("write secret %q at %s: %w", name, a.To.Env, err))
+			continue
+		}
+		got, err := dst.Secrets().GetSecret(ctx, name)
+		if err != nil || !bytes.Equal(got.Value, want.Value) {
+			errs = append(errs, fmt.Errorf("verify: secret %q at %s does not hold the source's value", name, a.To.Env))
+			continue
+		}
+		res.Copied++
+		addr := a.Move + fmt.Sprintf(".secret[%q]", name)
+		if err := r.setResource(ctx, state.Resource{Address: addr, Kind: string(a.Kind), Type: "secret", Env: a.To.Env,
+			Name: name, Created: rec.Created, Changed: !rec.Created}); err != nil {
+			return res, err
+		}
+	}
+	return res, errors.Join(errs...)
+}

@@ -1,0 +1,382 @@
+package exec
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/rehome/rehome/planner"
+	"github.com/rehome/rehome/providers"
+	"github.com/rehome/rehome/state"
+)
+
+func (r *actionRun) createBucket(ctx context.Context) (state.Result, error) {
+	dst, err := r.env(r.a.To.Env)
+	if err != nil {
+		return state.Result{}, err
+	}
+	name := r.a.To.Name
+	err = dst.Storage().CreateBucket(ctx, providers.Bucket{Name: name})
+	created := err == nil
+	if errors.Is(err, providers.ErrExists) {
+		r.x.o.Sink.Event(Event{Type: EvMessage, Op: r.op, Address: r.a.Address,
+			Message: fmt.Sprintf("bucket %q appeared at %s since the plan; using it, and rollback will not delete it", name, r.a.To.Env)})
+		err = nil
+	}
+	if err != nil {
+		return state.Result{}, fmt.Errorf("create bucket %q at %s: %w", name, r.a.To.Env, err)
+	}
+	return state.Result{}, r.setResource(ctx, state.Resource{Address: r.a.Address, Kind: string(r.a.Kind), Type: "bucket",
+		Env: r.a.To.Env, Name: name, Created: created})
+}
+
+// copyObjects copies (or, at cutover, re-syncs) one bucket.
+func (r *actionRun) copyObjects(ctx context.Context) (state.Result, error) {
+	a := r.a
+	src, err := r.env(a.From.Env)
+	if err != nil {
+		return state.Result{}, err
+	}
+	dst, err := r.env(a.To.Env)
+	if err != nil {
+		return state.Result{}, err
+	}
+	srcBucket, dstBucket, scope := a.Params["src_bucket"], a.Params["dst_bucket"], a.Params["scope"]
+	ss, ds := src.Storage(), dst.Storage()
+	if pc, ok := ds.(providers.PartialCleaner); ok {
+		n, err := pc.CleanPartial(ctx, dstBucket)
+		if err != nil {
+			return state.Result{}, fmt.Errorf("clean partial uploads in %s/%s: %w", a.To.Env, dstBucket, err)
+		}
+		if n > 0 {
+			r.x.o.Sink.Event(Event{Type: EvMessage, Op: r.op, Address: a.Address,
+				Message: fmt.Sprintf("removed %d partial upload(s) left by an interrupted run", n)})
+		}
+	}
+	recs, err := planner.LoadRecords[planner.ObjectRecord](ctx, r.x.o.Progress, scope)
+	if err != nil {
+		return state.Result{}, err
+	}
+	buckets, err := ds.Buckets(ctx)
+	if err != nil {
+		return state.Result{}, fmt.Errorf("list buckets at %s: %w", a.To.Env, err)
+	}
+	exists := false
+	for _, b := range buckets {
+		exists = exists || b.Name == dstBucket
+	}
+	if !exists {
+		return state.Result{}, fmt.Errorf("destination bucket %q does not exist at %s", dstBucket, a.To.Env)
+	}
+	skip := map[string]bool{}
+	for _, k := range a.Skipped {
+		skip[k] = true
+	}
+	d, err := planner.DiffObjects(ctx, planner.ObjectDiffInput{Src: ss, Dst: ds, SrcBucket: srcBucket, DstBucket: dstBucket,
+		DstExists: true, DstCaps: dst.Factory.Caps.Storage, Records: recs, Overwrite: a.Params["overwrite"] == "true", Skip: skip})
+	if err != nil {
+		return state.Result{}, err
+	}
+	res := state.Result{Skipped: d.Unchanged}
+	total, totalBytes := int64(len(d.Copy)), d.CopyBytes
+	r.progress(total, totalBytes)
+
+	// Intent records, durable before any write: whether each key held an
+	// object before rehome (so rollback deletes or restores the right ones).
+	intents := map[string]any{}
+	for _, it := range d.Copy {
+		if it.Rec == nil {
+			intents[it.Src.Key] = intentRecord(it)
+		}
+		if len(intents) >= 10000 {
+			if err := r.x.o.Progress.PutMany(ctx, scope, intents); err != nil {
+				return res, err
+			}
+			clear(intents)
+		}
+	}
+	if len(intents) > 0 {
+		if err := r.x.o.Progress.PutMany(ctx, scope, intents); err != nil {
+			return res, err
+		}
+	}
+	fl := newFlusher(ctx, r.x.o.Progress, scope)
+	c := &copier{r: r, src: ss, dst: ds, srcBucket: srcBucket, dstBucket: dstBucket, scope: scope,
+		verify: a.Params["verify"], done: fl}
+	items := make(chan planner.CopyItem)
+	var mu sync.Mutex
+	var errs []error
+	var wg sync.WaitGroup
+	for i := 0; i < r.x.o.Parallelism; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for it := range items {
+				wrote, err := c.one(ctx, it)
+				mu.Lock()
+				switch {
+				case err != nil:
+					errs = append(errs, fmt.Errorf("object %q: %w", it.Src.Key, err))
+				case wrote:
+					res.Copied++
+					res.Bytes += it.Src.Size
+				default:
+					res.Skipped++
+				}
+				mu.Unlock()
+				r.done.Add(1)
+				r.bytes.Add(it.Src.Size)
+				r.progress(total, totalBytes)
+			}
+		}()
+	}
+feed:
+	for _, it := range d.Copy {
+		select {
+		case items <- it:
+		case <-ctx.Done():
+			break feed
+		}
+	}
+	close(items)
+	wg.Wait()
+	if err := fl.Close(); err != nil {
+		return res, fmt.Errorf("record progress: %w", err)
+	}
+	if err := ctx.Err(); err != nil {
+		return res, fmt.Errorf("interrupted after %d of %d objects: %w", res.Copied, total, err)
+	}
+	if len(d.Conflicts) > 0 {
+		errs = append(errs, fmt.Errorf("%d destination object(s) changed since the plan and are not rehome's; left untouched: %v",
+			len(d.Conflicts), head(d.Conflicts, 5)))
+	}
+	if len(errs) > 0 {
+		return res, fmt.Errorf("%d of %d objects failed: %w", len(errs), total, errors.Join(head(errs, 10)...))
+	}
+	err = r.setResource(ctx, state.Resource{Address: a.Move + fmt.Sprintf(".objects[%q]", srcBucket), Kind: string(a.Kind), Type: "objects",
+		Env: a.To.Env, Name: dstBucket, Created: true,
+		Attrs: map[string]string{"source": a.From.Env + "/" + srcBucket, "objects": strconv.FormatInt(d.SourceObjects-int64(len(d.Skipped)), 10)}})
+	return res, err
+}
+
+func head[T any](xs []T, n int) []T {
+	if len(xs) > n {
+		return xs[:n]
+	}
+	return xs
+}
+
+type copier struct {
+	r                    *actionRun
+	src, dst             providers.Storage
+	srcBucket, dstBucket string
+	scope                string
+	verify               string
+	done                 *flusher
+}
+
+// intentRecord is the record written before an object is first touched.
+func intentRecord(it planner.CopyItem) planner.ObjectRecord {
+	rec := planner.ObjectRecord{State: planner.ItemWriting, Created: it.Dst == nil, Backup: it.Replace}
+	if it.Replace {
+		rec.PrevModTime, rec.PrevContentType = it.Dst.ModTime.UnixNano(), it.Dst.ContentType
+	}
+	return rec
+}
+
+// one copies one object. It reports whether it wrote the destination (false
+// when the destination already held the content).
+func (c *copier) one(ctx context.Context, it planner.CopyItem) (bool, error) {
+	store := c.r.x.o.Store
+	key := it.Src.Key
+	rec := intentRecord(it)
+	if it.Rec != nil {
+		// Keep the first pre-image: what stood there before rehome.
+		rec = *it.Rec
+		rec.State = planner.ItemWriting
+	}
+	// A destination object of the same size may already be the content: a
+	// copy interrupted after its write, or a pre-existing identical object.
+	// Check by content rather than writing again.
+	if it.Dst != nil && it.Dst.Size == it.Src.Size {
+		same, sum, err := c.sameContent(ctx, key)
+		if err != nil {
+			return false, err
+		}
+		if same {
+			if it.Rec == nil {
+				rec.Created, rec.Backup, rec.Untouched = false, false, true
+			}
+			rec.State = planner.ItemDone
+			rec.SrcSize, rec.SrcMTime, rec.SrcETag, rec.SHA256 = it.Src.Size, it.Src.ModTime.UnixNano(), it.Src.ETag, sum
+			c.done.put(key, rec)
+			return false, nil
+		}
+	}
+	if it.Dst != nil && it.Rec == nil && !it.Replace {
+		return false, fmt.Errorf("destination object exists and is not rehome's; not overwriting")
+	}
+	if rec.Backup && it.Dst != nil {
+		// Back up the foreign object before replacing it (once).
+		has, err := store.HasBackup(ctx, c.scope, key)
+		if err != nil {
+			return false, err
+		}
+		if !has {
+			rc, _, err := c.dst.Get(ctx, c.dstBucket, key)
+			if err != nil {
+				return false, fmt.Errorf("read destination object for backup: %w", err)
+			}
+			_, err = store.WriteBackup(ctx, c.scope, key, rc)
+			rc.Close()
+			if err != nil {
+				return false, fmt.Errorf("back up destination object: %w", err)
+			}
+		}
+	}
+	rc, obj, err := c.src.Get(ctx, c.srcBucket, key)
+	if err != nil {
+		return false, fmt.Errorf("read source: %w", err)
+	}
+	defer rc.Close()
+	h := sha256.New()
+	put := obj
+	put.Key = key
+	stored, err := c.dst.Put(ctx, c.dstBucket, put, io.TeeReader(rc, h))
+	if err != nil {
+		return false, fmt.Errorf("write destination: %w", err)
+	}
+	sum := hex.EncodeToString(h.Sum(nil))
+	if err := c.check(ctx, key, obj.Size, sum, stored); err != nil {
+		return true, err
+	}
+	rec.State = planner.ItemDone
+	rec.SrcSize, rec.SrcMTime, rec.SrcETag, rec.SHA256 = obj.Size, obj.ModTime.UnixNano(), obj.ETag, sum
+	c.done.put(key, rec)
+	return true, nil
+}
+
+// check verifies a written object: size always, SHA-256 in checksum mode
+// (reading the destination back when the store did not report a digest).
+func (c *copier) check(ctx context.Context, key string, size int64, sum string, stored providers.Object) error {
+	if stored.Size != size {
+		return fmt.Errorf("verify: destination has %d bytes, source %d", stored.Size, size)
+	}
+	if c.verify == "size" {
+		return nil
+	}
+	got := stored.SHA256
+	if got == "" {
+		var err error
+		if got, err = c.digest(ctx, c.dst, c.dstBucket, key); err != nil {
+			return fmt.Errorf("verify: %w", err)
+		}
+	}
+	if got != sum {
+		return fmt.Errorf("verify: destination SHA-256 %s differs from source %s", got, sum)
+	}
+	return nil
+}
+
+func (c *copier) sameContent(ctx context.Context, key string) (bool, string, error) {
+	a, err := c.digest(ctx, c.src, c.srcBucket, key)
+	if err != nil {
+		return false, "", err
+	}
+	b, err := c.digest(ctx, c.dst, c.dstBucket, key)
+	if err != nil {
+		return false, "", err
+	}
+	return a == b, a, nil
+}
+
+func (c *copier) digest(ctx context.Context, s providers.Storage, bucket, key string) (string, error) {
+	rc, _, err := s.Get(ctx, bucket, key)
+	if err != nil {
+		return "", fmt.Errorf("read %s/%s: %w", bucket, key, err)
+	}
+	defer rc.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, ctxReader{ctx, rc}); err != nil {
+		return "", fmt.Errorf("read %s/%s: %w", bucket, key, err)
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+type ctxReader struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+func (c ctxReader) Read(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.r.Read(p)
+}
+
+// flusher records finished items in batches, so a copy of many small
+// objects does not pay one transaction per object. Items finished but not
+// yet flushed when the process dies are checked by content on the next run
+// (never rewritten when they match).
+type flusher struct {
+	ch   chan flushItem
+	errc chan error
+}
+
+type flushItem struct {
+	key string
+	rec planner.ObjectRecord
+}
+
+func newFlusher(ctx context.Context, p *state.Progress, scope string) *flusher {
+	f := &flusher{ch: make(chan flushItem, 256), errc: make(chan error, 1)}
+	// Flushes survive Ctrl-C: finished items are recorded on the way out.
+	ctx = context.WithoutCancel(ctx)
+	go func() {
+		var firstErr error
+		batch := map[string]any{}
+		flush := func() {
+			if len(batch) == 0 {
+				return
+			}
+			if err := p.PutMany(ctx, scope, batch); err != nil && firstErr == nil {
+				firstErr = err
+			}
+			batch = map[string]any{}
+		}
+		t := time.NewTicker(200 * time.Millisecond)
+		defer t.Stop()
+		for {
+			select {
+			case it, ok := <-f.ch:
+				if !ok {
+					flush()
+					f.errc <- firstErr
+					return
+				}
+				batch[it.key] = it.rec
+				if len(batch) >= 512 {
+					flush()
+				}
+			case <-t.C:
+				flush()
+			}
+		}
+	}()
+	return f
+}
+
+func (f *flusher) put(key string, rec planner.ObjectRecord) { f.ch <- flushItem{key, rec} }
+
+// Close flushes what is pending and reports the first error.
+func (f *flusher) Close() error {
+	close(f.ch)
+	return <-f.errc
+}

@@ -1,0 +1,199 @@
+package planner
+
+import (
+	"fmt"
+	"sort"
+
+	"github.com/rehome/rehome/lang"
+	"github.com/rehome/rehome/providers"
+)
+
+func (b *builder) storage(m *lang.Move) error {
+	src, dst := b.in.Envs[m.From], b.in.Envs[m.To]
+	ss, ds := src.Storage(), dst.Storage()
+	if ss == nil || ds == nil {
+		return fmt.Errorf("provider of %s or %s has no object storage", m.From, m.To)
+	}
+	cfg := m.Storage
+	verify := cfg.Verify
+	if verify == "" {
+		verify = "checksum"
+	}
+	scaps, dcaps := src.Factory.Caps.Storage, dst.Factory.Caps.Storage
+	if (scaps.Metadata && !dcaps.Metadata) || (scaps.Tags && !dcaps.Tags) {
+		b.finding(m, SevWarning, m.Addr(), "storage.metadata_lost", "",
+			fmt.Sprintf("%s (%s) keeps user metadata and tags on objects; %s (%s) cannot, so they are not carried over",
+				m.From, src.Factory.Name, m.To, dst.Factory.Name),
+			"move application state out of object metadata first, or accept the loss")
+	}
+	if !dcaps.ContentType && scaps.ContentType {
+		b.finding(m, SevInfo, m.Addr(), "storage.content_type_derived", "",
+			fmt.Sprintf("%s derives Content-Type from the file extension; stored content types are not kept", m.To),
+			"none needed unless objects rely on a non-standard Content-Type")
+	}
+
+	dstBuckets := map[string]bool{}
+	for _, r := range dst.Inventory.OfKind(providers.KindStorage) {
+		if r.Type == "bucket" {
+			dstBuckets[r.Name] = true
+		}
+	}
+	var buckets []providers.Resource
+	for _, r := range src.Inventory.OfKind(providers.KindStorage) {
+		if r.Type == "bucket" && MatchNames(r.Name, cfg.Include, cfg.Exclude) {
+			buckets = append(buckets, r)
+		}
+	}
+	if len(buckets) == 0 {
+		b.finding(m, SevWarning, m.Addr(), "storage.no_match", "",
+			fmt.Sprintf("no bucket in %s matches include %v / exclude %v", m.From, cfg.Include, cfg.Exclude),
+			"check the include and exclude globs")
+	}
+	used := map[string]bool{}
+	targets := map[string]string{}
+	for _, r := range buckets {
+		name := r.Name
+		if n, ok := cfg.Rename[r.Name]; ok {
+			name = n
+			used[r.Name] = true
+		}
+		if prev, dup := targets[name]; dup {
+			b.finding(m, SevBlocker, Addr(m, "bucket", r.Name), "storage.name_collision", name,
+				fmt.Sprintf("buckets %q and %q would both become %q at %s", prev, r.Name, name, m.To),
+				"rename one of them with the move's rename map")
+			continue
+		}
+		targets[name] = r.Name
+		if err := b.storageBucket(m, src, dst, r, name, dstBuckets[name], verify); err != nil {
+			return err
+		}
+	}
+	var unused []string
+	for k := range cfg.Rename {
+		if !used[k] {
+			unused = append(unused, k)
+		}
+	}
+	sort.Strings(unused)
+	for _, k := range unused {
+		b.finding(m, SevWarning, m.Addr(), "storage.rename_unused", k,
+			fmt.Sprintf("rename names bucket %q, which is not among the moved buckets", k),
+			"correct or remove the rename entry")
+	}
+	return nil
+}
+
+func (b *builder) storageBucket(m *lang.Move, src, dst *Env, r providers.Resource, dstName string, dstExists bool, verify string) error {
+	bucketAddr := Addr(m, "bucket", r.Name)
+	objAddr := Addr(m, "objects", r.Name)
+	syncAddr := Addr(m, "cutover_sync", r.Name)
+	from := Endpoint{Env: m.From, Name: r.Name}
+	to := Endpoint{Env: m.To, Name: dstName}
+	if n := r.Attrs["skipped_files"]; n != "" && n != "0" {
+		b.finding(m, SevWarning, bucketAddr, "storage.skipped_files", "",
+			fmt.Sprintf("bucket %q at %s holds %s links or special files that are not objects; they are not copied", r.Name, m.From, n),
+			"replace them with regular files if they matter")
+	}
+
+	create := Action{Address: bucketAddr, Move: m.Addr(), Kind: providers.KindStorage, Type: "bucket",
+		Action: ActNoop, Phase: PhasePrepare, From: from, To: to,
+		Check:  fmt.Sprintf("bucket %q exists at %s", dstName, m.To),
+		Undo:   "nothing (the bucket existed before rehome)",
+		Params: map[string]string{"bucket": dstName}}
+	if !dstExists {
+		create.Action = ActCreate
+		create.Undo = fmt.Sprintf("delete bucket %q at %s once the objects rehome wrote are removed (refused if anything else was put in it)", dstName, m.To)
+	} else if st := b.state().FindResource(bucketAddr); st != nil && st.Created {
+		create.Reason = "created by rehome earlier"
+		create.Undo = fmt.Sprintf("delete bucket %q at %s once the objects rehome wrote are removed", dstName, m.To)
+	} else {
+		create.Reason = "already exists at the destination"
+		b.finding(m, SevInfo, bucketAddr, "storage.dest_bucket_exists", "",
+			fmt.Sprintf("bucket %q already exists at %s; rehome adds objects to it and never deletes what it did not write", dstName, m.To),
+			"none needed")
+	}
+	b.add(create)
+
+	scope := StorageScope(m.Addr(), r.Name)
+	recs, err := LoadRecords[ObjectRecord](b.ctx, b.in.Progress, scope)
+	if err != nil {
+		return err
+	}
+	skip := map[string]bool{}
+	in := ObjectDiffInput{Src: src.Storage(), Dst: dst.Storage(), SrcBucket: r.Name, DstBucket: dstName,
+		DstExists: dstExists, DstCaps: dst.Factory.Caps.Storage, Records: recs, Overwrite: m.Overwrite, Skip: skip}
+	d, err := DiffObjects(b.ctx, in)
+	if err != nil {
+		return err
+	}
+	var skipped []string
+	if len(d.Invalid) > 0 {
+		f := b.finding(m, SevBlocker, objAddr, "storage.key_invalid", "",
+			fmt.Sprintf("%s in %q cannot be stored as files at %s (a key that is also a folder of another key, or a bad path segment): %s",
+				plural(int64(len(d.Invalid)), "key", "keys"), r.Name, m.To, first(d.Invalid, 5)),
+			"rename the objects at the source, or acknowledge to skip these keys")
+		if f.Acknowledged {
+			skipped = append(skipped, d.Invalid...)
+		}
+	}
+	if len(d.Conflicts) > 0 {
+		f := b.finding(m, SevBlocker, objAddr, "storage.dest_conflict", "",
+			fmt.Sprintf("%s at %s/%s differ from the source (size or time) and were not written by rehome: %s",
+				plural(int64(len(d.Conflicts)), "object", "objects"), m.To, dstName, first(d.Conflicts, 5)),
+			"set overwrite = true in "+m.Addr()+" to replace them (the originals are kept for rollback), or acknowledge to leave them and skip these keys")
+		if f.Acknowledged {
+			skipped = append(skipped, d.Conflicts...)
+		}
+	}
+	if len(d.Replaced) > 0 {
+		b.finding(m, SevWarning, objAddr, "storage.overwrite", "",
+			fmt.Sprintf("%s at %s/%s that rehome did not write will be replaced (overwrite = true): %s; the originals are kept in the state for rollback",
+				plural(int64(len(d.Replaced)), "object", "objects"), m.To, dstName, first(d.Replaced, 5)),
+			"none needed if intended")
+	}
+	if d.DestOnly > 0 {
+		b.finding(m, SevInfo, objAddr, "storage.dest_only", "",
+			fmt.Sprintf("%s exist only at %s/%s; rehome leaves them untouched", plural(d.DestOnly, "object", "objects"), m.To, dstName),
+			"none needed")
+	}
+	sort.Strings(skipped)
+
+	cp := Action{Address: objAddr, Move: m.Addr(), Kind: providers.KindStorage, Type: "objects",
+		Action: ActNoop, Phase: PhasePrepare, DependsOn: []string{bucketAddr}, From: from, To: to,
+		Params: map[string]string{"src_bucket": r.Name, "dst_bucket": dstName, "verify": verify,
+			"overwrite": fmt.Sprint(m.Overwrite), "scope": scope},
+		Skipped: skipped}
+	switch verify {
+	case "size":
+		cp.Check = fmt.Sprintf("every source object of %q is at %s/%s with the same size", r.Name, m.To, dstName)
+	default:
+		cp.Check = fmt.Sprintf("every source object of %q is at %s/%s with the same size and SHA-256", r.Name, m.To, dstName)
+	}
+	cp.Undo = fmt.Sprintf("delete the objects rehome wrote to %s/%s and restore any it replaced from the state's backups", m.To, dstName)
+	if n := int64(len(d.Copy)); n > 0 {
+		cp.Action = ActCopy
+		cp.Estimate = Estimate{Objects: n, Bytes: d.CopyBytes, Seconds: copySeconds(n, d.CopyBytes)}
+		cp.Reason = fmt.Sprintf("%s to copy, %s already in place", plural(n, "object", "objects"), plural(d.Unchanged, "object", "objects"))
+	} else {
+		cp.Reason = fmt.Sprintf("all %s in place", plural(d.Unchanged, "object", "objects"))
+	}
+	b.add(cp)
+
+	sync := Action{Address: syncAddr, Move: m.Addr(), Kind: providers.KindStorage, Type: "objects",
+		Action: ActSync, Phase: PhaseCutover, DependsOn: []string{objAddr}, From: from, To: to,
+		Params: cp.Params, Skipped: skipped,
+		Check:  cp.Check + ", after a final incremental pass",
+		Undo:   cp.Undo,
+		Reason: "final incremental copy of objects added or changed at the source since the last copy"}
+	if b.cutoverDone() {
+		sync.Reason = "cutover already ran"
+		if len(d.Copy) == 0 {
+			sync.Action = ActNoop
+		} else {
+			sync.Estimate = cp.Estimate
+			sync.Reason = fmt.Sprintf("%s changed at the source since the cutover", plural(int64(len(d.Copy)), "object", "objects"))
+		}
+	}
+	b.add(sync)
+	return nil
+}

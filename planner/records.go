@@ -1,0 +1,66 @@
+package planner
+
+// Progress-store scopes and records shared by the planner and the executor.
+// A record is written before rehome touches a destination item and keeps the
+// item's first pre-image, so rollback can restore it and a later plan knows
+// the item is rehome's own.
+
+import "github.com/rehome/rehome/providers"
+
+// StorageScope is the progress scope of one bucket pair of a storage move.
+func StorageScope(move, srcBucket string) string { return "storage/" + move + "/" + srcBucket }
+
+// DNSScope is the progress scope of one zone of a dns move (destination side).
+func DNSScope(move, zone string) string { return "dns/" + move + "/" + zone }
+
+// TTLScope is the progress scope of the source TTLs a dns move lowered.
+func TTLScope(move, zone string) string { return "dns-ttl/" + move + "/" + zone }
+
+// SecretsScope is the progress scope of a secrets move.
+func SecretsScope(move string) string { return "secrets/" + move }
+
+// Object record states.
+const (
+	ItemWriting = "writing" // a write began; the outcome is unknown
+	ItemDone    = "done"    // written (or found identical) and verified
+)
+
+// ObjectRecord tracks one destination object of a storage move.
+type ObjectRecord struct {
+	State string `json:"state"`
+	// Created: there was no object at the key before rehome wrote it.
+	Created bool `json:"created"`
+	// Backup: the pre-existing object was saved in the state's backups.
+	Backup bool `json:"backup,omitempty"`
+	// Untouched: the destination already held identical content; rehome
+	// wrote nothing and rollback leaves it alone.
+	Untouched bool `json:"untouched,omitempty"`
+	// PrevModTime (unix nanoseconds) and PrevContentType of the backed-up object.
+	PrevModTime     int64  `json:"prev_mtime,omitempty"`
+	PrevContentType string `json:"prev_content_type,omitempty"`
+	// The source version that was copied.
+	SrcSize  int64  `json:"src_size"`
+	SrcMTime int64  `json:"src_mtime"`
+	SrcETag  string `json:"src_etag,omitempty"`
+	SHA256   string `json:"sha256,omitempty"`
+}
+
+// RecordSetRecord tracks one destination record set of a dns move: its
+// pre-image (nil when the set did not exist).
+type RecordSetRecord struct {
+	Old *providers.RecordSet `json:"old"`
+}
+
+// TTLRecord keeps a source record set's TTL before rehome lowered it.
+type TTLRecord struct {
+	Set providers.RecordSet `json:"set"`
+}
+
+// SecretRecord tracks one destination secret of a secrets move.
+type SecretRecord struct {
+	// Created: the secret did not exist before rehome wrote it.
+	Created bool `json:"created"`
+	// PrevVersion is the destination's version before the overwrite, for
+	// stores that keep versions; "" when none or unversioned.
+	PrevVersion string `json:"prev_version,omitempty"`
+}

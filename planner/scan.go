@@ -1,0 +1,111 @@
+package planner
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+)
+
+// scan searches the audit block's directories for references to the moved
+// source resources (bucket and zone names), so code that still points at
+// the source is found before the cutover.
+func (b *builder) scan() error {
+	a := b.in.Config.Audit
+	if a == nil || len(a.Scan) == 0 {
+		return nil
+	}
+	type target struct{ name, addr, what string }
+	var targets []target
+	seen := map[string]bool{}
+	for _, act := range b.plan.Actions {
+		var what string
+		switch act.Type {
+		case "bucket":
+			what = "bucket"
+		case "zone":
+			what = "zone"
+		default:
+			continue
+		}
+		n := act.From.Name
+		if len(n) < 4 || seen[n] {
+			continue // too short to search for without noise
+		}
+		seen[n] = true
+		targets = append(targets, target{n, act.Address, what})
+	}
+	if len(targets) == 0 {
+		return nil
+	}
+	type hit struct {
+		file string
+		line int
+	}
+	hits := map[string][]hit{}
+	for _, root := range a.Scan {
+		err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+			if err != nil {
+				return fmt.Errorf("audit scan %s: %w", p, err)
+			}
+			if d.IsDir() {
+				switch d.Name() {
+				case ".git", "node_modules", "vendor", ".rehome":
+					return filepath.SkipDir
+				}
+				return nil
+			}
+			info, err := d.Info()
+			if err != nil || !info.Mode().IsRegular() || info.Size() > 2<<20 {
+				return nil
+			}
+			data, err := os.ReadFile(p)
+			if err != nil {
+				return fmt.Errorf("audit scan: read %s: %w", p, err)
+			}
+			if bytes.IndexByte(data, 0) >= 0 {
+				return nil // binary
+			}
+			rel, _ := filepath.Rel(b.in.Config.Dir, p)
+			sc := bufio.NewScanner(bytes.NewReader(data))
+			sc.Buffer(make([]byte, 64<<10), 1<<20)
+			for ln := 1; sc.Scan(); ln++ {
+				line := sc.Text()
+				for _, t := range targets {
+					if strings.Contains(line, t.name) {
+						hits[t.addr] = append(hits[t.addr], hit{filepath.ToSlash(rel), ln})
+					}
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+	}
+	addrs := make([]string, 0, len(hits))
+	for k := range hits {
+		addrs = append(addrs, k)
+	}
+	sort.Strings(addrs)
+	for _, addr := range addrs {
+		var t target
+		for _, x := range targets {
+			if x.addr == addr {
+				t = x
+			}
+		}
+		var where []string
+		for _, h := range hits[addr] {
+			where = append(where, fmt.Sprintf("%s:%d", h.file, h.line))
+		}
+		b.finding(nil, SevWarning, addr, "audit.source_reference", "",
+			fmt.Sprintf("application code references the source %s %q: %s", t.what, t.name, first(where, 5)),
+			"point these references at the destination before the cutover")
+	}
+	return nil
+}

@@ -1,0 +1,277 @@
+package planner
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"iter"
+	"path"
+	"strings"
+
+	"github.com/rehome/rehome/providers"
+)
+
+// ProgressReader reads the state's progress store (state.Progress).
+type ProgressReader interface {
+	ForEach(ctx context.Context, scope string, fn func(key string, raw []byte) error) error
+}
+
+// LoadRecords reads every record of a scope into a map. A nil reader (no
+// state yet) gives an empty map.
+func LoadRecords[T any](ctx context.Context, pr ProgressReader, scope string) (map[string]T, error) {
+	out := map[string]T{}
+	if pr == nil {
+		return out, nil
+	}
+	err := pr.ForEach(ctx, scope, func(key string, raw []byte) error {
+		var v T
+		if err := json.Unmarshal(raw, &v); err != nil {
+			return fmt.Errorf("progress %s: record %q: %w", scope, key, err)
+		}
+		out[key] = v
+		return nil
+	})
+	return out, err
+}
+
+// CopyItem is one object to copy.
+type CopyItem struct {
+	Src providers.Object
+	// Dst is the object now at the destination key, or nil.
+	Dst *providers.Object
+	// Rec is rehome's record of the key, or nil when rehome never touched it.
+	Rec *ObjectRecord
+	// Replace: the destination object is not rehome's and overwrite is on;
+	// it is backed up before being replaced.
+	Replace bool
+}
+
+// ObjectDiff compares a source bucket with its destination.
+type ObjectDiff struct {
+	Copy      []CopyItem
+	CopyBytes int64
+	Unchanged int64
+	// UnchangedBytes is the size of the objects already in place.
+	UnchangedBytes int64
+	// Conflicts are keys whose destination object differs and is not
+	// rehome's while overwrite is off; they are not copied.
+	Conflicts []string
+	// Replaced are keys whose foreign destination object will be backed up
+	// and replaced (overwrite on).
+	Replaced []string
+	// Invalid are source keys the destination cannot hold.
+	Invalid []string
+	// Skipped are keys left out because an acknowledged finding says so.
+	Skipped []string
+	// DestOnly counts destination objects with no source object.
+	DestOnly int64
+	// SourceObjects and SourceBytes size the whole source bucket.
+	SourceObjects, SourceBytes int64
+}
+
+// ObjectDiffInput parameterises DiffObjects.
+type ObjectDiffInput struct {
+	Src, Dst             providers.Storage
+	SrcBucket, DstBucket string
+	// DstExists is false when the destination bucket is still to be created.
+	DstExists bool
+	DstCaps   providers.StorageCaps
+	Records   map[string]ObjectRecord
+	Overwrite bool
+	// Skip lists keys to leave out (acknowledged findings).
+	Skip map[string]bool
+}
+
+// DiffObjects merges the two sorted listings and classifies every key.
+func DiffObjects(ctx context.Context, in ObjectDiffInput) (*ObjectDiff, error) {
+	d := &ObjectDiff{}
+	var keys []string
+	srcNext, srcStop := iter.Pull2(in.Src.Objects(ctx, in.SrcBucket))
+	defer srcStop()
+	var dstNext func() (providers.Object, error, bool)
+	if in.DstExists {
+		n, stop := iter.Pull2(in.Dst.Objects(ctx, in.DstBucket))
+		defer stop()
+		dstNext = n
+	} else {
+		dstNext = func() (providers.Object, error, bool) { return providers.Object{}, nil, false }
+	}
+	pull := func(next func() (providers.Object, error, bool), what string) (*providers.Object, error) {
+		o, err, ok := next()
+		if !ok {
+			return nil, nil
+		}
+		if err != nil {
+			return nil, fmt.Errorf("list %s: %w", what, err)
+		}
+		return &o, nil
+	}
+	srcWhat, dstWhat := "source bucket "+in.SrcBucket, "destination bucket "+in.DstBucket
+	s, err := pull(srcNext, srcWhat)
+	if err != nil {
+		return nil, err
+	}
+	t, err := pull(dstNext, dstWhat)
+	if err != nil {
+		return nil, err
+	}
+	for s != nil || t != nil {
+		switch {
+		case t == nil || (s != nil && s.Key < t.Key):
+			keys = append(keys, s.Key)
+			d.classify(*s, nil, in)
+			if s, err = pull(srcNext, srcWhat); err != nil {
+				return nil, err
+			}
+		case s == nil || t.Key < s.Key:
+			d.DestOnly++
+			if t, err = pull(dstNext, dstWhat); err != nil {
+				return nil, err
+			}
+		default:
+			keys = append(keys, s.Key)
+			d.classify(*s, t, in)
+			if s, err = pull(srcNext, srcWhat); err != nil {
+				return nil, err
+			}
+			if t, err = pull(dstNext, dstWhat); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if in.DstCaps.FileKeys {
+		d.Invalid = FileKeyProblems(keys)
+		if len(d.Invalid) > 0 {
+			bad := map[string]bool{}
+			for _, k := range d.Invalid {
+				bad[k] = true
+			}
+			kept := d.Copy[:0]
+			d.CopyBytes = 0
+			for _, it := range d.Copy {
+				if bad[it.Src.Key] {
+					continue
+				}
+				kept = append(kept, it)
+				d.CopyBytes += it.Src.Size
+			}
+			d.Copy = kept
+		}
+	}
+	return d, nil
+}
+
+func (d *ObjectDiff) classify(s providers.Object, t *providers.Object, in ObjectDiffInput) {
+	d.SourceObjects++
+	d.SourceBytes += s.Size
+	if in.Skip[s.Key] {
+		d.Skipped = append(d.Skipped, s.Key)
+		return
+	}
+	var rec *ObjectRecord
+	if r, ok := in.Records[s.Key]; ok {
+		rec = &r
+	}
+	if t != nil && SameObject(s, *t, rec) {
+		d.Unchanged++
+		d.UnchangedBytes += s.Size
+		return
+	}
+	item := CopyItem{Src: s, Dst: t, Rec: rec}
+	if t != nil && rec == nil {
+		if !in.Overwrite {
+			d.Conflicts = append(d.Conflicts, s.Key)
+			return
+		}
+		item.Replace = true
+		d.Replaced = append(d.Replaced, s.Key)
+	}
+	d.Copy = append(d.Copy, item)
+	d.CopyBytes += s.Size
+}
+
+// SameObject reports whether the destination object t already holds the
+// source object s, without reading either: rehome's own record of the copy,
+// matching checksums, or matching size and modification time (rclone's
+// default) decide.
+func SameObject(s, t providers.Object, rec *ObjectRecord) bool {
+	if s.Size != t.Size {
+		return false
+	}
+	if rec != nil && rec.State == ItemDone && rec.SrcSize == s.Size &&
+		rec.SrcMTime == s.ModTime.UnixNano() && rec.SrcETag == s.ETag {
+		return true
+	}
+	if s.SHA256 != "" && t.SHA256 != "" {
+		return s.SHA256 == t.SHA256
+	}
+	if s.ETag != "" && s.ETag == t.ETag && !strings.Contains(s.ETag, "-") {
+		return true
+	}
+	if rec != nil && rec.State != ItemDone {
+		return false // a write was in flight: check it by content
+	}
+	return !s.ModTime.IsZero() && s.ModTime.Unix() == t.ModTime.Unix()
+}
+
+// FileKeyProblems returns the keys that cannot be files in a directory tree:
+// bad path segments, or a key that is also a "folder" of another key.
+func FileKeyProblems(keys []string) []string {
+	set := make(map[string]bool, len(keys))
+	for _, k := range keys {
+		set[k] = true
+	}
+	bad := map[string]bool{}
+	for _, k := range keys {
+		if !validFileKey(k) {
+			bad[k] = true
+			continue
+		}
+		for i := 0; i < len(k); i++ {
+			if k[i] == '/' && set[k[:i]] {
+				bad[k] = true
+				bad[k[:i]] = true
+			}
+		}
+	}
+	var out []string
+	for _, k := range keys {
+		if bad[k] {
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
+func validFileKey(k string) bool {
+	if k == "" || strings.HasPrefix(k, "/") || strings.HasSuffix(k, "/") || strings.ContainsRune(k, 0) {
+		return false
+	}
+	for _, seg := range strings.Split(k, "/") {
+		if seg == "" || seg == "." || seg == ".." {
+			return false
+		}
+	}
+	return true
+}
+
+// MatchNames reports whether name passes include/exclude globs (path.Match
+// syntax); an empty include list includes everything.
+func MatchNames(name string, include, exclude []string) bool {
+	in := len(include) == 0
+	for _, g := range include {
+		if ok, _ := path.Match(g, name); ok {
+			in = true
+			break
+		}
+	}
+	if !in {
+		return false
+	}
+	for _, g := range exclude {
+		if ok, _ := path.Match(g, name); ok {
+			return false
+		}
+	}
+	return true
+}
