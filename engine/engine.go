@@ -172,6 +172,9 @@ func (s *Session) Apply(ctx context.Context, p *planner.Plan, o RunOptions) (*ex
 		// Allowed: apply after cutover keeps copying, but say so.
 		s.e.Log.Info("apply after cutover", "phase", ph)
 	}
+	if err := s.reconcile(ctx, p, planner.PhasePrepare); err != nil {
+		return nil, err
+	}
 	rep := s.executor(o).Apply(ctx, p, planner.PhasePrepare, "apply")
 	if rep.Failed == 0 && ctx.Err() == nil {
 		err := s.Journal.Update(context.WithoutCancel(ctx), func(f *state.File) {
@@ -184,6 +187,29 @@ func (s *Session) Apply(ctx context.Context, p *planner.Plan, o RunOptions) (*ex
 		}
 	}
 	return rep, nil
+}
+
+// reconcile closes journal entries an interrupted run left begun whose
+// action a fresh plan shows as complete (a no-op): the crash came after the
+// work and before its end was written. Entries whose action still has work
+// stay begun; the executor completes them and closes them.
+func (s *Session) reconcile(ctx context.Context, p *planner.Plan, phase planner.Phase) error {
+	noop := map[string]bool{}
+	for _, a := range p.Actions {
+		if a.Phase == phase && a.Action == planner.ActNoop {
+			noop[a.Address] = true
+		}
+	}
+	return s.Journal.Update(ctx, func(f *state.File) {
+		for i := range f.Journal {
+			e := &f.Journal[i]
+			if e.Status == state.Begun && noop[e.Address] {
+				e.Status = state.Done
+				e.Ended = s.e.Now().UTC()
+				e.Result.Error = "interrupted after its work was done; a fresh plan found it complete"
+			}
+		}
+	})
 }
 
 // ErrPhase is returned when a command does not fit the migration's phase.
@@ -203,6 +229,9 @@ func (s *Session) Cutover(ctx context.Context, p *planner.Plan, o RunOptions) (*
 	}
 	if b := p.Blockers(); len(b) > 0 {
 		return nil, &BlockerError{b}
+	}
+	if err := s.reconcile(ctx, p, planner.PhaseCutover); err != nil {
+		return nil, err
 	}
 	rep := s.executor(o).Apply(ctx, p, planner.PhaseCutover, "cutover")
 	if rep.Failed == 0 && ctx.Err() == nil {

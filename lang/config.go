@@ -17,8 +17,10 @@ type Config struct {
 	// variable values; a saved plan records it to detect staleness.
 	Hash string
 
-	Migration    *Migration
-	Variables    map[string]*Variable
+	Migration *Migration
+	Variables map[string]*Variable
+	// Locals are the evaluated local values; those derived from sensitive
+	// variables carry SensitiveMark.
 	Locals       map[string]cty.Value
 	Environments map[string]*Environment
 	// Moves in file order.
@@ -61,8 +63,10 @@ type Environment struct {
 	Provider string
 	// Value is an object conforming to the provider's Schema, unmarked.
 	Value cty.Value
-	// Sensitive lists attribute names whose values are sensitive (by schema
-	// or because they came from a sensitive variable); never print them.
+	// Sensitive lists, sorted, the attributes whose values are sensitive
+	// (by schema or because they came from a sensitive variable); never
+	// print them. Attributes of nested blocks are dotted paths
+	// ("object_storage.secret_key").
 	Sensitive []string
 	DeclRange hcl.Range
 }

@@ -79,7 +79,8 @@ func writeDiagnostic(b *strings.Builder, files map[string]*hcl.File, d *hcl.Diag
 			continue
 		}
 		b.WriteString(prefix + line + "\n")
-		if !color && he > hs {
+		// An empty subject (a missing argument) still gets one caret.
+		if !color && (he > hs || d.Subject.Empty() && lineNo == d.Subject.Start.Line) {
 			// Underline the subject; tabs stay tabs so columns line up.
 			pad := strings.Map(func(r rune) rune {
 				if r == '\t' {

@@ -101,11 +101,26 @@ func UnifiedDiff(path string, old, new []byte) string {
 	}
 	// The diff is written to memory, which cannot fail.
 	diff, _ := difflib.GetUnifiedDiffString(difflib.UnifiedDiff{
-		A:        difflib.SplitLines(string(old)),
-		B:        difflib.SplitLines(string(new)),
+		A:        splitLines(old),
+		B:        splitLines(new),
 		FromFile: "old/" + path,
 		ToFile:   "new/" + path,
 		Context:  3,
 	})
 	return diff
+}
+
+// splitLines splits src into lines that each end in a newline, as difflib
+// wants them (its SplitLines adds an empty line after a final newline).
+func splitLines(src []byte) []string {
+	if len(src) == 0 {
+		return nil
+	}
+	lines := strings.SplitAfter(string(src), "\n")
+	if lines[len(lines)-1] == "" {
+		lines = lines[:len(lines)-1]
+	} else {
+		lines[len(lines)-1] += "\n"
+	}
+	return lines
 }

@@ -1,6 +1,7 @@
 package lang
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -17,7 +18,7 @@ import (
 // close over the lookup function and the configuration directory, so there
 // is no shared state between loads.
 func functions(dir string, getenv func(string) (string, bool)) map[string]function.Function {
-	return map[string]function.Function{
+	fns := map[string]function.Function{
 		// rehome's own.
 		"env":  envFunc(getenv),
 		"file": fileFunc(dir),
@@ -75,8 +76,6 @@ func functions(dir string, getenv func(string) (string, bool)) map[string]functi
 		"jsonencode": stdlib.JSONEncodeFunc,
 		"jsondecode": stdlib.JSONDecodeFunc,
 		"csvdecode":  stdlib.CSVDecodeFunc,
-		"try":        tryfunc.TryFunc,
-		"can":        tryfunc.CanFunc,
 
 		// Numbers.
 		"min":      stdlib.MinFunc,
@@ -86,6 +85,74 @@ func functions(dir string, getenv func(string) (string, bool)) map[string]functi
 		"floor":    stdlib.FloorFunc,
 		"parseint": stdlib.ParseIntFunc,
 	}
+	for name, fn := range fns {
+		fns[name] = sensitiveSafe(fn)
+	}
+	// try and can take unevaluated expressions, which a wrapper would
+	// evaluate; their own errors are the errors of their arguments.
+	fns["try"], fns["can"] = tryfunc.TryFunc, tryfunc.CanFunc
+	return fns
+}
+
+// sensitiveSafe wraps fn so that an error it returns for a sensitive
+// argument never reaches a diagnostic: functions such as parseint and
+// tobool quote their argument in errors, and a derived value (upper of a
+// secret) cannot be redacted by searching for the secret. The result
+// carries every mark found anywhere in the arguments.
+func sensitiveSafe(fn function.Function) function.Function {
+	params := fn.Params()
+	for i := range params {
+		params[i].AllowMarked = true
+	}
+	var varParam *function.Parameter
+	if vp := fn.VarParam(); vp != nil {
+		cp := *vp
+		cp.AllowMarked = true
+		varParam = &cp
+	}
+	// unmark strips args of their marks, deeply, and returns the marks.
+	unmark := func(args []cty.Value) ([]cty.Value, cty.ValueMarks) {
+		out := make([]cty.Value, len(args))
+		marks := make(cty.ValueMarks)
+		for i, a := range args {
+			var pvm []cty.PathValueMarks
+			out[i], pvm = a.UnmarkDeepWithPaths()
+			for _, pm := range pvm {
+				for m := range pm.Marks {
+					marks[m] = struct{}{}
+				}
+			}
+		}
+		return out, marks
+	}
+	hide := func(err error, marks cty.ValueMarks) error {
+		if err == nil || len(marks) == 0 {
+			return err
+		}
+		const msg = "the value is derived from a sensitive variable, so the reason is not shown"
+		if argErr, ok := err.(function.ArgError); ok {
+			return function.NewArgErrorf(argErr.Index, msg)
+		}
+		return errors.New(msg)
+	}
+	return function.New(&function.Spec{
+		Description: fn.Description(),
+		Params:      params,
+		VarParam:    varParam,
+		Type: func(args []cty.Value) (cty.Type, error) {
+			plain, marks := unmark(args)
+			ty, err := fn.ReturnTypeForValues(plain)
+			return ty, hide(err, marks)
+		},
+		Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
+			plain, marks := unmark(args)
+			ret, err := fn.Call(plain)
+			if err != nil {
+				return cty.NilVal, hide(err, marks)
+			}
+			return ret.WithMarks(marks), nil
+		},
+	})
 }
 
 // envFunc is env(name) or env(name, default): the value of an environment

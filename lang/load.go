@@ -59,10 +59,12 @@ var rootSchema = &hcl.BodySchema{
 // recursive; names starting with "." or "~" are ignored), the
 // *.auto.rehomevars files, and the variable values in opts.
 //
-// All problems are collected as diagnostics before Load returns. The Config
-// is never nil: its Dir and Files are always set, so the caller can render
-// the diagnostics with source snippets. When the diagnostics have errors the
-// rest of the Config is partial and must not be used for planning.
+// All problems are collected as diagnostics before Load returns, sorted by
+// file and position (those without a position first), with sensitive
+// values kept out of their text. The Config is never nil: its Dir and Files
+// are always set, so the caller can render the diagnostics with source
+// snippets. When the diagnostics have errors the rest of the Config is
+// partial and must not be used for planning.
 //
 // File names in diagnostics and Config.Files are relative to dir
 // ("migration.hcl"); -var-file files keep the path they were given with.

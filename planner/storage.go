@@ -198,9 +198,9 @@ func SameObject(s, t providers.Object, rec *ObjectRecord) bool {
 	if s.Size != t.Size {
 		return false
 	}
-	if rec != nil && rec.State == ItemDone && rec.SrcSize == s.Size &&
-		rec.SrcMTime == s.ModTime.UnixNano() && rec.SrcETag == s.ETag {
-		return true
+	if rec != nil && rec.State == ItemDone && rec.SrcSize == s.Size && rec.SrcETag == s.ETag &&
+		(rec.SrcMTime == s.ModTime.UnixNano() || (s.ETag != "" && !strings.Contains(s.ETag, "-"))) {
+		return true // rehome copied this very version (same time, or same content hash)
 	}
 	if s.SHA256 != "" && t.SHA256 != "" {
 		return s.SHA256 == t.SHA256

@@ -216,8 +216,13 @@ func (c *cli) apply(args []string) int {
 		return c.errorf("%v", &engine.BlockerError{Blockers: b})
 	}
 	if !p.HasChanges() {
+		// Still closes what an interrupted run left open, and records the
+		// phase, so cutover can follow.
+		if _, err := sess.Apply(c.ctx, p, engine.RunOptions{Parallelism: *par}); err != nil {
+			return c.errorf("%v", err)
+		}
 		if !*jsonOut {
-			fmt.Fprintln(c.s.out, "\nNothing to apply.")
+			fmt.Fprintln(c.s.out, "\nNothing to apply: the destination matches the source.")
 		}
 		return 0
 	}

@@ -82,7 +82,7 @@ func (x *Executor) undoGroup(ctx context.Context, g *undoGroup) (state.Result, e
 		return state.Result{}, fmt.Errorf("journal begin: %w", err)
 	}
 	x.o.Sink.Event(Event{Type: EvActionStart, Op: "rollback", Address: e.Address, Action: "undo", Message: e.Undo.Description})
-	u := &undoer{x: x, p: e.Undo.Params, addr: e.Address}
+	u := &undoer{x: x, p: e.Undo.Params, addr: e.Address, entry: e}
 	res, err := u.run(ctx)
 	endCtx := context.WithoutCancel(ctx)
 	status := state.Done
@@ -134,10 +134,11 @@ func (x *Executor) forgetAll(ctx context.Context) error {
 }
 
 type undoer struct {
-	x    *Executor
-	p    map[string]string
-	addr string
-	note string
+	x     *Executor
+	p     map[string]string
+	addr  string
+	entry state.Entry
+	note  string
 }
 
 // resources lists the state resources the undone step accounted for.
@@ -189,10 +190,16 @@ func (u *undoer) run(ctx context.Context) (state.Result, error) {
 	return state.Result{}, fmt.Errorf("no undo handler for %s %s", u.p["kind"], u.p["type"])
 }
 
+// created reports whether rehome created the bucket or zone: the state
+// says so, or — when a crash came between the create call and the state
+// write — the entry was a create, which the plan only makes for a container
+// that did not exist.
 func (u *undoer) created() bool {
 	snap := u.x.o.Journal.Snapshot()
-	r := snap.FindResource(u.addr)
-	return r != nil && r.Created
+	if r := snap.FindResource(u.addr); r != nil {
+		return r.Created
+	}
+	return u.entry.Action == "create" && u.entry.Status == state.Begun
 }
 
 func (u *undoer) bucket(ctx context.Context) (state.Result, error) {

@@ -245,12 +245,31 @@ func (p *Provider) Configure(ctx context.Context, cfg providers.Config) error {
 	p.nameservers = nil
 	for i, ns := range nss {
 		ns = strings.ToLower(dns.Fqdn(strings.TrimSpace(ns)))
-		if _, ok := dns.IsDomainName(ns); !ok || ns == "." {
+		if !isHostName(ns) {
 			return errf("nameservers[%d]: %q is not a domain name", i, nss[i])
 		}
 		p.nameservers = append(p.nameservers, ns)
 	}
 	return nil
+}
+
+// isHostName reports whether name (fully qualified) is a host name:
+// letters, digits, '-' and '_' in non-empty labels.
+func isHostName(name string) bool {
+	if _, ok := dns.IsDomainName(name); !ok || name == "." {
+		return false
+	}
+	for _, l := range dns.SplitDomainName(name) {
+		if l == "" {
+			return false
+		}
+		for _, r := range l {
+			if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_') {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 func resolve(dir, path string) string {

@@ -211,6 +211,7 @@ func (p *Provider) PutSecrets(ctx context.Context, secrets []providers.Secret) (
 	if err := p.storeSecrets(m); err != nil {
 		return nil, err
 	}
+	p.log.DebugContext(ctx, "local: wrote secrets", "file", p.agePath(), "put", len(secrets), "total", len(m))
 	return versions, nil
 }
 

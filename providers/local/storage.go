@@ -633,6 +633,9 @@ func (p *Provider) CleanPartial(ctx context.Context, bucket string) (int, error)
 		}
 		removed++
 	}
+	if removed > 0 {
+		p.log.DebugContext(ctx, "local: removed partial uploads", "bucket", bucket, "dir", tdir, "count", removed)
+	}
 	if os.Remove(tdir) == nil {
 		_ = os.Remove(filepath.Dir(tdir))
 	}

@@ -541,7 +541,8 @@ func (p *Provider) DeleteZone(ctx context.Context, name string) error {
 
 // ApplyRecords applies the changes to the zone file as one unit: each
 // update or delete must name the set as it is now (else ErrZoneChanged), a
-// create must not find one. The SOA serial is bumped and the whole file is
+// create must find no set or exactly the set it creates (so a resumed apply
+// is harmless). The SOA serial is bumped and the whole file is
 // rewritten atomically in canonical order; comments in it are lost. No
 // changes means no rewrite.
 func (p *Provider) ApplyRecords(ctx context.Context, zone string, changes []providers.RecordChange) error {
@@ -577,6 +578,9 @@ func (p *Provider) ApplyRecords(ctx context.Context, zone string, changes []prov
 		switch c.Op {
 		case providers.ChangeCreate:
 			if cur, ok := z.sets[nw.Key()]; ok {
+				if cur.TTL == nw.TTL && slices.Equal(cur.Values, nw.Values) {
+					continue // already there, exactly (a resumed apply)
+				}
 				return fail(fmt.Errorf("change %d: create %s: the set already exists (%d values, TTL %d): %w", i, nw.Key(), len(cur.Values), cur.TTL, ErrZoneChanged))
 			}
 		case providers.ChangeUpdate, providers.ChangeDelete:
@@ -626,6 +630,7 @@ func (p *Provider) ApplyRecords(ctx context.Context, zone string, changes []prov
 	if err := z.write(); err != nil {
 		return fail(err)
 	}
+	p.log.DebugContext(ctx, "local: rewrote zone file", "zone", name, "file", fp, "changes", len(changes))
 	return nil
 }
 

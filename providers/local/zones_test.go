@@ -340,7 +340,7 @@ func TestApplyRecordsRefused(t *testing.T) {
 			change: providers.RecordChange{Op: providers.ChangeCreate, New: set("x.example.com.", "A", 300, "192.0.2.300")}},
 		{name: "value smuggling a second record", wantErr: "spans lines",
 			change: providers.RecordChange{Op: providers.ChangeCreate, New: set("x.example.com.", "TXT", 300, "\"a\"\nevil 300 IN A 192.0.2.66")}},
-		{name: "value with two records", wantErr: "not one A record",
+		{name: "value with trailing garbage", wantErr: "garbage after rdata",
 			change: providers.RecordChange{Op: providers.ChangeCreate, New: set("x.example.com.", "A", 300, "192.0.2.1 ( ) x")}},
 		{name: "unknown type", wantErr: "unknown record type",
 			change: providers.RecordChange{Op: providers.ChangeCreate, New: set("x.example.com.", "BOGUS", 300, "1")}},
@@ -480,5 +480,27 @@ func TestDeleteZone(t *testing.T) {
 	}
 	if _, err := p.Records(ctx(), "example.com."); !errors.Is(err, providers.ErrNotFound) {
 		t.Errorf("Records of a missing zone = %v, want ErrNotFound", err)
+	}
+}
+
+func TestApplyRecordsCreateIsIdempotent(t *testing.T) {
+	p := sourceEnv(t)
+	cur := records(t, p, "example.com.")["mail.example.com. A"]
+	if err := p.ApplyRecords(ctx(), "example.com.", []providers.RecordChange{{Op: providers.ChangeCreate, New: &cur}}); err != nil {
+		t.Fatalf("create of an identical existing set: %v", err)
+	}
+	if diff := cmp.Diff(cur, records(t, p, "example.com.")["mail.example.com. A"]); diff != "" {
+		t.Errorf("set changed (-want +got):\n%s", diff)
+	}
+}
+
+func TestZoneIncludeRefused(t *testing.T) {
+	p := newProvider(t, opts{})
+	fp := filepath.Join(p.Root(), "zones", "inc.example.zone")
+	writeFile(t, filepath.Join(p.Root(), "zones", "other.txt"), "www 300 IN A 192.0.2.1\n")
+	writeFile(t, fp, "$ORIGIN inc.example.\n@ 300 IN SOA localhost. hostmaster 1 2 3 4 5\n@ 300 IN NS localhost.\n$INCLUDE other.txt\n")
+	_, err := p.Records(ctx(), "inc.example.")
+	if err == nil || !strings.Contains(err.Error(), fp+":4") || !strings.Contains(err.Error(), "$INCLUDE") {
+		t.Errorf("Records = %v, want a refusal of $INCLUDE naming %s:4", err, fp)
 	}
 }

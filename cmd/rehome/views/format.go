@@ -182,18 +182,17 @@ func actionSymbol(t planner.ActionType) string {
 }
 
 // paramsText formats params as "overwrite=true, ttl=60", keys sorted.
+// paramsText shows the parameters a reader decides on (verify mode, an
+// overwrite, a TTL); the executor's bookkeeping (scopes, bucket names
+// already shown as from/to) stays in the JSON document.
 func paramsText(m map[string]string) string {
-	if len(m) == 0 {
-		return ""
-	}
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	parts := make([]string, len(keys))
-	for i, k := range keys {
-		parts[i] = k + "=" + m[k]
+	var parts []string
+	for _, k := range []string{"verify", "ttl", "overwrite", "skip_types"} {
+		v, ok := m[k]
+		if !ok || v == "" || (k == "overwrite" && v != "true") {
+			continue
+		}
+		parts = append(parts, k+"="+v)
 	}
 	return strings.Join(parts, ", ")
 }
