@@ -115,7 +115,7 @@ func (s *Session) State() *state.File {
 
 // Plan discovers and plans.
 func (s *Session) Plan(ctx context.Context, targets []string) (*planner.Plan, error) {
-	if err := planner.Discover(ctx, s.Envs); err != nil {
+	if err := planner.Discover(ctx, s.Envs, s.e.Log); err != nil {
 		return nil, err
 	}
 	return planner.Build(ctx, planner.Input{Config: s.Config, Envs: s.Envs, State: s.State(),

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sort"
+	"time"
 
 	"github.com/rehome/rehome/lang"
 	"github.com/rehome/rehome/providers"
@@ -113,10 +114,16 @@ func appendKind(ks []providers.Kind, k providers.Kind) []providers.Kind {
 
 // Discover runs discovery in every environment (sequentially: providers
 // parallelise internally where their APIs allow).
-func Discover(ctx context.Context, envs Envs) error {
+func Discover(ctx context.Context, envs Envs, log *slog.Logger) error {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
 	for _, n := range envs.Names() {
 		e := envs[n]
+		start := time.Now()
 		inv, err := e.Provider.Discover(ctx, e.Scope)
+		log.Debug("discovered", "env", n, "provider", e.Factory.Name, "kinds", e.Scope.Kinds,
+			"elapsed", time.Since(start).Round(time.Millisecond), "error", err)
 		if err != nil {
 			return fmt.Errorf("discover environment %q (%s): %w", n, e.Factory.Name, err)
 		}

@@ -23,14 +23,15 @@ func (b *builder) scan() error {
 	var targets []target
 	seen := map[string]bool{}
 	for _, act := range b.plan.Actions {
-		var what string
-		switch act.Type {
-		case "bucket":
-			what = "bucket"
-		case "zone":
-			what = "zone"
-		default:
+		// Buckets: code that names one needs the destination's endpoint
+		// (and its new name, if renamed). Zones keep their names, so a
+		// hostname in code is not a reference to the source.
+		if act.Type != "bucket" {
 			continue
+		}
+		what := "bucket"
+		if act.To.Name != act.From.Name {
+			what = fmt.Sprintf("bucket (renamed to %q at the destination)", act.To.Name)
 		}
 		n := act.From.Name
 		if len(n) < 4 || seen[n] {
@@ -76,7 +77,7 @@ func (b *builder) scan() error {
 			for ln := 1; sc.Scan(); ln++ {
 				line := sc.Text()
 				for _, t := range targets {
-					if strings.Contains(line, t.name) {
+					if containsName(line, t.name) {
 						hits[t.addr] = append(hits[t.addr], hit{filepath.ToSlash(rel), ln})
 					}
 				}
@@ -104,8 +105,27 @@ func (b *builder) scan() error {
 			where = append(where, fmt.Sprintf("%s:%d", h.file, h.line))
 		}
 		b.finding(nil, SevWarning, addr, "audit.source_reference", "",
-			fmt.Sprintf("application code references the source %s %q: %s", t.what, t.name, first(where, 5)),
+			fmt.Sprintf("application code references the source %q %s: %s", t.name, t.what, first(where, 5)),
 			"point these references at the destination before the cutover")
 	}
 	return nil
+}
+
+// containsName reports whether name occurs in line as a whole bucket name:
+// not as part of a longer one ("shop-media" is not in "shop-media-2026").
+func containsName(line, name string) bool {
+	isNameByte := func(c byte) bool {
+		return c == '-' || c == '.' || c == '_' || (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
+	}
+	for i := 0; ; {
+		j := strings.Index(line[i:], name)
+		if j < 0 {
+			return false
+		}
+		start, end := i+j, i+j+len(name)
+		if (start == 0 || !isNameByte(line[start-1])) && (end == len(line) || !isNameByte(line[end])) {
+			return true
+		}
+		i = start + 1
+	}
 }

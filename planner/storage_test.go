@@ -117,3 +117,21 @@ func TestApplyTargets(t *testing.T) {
 		t.Errorf("move-level target = %+v", got)
 	}
 }
+
+func TestContainsName(t *testing.T) {
+	tests := []struct {
+		line, name string
+		want       bool
+	}{
+		{"bucket: shop-media", "shop-media", true},
+		{"bucket: shop-media-2026", "shop-media", false},
+		{`s3://shop-media/x`, "shop-media", true},
+		{"old-shop-media", "shop-media", false},
+		{"a shop-media-x and shop-media", "shop-media", true},
+	}
+	for _, tt := range tests {
+		if got := containsName(tt.line, tt.name); got != tt.want {
+			t.Errorf("containsName(%q, %q) = %v, want %v", tt.line, tt.name, got, tt.want)
+		}
+	}
+}

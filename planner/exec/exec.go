@@ -8,6 +8,7 @@ import (
 	"maps"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/rehome/rehome/planner"
 	"github.com/rehome/rehome/providers"
@@ -158,7 +159,11 @@ func (x *Executor) runAction(ctx context.Context, a planner.Action, op string, i
 	}
 	x.o.Sink.Event(ev)
 	run := &actionRun{x: x, a: a, op: op}
+	x.o.Log.Debug("action begin", "op", op, "address", a.Address, "action", a.Action, "seq", seq, "resumed", len(interrupted) > 0)
+	start := time.Now()
 	res, err := x.dispatch(ctx, run)
+	x.o.Log.Debug("action end", "op", op, "address", a.Address, "seq", seq, "elapsed", time.Since(start).Round(time.Millisecond),
+		"copied", res.Copied, "already_done", res.Skipped, "bytes", res.Bytes, "error", err)
 	status := state.Done
 	if err != nil {
 		status = state.Failed

@@ -83,7 +83,9 @@ func (x *Executor) undoGroup(ctx context.Context, g *undoGroup) (state.Result, e
 	}
 	x.o.Sink.Event(Event{Type: EvActionStart, Op: "rollback", Address: e.Address, Action: "undo", Message: e.Undo.Description})
 	u := &undoer{x: x, p: e.Undo.Params, addr: e.Address, entry: e}
+	x.o.Log.Debug("undo begin", "address", e.Address, "entries", len(g.entries), "seq", seq)
 	res, err := u.run(ctx)
+	x.o.Log.Debug("undo end", "address", e.Address, "deleted", res.Deleted, "restored", res.Restored, "error", err)
 	endCtx := context.WithoutCancel(ctx)
 	status := state.Done
 	if err != nil {
