@@ -48,8 +48,8 @@
 // refused. Symbolic links, sockets, devices and files whose names are not
 // UTF-8 are not objects: listings skip them and Discover reports their
 // number as the bucket attribute skipped_files, so the audit can warn.
-// Objects are never read or written through a link. Buckets have no
-// region or creation time.
+// Objects are never read or written through a link, and a bucket folder
+// that is a link is not a bucket. Buckets have no region or creation time.
 //
 // # DNS
 //
@@ -68,12 +68,15 @@
 // "localhost.", BIND's own convention for zones no real server announces
 // (/etc/bind/db.empty). A nameserver inside the zone (ns1.ZONE.) makes BIND
 // refuse the zone unless the zone holds an address for it, and rehome does
-// not invent addresses: such nameservers are refused until the zone has an
-// A or AAAA record for them. Set `nameservers` to the servers that will
-// really serve the files.
+// not invent addresses: CreateZone refuses such nameservers (a new zone has
+// no records yet), and ApplyRecords refuses to leave an in-zone apex NS
+// without an A or AAAA record. Existing zone files with in-zone nameservers
+// and their addresses are read and rewritten normally. Set `nameservers` to
+// the out-of-zone servers that will really serve the files.
 //
 // ApplyRecords checks each update and delete against the file (a mismatch
-// is ErrZoneChanged), refuses content BIND would not load (CNAME and other
+// is ErrZoneChanged; a create finding exactly its set is a no-op, so a
+// resumed apply is harmless), refuses content BIND would not load (CNAME and other
 // data, a SOA or DS in the wrong place, apex NS inside the zone without an
 // address), bumps the SOA serial (YYYYMMDDnn when that is newer, else +1)
 // and rewrites the whole file atomically in a fixed order: $ORIGIN, SOA,
@@ -89,7 +92,9 @@
 // age_identity_file). As a destination: PutSecrets merges into
 // secrets.env.age and rewrites it encrypted to age_recipients, atomically,
 // mode 0600; without recipients, or next to a plaintext secrets.env, it
-// refuses. Secrets are unversioned (Version ""), so an overwrite cannot be
+// refuses. Listing or discovering an environment that holds
+// secrets.env.age needs age_identity_file, since the names are encrypted
+// too. Secrets are unversioned (Version ""), so an overwrite cannot be
 // rolled back to the previous value by the provider. Names are dotenv
 // keys (letters, digits, '_', '.'); values are written in a form checked to
 // read back unchanged through godotenv (see encodeDotenv); values that no

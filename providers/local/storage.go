@@ -476,11 +476,19 @@ func (p *Provider) Put(ctx context.Context, bucket string, obj providers.Object,
 	}()
 
 	h := sha256.New()
+	if obj.Size >= 0 {
+		// Read at most one byte more than announced: enough to tell a
+		// longer body, without streaming all of it.
+		body = io.LimitReader(body, obj.Size+1)
+	}
 	n, err := copyCtx(ctx, io.MultiWriter(f, h), body)
 	if err != nil {
 		return fail(err)
 	}
 	if obj.Size >= 0 && n != obj.Size {
+		if n > obj.Size {
+			return fail(fmt.Errorf("body is longer than the expected %d bytes", obj.Size))
+		}
 		return fail(fmt.Errorf("body has %d bytes, expected %d", n, obj.Size))
 	}
 	if err := f.Chmod(0o644); err != nil {

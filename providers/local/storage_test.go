@@ -251,7 +251,7 @@ func TestPutFailureLeavesNothing(t *testing.T) {
 		{name: "body shorter than size", key: "dir/short", size: 100,
 			body: func(context.CancelFunc) io.Reader { return strings.NewReader("only 12 byte") }, errText: "expected 100"},
 		{name: "body longer than size", key: "dir/long", size: 3,
-			body: func(context.CancelFunc) io.Reader { return strings.NewReader("four") }, errText: "expected 3"},
+			body: func(context.CancelFunc) io.Reader { return strings.NewReader("four") }, errText: "longer than the expected 3 bytes"},
 		{name: "cancelled while streaming", key: "dir/sub/cancelled", size: -1,
 			body:    func(c context.CancelFunc) io.Reader { return &cancelReader{n: 3, cancel: c} },
 			wantErr: context.Canceled},

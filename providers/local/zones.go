@@ -500,6 +500,11 @@ func (p *Provider) CreateZone(ctx context.Context, zn providers.Zone) (providers
 	if len(nss) == 0 {
 		nss = []string{DefaultNameserver}
 	}
+	for _, ns := range nss {
+		if dns.IsSubDomain(name, ns) {
+			return providers.Zone{}, fmt.Errorf("local: create zone %s: environment %q: nameserver %s is inside the zone, so BIND needs an address record for it, which rehome does not invent; set `nameservers` to names outside the zone", name, p.env, ns)
+		}
+	}
 	soa := &dns.SOA{
 		Hdr:     dns.RR_Header{Name: name, Rrtype: dns.TypeSOA, Class: dns.ClassINET, Ttl: soaTTL},
 		Ns:      nss[0],

@@ -168,7 +168,7 @@ func TestCreateZone(t *testing.T) {
 		{name: "out-of-zone nameservers", nameservers: []string{"ns1.example.net", "NS2.Example.ORG."},
 			wantNS: []string{"ns1.example.net.", "ns2.example.org."}},
 		{name: "in-zone nameserver refused", nameservers: []string{"ns1.example.com."},
-			wantErr: "nameserver ns1.example.com. is inside the zone but has no A or AAAA record"},
+			wantErr: "nameserver ns1.example.com. is inside the zone, so BIND needs an address record"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
