@@ -216,7 +216,7 @@ func (s *Session) reconcile(ctx context.Context, p *planner.Plan, phase planner.
 var ErrPhase = errors.New("wrong phase")
 
 // Cutover runs the plan's cutover phase.
-func (s *Session) Cutover(ctx context.Context, p *planner.Plan, o RunOptions) (*exec.Report, error) {
+func (s *Session) Cutover(ctx context.Context, p *planner.Plan, force bool, o RunOptions) (*exec.Report, error) {
 	f := s.State()
 	switch f.Phase {
 	case "":
@@ -224,8 +224,9 @@ func (s *Session) Cutover(ctx context.Context, p *planner.Plan, o RunOptions) (*
 	case "finalized":
 		return nil, fmt.Errorf("%w: the migration was finalized; there is nothing to cut over", ErrPhase)
 	}
-	if p.Summary.Changes > 0 {
-		return nil, fmt.Errorf("%w: the prepare phase has %d pending change(s); run `rehome apply` first so the cutover is short", ErrPhase, p.Summary.Changes)
+	if un := Uncovered(p); len(un) > 0 && !force {
+		return nil, fmt.Errorf("%w: the prepare phase has %d pending step(s) the cutover does not cover (%s); run `rehome apply` first, or cut over with -force to leave them out",
+			ErrPhase, len(un), strings.Join(un, ", "))
 	}
 	if b := p.Blockers(); len(b) > 0 {
 		return nil, &BlockerError{b}
@@ -241,6 +242,98 @@ func (s *Session) Cutover(ctx context.Context, p *planner.Plan, o RunOptions) (*
 		}
 	}
 	return rep, nil
+}
+
+// Uncovered lists the pending prepare-phase steps that no cutover step
+// covers. Copies of objects, record sets and secrets are covered: the
+// cutover's final syncs copy whatever changed at the source since the
+// apply. Creating a bucket or zone, or lowering TTLs, is not.
+func Uncovered(p *planner.Plan) []string {
+	var out []string
+	for _, a := range p.Actions {
+		if a.Phase != planner.PhasePrepare || a.Action == planner.ActNoop {
+			continue
+		}
+		switch a.Type {
+		case "objects", "records", "secret":
+			continue
+		}
+		out = append(out, a.Address)
+	}
+	return out
+}
+
+// Forget removes addresses from the state without touching anything:
+// their resources, their journal entries (marked undone, so rollback leaves
+// them alone) and rehome's per-item records of them (so later plans treat
+// what they wrote as foreign). When an address is missing it changes nothing
+// and returns the missing addresses.
+func Forget(ctx context.Context, st *state.Store, addrs []string) ([]string, error) {
+	f, err := st.Load(ctx)
+	if err != nil {
+		return nil, err
+	}
+	known := map[string]bool{}
+	for _, r := range f.Resources {
+		known[r.Address] = true
+	}
+	for _, e := range f.Journal {
+		known[e.Address] = true
+	}
+	var missing []string
+	forget := map[string]bool{}
+	for _, a := range addrs {
+		if !known[a] {
+			missing = append(missing, a)
+		}
+		forget[a] = true
+	}
+	if len(missing) > 0 {
+		return missing, nil
+	}
+	// What rehome recorded per item: secrets share their move's scope and
+	// are forgotten one name at a time; other scopes (a bucket's objects,
+	// a zone's record sets) go whole, with every entry that used them.
+	type item struct{ scope, key string }
+	var items []item
+	whole := map[string]bool{}
+	for _, e := range f.Journal {
+		sc := e.Undo.Params["scope"]
+		if !forget[e.Address] || sc == "" {
+			continue
+		}
+		if name := e.Undo.Params["name"]; name != "" {
+			items = append(items, item{sc, name})
+		} else {
+			whole[sc] = true
+		}
+	}
+	prog, err := st.OpenProgress(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer prog.Close()
+	for _, it := range items {
+		if err := prog.Delete(ctx, it.scope, it.key); err != nil {
+			return nil, err
+		}
+	}
+	for sc := range whole {
+		if err := errors.Join(prog.DeleteScope(ctx, sc), st.RemoveBackups(ctx, sc)); err != nil {
+			return nil, err
+		}
+	}
+	for a := range forget {
+		f.RemoveResource(a)
+	}
+	for i := range f.Journal {
+		e := &f.Journal[i]
+		if e.Status != state.Undone && (forget[e.Address] || whole[e.Undo.Params["scope"]]) {
+			e.Status = state.Undone
+			e.Result.Error = "forgotten by `rehome state rm`"
+		}
+	}
+	return nil, st.Save(ctx, f)
 }
 
 // Rollback undoes the applied steps. After a cutover it needs force.

@@ -17,7 +17,14 @@ func (l *loader) evalAs(a *hcl.Attribute, ty cty.Type) (val cty.Value, ok bool) 
 	if diags.HasErrors() {
 		return cty.NilVal, false
 	}
-	val, _ = val.UnmarkDeep()
+	val, marks := val.UnmarkDeepWithPaths()
+	if len(marks) > 0 {
+		// These attributes (names, globs, paths, descriptions) are shown in
+		// plans, findings and logs, so a secret must not flow into them.
+		l.diags = append(l.diags, errorf(ptr(a.Expr.Range()), "Sensitive value not allowed",
+			"The value of %q is derived from a sensitive value, but %q is shown in plans and logs; use a non-sensitive value here.", a.Name, a.Name))
+		return cty.NilVal, false
+	}
 	if !val.IsWhollyKnown() {
 		return cty.NilVal, false
 	}

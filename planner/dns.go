@@ -41,8 +41,11 @@ type RecordDiff struct {
 	Conflicts   []string            // foreign, different sets (overwrite off)
 	Replaced    []string            // foreign, different sets replaced (overwrite on)
 	DestOnly    []string
-	Apex        []string // apex SOA/NS left to the destination
-	Skipped     []string
+	// CNAMEClash are source sets that would share a name with a CNAME (or
+	// be a CNAME beside other data) at the destination, which DNS forbids.
+	CNAMEClash []string
+	Apex       []string // apex SOA/NS left to the destination
+	Skipped    []string
 }
 
 // DiffRecords computes the changes that make the destination hold the
@@ -97,12 +100,25 @@ func DiffRecords(in RecordDiffInput) *RecordDiff {
 			d.Changes = append(d.Changes, providers.RecordChange{Op: providers.ChangeUpdate, Old: &old, New: &want})
 		}
 	}
+	// Destination-only sets stay; a CNAME cannot share its name with them.
+	destOnlyTypes := map[string][]string{}
 	for _, rs := range in.Dst {
 		if !seen[rs.Key()] && !(in.DstCaps.OwnApex && IsApexOwn(in.Zone, rs)) {
 			d.DestOnly = append(d.DestOnly, rs.Key())
+			destOnlyTypes[rs.Name] = append(destOnlyTypes[rs.Name], rs.Type)
 		}
 	}
 	sort.Strings(d.DestOnly)
+	kept := d.Changes[:0]
+	for _, c := range d.Changes {
+		others := destOnlyTypes[c.New.Name]
+		if len(others) > 0 && (c.New.Type == "CNAME" || slices.Contains(others, "CNAME")) {
+			d.CNAMEClash = append(d.CNAMEClash, c.New.Key())
+			continue
+		}
+		kept = append(kept, c)
+	}
+	d.Changes = kept
 	return d
 }
 

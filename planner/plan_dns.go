@@ -148,6 +148,17 @@ func (b *builder) dnsZone(m *lang.Move, src, dst *Env, zone string, dstExists bo
 			}
 		}
 	}
+	if len(probe.CNAMEClash) > 0 {
+		f := b.finding(m, SevBlocker, recAddr, "dns.cname_conflict", "",
+			fmt.Sprintf("%s in %s would share a name with a CNAME (or be a CNAME beside other data) at %s, which DNS forbids: %s",
+				plural(int64(len(probe.CNAMEClash)), "record set", "record sets"), zone, m.To, first(probe.CNAMEClash, 5)),
+			"remove the conflicting set at the destination, or acknowledge to skip the source set")
+		if f.Acknowledged {
+			for _, k := range probe.CNAMEClash {
+				skipKeys[k] = true
+			}
+		}
+	}
 	if len(probe.Replaced) > 0 {
 		b.finding(m, SevWarning, recAddr, "dns.overwrite", "",
 			fmt.Sprintf("%s in %s at %s that rehome did not write will be replaced: %s; rollback restores them",

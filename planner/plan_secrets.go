@@ -39,6 +39,9 @@ func (b *builder) secrets(m *lang.Move) error {
 			skip[n] = true
 		}
 	}
+	if err := b.checkSecrets(m, src, dst, probe, skip); err != nil {
+		return err
+	}
 	in.Skip = skip
 	d, err := DiffSecrets(b.ctx, in)
 	if err != nil {
@@ -115,5 +118,37 @@ func (b *builder) secrets(m *lang.Move) error {
 		}
 	}
 	b.add(sync)
+	return nil
+}
+
+// checkSecrets reports secrets the destination cannot hold (a size limit, a
+// name or value rule) as blockers; acknowledged ones are skipped.
+func (b *builder) checkSecrets(m *lang.Move, src, dst *Env, d *SecretDiff, skip map[string]bool) error {
+	checker, _ := dst.Provider.(providers.SecretChecker)
+	limit := dst.Factory.Caps.Secrets.MaxValueSize
+	for _, ch := range d.Changes {
+		sec, err := src.Secrets().GetSecret(b.ctx, ch.Name)
+		if err != nil {
+			return fmt.Errorf("read source secret %q: %w", ch.Name, err)
+		}
+		var why string
+		switch {
+		case limit > 0 && len(sec.Value) > limit:
+			why = fmt.Sprintf("its value is %d bytes; %s (%s) holds at most %d", len(sec.Value), m.To, dst.Factory.Name, limit)
+		case checker != nil:
+			if err := checker.CheckSecret(ch.Name, sec.Value); err != nil {
+				why = err.Error()
+			}
+		}
+		if why == "" {
+			continue
+		}
+		f := b.finding(m, SevBlocker, Addr(m, "secret", ch.Name), "secrets.unsupported", "",
+			fmt.Sprintf("secret %q cannot be written to %s: %s", ch.Name, m.To, why),
+			"rename or change it at the source, or acknowledge to skip it")
+		if f.Acknowledged {
+			skip[ch.Name] = true
+		}
+	}
 	return nil
 }

@@ -151,6 +151,33 @@ func (b *builder) storageBucket(m *lang.Move, src, dst *Env, r providers.Resourc
 				plural(int64(len(d.Replaced)), "object", "objects"), m.To, dstName, first(d.Replaced, 5)),
 			"none needed if intended")
 	}
+	if max := dst.Factory.Caps.Storage.MaxObjectSize; max > 0 {
+		var big []string
+		for _, it := range d.Copy {
+			if it.Src.Size > max {
+				big = append(big, it.Src.Key)
+			}
+		}
+		if len(big) > 0 {
+			f := b.finding(m, SevBlocker, objAddr, "storage.too_large", "",
+				fmt.Sprintf("%s in %q exceed the %d-byte object limit of %s (%s): %s",
+					plural(int64(len(big)), "object", "objects"), r.Name, max, m.To, dst.Factory.Name, first(big, 5)),
+				"split or remove them at the source, or acknowledge to skip them")
+			if f.Acknowledged {
+				skipped = append(skipped, big...)
+				drop := toSet(big)
+				kept := d.Copy[:0]
+				d.CopyBytes = 0
+				for _, it := range d.Copy {
+					if !drop[it.Src.Key] {
+						kept = append(kept, it)
+						d.CopyBytes += it.Src.Size
+					}
+				}
+				d.Copy = kept
+			}
+		}
+	}
 	if d.DestOnly > 0 {
 		b.finding(m, SevInfo, objAddr, "storage.dest_only", "",
 			fmt.Sprintf("%s exist only at %s/%s; rehome leaves them untouched", plural(d.DestOnly, "object", "objects"), m.To, dstName),

@@ -38,7 +38,10 @@ func Build(ctx context.Context, in Input) (*Plan, error) {
 		ConfigHash:    in.Config.Hash,
 		Cost:          CostReport{Items: []CostItem{}},
 	}
-	if in.State != nil {
+	if in.State != nil && in.State.Serial > 0 {
+		// A state never saved has no lineage yet (a fresh one is drawn on
+		// every load): the plan records serial 0, and any apply that saves
+		// state in between makes it stale.
 		p.StateLineage, p.StateSerial = in.State.Lineage, in.State.Serial
 	}
 	b.plan = p

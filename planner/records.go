@@ -35,9 +35,13 @@ type ObjectRecord struct {
 	// Untouched: the destination already held identical content; rehome
 	// wrote nothing and rollback leaves it alone.
 	Untouched bool `json:"untouched,omitempty"`
-	// PrevModTime (unix nanoseconds) and PrevContentType of the backed-up object.
-	PrevModTime     int64  `json:"prev_mtime,omitempty"`
-	PrevContentType string `json:"prev_content_type,omitempty"`
+	// The backed-up object's attributes (mtime in unix nanoseconds), for
+	// an exact restore.
+	PrevModTime      int64             `json:"prev_mtime,omitempty"`
+	PrevContentType  string            `json:"prev_content_type,omitempty"`
+	PrevCacheControl string            `json:"prev_cache_control,omitempty"`
+	PrevMetadata     map[string]string `json:"prev_metadata,omitempty"`
+	PrevTags         map[string]string `json:"prev_tags,omitempty"`
 	// The source version that was copied.
 	SrcSize  int64  `json:"src_size"`
 	SrcMTime int64  `json:"src_mtime"`

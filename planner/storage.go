@@ -248,7 +248,8 @@ func validFileKey(k string) bool {
 		return false
 	}
 	for _, seg := range strings.Split(k, "/") {
-		if seg == "" || seg == "." || seg == ".." {
+		// 255 bytes is the file-name limit of every common file system.
+		if seg == "" || seg == "." || seg == ".." || len(seg) > 255 {
 			return false
 		}
 	}

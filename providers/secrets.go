@@ -45,6 +45,14 @@ type Secrets interface {
 	DeleteSecrets(ctx context.Context, names []string) error
 }
 
+// SecretChecker is implemented by stores with rules on secret names or
+// values (a dotenv key syntax, a size limit), so the planner can report a
+// secret the destination cannot hold before any write. The error must name
+// the secret and the rule, never the value.
+type SecretChecker interface {
+	CheckSecret(name string, value []byte) error
+}
+
 // SecretVersioner is implemented by stores that keep prior versions, so an
 // overwrite can be undone.
 type SecretVersioner interface {

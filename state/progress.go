@@ -206,6 +206,24 @@ func (p *Progress) DeleteScope(ctx context.Context, scope string) error {
 	return nil
 }
 
+// Delete removes one key of a scope; a missing key or scope is not an error.
+func (p *Progress) Delete(ctx context.Context, scope, key string) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	err := p.db.Update(func(tx *bolt.Tx) error {
+		b := tx.Bucket([]byte(scope))
+		if b == nil {
+			return nil
+		}
+		return b.Delete([]byte(key))
+	})
+	if err != nil {
+		return fmt.Errorf("state: progress delete %s/%s: %w", scope, key, err)
+	}
+	return nil
+}
+
 // Scopes returns the names of all scopes, in byte order.
 func (p *Progress) Scopes(ctx context.Context) ([]string, error) {
 	if err := ctx.Err(); err != nil {

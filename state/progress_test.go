@@ -188,3 +188,29 @@ func TestProgressReadOnlyMissing(t *testing.T) {
 		t.Errorf("err = %v; want fs.ErrNotExist", err)
 	}
 }
+
+func TestProgressDelete(t *testing.T) {
+	ctx := t.Context()
+	p, err := Open(filepath.Join(t.TempDir(), "st")).OpenProgress(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	if err := p.PutMany(ctx, "s", map[string]any{"a": 1, "b": 2}); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"a", "a", "missing"} {
+		if err := p.Delete(ctx, "s", k); err != nil {
+			t.Fatalf("Delete(%q): %v", k, err)
+		}
+	}
+	if err := p.Delete(ctx, "no-such-scope", "x"); err != nil {
+		t.Fatalf("Delete in a missing scope: %v", err)
+	}
+	if n, err := p.Count(ctx, "s"); err != nil || n != 1 {
+		t.Fatalf("Count = %d, %v; want 1 (only b left)", n, err)
+	}
+	if found, _ := p.Get(ctx, "s", "b", new(int)); !found {
+		t.Fatal("b was deleted too")
+	}
+}

@@ -264,7 +264,7 @@ func (c *cli) finish(what string, rep *exec.Report, p *planner.Plan, jsonOut boo
 func (c *cli) cutover(args []string) int {
 	fs := c.newFlags("cutover [-auto-approve] [-force] [-json]", "cutover")
 	auto := fs.Bool("auto-approve", false, "do not ask for confirmation")
-	force := fs.Bool("force", false, "cut over even though the prepare phase has pending changes")
+	force := fs.Bool("force", false, "cut over even though prepare-phase steps the cutover does not cover are pending")
 	jsonOut := fs.Bool("json", false, "print machine-readable events")
 	par := fs.Int("parallelism", 4, "how many actions run at once")
 	lockTimeout := fs.Duration("lock-timeout", 0, "how long to wait for the state lock")
@@ -290,9 +290,6 @@ func (c *cli) cutover(args []string) int {
 	if err != nil {
 		return c.errorf("%v", err)
 	}
-	if *force {
-		p.Summary.Changes = 0 // the guard below is what -force accepts
-	}
 	if !*jsonOut {
 		if err := c.renderPlan(p, "human"); err != nil {
 			return c.errorf("%v", err)
@@ -306,7 +303,7 @@ func (c *cli) cutover(args []string) int {
 		return 1
 	}
 	sink, done := c.sink(*jsonOut)
-	rep, err := sess.Cutover(c.ctx, p, engine.RunOptions{Parallelism: *par, Sink: sink})
+	rep, err := sess.Cutover(c.ctx, p, *force, engine.RunOptions{Parallelism: *par, Sink: sink})
 	done()
 	if err != nil {
 		return c.errorf("%v", err)
@@ -522,29 +519,12 @@ func (c *cli) stateRm(addrs []string) int {
 		return c.errorf("%v", err)
 	}
 	defer lk.Unlock()
-	f, err := st.Load(c.ctx)
+	missing, err := engine.Forget(c.ctx, st, addrs)
 	if err != nil {
 		return c.errorf("%v", err)
 	}
-	var missing []string
-	for _, a := range addrs {
-		found := f.RemoveResource(a)
-		for i := range f.Journal {
-			if f.Journal[i].Address == a && f.Journal[i].Status != state.Undone {
-				f.Journal[i].Status = state.Undone
-				f.Journal[i].Result.Error = "forgotten by `rehome state rm`"
-				found = true
-			}
-		}
-		if !found {
-			missing = append(missing, a)
-		}
-	}
 	if len(missing) > 0 {
-		return c.errorf("no such address in the state: %s", strings.Join(missing, ", "))
-	}
-	if err := st.Save(c.ctx, f); err != nil {
-		return c.errorf("%v", err)
+		return c.errorf("no such address in the state: %s (nothing was changed)", strings.Join(missing, ", "))
 	}
 	fmt.Fprintf(c.s.out, "Removed %d address(es) from the state. Nothing was changed at the source or destination.\n", len(addrs))
 	return 0

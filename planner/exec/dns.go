@@ -108,6 +108,9 @@ func (r *actionRun) copyRecords(ctx context.Context) (state.Result, error) {
 		errs = append(errs, fmt.Errorf("%d record set(s) at %s changed since the plan and are not rehome's; left untouched: %v",
 			len(d.Conflicts), a.To.Env, head(d.Conflicts, 5)))
 	}
+	if len(d.CNAMEClash) > 0 {
+		errs = append(errs, fmt.Errorf("record set(s) would clash with a CNAME at %s and are not acknowledged: %v", a.To.Env, head(d.CNAMEClash, 5)))
+	}
 	if len(d.Unsupported) > 0 {
 		errs = append(errs, fmt.Errorf("record types not supported at %s and not acknowledged: %v", a.To.Env, keysOf(d.Unsupported)))
 	}

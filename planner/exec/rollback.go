@@ -256,7 +256,8 @@ func (u *undoer) objects(ctx context.Context) (state.Result, error) {
 				return res, fmt.Errorf("restore %s/%s: open backup: %w", bucket, k, err)
 			}
 			_, err = dst.Storage().Put(ctx, bucket, providers.Object{Key: k, Size: -1,
-				ModTime: time.Unix(0, rec.PrevModTime), ContentType: rec.PrevContentType}, rc)
+				ModTime: time.Unix(0, rec.PrevModTime).UTC(), ContentType: rec.PrevContentType,
+				CacheControl: rec.PrevCacheControl, Metadata: rec.PrevMetadata, Tags: rec.PrevTags}, rc)
 			rc.Close()
 			if err != nil {
 				return res, fmt.Errorf("restore %s/%s: %w", bucket, k, err)

@@ -229,7 +229,7 @@ func (c *copier) one(ctx context.Context, it planner.CopyItem) (bool, error) {
 			return false, err
 		}
 		if !has {
-			rc, _, err := c.dst.Get(ctx, c.dstBucket, key)
+			rc, prev, err := c.dst.Get(ctx, c.dstBucket, key)
 			if err != nil {
 				return false, fmt.Errorf("read destination object for backup: %w", err)
 			}
@@ -237,6 +237,13 @@ func (c *copier) one(ctx context.Context, it planner.CopyItem) (bool, error) {
 			rc.Close()
 			if err != nil {
 				return false, fmt.Errorf("back up destination object: %w", err)
+			}
+			// Keep every attribute of the replaced object for rollback,
+			// durably, before it is replaced.
+			rec.PrevModTime, rec.PrevContentType, rec.PrevCacheControl = prev.ModTime.UnixNano(), prev.ContentType, prev.CacheControl
+			rec.PrevMetadata, rec.PrevTags = prev.Metadata, prev.Tags
+			if err := c.r.x.o.Progress.Put(ctx, c.scope, key, rec); err != nil {
+				return false, err
 			}
 		}
 	}

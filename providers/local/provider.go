@@ -100,6 +100,7 @@ var (
 	_ providers.PartialCleaner = (*Provider)(nil)
 	_ providers.DNS            = (*Provider)(nil)
 	_ providers.Secrets        = (*Provider)(nil)
+	_ providers.SecretChecker  = (*Provider)(nil)
 )
 
 // Provider is a local directory acting as an environment. Create it with

@@ -186,6 +186,16 @@ func (p *Provider) storeSecrets(m map[string]string) error {
 	return nil
 }
 
+// CheckSecret reports whether a secret can be written here: its name must
+// be a dotenv key and its value must survive a dotenv round trip.
+func (p *Provider) CheckSecret(name string, value []byte) error {
+	if !validSecretName(name) {
+		return fmt.Errorf("secret name %q cannot be a dotenv key (letters, digits, '_' and '.' only)", name)
+	}
+	_, err := encodeValue(name, string(value), "REHOME_EMPTY")
+	return err
+}
+
 // PutSecrets merges secrets into PATH/secrets.env.age and rewrites it,
 // encrypted to age_recipients. It refuses without recipients (rehome never
 // writes secrets in the clear) and when a plaintext secrets.env exists.
