@@ -2,10 +2,12 @@ package main
 
 import (
 	"encoding/json"
+	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/rehome/rehome/cmd/rehome/views"
 	"github.com/rehome/rehome/engine"
@@ -94,6 +96,33 @@ func (c *cli) fmt(args []string) int {
 	return 0
 }
 
+// runFlags are the options apply, cutover and rollback share.
+type runFlags struct {
+	auto, force, json bool
+	parallelism       int
+	lockTimeout       time.Duration
+	v                 varFlags
+}
+
+func (r *runFlags) add(fs *flag.FlagSet, forceHelp string) {
+	fs.BoolVar(&r.auto, "auto-approve", false, "do not ask for confirmation")
+	fs.BoolVar(&r.force, "force", false, forceHelp)
+	fs.BoolVar(&r.json, "json", false, "print machine-readable events, one JSON object per line")
+	fs.IntVar(&r.parallelism, "parallelism", 4, "how many actions, and items within an action, run at once")
+	fs.DurationVar(&r.lockTimeout, "lock-timeout", 0, "how long to wait for the state lock")
+	r.v.add(fs)
+}
+
+// session loads the configuration, then locks and opens the state.
+func (c *cli) session(v varFlags, op string, lockTimeout time.Duration) (*engine.Session, int) {
+	e := c.engine(v)
+	cfg, ok := c.load(e)
+	if !ok {
+		return nil, 1
+	}
+	return c.open(e, cfg, op, lockTimeout)
+}
+
 func (c *cli) plan(args []string) int {
 	fs := c.newFlags("plan [-out=FILE] [-json] [-format=human|markdown|json] [-detailed-exitcode] [-target=ADDR]... [-var ...]", "plan")
 	out := fs.String("out", "", "save the plan to FILE for `rehome apply FILE`")
@@ -114,12 +143,7 @@ func (c *cli) plan(args []string) int {
 	if *format != "human" && *format != "markdown" && *format != "json" {
 		return c.errorf("-format must be human, markdown or json, not %q", *format)
 	}
-	e := c.engine(v)
-	cfg, ok := c.load(e)
-	if !ok {
-		return 1
-	}
-	sess, code := c.open(e, cfg, "plan", *lockTimeout)
+	sess, code := c.session(v, "plan", *lockTimeout)
 	if sess == nil {
 		return code
 	}
@@ -157,25 +181,15 @@ func (c *cli) renderPlan(p *planner.Plan, format string) error {
 
 func (c *cli) apply(args []string) int {
 	fs := c.newFlags("apply [PLANFILE] [-auto-approve] [-parallelism=N] [-force] [-json] [-lock-timeout=D]", "apply")
-	auto := fs.Bool("auto-approve", false, "do not ask for confirmation")
-	par := fs.Int("parallelism", 4, "how many actions, and items within an action, run at once")
-	force := fs.Bool("force", false, "accept the safety thresholds (for example, applying after the cutover)")
-	jsonOut := fs.Bool("json", false, "print machine-readable events, one JSON object per line")
-	lockTimeout := fs.Duration("lock-timeout", 0, "how long to wait for the state lock")
+	var r runFlags
+	r.add(fs, "accept the safety thresholds (for example, applying after the cutover)")
 	var targets multi
 	fs.Var(&targets, "target", "apply only this address and what it depends on (repeatable)")
-	var v varFlags
-	v.add(fs)
 	if fs.Parse(args) != nil {
 		return 1
 	}
 	if fs.NArg() > 1 {
 		return c.errorf("apply takes at most one plan file")
-	}
-	e := c.engine(v)
-	cfg, ok := c.load(e)
-	if !ok {
-		return 1
 	}
 	var saved *planner.Plan
 	if fs.NArg() == 1 {
@@ -185,15 +199,15 @@ func (c *cli) apply(args []string) int {
 		}
 		saved = p
 	}
-	if *jsonOut && saved == nil && !*auto {
+	if r.json && saved == nil && !r.auto {
 		return c.errorf("-json needs -auto-approve or a saved plan file")
 	}
-	sess, code := c.open(e, cfg, "apply", *lockTimeout)
+	sess, code := c.session(r.v, "apply", r.lockTimeout)
 	if sess == nil {
 		return code
 	}
 	defer sess.Close()
-	if ph := sess.State().Phase; (ph == "cutover" || ph == "finalized") && !*force {
+	if ph := sess.State().Phase; (ph == "cutover" || ph == "finalized") && !r.force {
 		return c.errorf("the migration is past its cutover (%s): the destination is live. Re-run with -force to apply anyway.", ph)
 	}
 	p := saved
@@ -206,7 +220,7 @@ func (c *cli) apply(args []string) int {
 		if p, err = sess.Plan(c.ctx, targets); err != nil {
 			return c.errorf("%v", err)
 		}
-		if !*jsonOut {
+		if !r.json {
 			if err := c.renderPlan(p, "human"); err != nil {
 				return c.errorf("%v", err)
 			}
@@ -218,24 +232,24 @@ func (c *cli) apply(args []string) int {
 	if !p.HasChanges() {
 		// Still closes what an interrupted run left open, and records the
 		// phase, so cutover can follow.
-		if _, err := sess.Apply(c.ctx, p, engine.RunOptions{Parallelism: *par}); err != nil {
+		if _, err := sess.Apply(c.ctx, p, engine.RunOptions{Parallelism: r.parallelism}); err != nil {
 			return c.errorf("%v", err)
 		}
-		if !*jsonOut {
+		if !r.json {
 			fmt.Fprintln(c.s.out, "\nNothing to apply: the destination matches the source.")
 		}
 		return 0
 	}
-	if saved == nil && !c.confirm("Do you want rehome to carry out the prepare phase above?", *auto) {
+	if saved == nil && !c.confirm("Do you want rehome to carry out the prepare phase above?", r.auto) {
 		return 1
 	}
-	sink, done := c.sink(*jsonOut)
-	rep, err := sess.Apply(c.ctx, p, engine.RunOptions{Parallelism: *par, Sink: sink})
+	sink, done := c.sink(r.json)
+	rep, err := sess.Apply(c.ctx, p, engine.RunOptions{Parallelism: r.parallelism, Sink: sink})
 	done()
 	if err != nil {
 		return c.errorf("%v", err)
 	}
-	return c.finish("Apply", rep, p, *jsonOut)
+	return c.finish("Apply", rep, p, r.json)
 }
 
 // finish prints a run's outcome and picks the exit code.
@@ -263,25 +277,15 @@ func (c *cli) finish(what string, rep *exec.Report, p *planner.Plan, jsonOut boo
 
 func (c *cli) cutover(args []string) int {
 	fs := c.newFlags("cutover [-auto-approve] [-force] [-json]", "cutover")
-	auto := fs.Bool("auto-approve", false, "do not ask for confirmation")
-	force := fs.Bool("force", false, "cut over even though prepare-phase steps the cutover does not cover are pending")
-	jsonOut := fs.Bool("json", false, "print machine-readable events")
-	par := fs.Int("parallelism", 4, "how many actions run at once")
-	lockTimeout := fs.Duration("lock-timeout", 0, "how long to wait for the state lock")
-	var v varFlags
-	v.add(fs)
+	var r runFlags
+	r.add(fs, "cut over even though prepare-phase steps the cutover does not cover are pending")
 	if fs.Parse(args) != nil {
 		return 1
 	}
-	if *jsonOut && !*auto {
+	if r.json && !r.auto {
 		return c.errorf("-json needs -auto-approve")
 	}
-	e := c.engine(v)
-	cfg, ok := c.load(e)
-	if !ok {
-		return 1
-	}
-	sess, code := c.open(e, cfg, "cutover", *lockTimeout)
+	sess, code := c.session(r.v, "cutover", r.lockTimeout)
 	if sess == nil {
 		return code
 	}
@@ -290,7 +294,7 @@ func (c *cli) cutover(args []string) int {
 	if err != nil {
 		return c.errorf("%v", err)
 	}
-	if !*jsonOut {
+	if !r.json {
 		if err := c.renderPlan(p, "human"); err != nil {
 			return c.errorf("%v", err)
 		}
@@ -299,38 +303,29 @@ func (c *cli) cutover(args []string) int {
 		fmt.Fprintln(c.s.out, "\nNo cutover steps are pending.")
 		return 0
 	}
-	if !c.confirm("Do you want rehome to run the cutover phase? Applications should be switched to the destination after it.", *auto) {
+	if !c.confirm("Do you want rehome to run the cutover phase? Applications should be switched to the destination after it.", r.auto) {
 		return 1
 	}
-	sink, done := c.sink(*jsonOut)
-	rep, err := sess.Cutover(c.ctx, p, *force, engine.RunOptions{Parallelism: *par, Sink: sink})
+	sink, done := c.sink(r.json)
+	rep, err := sess.Cutover(c.ctx, p, r.force, engine.RunOptions{Parallelism: r.parallelism, Sink: sink})
 	done()
 	if err != nil {
 		return c.errorf("%v", err)
 	}
-	return c.finish("Cutover", rep, nil, *jsonOut)
+	return c.finish("Cutover", rep, nil, r.json)
 }
 
 func (c *cli) rollback(args []string) int {
 	fs := c.newFlags("rollback [-auto-approve] [-force] [-json]", "rollback")
-	auto := fs.Bool("auto-approve", false, "do not ask for confirmation")
-	force := fs.Bool("force", false, "roll back even after the cutover")
-	jsonOut := fs.Bool("json", false, "print machine-readable events")
-	lockTimeout := fs.Duration("lock-timeout", 0, "how long to wait for the state lock")
-	var v varFlags
-	v.add(fs)
+	var r runFlags
+	r.add(fs, "roll back even after the cutover")
 	if fs.Parse(args) != nil {
 		return 1
 	}
-	if *jsonOut && !*auto {
+	if r.json && !r.auto {
 		return c.errorf("-json needs -auto-approve")
 	}
-	e := c.engine(v)
-	cfg, ok := c.load(e)
-	if !ok {
-		return 1
-	}
-	sess, code := c.open(e, cfg, "rollback", *lockTimeout)
+	sess, code := c.session(r.v, "rollback", r.lockTimeout)
 	if sess == nil {
 		return code
 	}
@@ -347,19 +342,19 @@ func (c *cli) rollback(args []string) int {
 		fmt.Fprintln(c.s.out, "Nothing to roll back.")
 		return 0
 	}
-	if !*jsonOut {
+	if !r.json {
 		fmt.Fprintf(c.s.out, "Rollback will undo, newest first:\n%s\n", strings.Join(steps, "\n"))
 	}
-	if !c.confirm("Do you want rehome to roll these steps back? Nothing rehome did not create is deleted.", *auto) {
+	if !c.confirm("Do you want rehome to roll these steps back? Nothing rehome did not create is deleted.", r.auto) {
 		return 1
 	}
-	sink, done := c.sink(*jsonOut)
-	rep, err := sess.Rollback(c.ctx, *force, engine.RunOptions{Sink: sink})
+	sink, done := c.sink(r.json)
+	rep, err := sess.Rollback(c.ctx, r.force, engine.RunOptions{Parallelism: r.parallelism, Sink: sink})
 	done()
 	if err != nil {
 		return c.errorf("%v", err)
 	}
-	return c.finish("Rollback", rep, nil, *jsonOut)
+	return c.finish("Rollback", rep, nil, r.json)
 }
 
 func (c *cli) finalize(args []string) int {
@@ -371,15 +366,11 @@ func (c *cli) finalize(args []string) int {
 	if fs.Parse(args) != nil {
 		return 1
 	}
-	e := c.engine(v)
-	cfg, ok := c.load(e)
-	if !ok {
-		return 1
-	}
-	sess, code := c.open(e, cfg, "finalize", 0)
+	sess, code := c.session(v, "finalize", 0)
 	if sess == nil {
 		return code
 	}
+	cfg := sess.Config
 	defer sess.Close()
 	if ph := sess.State().Phase; ph != "cutover" {
 		return c.errorf("finalize follows a successful cutover; the migration is %q", ph)

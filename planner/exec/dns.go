@@ -36,11 +36,7 @@ func (r *actionRun) createZone(ctx context.Context) (state.Result, error) {
 // differently; it records each set's pre-image before changing it.
 func (r *actionRun) copyRecords(ctx context.Context) (state.Result, error) {
 	a := r.a
-	src, err := r.env(a.From.Env)
-	if err != nil {
-		return state.Result{}, err
-	}
-	dst, err := r.env(a.To.Env)
+	src, dst, err := r.sides()
 	if err != nil {
 		return state.Result{}, err
 	}

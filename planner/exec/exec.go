@@ -247,6 +247,15 @@ func (r *actionRun) env(name string) (*planner.Env, error) {
 	return e, nil
 }
 
+// sides returns the action's source and destination environments.
+func (r *actionRun) sides() (src, dst *planner.Env, err error) {
+	if src, err = r.env(r.a.From.Env); err != nil {
+		return nil, nil, err
+	}
+	dst, err = r.env(r.a.To.Env)
+	return src, dst, err
+}
+
 func (r *actionRun) progress(total, totalBytes int64) {
 	r.x.o.Sink.Event(Event{Type: EvProgress, Op: r.op, Address: r.a.Address, Action: string(r.a.Action),
 		Done: r.done.Load(), Total: total, Bytes: r.bytes.Load(), TotalBytes: totalBytes})

@@ -16,11 +16,7 @@ import (
 // leave memory; only names and versions are recorded.
 func (r *actionRun) copySecrets(ctx context.Context, names []string) (state.Result, error) {
 	a := r.a
-	src, err := r.env(a.From.Env)
-	if err != nil {
-		return state.Result{}, err
-	}
-	dst, err := r.env(a.To.Env)
+	src, dst, err := r.sides()
 	if err != nil {
 		return state.Result{}, err
 	}

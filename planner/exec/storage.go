@@ -39,11 +39,7 @@ func (r *actionRun) createBucket(ctx context.Context) (state.Result, error) {
 // copyObjects copies (or, at cutover, re-syncs) one bucket.
 func (r *actionRun) copyObjects(ctx context.Context) (state.Result, error) {
 	a := r.a
-	src, err := r.env(a.From.Env)
-	if err != nil {
-		return state.Result{}, err
-	}
-	dst, err := r.env(a.To.Env)
+	src, dst, err := r.sides()
 	if err != nil {
 		return state.Result{}, err
 	}
