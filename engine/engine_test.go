@@ -1,0 +1,240 @@
+package engine_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"log/slog"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/zclconf/go-cty/cty"
+
+	"github.com/rehome/rehome/engine"
+	"github.com/rehome/rehome/lang"
+	"github.com/rehome/rehome/planner"
+	"github.com/rehome/rehome/providers"
+	"github.com/rehome/rehome/providers/memory"
+	"github.com/rehome/rehome/state"
+)
+
+type harness struct {
+	t     *testing.T
+	ctx   context.Context
+	store *memory.Store
+	e     *engine.Engine
+	cfg   *lang.Config
+}
+
+// newHarness sets up a memory -> memory storage move of one bucket.
+func newHarness(t *testing.T) *harness {
+	st := memory.NewStore()
+	dir := t.TempDir()
+	env := func(n string) *lang.Environment {
+		return &lang.Environment{Name: n, Provider: memory.Name, Value: cty.ObjectVal(map[string]cty.Value{"name": cty.StringVal(n)})}
+	}
+	cfg := &lang.Config{Dir: dir, Hash: "h1",
+		Migration:    &lang.Migration{Name: "m", StatePath: filepath.Join(dir, "state")},
+		Environments: map[string]*lang.Environment{"src": env("src"), "dst": env("dst")},
+		Moves: []*lang.Move{{Kind: providers.KindStorage, Name: "s", From: "src", To: "dst",
+			Storage: &lang.StorageMove{Verify: "checksum"}}}}
+	h := &harness{t: t, ctx: context.Background(), store: st, cfg: cfg,
+		e: &engine.Engine{Dir: dir, Registry: providers.NewRegistry(st.Factory()), Version: "test",
+			Log: slog.New(slog.DiscardHandler), Now: time.Now}}
+	src := st.Env("src")
+	if err := src.CreateBucket(h.ctx, providers.Bucket{Name: "bkt"}); err != nil {
+		t.Fatal(err)
+	}
+	h.put("bkt", "a.txt", "one")
+	return h
+}
+
+func (h *harness) put(bucket, key, body string) {
+	h.t.Helper()
+	_, err := h.store.Env("src").Put(h.ctx, bucket, providers.Object{Key: key, Size: int64(len(body))}, bytes.NewReader([]byte(body)))
+	if err != nil {
+		h.t.Fatal(err)
+	}
+}
+
+func (h *harness) session(op string) *engine.Session {
+	h.t.Helper()
+	s, err := h.e.Open(h.ctx, h.cfg, op, 0)
+	if err != nil {
+		h.t.Fatalf("open: %v", err)
+	}
+	h.t.Cleanup(func() { s.Close() })
+	return s
+}
+
+func (h *harness) plan(s *engine.Session) *planner.Plan {
+	h.t.Helper()
+	p, err := s.Plan(h.ctx, nil)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return p
+}
+
+func (h *harness) apply() {
+	h.t.Helper()
+	s := h.session("apply")
+	rep, err := s.Apply(h.ctx, h.plan(s), engine.RunOptions{})
+	if err != nil || rep.Err() != nil {
+		h.t.Fatalf("apply: %v %v", err, rep.Err())
+	}
+	s.Close()
+}
+
+func TestCheckSaved(t *testing.T) {
+	h := newHarness(t)
+	s := h.session("plan")
+	fresh := h.plan(s)
+	if fresh.StateLineage != "" || fresh.StateSerial != 0 {
+		t.Fatalf("a plan before any state records lineage %q serial %d; want none", fresh.StateLineage, fresh.StateSerial)
+	}
+	if err := s.CheckSaved(fresh); err != nil {
+		t.Fatalf("a fresh plan is stale at once: %v", err)
+	}
+	s.Close()
+
+	h.apply()
+	s = h.session("plan")
+	if err := s.CheckSaved(fresh); !errors.Is(err, engine.ErrStalePlan) {
+		t.Fatalf("a plan from before an apply: CheckSaved = %v, want ErrStalePlan", err)
+	}
+	cur := h.plan(s)
+	if err := s.CheckSaved(cur); err != nil {
+		t.Fatalf("current plan: %v", err)
+	}
+	tests := []struct {
+		name   string
+		mutate func(p *planner.Plan)
+		want   string
+	}{
+		{"config changed", func(p *planner.Plan) { p.ConfigHash = "other" }, "configuration changed"},
+		{"other state", func(p *planner.Plan) { p.StateLineage = "other" }, "another state"},
+		{"state moved on", func(p *planner.Plan) { p.StateSerial-- }, "state changed"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := *cur
+			tt.mutate(&p)
+			err := s.CheckSaved(&p)
+			if !errors.Is(err, engine.ErrStalePlan) || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("CheckSaved = %v, want stale plan mentioning %q", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestPhaseGuards(t *testing.T) {
+	h := newHarness(t)
+	s := h.session("cutover")
+	if _, err := s.Cutover(h.ctx, h.plan(s), false, engine.RunOptions{}); !errors.Is(err, engine.ErrPhase) {
+		t.Fatalf("cutover before apply = %v, want ErrPhase", err)
+	}
+	if _, err := s.Finalize(h.ctx, h.plan(s)); !errors.Is(err, engine.ErrPhase) {
+		t.Fatalf("finalize before cutover = %v, want ErrPhase", err)
+	}
+	s.Close()
+	h.apply()
+
+	// Source drift is covered by the cutover's final sync.
+	h.put("bkt", "new.txt", "two")
+	s = h.session("cutover")
+	p := h.plan(s)
+	if un := engine.Uncovered(p); len(un) != 0 {
+		t.Fatalf("Uncovered = %v, want none (a new object is copied by the cutover sync)", un)
+	}
+	rep, err := s.Cutover(h.ctx, p, false, engine.RunOptions{})
+	if err != nil || rep.Err() != nil {
+		t.Fatalf("cutover: %v %v", err, rep.Err())
+	}
+	if _, err := h.store.Env("dst").Head(h.ctx, "bkt", "new.txt"); err != nil {
+		t.Fatalf("the cutover did not copy the new object: %v", err)
+	}
+	if _, err := s.Rollback(h.ctx, false, engine.RunOptions{}); !errors.Is(err, engine.ErrPhase) || !strings.Contains(err.Error(), "-force") {
+		t.Fatalf("rollback after cutover without force = %v, want ErrPhase naming -force", err)
+	}
+	list, err := s.Finalize(h.ctx, h.plan(s))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(list) != 1 || list[0].Name != "bkt" || list[0].Env != "src" || list[0].Type != "bucket" {
+		t.Fatalf("decommission list = %+v, want bucket bkt in src", list)
+	}
+	if _, err := h.store.Env("src").Head(h.ctx, "bkt", "a.txt"); err != nil {
+		t.Fatalf("finalize touched the source: %v", err)
+	}
+	if _, err := s.Rollback(h.ctx, true, engine.RunOptions{}); !errors.Is(err, engine.ErrPhase) {
+		t.Fatalf("rollback after finalize, even forced = %v, want ErrPhase", err)
+	}
+}
+
+func TestUncoveredNewBucket(t *testing.T) {
+	h := newHarness(t)
+	h.apply()
+	if err := h.store.Env("src").CreateBucket(h.ctx, providers.Bucket{Name: "cee"}); err != nil {
+		t.Fatal(err)
+	}
+	s := h.session("cutover")
+	p := h.plan(s)
+	un := engine.Uncovered(p)
+	if len(un) != 1 || un[0] != `move.storage.s.bucket["cee"]` {
+		t.Fatalf("Uncovered = %v, want the new bucket's create", un)
+	}
+	if _, err := s.Cutover(h.ctx, p, false, engine.RunOptions{}); !errors.Is(err, engine.ErrPhase) {
+		t.Fatalf("cutover with an uncovered step = %v, want ErrPhase", err)
+	}
+}
+
+func TestForget(t *testing.T) {
+	h := newHarness(t)
+	h.apply()
+	st := state.Open(h.cfg.Migration.StatePath)
+	missing, err := engine.Forget(h.ctx, st, []string{`move.storage.s.objects["bkt"]`, "move.storage.s.nope"})
+	if err != nil || len(missing) != 1 || missing[0] != "move.storage.s.nope" {
+		t.Fatalf("Forget with a missing address = %v, %v; want it named and nothing changed", missing, err)
+	}
+	f, _ := st.Load(h.ctx)
+	if f.FindResource(`move.storage.s.objects["bkt"]`) == nil {
+		t.Fatal("a Forget that reported a missing address changed the state")
+	}
+	if missing, err := engine.Forget(h.ctx, st, []string{`move.storage.s.objects["bkt"]`}); err != nil || missing != nil {
+		t.Fatalf("Forget = %v, %v", missing, err)
+	}
+	// Rollback now leaves the forgotten objects, and so the bucket, alone.
+	s := h.session("rollback")
+	rep, err := s.Rollback(h.ctx, false, engine.RunOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.store.Env("dst").Head(h.ctx, "bkt", "a.txt"); err != nil {
+		t.Fatalf("rollback deleted a forgotten object: %v", err)
+	}
+	if rep.Err() == nil || !strings.Contains(rep.Err().Error(), "did not write") {
+		t.Fatalf("rollback of the bucket = %v; want a refusal to delete a bucket holding objects rehome no longer owns", rep.Err())
+	}
+}
+
+func TestReadPlanVersion(t *testing.T) {
+	dir := t.TempDir()
+	p := &planner.Plan{FormatVersion: "9.0", Migration: "m"}
+	path := filepath.Join(dir, "p")
+	if err := engine.SavePlan(path, p); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := engine.ReadPlan(path); err == nil || !strings.Contains(err.Error(), "format version") {
+		t.Fatalf("ReadPlan of a newer format = %v, want a format version error", err)
+	}
+	p.FormatVersion = planner.FormatVersion
+	if err := engine.SavePlan(path, p); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := engine.ReadPlan(path); err != nil || got.Migration != "m" {
+		t.Fatalf("ReadPlan = %+v, %v", got, err)
+	}
+}
