@@ -1,0 +1,107 @@
+package main_test
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestE2EFmtAndValidateJSON: fmt -check/-diff/rewrite and validate -json.
+func TestE2EFmtAndValidateJSON(t *testing.T) {
+	dir := quickstartCopy(t)
+	cfg := filepath.Join(dir, "migration.hcl")
+	orig := readFile(t, cfg)
+	ugly := strings.Replace(string(orig), `  path     = "legacy"`, `  path="legacy"`, 1)
+	if err := os.WriteFile(cfg, []byte(ugly), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := mustRun(t, dir, 3, "fmt", "-check", "-diff")
+	if !strings.Contains(r.Stdout, "migration.hcl") || !strings.Contains(r.Stdout, `-  path="legacy"`) || !strings.Contains(r.Stdout, `+  path     = "legacy"`) {
+		t.Errorf("fmt -check -diff output lacks the file name or the diff:\n%s", r.Stdout)
+	}
+	if string(readFile(t, cfg)) != ugly {
+		t.Fatal("fmt -check rewrote the file")
+	}
+	mustRun(t, dir, 0, "fmt")
+	if got := readFile(t, cfg); string(got) != string(orig) {
+		t.Fatalf("fmt did not restore the canonical form:\n%s", got)
+	}
+	mustRun(t, dir, 0, "fmt", "-check")
+
+	var v struct {
+		Valid       bool `json:"valid"`
+		ErrorCount  int  `json:"error_count"`
+		Diagnostics []struct {
+			Summary string `json:"summary"`
+			Range   struct {
+				Filename string `json:"filename"`
+				Start    struct{ Line int } `json:"start"`
+			} `json:"range"`
+		} `json:"diagnostics"`
+	}
+	r = mustRun(t, dir, 0, "validate", "-json")
+	if err := json.Unmarshal([]byte(r.Stdout), &v); err != nil || !v.Valid || v.ErrorCount != 0 {
+		t.Fatalf("validate -json on the quickstart = %+v (%v):\n%s", v, err, r.Stdout)
+	}
+	broken := strings.Replace(string(orig), "from    = environment.legacy", "from    = environment.nowhere", 1)
+	if err := os.WriteFile(cfg, []byte(broken), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r = mustRun(t, dir, 1, "validate", "-json")
+	if err := json.Unmarshal([]byte(r.Stdout), &v); err != nil || v.Valid || v.ErrorCount != 1 ||
+		v.Diagnostics[0].Summary != "Unknown environment" || v.Diagnostics[0].Range.Filename != "migration.hcl" || v.Diagnostics[0].Range.Start.Line == 0 {
+		t.Fatalf("validate -json on a broken config = %+v (%v)", v, err)
+	}
+}
+
+// TestE2ETargetAndCutoverTTL: -target plans and applies one address and
+// what it depends on; cutover_ttl lowers the source TTLs as a recorded step
+// that rollback undoes.
+func TestE2ETargetAndCutoverTTL(t *testing.T) {
+	dir := quickstartCopy(t)
+	cfg := filepath.Join(dir, "migration.hcl")
+	text := strings.Replace(string(readFile(t, cfg)), `zones = ["shop.example.com"]`, "zones       = [\"shop.example.com\"]\n  cutover_ttl = 60", 1)
+	if err := os.WriteFile(cfg, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	target := `move.dns.zones.records["shop.example.com"]`
+	plan := planJSON(t, dir, "-target="+target)
+	var addrs []string
+	for _, a := range plan["actions"].([]any) {
+		addrs = append(addrs, a.(map[string]any)["address"].(string))
+	}
+	want := []string{`move.dns.zones.zone["shop.example.com"]`, `move.dns.zones.source_ttl["shop.example.com"]`, target}
+	if strings.Join(addrs, " ") != strings.Join(want, " ") {
+		t.Fatalf("-target plan actions = %v, want %v (the target and its dependencies)", addrs, want)
+	}
+
+	srcZone := filepath.Join(dir, "legacy", "zones", "shop.example.com.zone")
+	before := zoneRRs(t, srcZone, "shop.example.com.")
+	mustRun(t, dir, 0, "apply", "-auto-approve", "-target="+target)
+	if n := countFiles(filepath.Join(dir, "out", "new-env", "buckets")); n != 0 {
+		t.Fatalf("a dns-only -target apply wrote %d bucket files", n)
+	}
+	lowered := zoneRRs(t, srcZone, "shop.example.com.")
+	if len(lowered) != len(before) {
+		t.Fatalf("lowering TTLs changed the number of records: %d -> %d", len(before), len(lowered))
+	}
+	for _, rr := range lowered {
+		// name TTL class type rdata: every set (3600 and 300 before) is now 60.
+		if f := strings.Fields(rr); f[1] != "60" {
+			t.Errorf("source record not lowered to 60: %s", rr)
+		}
+	}
+	dst := zoneRRs(t, filepath.Join(dir, "out", "new-env", "zones", "shop.example.com.zone"), "shop.example.com.")
+	if len(dst) == 0 {
+		t.Fatal("the destination zone is empty")
+	}
+	r := mustRun(t, dir, 0, "rollback", "-auto-approve")
+	if !strings.Contains(r.Stdout, "source_ttl") {
+		t.Errorf("rollback output does not mention the source TTL step:\n%s", r.Stdout)
+	}
+	if after := zoneRRs(t, srcZone, "shop.example.com."); strings.Join(after, "\n") != strings.Join(before, "\n") {
+		t.Fatalf("rollback did not restore the source records:\nbefore:\n%s\nafter:\n%s", strings.Join(before, "\n"), strings.Join(after, "\n"))
+	}
+}
