@@ -59,10 +59,7 @@ func (z *zone) providerZone(name string) providers.Zone {
 
 // Zones lists the zones, sorted by name.
 func (p *Provider) Zones(ctx context.Context) ([]providers.Zone, error) {
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	sp, unlock, err := p.lock()
+	sp, unlock, err := p.lock(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -85,7 +82,7 @@ func (p *Provider) CreateZone(ctx context.Context, zn providers.Zone) (providers
 	if err != nil {
 		return providers.Zone{}, fmt.Errorf("memory: create zone: %w", err)
 	}
-	sp, unlock, err := p.lock()
+	sp, unlock, err := p.lock(ctx)
 	if err != nil {
 		return providers.Zone{}, err
 	}
@@ -105,10 +102,7 @@ func (p *Provider) CreateZone(ctx context.Context, zn providers.Zone) (providers
 
 // DeleteZone removes a zone and its records; ErrNotFound when absent.
 func (p *Provider) DeleteZone(ctx context.Context, name string) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	sp, unlock, err := p.lock()
+	sp, unlock, err := p.lock(ctx)
 	if err != nil {
 		return err
 	}
@@ -124,10 +118,7 @@ func (p *Provider) DeleteZone(ctx context.Context, name string) error {
 // Records lists a zone's record sets: the apex SOA and NS first, then by
 // owner name and type.
 func (p *Provider) Records(ctx context.Context, zoneName string) ([]providers.RecordSet, error) {
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	sp, unlock, err := p.lock()
+	sp, unlock, err := p.lock(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -210,10 +201,7 @@ func sameSet(a, b providers.RecordSet) bool {
 // set it creates. The result must keep the apex SOA and NS, hold CNAMEs
 // alone at their names and never at the apex.
 func (p *Provider) ApplyRecords(ctx context.Context, zoneName string, changes []providers.RecordChange) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	sp, unlock, err := p.lock()
+	sp, unlock, err := p.lock(ctx)
 	if err != nil {
 		return err
 	}

@@ -198,7 +198,10 @@ func (p *Provider) Configure(ctx context.Context, cfg providers.Config) error {
 }
 
 // lock locks the store and returns the provider's space.
-func (p *Provider) lock() (*space, func(), error) {
+func (p *Provider) lock(ctx context.Context) (*space, func(), error) {
+	if err := ctx.Err(); err != nil {
+		return nil, nil, err
+	}
 	if p.store == nil || p.name == "" {
 		return nil, nil, errors.New("memory: provider is not configured")
 	}
@@ -209,10 +212,7 @@ func (p *Provider) lock() (*space, func(), error) {
 // Discover lists the space's buckets (with object and byte counts), zones
 // (with record counts) and secrets, as far as the scope asks.
 func (p *Provider) Discover(ctx context.Context, scope providers.Scope) (*providers.Inventory, error) {
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	sp, unlock, err := p.lock()
+	sp, unlock, err := p.lock(ctx)
 	if err != nil {
 		return nil, err
 	}

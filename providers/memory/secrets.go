@@ -50,10 +50,7 @@ func validSecretName(n string) bool {
 
 // ListSecrets returns the secrets' names and current versions, sorted.
 func (p *Provider) ListSecrets(ctx context.Context) ([]providers.SecretMeta, error) {
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	sp, unlock, err := p.lock()
+	sp, unlock, err := p.lock(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -67,10 +64,7 @@ func (p *Provider) ListSecrets(ctx context.Context) ([]providers.SecretMeta, err
 
 // GetSecret returns the current version of a secret; ErrNotFound when absent.
 func (p *Provider) GetSecret(ctx context.Context, name string) (providers.Secret, error) {
-	if err := ctx.Err(); err != nil {
-		return providers.Secret{}, err
-	}
-	sp, unlock, err := p.lock()
+	sp, unlock, err := p.lock(ctx)
 	if err != nil {
 		return providers.Secret{}, err
 	}
@@ -109,7 +103,7 @@ func (p *Provider) PutSecrets(ctx context.Context, secrets []providers.Secret) (
 			return nil, fmt.Errorf("memory: put secrets: secret %q is larger than %d bytes", s.Name, maxSecretSize)
 		}
 	}
-	sp, unlock, err := p.lock()
+	sp, unlock, err := p.lock(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -133,10 +127,7 @@ func (p *Provider) PutSecrets(ctx context.Context, secrets []providers.Secret) (
 // DeleteSecrets removes the named secrets with all their versions; absent
 // names are ignored.
 func (p *Provider) DeleteSecrets(ctx context.Context, names []string) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	sp, unlock, err := p.lock()
+	sp, unlock, err := p.lock(ctx)
 	if err != nil {
 		return err
 	}
@@ -151,10 +142,7 @@ func (p *Provider) DeleteSecrets(ctx context.Context, names []string) error {
 // (Secrets Manager moves the AWSCURRENT label); the versions after it are
 // kept. ErrNotFound when the secret or the version is absent.
 func (p *Provider) RestoreSecretVersion(ctx context.Context, name, version string) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	sp, unlock, err := p.lock()
+	sp, unlock, err := p.lock(ctx)
 	if err != nil {
 		return err
 	}

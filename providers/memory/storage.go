@@ -83,10 +83,7 @@ func (sp *space) bucket(name string) (*bucket, error) {
 
 // Buckets lists the buckets, sorted by name.
 func (p *Provider) Buckets(ctx context.Context) ([]providers.Bucket, error) {
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	sp, unlock, err := p.lock()
+	sp, unlock, err := p.lock(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -106,7 +103,7 @@ func (p *Provider) CreateBucket(ctx context.Context, b providers.Bucket) error {
 	if err := validateBucketName(b.Name); err != nil {
 		return fmt.Errorf("memory: create bucket: %w", err)
 	}
-	sp, unlock, err := p.lock()
+	sp, unlock, err := p.lock(ctx)
 	if err != nil {
 		return err
 	}
@@ -121,10 +118,7 @@ func (p *Provider) CreateBucket(ctx context.Context, b providers.Bucket) error {
 // DeleteBucket removes an empty bucket: ErrNotEmpty when it holds objects,
 // ErrNotFound when there is none.
 func (p *Provider) DeleteBucket(ctx context.Context, name string) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	sp, unlock, err := p.lock()
+	sp, unlock, err := p.lock(ctx)
 	if err != nil {
 		return err
 	}
@@ -148,7 +142,7 @@ func (p *Provider) Objects(ctx context.Context, bucketName string) iter.Seq2[pro
 			yield(providers.Object{}, err)
 			return
 		}
-		sp, unlock, err := p.lock()
+		sp, unlock, err := p.lock(ctx)
 		if err != nil {
 			yield(providers.Object{}, err)
 			return
@@ -186,8 +180,8 @@ func (o *object) info() providers.Object {
 	return m
 }
 
-func (p *Provider) find(bucketName, key string) (*object, error) {
-	sp, unlock, err := p.lock()
+func (p *Provider) find(ctx context.Context, bucketName, key string) (*object, error) {
+	sp, unlock, err := p.lock(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -205,10 +199,7 @@ func (p *Provider) find(bucketName, key string) (*object, error) {
 
 // Head describes one object; ErrNotFound when it or its bucket is absent.
 func (p *Provider) Head(ctx context.Context, bucketName, key string) (providers.Object, error) {
-	if err := ctx.Err(); err != nil {
-		return providers.Object{}, err
-	}
-	o, err := p.find(bucketName, key)
+	o, err := p.find(ctx, bucketName, key)
 	if err != nil {
 		return providers.Object{}, fmt.Errorf("memory: head: %w", err)
 	}
@@ -217,10 +208,7 @@ func (p *Provider) Head(ctx context.Context, bucketName, key string) (providers.
 
 // Get returns the object's body and description; ErrNotFound when absent.
 func (p *Provider) Get(ctx context.Context, bucketName, key string) (io.ReadCloser, providers.Object, error) {
-	if err := ctx.Err(); err != nil {
-		return nil, providers.Object{}, err
-	}
-	o, err := p.find(bucketName, key)
+	o, err := p.find(ctx, bucketName, key)
 	if err != nil {
 		return nil, providers.Object{}, fmt.Errorf("memory: get: %w", err)
 	}
@@ -239,7 +227,7 @@ func (p *Provider) Put(ctx context.Context, bucketName string, obj providers.Obj
 		return providers.Object{}, err
 	}
 	// Fail early on a missing bucket, before reading the body.
-	if err := p.bucketExists(bucketName); err != nil {
+	if err := p.bucketExists(ctx, bucketName); err != nil {
 		return providers.Object{}, fmt.Errorf("memory: put %s/%q: %w", bucketName, obj.Key, err)
 	}
 	data, err := readAll(ctx, body)
@@ -277,7 +265,7 @@ func (p *Provider) Put(ctx context.Context, bucketName string, obj providers.Obj
 		meta.Tags = nil
 	}
 
-	sp, unlock, err := p.lock()
+	sp, unlock, err := p.lock(ctx)
 	if err != nil {
 		return providers.Object{}, err
 	}
@@ -297,8 +285,8 @@ func (p *Provider) Put(ctx context.Context, bucketName string, obj providers.Obj
 	return o.info(), nil
 }
 
-func (p *Provider) bucketExists(name string) error {
-	sp, unlock, err := p.lock()
+func (p *Provider) bucketExists(ctx context.Context, name string) error {
+	sp, unlock, err := p.lock(ctx)
 	if err != nil {
 		return err
 	}
@@ -329,10 +317,7 @@ func readAll(ctx context.Context, r io.Reader) ([]byte, error) {
 // Delete removes an object; an absent object is not an error (S3's
 // DeleteObject), an absent bucket is ErrNotFound (NoSuchBucket).
 func (p *Provider) Delete(ctx context.Context, bucketName, key string) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	sp, unlock, err := p.lock()
+	sp, unlock, err := p.lock(ctx)
 	if err != nil {
 		return err
 	}
