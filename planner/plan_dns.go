@@ -58,23 +58,11 @@ func (b *builder) dnsZone(m *lang.Move, src, dst *Env, zone string, dstExists bo
 	from := Endpoint{Env: m.From, Name: zone}
 	to := Endpoint{Env: m.To, Name: zone}
 
-	create := Action{Address: zoneAddr, Move: m.Addr(), Kind: providers.KindDNS, Type: "zone",
-		Action: ActNoop, Phase: PhasePrepare, From: from, To: to,
-		Check: fmt.Sprintf("zone %s exists at %s", zone, m.To),
-		Undo:  "nothing (the zone existed before rehome)"}
-	if !dstExists {
-		create.Action = ActCreate
-		create.Undo = fmt.Sprintf("delete zone %s at %s", zone, m.To)
-	} else if st := b.state().FindResource(zoneAddr); st != nil && st.Created {
-		create.Reason = "created by rehome earlier"
-		create.Undo = fmt.Sprintf("delete zone %s at %s", zone, m.To)
-	} else {
-		create.Reason = "already exists at the destination"
-		b.finding(m, SevInfo, zoneAddr, "dns.dest_zone_exists", "",
-			fmt.Sprintf("zone %s already exists at %s; rehome adds and updates record sets and never deletes sets it did not write", zone, m.To),
-			"none needed")
-	}
-	b.add(create)
+	b.container(m, Action{Address: zoneAddr, Move: m.Addr(), Kind: providers.KindDNS, Type: "zone",
+		From: from, To: to, Check: fmt.Sprintf("zone %s exists at %s", zone, m.To)}, dstExists,
+		fmt.Sprintf("delete zone %s at %s (refused if it holds record sets rehome did not write)", zone, m.To),
+		"dns.dest_zone_exists",
+		fmt.Sprintf("zone %s already exists at %s; rehome adds and updates record sets and never deletes sets it did not write", zone, m.To))
 
 	srcSets, err := src.DNS().Records(b.ctx, fq)
 	if err != nil {

@@ -95,24 +95,12 @@ func (b *builder) storageBucket(m *lang.Move, src, dst *Env, r providers.Resourc
 			"replace them with regular files if they matter")
 	}
 
-	create := Action{Address: bucketAddr, Move: m.Addr(), Kind: providers.KindStorage, Type: "bucket",
-		Action: ActNoop, Phase: PhasePrepare, From: from, To: to,
-		Check:  fmt.Sprintf("bucket %q exists at %s", dstName, m.To),
-		Undo:   "nothing (the bucket existed before rehome)",
-		Params: map[string]string{"bucket": dstName}}
-	if !dstExists {
-		create.Action = ActCreate
-		create.Undo = fmt.Sprintf("delete bucket %q at %s once the objects rehome wrote are removed (refused if anything else was put in it)", dstName, m.To)
-	} else if st := b.state().FindResource(bucketAddr); st != nil && st.Created {
-		create.Reason = "created by rehome earlier"
-		create.Undo = fmt.Sprintf("delete bucket %q at %s once the objects rehome wrote are removed", dstName, m.To)
-	} else {
-		create.Reason = "already exists at the destination"
-		b.finding(m, SevInfo, bucketAddr, "storage.dest_bucket_exists", "",
-			fmt.Sprintf("bucket %q already exists at %s; rehome adds objects to it and never deletes what it did not write", dstName, m.To),
-			"none needed")
-	}
-	b.add(create)
+	b.container(m, Action{Address: bucketAddr, Move: m.Addr(), Kind: providers.KindStorage, Type: "bucket",
+		From: from, To: to, Check: fmt.Sprintf("bucket %q exists at %s", dstName, m.To),
+		Params: map[string]string{"bucket": dstName}}, dstExists,
+		fmt.Sprintf("delete bucket %q at %s once the objects rehome wrote are removed (refused if anything else was put in it)", dstName, m.To),
+		"storage.dest_bucket_exists",
+		fmt.Sprintf("bucket %q already exists at %s; rehome adds objects to it and never deletes what it did not write", dstName, m.To))
 
 	scope := StorageScope(m.Addr(), r.Name)
 	recs, err := LoadRecords[ObjectRecord](b.ctx, b.in.Progress, scope)

@@ -103,6 +103,23 @@ func (b *builder) add(a Action) {
 	b.plan.Actions = append(b.plan.Actions, a)
 }
 
+// container adds the create action of a bucket or zone: create when it is
+// absent, a no-op when it exists (rehome's own from an earlier apply, whose
+// rollback still deletes it, or a foreign one, reported and kept).
+func (b *builder) container(m *lang.Move, a Action, exists bool, deleteUndo, code, foreignNote string) {
+	a.Action, a.Phase = ActNoop, PhasePrepare
+	switch st := b.state().FindResource(a.Address); {
+	case !exists:
+		a.Action, a.Undo = ActCreate, deleteUndo
+	case st != nil && st.Created:
+		a.Reason, a.Undo = "created by rehome earlier", deleteUndo
+	default:
+		a.Reason, a.Undo = "already exists at the destination", "nothing (it existed before rehome)"
+		b.finding(m, SevInfo, a.Address, code, "", foreignNote, "none needed")
+	}
+	b.add(a)
+}
+
 // FindingID is the stable id of a finding: its code and a digest of what
 // it is about, so the same problem keeps its id across plans.
 func FindingID(code, address, detail string) string {
