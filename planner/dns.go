@@ -44,6 +44,9 @@ type RecordDiff struct {
 	// CNAMEClash are source sets that would share a name with a CNAME (or
 	// be a CNAME beside other data) at the destination, which DNS forbids.
 	CNAMEClash []string
+	// Removals counts the delete changes: sets rehome created whose source
+	// set is gone.
+	Removals int
 	Apex       []string // apex SOA/NS left to the destination
 	Skipped    []string
 }
@@ -101,12 +104,21 @@ func DiffRecords(in RecordDiffInput) *RecordDiff {
 		}
 	}
 	// Destination-only sets stay; a CNAME cannot share its name with them.
+	// Sets rehome created whose source set is gone are removed, so the
+	// destination mirrors the source; foreign sets are never touched.
 	destOnlyTypes := map[string][]string{}
+	var orphans []providers.RecordChange
 	for _, rs := range in.Dst {
-		if !seen[rs.Key()] && !(in.DstCaps.OwnApex && IsApexOwn(in.Zone, rs)) {
-			d.DestOnly = append(d.DestOnly, rs.Key())
-			destOnlyTypes[rs.Name] = append(destOnlyTypes[rs.Name], rs.Type)
+		if seen[rs.Key()] || (in.DstCaps.OwnApex && IsApexOwn(in.Zone, rs)) {
+			continue
 		}
+		if r, ok := in.Records[rs.Key()]; ok && r.Old == nil && !in.SkipKeys[rs.Key()] {
+			old := rs
+			orphans = append(orphans, providers.RecordChange{Op: providers.ChangeDelete, Old: &old})
+			continue
+		}
+		d.DestOnly = append(d.DestOnly, rs.Key())
+		destOnlyTypes[rs.Name] = append(destOnlyTypes[rs.Name], rs.Type)
 	}
 	sort.Strings(d.DestOnly)
 	kept := d.Changes[:0]
@@ -118,7 +130,8 @@ func DiffRecords(in RecordDiffInput) *RecordDiff {
 		}
 		kept = append(kept, c)
 	}
-	d.Changes = kept
+	d.Changes = append(kept, orphans...)
+	d.Removals = len(orphans)
 	return d
 }
 

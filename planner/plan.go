@@ -99,7 +99,10 @@ type Estimate struct {
 	Records int64   `json:"records,omitempty"`
 	Rows    int64   `json:"rows,omitempty"`
 	Secrets int64   `json:"secrets,omitempty"`
-	Seconds float64 `json:"seconds,omitempty"`
+	// Removals counts items rehome copied earlier that are gone from the
+	// source and are removed from the destination (never foreign items).
+	Removals int64   `json:"removals,omitempty"`
+	Seconds  float64 `json:"seconds,omitempty"`
 }
 
 // Severity of an audit finding.

@@ -181,10 +181,14 @@ func (b *builder) dnsZone(m *lang.Move, src, dst *Env, zone string, dstExists bo
 		Check:   fmt.Sprintf("every copied record set of %s at %s equals the source's", zone, m.To),
 		Undo:    fmt.Sprintf("restore the record sets rehome changed in %s at %s to their previous values and delete those it created", zone, m.To)}
 	if n := int64(len(d.Changes)); n > 0 {
+		rm := int64(d.Removals)
 		rec.Action = ActCopy
 		rec.Items = ChangeKeys(d.Changes)
-		rec.Estimate = Estimate{Records: n, Seconds: 1}
-		rec.Reason = fmt.Sprintf("%s to write, %d unchanged", plural(n, "record set", "record sets"), d.Unchanged)
+		rec.Estimate = Estimate{Records: n - rm, Removals: rm, Seconds: 1}
+		rec.Reason = fmt.Sprintf("%s to write, %d unchanged", plural(n-rm, "record set", "record sets"), d.Unchanged)
+		if rm > 0 {
+			rec.Reason += fmt.Sprintf("; %s rehome wrote earlier to remove (gone from the source)", plural(rm, "record set", "record sets"))
+		}
 	} else {
 		rec.Reason = fmt.Sprintf("all %s in place", plural(int64(d.Unchanged), "record set", "record sets"))
 	}

@@ -185,10 +185,14 @@ func (b *builder) storageBucket(m *lang.Move, src, dst *Env, r providers.Resourc
 		cp.Check = fmt.Sprintf("every source object of %q is at %s/%s with the same size and SHA-256", r.Name, m.To, dstName)
 	}
 	cp.Undo = fmt.Sprintf("delete the objects rehome wrote to %s/%s and restore any it replaced from the state's backups", m.To, dstName)
-	if n := int64(len(d.Copy)); n > 0 {
+	if n, rm := int64(len(d.Copy)), int64(len(d.Orphans)); n+rm > 0 {
 		cp.Action = ActCopy
-		cp.Estimate = Estimate{Objects: n, Bytes: d.CopyBytes, Seconds: copySeconds(n, d.CopyBytes)}
+		cp.Estimate = Estimate{Objects: n, Bytes: d.CopyBytes, Removals: rm, Seconds: copySeconds(n+rm, d.CopyBytes)}
 		cp.Reason = fmt.Sprintf("%s to copy, %s already in place", plural(n, "object", "objects"), plural(d.Unchanged, "object", "objects"))
+		if rm > 0 {
+			cp.Reason += fmt.Sprintf("; %s rehome copied earlier to remove (gone from the source: %s)",
+				plural(rm, "object", "objects"), first(d.Orphans, 3))
+		}
 	} else {
 		cp.Reason = fmt.Sprintf("all %s in place", plural(d.Unchanged, "object", "objects"))
 	}
@@ -202,11 +206,11 @@ func (b *builder) storageBucket(m *lang.Move, src, dst *Env, r providers.Resourc
 		Reason: "final incremental copy of objects added or changed at the source since the last copy"}
 	if b.cutoverDone() {
 		sync.Reason = "cutover already ran"
-		if len(d.Copy) == 0 {
+		if cp.Action == ActNoop {
 			sync.Action = ActNoop
 		} else {
 			sync.Estimate = cp.Estimate
-			sync.Reason = fmt.Sprintf("%s changed at the source since the cutover", plural(int64(len(d.Copy)), "object", "objects"))
+			sync.Reason = fmt.Sprintf("%s changed at the source since the cutover", plural(int64(len(d.Copy)+len(d.Orphans)), "object", "objects"))
 		}
 	}
 	b.add(sync)

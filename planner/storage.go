@@ -63,8 +63,12 @@ type ObjectDiff struct {
 	Invalid []string
 	// Skipped are keys left out because an acknowledged finding says so.
 	Skipped []string
-	// DestOnly counts destination objects with no source object.
+	// DestOnly counts destination objects with no source object that
+	// rehome did not write; they are left alone.
 	DestOnly int64
+	// Orphans are destination objects rehome wrote whose source object is
+	// gone; a copy removes them so the destination mirrors the source.
+	Orphans []string
 	// SourceObjects and SourceBytes size the whole source bucket.
 	SourceObjects, SourceBytes int64
 }
@@ -124,7 +128,11 @@ func DiffObjects(ctx context.Context, in ObjectDiffInput) (*ObjectDiff, error) {
 				return nil, err
 			}
 		case s == nil || t.Key < s.Key:
-			d.DestOnly++
+			if r, ok := in.Records[t.Key]; ok && r.Created && !r.Untouched && !in.Skip[t.Key] {
+				d.Orphans = append(d.Orphans, t.Key) // rehome's copy of an object gone from the source
+			} else {
+				d.DestOnly++
+			}
 			if t, err = pull(dstNext, dstWhat); err != nil {
 				return nil, err
 			}

@@ -93,11 +93,18 @@ func (r *actionRun) copyRecords(ctx context.Context) (state.Result, error) {
 			got[rs.Key()] = rs
 		}
 		for _, c := range d.Changes {
+			if c.Op == providers.ChangeDelete {
+				if _, ok := got[c.Old.Key()]; ok {
+					return res, fmt.Errorf("verify: record set %s at %s was not removed", c.Old.Key(), a.To.Env)
+				}
+				continue
+			}
 			if g, ok := got[c.New.Key()]; !ok || !planner.SameSet(g, *c.New) {
 				return res, fmt.Errorf("verify: record set %s at %s does not hold what was written", c.New.Key(), a.To.Env)
 			}
 		}
-		res.Copied = int64(len(d.Changes))
+		res.Copied = int64(len(d.Changes) - d.Removals)
+		res.Deleted = int64(d.Removals)
 	}
 	var errs []error
 	if len(d.Conflicts) > 0 {

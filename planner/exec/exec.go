@@ -237,6 +237,7 @@ type actionRun struct {
 	op string
 
 	done, bytes atomic.Int64
+	lastEvent   atomic.Int64 // unix nanoseconds of the last progress event
 }
 
 func (r *actionRun) env(name string) (*planner.Env, error) {
@@ -256,9 +257,21 @@ func (r *actionRun) sides() (src, dst *planner.Env, err error) {
 	return src, dst, err
 }
 
+// progressEvery is the time after which a progress event is sent anyway;
+// otherwise one goes out per percent of the items (and for the first and
+// the last), so a million-object copy does not emit a million events.
+const progressEvery = 200 * time.Millisecond
+
 func (r *actionRun) progress(total, totalBytes int64) {
+	done := r.done.Load()
+	now := time.Now().UnixNano()
+	step := max(total/100, 1)
+	if done != 0 && done < total && done%step != 0 && now-r.lastEvent.Load() < int64(progressEvery) {
+		return
+	}
+	r.lastEvent.Store(now)
 	r.x.o.Sink.Event(Event{Type: EvProgress, Op: r.op, Address: r.a.Address, Action: string(r.a.Action),
-		Done: r.done.Load(), Total: total, Bytes: r.bytes.Load(), TotalBytes: totalBytes})
+		Done: done, Total: total, Bytes: r.bytes.Load(), TotalBytes: totalBytes})
 }
 
 func (r *actionRun) setResource(ctx context.Context, res state.Resource) error {

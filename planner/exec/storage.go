@@ -148,6 +148,18 @@ feed:
 	if err := ctx.Err(); err != nil {
 		return res, fmt.Errorf("interrupted after %d of %d objects: %w", res.Copied, total, err)
 	}
+	// Remove rehome's copies of objects gone from the source, so the
+	// destination mirrors it; foreign objects are never in this list.
+	for _, key := range d.Orphans {
+		if err := ds.Delete(ctx, dstBucket, key); err != nil {
+			errs = append(errs, fmt.Errorf("remove %q (gone from the source): %w", key, err))
+			continue
+		}
+		if err := r.x.o.Progress.Delete(ctx, scope, key); err != nil {
+			return res, err
+		}
+		res.Deleted++
+	}
 	if len(d.Conflicts) > 0 {
 		errs = append(errs, fmt.Errorf("%d destination object(s) changed since the plan and are not rehome's; left untouched: %v",
 			len(d.Conflicts), head(d.Conflicts, 5)))

@@ -107,6 +107,9 @@ func estimateText(e planner.Estimate) string {
 	if e.Secrets > 0 {
 		parts = append(parts, countNoun(e.Secrets, "secret", "secrets"))
 	}
+	if e.Removals > 0 {
+		parts = append(parts, countNoun(e.Removals, "removal", "removals"))
+	}
 	if e.Seconds > 0 {
 		parts = append(parts, "~"+humanDuration(e.Seconds))
 	}
@@ -120,6 +123,7 @@ func addEstimate(a *planner.Estimate, b planner.Estimate) {
 	a.Rows += b.Rows
 	a.Records += b.Records
 	a.Secrets += b.Secrets
+	a.Removals += b.Removals
 	a.Seconds += b.Seconds
 }
 

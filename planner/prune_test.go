@@ -1,0 +1,88 @@
+package planner_test
+
+import (
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/rehome/rehome/lang"
+	"github.com/rehome/rehome/providers"
+)
+
+// TestPruneStorage: an object rehome copied and that is then deleted at the
+// source is removed from the destination by the next copy (shown in the
+// plan as a removal); a foreign destination-only object is never touched.
+func TestPruneStorage(t *testing.T) {
+	h := newBuildHarness(t)
+	src, dst := h.mem("cloud"), h.mem("dst")
+	btBuckets(t, src, "data")
+	btBuckets(t, dst, "data")
+	btPut(t, src, "data", providers.Object{Key: "keep.txt"}, "keep")
+	btPut(t, src, "data", providers.Object{Key: "gone.txt"}, "gone")
+	btPut(t, dst, "data", providers.Object{Key: "foreign.txt"}, "mine")
+	cfg := h.config(btStorageMove("data", "cloud", "dst", nil))
+	h.apply(cfg)
+
+	if err := src.Delete(h.ctx, "data", "gone.txt"); err != nil {
+		t.Fatal(err)
+	}
+	p := h.plan(cfg)
+	cp := btActionAt(t, p, `move.storage.data.objects["data"]`)
+	if cp.Action != "copy" || cp.Estimate.Removals != 1 || cp.Estimate.Objects != 0 {
+		t.Fatalf("copy after a source deletion = %s %+v (%s); want a copy with 1 removal", cp.Action, cp.Estimate, cp.Reason)
+	}
+	h.apply(cfg)
+	if d := cmp.Diff(map[string]string{"keep.txt": "keep", "foreign.txt": "mine"}, btContents(t, dst, "data")); d != "" {
+		t.Fatalf("destination after the pruning copy (-want +got):\n%s", d)
+	}
+	if again := h.plan(cfg); again.Summary.Changes != 0 {
+		t.Fatalf("re-plan after pruning has %d changes", again.Summary.Changes)
+	}
+	h.rollback(cfg)
+	if d := cmp.Diff(map[string]string{"foreign.txt": "mine"}, btContents(t, dst, "data")); d != "" {
+		t.Fatalf("destination after rollback (-want +got):\n%s", d)
+	}
+}
+
+// TestPruneRecords: a record set rehome created and that is then removed
+// at the source is deleted at the destination; foreign sets stay.
+func TestPruneRecords(t *testing.T) {
+	h := newBuildHarness(t)
+	src, dst := h.mem("cloud"), h.mem("dst")
+	for _, d := range []providers.DNS{src, dst} {
+		if _, err := d.CreateZone(h.ctx, providers.Zone{Name: "example.com."}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	set := func(d providers.DNS, op providers.ChangeOp, name, ip string) {
+		t.Helper()
+		rs := &providers.RecordSet{Name: name, Type: "A", TTL: 300, Values: []string{ip}}
+		c := providers.RecordChange{Op: op, New: rs}
+		if op == providers.ChangeDelete {
+			c = providers.RecordChange{Op: op, Old: rs}
+		}
+		if err := d.ApplyRecords(h.ctx, "example.com.", []providers.RecordChange{c}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	set(src, providers.ChangeCreate, "a.example.com.", "192.0.2.1")
+	set(src, providers.ChangeCreate, "b.example.com.", "192.0.2.2")
+	set(dst, providers.ChangeCreate, "foreign.example.com.", "198.51.100.1")
+	cfg := h.config(&lang.Move{Kind: providers.KindDNS, Name: "z", From: "cloud", To: "dst", DNS: &lang.DNSMove{}})
+	h.apply(cfg)
+
+	set(src, providers.ChangeDelete, "b.example.com.", "192.0.2.2")
+	p := h.plan(cfg)
+	rec := btActionAt(t, p, `move.dns.z.records["example.com"]`)
+	if rec.Action != "copy" || rec.Estimate.Removals != 1 || rec.Estimate.Records != 0 {
+		t.Fatalf("records after a source deletion = %s %+v; want 1 removal", rec.Action, rec.Estimate)
+	}
+	h.apply(cfg)
+	want := []string{"a.example.com. A", "example.com. NS", "example.com. SOA", "foreign.example.com. A"}
+	if d := cmp.Diff(want, btSetKeys(t, dst, "example.com.")); d != "" {
+		t.Fatalf("destination sets after pruning (-want +got):\n%s", d)
+	}
+	if again := h.plan(cfg); again.Summary.Changes != 0 {
+		t.Fatalf("re-plan after pruning has %d changes", again.Summary.Changes)
+	}
+}
