@@ -47,8 +47,8 @@ type RecordDiff struct {
 	// Removals counts the delete changes: sets rehome created whose source
 	// set is gone.
 	Removals int
-	Apex       []string // apex SOA/NS left to the destination
-	Skipped    []string
+	Apex     []string // apex SOA/NS left to the destination
+	Skipped  []string
 }
 
 // DiffRecords computes the changes that make the destination hold the

@@ -94,11 +94,11 @@ type Action struct {
 
 // Estimate sizes an action.
 type Estimate struct {
-	Objects int64   `json:"objects,omitempty"`
-	Bytes   int64   `json:"bytes,omitempty"`
-	Records int64   `json:"records,omitempty"`
-	Rows    int64   `json:"rows,omitempty"`
-	Secrets int64   `json:"secrets,omitempty"`
+	Objects int64 `json:"objects,omitempty"`
+	Bytes   int64 `json:"bytes,omitempty"`
+	Records int64 `json:"records,omitempty"`
+	Rows    int64 `json:"rows,omitempty"`
+	Secrets int64 `json:"secrets,omitempty"`
 	// Removals counts items rehome copied earlier that are gone from the
 	// source and are removed from the destination (never foreign items).
 	Removals int64   `json:"removals,omitempty"`
