@@ -15,6 +15,7 @@ import (
 	"github.com/rehome/rehome/engine"
 	"github.com/rehome/rehome/lang"
 	"github.com/rehome/rehome/planner"
+	"github.com/rehome/rehome/planner/exec"
 	"github.com/rehome/rehome/providers"
 	"github.com/rehome/rehome/providers/memory"
 	"github.com/rehome/rehome/state"
@@ -236,5 +237,68 @@ func TestReadPlanVersion(t *testing.T) {
 	}
 	if got, err := engine.ReadPlan(path); err != nil || got.Migration != "m" {
 		t.Fatalf("ReadPlan = %+v, %v", got, err)
+	}
+}
+
+// TestRollbackResumes: a rollback interrupted part-way is journaled; the
+// next rollback finishes the job and the destination is as before apply.
+func TestRollbackResumes(t *testing.T) {
+	h := newHarness(t)
+	for _, b := range []string{"b2", "b3"} {
+		if err := h.store.Env("src").CreateBucket(h.ctx, providers.Bucket{Name: b + "-bucket"}); err != nil {
+			t.Fatal(err)
+		}
+		h.put(b+"-bucket", "x.txt", b)
+	}
+	h.apply()
+	if bs, _ := h.store.Env("dst").Buckets(h.ctx); len(bs) != 3 {
+		t.Fatalf("apply made %d buckets, want 3", len(bs))
+	}
+
+	// Cancel the rollback after its first undo step ends.
+	s := h.session("rollback")
+	ctx, cancel := context.WithCancel(h.ctx)
+	sink := exec.SinkFunc(func(e exec.Event) {
+		if e.Type == exec.EvActionDone && e.Op == "rollback" {
+			cancel()
+		}
+	})
+	rep, err := s.Rollback(ctx, false, engine.RunOptions{Sink: sink})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !errors.Is(rep.Err(), context.Canceled) {
+		t.Fatalf("interrupted rollback error = %v, want context.Canceled", rep.Err())
+	}
+	var undone, rollbacks int
+	for _, e := range s.State().Journal {
+		if e.Status == state.Undone {
+			undone++
+		}
+		if e.Op == "rollback" {
+			rollbacks++
+			if e.Status == state.Begun {
+				t.Errorf("rollback entry %d left begun", e.Seq)
+			}
+		}
+	}
+	if undone == 0 || rollbacks == 0 {
+		t.Fatalf("the interrupted rollback journaled %d undo steps and marked %d entries undone", rollbacks, undone)
+	}
+	if ph := s.State().Phase; ph != "applied" {
+		t.Fatalf("phase after a partial rollback = %q, want still applied", ph)
+	}
+	s.Close()
+
+	s = h.session("rollback")
+	rep, err = s.Rollback(h.ctx, false, engine.RunOptions{})
+	if err != nil || rep.Err() != nil {
+		t.Fatalf("resumed rollback: %v %v", err, rep.Err())
+	}
+	if bs, _ := h.store.Env("dst").Buckets(h.ctx); len(bs) != 0 {
+		t.Fatalf("after the resumed rollback %d buckets remain at the destination", len(bs))
+	}
+	if f := s.State(); f.Phase != "" || len(f.Resources) != 0 {
+		t.Fatalf("state after rollback: phase %q, %d resources", f.Phase, len(f.Resources))
 	}
 }
