@@ -112,7 +112,7 @@ func newHarness(t *testing.T, o Opt) *harness {
 	if o.Factory.Name != local.Name {
 		fs = append(fs, o.Factory)
 	}
-	return &harness{t: t, ctx: context.Background(), dir: t.TempDir(), reg: providers.NewRegistry(fs...),
+	return &harness{t: t, ctx: t.Context(), dir: t.TempDir(), reg: providers.NewRegistry(fs...),
 		envs: map[string]*lang.Environment{}, identity: id}
 }
 
