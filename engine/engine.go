@@ -338,16 +338,25 @@ func Forget(ctx context.Context, st *state.Store, addrs []string) ([]string, err
 
 // Rollback undoes the applied steps. After a cutover it needs force.
 func (s *Session) Rollback(ctx context.Context, force bool, o RunOptions) (*exec.Report, error) {
+	if err := s.CanRollback(force); err != nil {
+		return nil, err
+	}
+	return s.executor(o).Rollback(ctx), nil
+}
+
+// CanRollback says whether the rollback window is open: not after finalize,
+// and after a cutover only with force.
+func (s *Session) CanRollback(force bool) error {
 	switch s.State().Phase {
 	case "finalized":
-		return nil, fmt.Errorf("%w: the migration was finalized, which closed the rollback window", ErrPhase)
+		return fmt.Errorf("%w: the migration was finalized, which closed the rollback window", ErrPhase)
 	case "cutover":
 		if !force {
-			return nil, fmt.Errorf("%w: the cutover has run, so the destination may have taken writes that a rollback would lose; "+
+			return fmt.Errorf("%w: the cutover has run, so the destination may have taken writes that a rollback would lose; "+
 				"re-run with -force to roll back anyway", ErrPhase)
 		}
 	}
-	return s.executor(o).Rollback(ctx), nil
+	return nil
 }
 
 // Decommission lists source resources that can go once a migration is final.

@@ -330,6 +330,9 @@ func (c *cli) rollback(args []string) int {
 		return code
 	}
 	defer sess.Close()
+	if err := sess.CanRollback(r.force); err != nil {
+		return c.errorf("%v", err)
+	}
 	f := sess.State()
 	var steps []string
 	for i := len(f.Journal) - 1; i >= 0; i-- {
