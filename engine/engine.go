@@ -203,10 +203,18 @@ func (s *Session) reconcile(ctx context.Context, p *planner.Plan, phase planner.
 	return s.Journal.Update(ctx, func(f *state.File) {
 		for i := range f.Journal {
 			e := &f.Journal[i]
-			if e.Status == state.Begun && noop[e.Address] {
-				e.Status = state.Done
-				e.Ended = s.e.Now().UTC()
-				e.Result.Error = "interrupted after its work was done; a fresh plan found it complete"
+			if e.Status != state.Begun || !noop[e.Address] {
+				continue
+			}
+			e.Status = state.Done
+			e.Ended = s.e.Now().UTC()
+			e.Result.Error = "interrupted after its work was done; a fresh plan found it complete"
+			if e.Action == string(planner.ActCreate) {
+				// A bucket or zone create the crash cut short: the plan
+				// only creates what did not exist, so it is rehome's.
+				p := e.Undo.Params
+				e.Result.Created = true
+				f.SetResource(state.Resource{Address: e.Address, Kind: p["kind"], Type: p["type"], Env: p["to_env"], Name: p["to"], Created: true})
 			}
 		}
 	})

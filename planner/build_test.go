@@ -1046,7 +1046,7 @@ func TestBuildResumeWithoutRewrite(t *testing.T) {
 	if ph := s.State().Phase; ph != "" {
 		t.Errorf("phase after a cancelled apply = %q", ph)
 	}
-	recs, err := planner.LoadRecords[planner.ObjectRecord](h.ctx, s.Progress, planner.StorageScope("move.storage.bulk", "bulk"))
+	recs, err := planner.LoadRecords[planner.ObjectRecord](h.ctx, s.Progress, planner.StorageScope("move.storage.bulk", "bulk", "dst", "bulk"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -111,7 +111,7 @@ func (b *builder) container(m *lang.Move, a Action, exists bool, deleteUndo, cod
 	switch st := b.state().FindResource(a.Address); {
 	case !exists:
 		a.Action, a.Undo = ActCreate, deleteUndo
-	case st != nil && st.Created:
+	case st != nil && st.Created && st.Env == a.To.Env && st.Name == a.To.Name:
 		a.Reason, a.Undo = "created by rehome earlier", deleteUndo
 	default:
 		a.Reason, a.Undo = "already exists at the destination", "nothing (it existed before rehome)"

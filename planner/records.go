@@ -7,17 +7,25 @@ package planner
 
 import "github.com/rehome/rehome/providers"
 
+// Scopes name where one move's per-item records live. Each includes the
+// destination (environment and name), so pointing a move elsewhere (a new
+// rename, another environment) starts a fresh scope: items at the new place
+// are foreign until rehome writes them, and the old place keeps its own
+// records for rollback.
+
 // StorageScope is the progress scope of one bucket pair of a storage move.
-func StorageScope(move, srcBucket string) string { return "storage/" + move + "/" + srcBucket }
+func StorageScope(move, srcBucket, dstEnv, dstBucket string) string {
+	return "storage/" + move + "/" + srcBucket + "/" + dstEnv + "/" + dstBucket
+}
 
 // DNSScope is the progress scope of one zone of a dns move (destination side).
-func DNSScope(move, zone string) string { return "dns/" + move + "/" + zone }
+func DNSScope(move, dstEnv, zone string) string { return "dns/" + move + "/" + dstEnv + "/" + zone }
 
 // TTLScope is the progress scope of the source TTLs a dns move lowered.
-func TTLScope(move, zone string) string { return "dns-ttl/" + move + "/" + zone }
+func TTLScope(move, srcEnv, zone string) string { return "dns-ttl/" + move + "/" + srcEnv + "/" + zone }
 
 // SecretsScope is the progress scope of a secrets move.
-func SecretsScope(move string) string { return "secrets/" + move }
+func SecretsScope(move, dstEnv string) string { return "secrets/" + move + "/" + dstEnv }
 
 // Object record states.
 const (

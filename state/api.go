@@ -65,12 +65,15 @@ type Entry struct {
 
 // Result counts what an action did.
 type Result struct {
-	Copied   int64  `json:"copied,omitempty"`
-	Skipped  int64  `json:"skipped,omitempty"`
-	Deleted  int64  `json:"deleted,omitempty"`
-	Restored int64  `json:"restored,omitempty"`
-	Bytes    int64  `json:"bytes,omitempty"`
-	Error    string `json:"error,omitempty"`
+	Copied   int64 `json:"copied,omitempty"`
+	Skipped  int64 `json:"skipped,omitempty"`
+	Deleted  int64 `json:"deleted,omitempty"`
+	Restored int64 `json:"restored,omitempty"`
+	Bytes    int64 `json:"bytes,omitempty"`
+	// Created: the action created its bucket or zone (rollback deletes
+	// only what an entry says it created).
+	Created bool   `json:"created,omitempty"`
+	Error   string `json:"error,omitempty"`
 }
 
 // Undo describes how to reverse an entry.

@@ -28,7 +28,9 @@ func (r *actionRun) createZone(ctx context.Context) (state.Result, error) {
 	if err != nil {
 		return state.Result{}, fmt.Errorf("create zone %s at %s: %w", zone, r.a.To.Env, err)
 	}
-	return state.Result{}, r.setResource(ctx, state.Resource{Address: r.a.Address, Kind: string(r.a.Kind), Type: "zone",
+	// Result.Created records in the journal entry itself that rehome
+	// created the zone, which is what rollback goes by.
+	return state.Result{Created: created}, r.setResource(ctx, state.Resource{Address: r.a.Address, Kind: string(r.a.Kind), Type: "zone",
 		Env: r.a.To.Env, Name: zone, Created: created})
 }
 

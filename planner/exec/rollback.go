@@ -37,7 +37,10 @@ func (x *Executor) Rollback(ctx context.Context) *Report {
 	var groups []*undoGroup
 	byKey := map[string]*undoGroup{}
 	for _, e := range es {
-		k := e.Address
+		// Entries sharing a progress scope are undone together; others by
+		// address and destination (a bucket renamed between applies is
+		// two buckets to undo).
+		k := e.Address + "\x00" + e.Undo.Params["to_env"] + "\x00" + e.Undo.Params["to"]
 		if s := e.Undo.Params["scope"]; s != "" {
 			k = s
 		}
@@ -82,7 +85,7 @@ func (x *Executor) undoGroup(ctx context.Context, g *undoGroup) (state.Result, e
 		return state.Result{}, fmt.Errorf("journal begin: %w", err)
 	}
 	x.o.Sink.Event(Event{Type: EvActionStart, Op: "rollback", Address: e.Address, Action: "undo", Message: e.Undo.Description})
-	u := &undoer{x: x, p: e.Undo.Params, addr: e.Address, entry: e}
+	u := &undoer{x: x, p: e.Undo.Params, addr: e.Address, entries: g.entries}
 	x.o.Log.Debug("undo begin", "address", e.Address, "entries", len(g.entries), "seq", seq)
 	res, err := u.run(ctx)
 	x.o.Log.Debug("undo end", "address", e.Address, "deleted", res.Deleted, "restored", res.Restored, "error", err)
@@ -104,7 +107,9 @@ func (x *Executor) undoGroup(ctx context.Context, g *undoGroup) (state.Result, e
 			if fe := f.Entry(ge.Seq); fe != nil {
 				fe.Status = state.Undone
 			}
-			f.RemoveResource(ge.Address)
+			if r := f.FindResource(ge.Address); r != nil && r.Env == ge.Undo.Params["to_env"] && r.Name == ge.Undo.Params["to"] {
+				f.RemoveResource(ge.Address)
+			}
 		}
 		for _, addr := range u.resources(f) {
 			f.RemoveResource(addr)
@@ -136,11 +141,11 @@ func (x *Executor) forgetAll(ctx context.Context) error {
 }
 
 type undoer struct {
-	x     *Executor
-	p     map[string]string
-	addr  string
-	entry state.Entry
-	note  string
+	x       *Executor
+	p       map[string]string
+	addr    string
+	entries []state.Entry // the group's entries, newest first
+	note    string
 }
 
 // resources lists the state resources the undone step accounted for.
@@ -148,6 +153,9 @@ func (u *undoer) resources(f *state.File) []string {
 	move := u.p["move"]
 	var out []string
 	for _, r := range f.Resources {
+		if r.Env != u.p["to_env"] {
+			continue
+		}
 		switch u.p["kind"] + "/" + u.p["type"] {
 		case "storage/objects":
 			if r.Address == fmt.Sprintf("%s.objects[%q]", move, u.p["src_bucket"]) {
@@ -192,16 +200,17 @@ func (u *undoer) run(ctx context.Context) (state.Result, error) {
 	return state.Result{}, fmt.Errorf("no undo handler for %s %s", u.p["kind"], u.p["type"])
 }
 
-// created reports whether rehome created the bucket or zone: the state
-// says so, or — when a crash came between the create call and the state
-// write — the entry was a create, which the plan only makes for a container
-// that did not exist.
+// created reports whether rehome created the bucket or zone: a create
+// entry of the group recorded it (Result.Created), or a create entry was
+// left begun by a crash between the create call and its end — the plan
+// only makes a create for a container that did not exist.
 func (u *undoer) created() bool {
-	snap := u.x.o.Journal.Snapshot()
-	if r := snap.FindResource(u.addr); r != nil {
-		return r.Created
+	for _, e := range u.entries {
+		if e.Action == "create" && (e.Result.Created || e.Status == state.Begun) {
+			return true
+		}
 	}
-	return u.entry.Action == "create" && u.entry.Status == state.Begun
+	return false
 }
 
 func (u *undoer) bucket(ctx context.Context) (state.Result, error) {

@@ -32,7 +32,9 @@ func (r *actionRun) createBucket(ctx context.Context) (state.Result, error) {
 	if err != nil {
 		return state.Result{}, fmt.Errorf("create bucket %q at %s: %w", name, r.a.To.Env, err)
 	}
-	return state.Result{}, r.setResource(ctx, state.Resource{Address: r.a.Address, Kind: string(r.a.Kind), Type: "bucket",
+	// Result.Created records in the journal entry itself that rehome
+	// created the bucket, which is what rollback goes by.
+	return state.Result{Created: created}, r.setResource(ctx, state.Resource{Address: r.a.Address, Kind: string(r.a.Kind), Type: "bucket",
 		Env: r.a.To.Env, Name: name, Created: created})
 }
 

@@ -1,0 +1,61 @@
+package planner_test
+
+import (
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/rehome/rehome/lang"
+	"github.com/rehome/rehome/providers"
+)
+
+// TestRetargetedMoveTreatsNewPlaceAsForeign: after an apply, pointing the
+// move at another destination bucket (a new rename) must not carry rehome's
+// ownership over: the new bucket's objects are foreign (conflicts, never
+// removals), and rollback undoes both places correctly.
+func TestRetargetedMoveTreatsNewPlaceAsForeign(t *testing.T) {
+	h := newBuildHarness(t)
+	src, dst := h.mem("cloud"), h.mem("dst")
+	btBuckets(t, src, "data")
+	btPut(t, src, "data", btObj("a.txt"), "new a")
+	btPut(t, src, "data", btObj("old.txt"), "old")
+	move := func(to string) *lang.Move {
+		return btStorageMove("data", "cloud", "dst", &lang.StorageMove{Rename: map[string]string{"data": to}, Verify: "checksum"})
+	}
+	h.apply(h.config(move("data-one")))
+
+	if err := src.Delete(h.ctx, "data", "old.txt"); err != nil {
+		t.Fatal(err)
+	}
+	btBuckets(t, dst, "data-two")
+	btPut(t, dst, "data-two", btObj("a.txt"), "foreign a")
+	btPut(t, dst, "data-two", btObj("old.txt"), "foreign old")
+
+	cfg := h.config(move("data-two"))
+	p := h.plan(cfg)
+	bucket := btActionAt(t, p, `move.storage.data.bucket["data"]`)
+	if bucket.Reason != "already exists at the destination" {
+		t.Errorf("bucket data-two: %q, want it seen as foreign", bucket.Reason)
+	}
+	cp := btActionAt(t, p, `move.storage.data.objects["data"]`)
+	if cp.Estimate.Removals != 0 {
+		t.Errorf("the retargeted copy removes %d objects from a bucket rehome never wrote", cp.Estimate.Removals)
+	}
+	if f := btFindingByCode(t, p, "storage.dest_conflict"); f.Acknowledged {
+		t.Errorf("conflict finding unexpectedly acknowledged")
+	}
+
+	h.rollback(cfg)
+	if d := cmp.Diff(map[string]string{"a.txt": "foreign a", "old.txt": "foreign old"}, btContents(t, dst, "data-two")); d != "" {
+		t.Errorf("rollback touched the foreign bucket (-want +got):\n%s", d)
+	}
+	bs, err := dst.Buckets(h.ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(bs) != 1 || bs[0].Name != "data-two" {
+		t.Errorf("after rollback the destination has buckets %v; want only the foreign data-two (data-one removed)", bs)
+	}
+}
+
+func btObj(key string) providers.Object { return providers.Object{Key: key} }
