@@ -302,3 +302,61 @@ func TestRollbackResumes(t *testing.T) {
 		t.Fatalf("state after rollback: phase %q, %d resources", f.Phase, len(f.Resources))
 	}
 }
+
+// TestRollbackIdempotent: when a crash came after an undo step's effect but
+// before it was marked done, the next rollback finds the bucket already
+// gone and still succeeds.
+func TestRollbackIdempotent(t *testing.T) {
+	h := newHarness(t)
+	h.apply()
+	dst := h.store.Env("dst")
+	if err := dst.Delete(h.ctx, "bkt", "a.txt"); err != nil {
+		t.Fatal(err)
+	}
+	if err := dst.DeleteBucket(h.ctx, "bkt"); err != nil {
+		t.Fatal(err)
+	}
+	s := h.session("rollback")
+	rep, err := s.Rollback(h.ctx, false, engine.RunOptions{})
+	if err != nil || rep.Err() != nil {
+		t.Fatalf("rollback after its work was already done: %v %v", err, rep.Err())
+	}
+	if f := s.State(); f.Phase != "" || len(f.Resources) != 0 {
+		t.Fatalf("state after rollback: phase %q, %d resources", f.Phase, len(f.Resources))
+	}
+}
+
+// TestPartialRollbackForgetsUndoneItems: when rollback stops at a bucket
+// holding a foreign object, the objects it did undo are no longer taken for
+// rehome's: a foreign object later put at such a key is a conflict.
+func TestPartialRollbackForgetsUndoneItems(t *testing.T) {
+	h := newHarness(t)
+	h.apply()
+	dst := h.store.Env("dst")
+	put := func(key, body string) {
+		t.Helper()
+		if _, err := dst.Put(h.ctx, "bkt", providers.Object{Key: key, Size: int64(len(body))}, strings.NewReader(body)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	put("theirs.txt", "someone else's")
+	s := h.session("rollback")
+	rep, err := s.Rollback(h.ctx, false, engine.RunOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Err() == nil {
+		t.Fatal("rollback deleted a bucket holding a foreign object")
+	}
+	s.Close()
+	put("a.txt", "foreign content at a key rehome wrote before")
+	s = h.session("plan")
+	p := h.plan(s)
+	var conflict bool
+	for _, f := range p.Audit {
+		conflict = conflict || f.Code == "storage.dest_conflict"
+	}
+	if !conflict {
+		t.Fatalf("after a partial rollback, a foreign object at a key rehome once wrote is not a conflict: %+v", p.Audit)
+	}
+}

@@ -102,6 +102,13 @@ func (x *Executor) undoGroup(ctx context.Context, g *undoGroup) (state.Result, e
 		x.o.Sink.Event(Event{Type: EvActionFail, Op: "rollback", Address: e.Address, Action: "undo", Error: err.Error()})
 		return res, err
 	}
+	// The group's per-item records describe what is now undone: drop them,
+	// so a later plan does not take items at those keys for rehome's.
+	if sc := e.Undo.Params["scope"]; sc != "" {
+		if err := errors.Join(x.o.Progress.DeleteScope(endCtx, sc), x.o.Store.RemoveBackups(endCtx, sc)); err != nil {
+			return res, err
+		}
+	}
 	err = x.o.Journal.Update(endCtx, func(f *state.File) {
 		for _, ge := range g.entries {
 			if fe := f.Entry(ge.Seq); fe != nil {
@@ -224,6 +231,9 @@ func (u *undoer) bucket(ctx context.Context) (state.Result, error) {
 	}
 	name := u.p["bucket"]
 	err = dst.Storage().DeleteBucket(ctx, name)
+	if errors.Is(err, providers.ErrNotFound) {
+		return state.Result{}, nil // gone already: an earlier, interrupted rollback deleted it
+	}
 	if errors.Is(err, providers.ErrNotEmpty) {
 		return state.Result{}, fmt.Errorf("bucket %q at %s holds objects rehome did not write; left in place", name, u.p["to_env"])
 	}
@@ -273,7 +283,11 @@ func (u *undoer) objects(ctx context.Context) (state.Result, error) {
 			}
 			res.Restored++
 		case rec.Created:
-			if err := dst.Storage().Delete(ctx, bucket, k); err != nil {
+			err := dst.Storage().Delete(ctx, bucket, k)
+			if errors.Is(err, providers.ErrNotFound) {
+				continue // the bucket is gone already
+			}
+			if err != nil {
 				return res, fmt.Errorf("delete %s/%s: %w", bucket, k, err)
 			}
 			res.Deleted++
@@ -293,6 +307,9 @@ func (u *undoer) zone(ctx context.Context) (state.Result, error) {
 	}
 	fq := planner.Fqdn(u.p["to"])
 	sets, err := dst.DNS().Records(ctx, fq)
+	if errors.Is(err, providers.ErrNotFound) {
+		return state.Result{}, nil // gone already: an earlier, interrupted rollback deleted it
+	}
 	if err != nil {
 		return state.Result{}, fmt.Errorf("read zone %s at %s: %w", fq, u.p["to_env"], err)
 	}
@@ -305,7 +322,7 @@ func (u *undoer) zone(ctx context.Context) (state.Result, error) {
 	if len(foreign) > 0 {
 		return state.Result{}, fmt.Errorf("zone %s at %s holds record sets rehome did not write (%v); left in place", fq, u.p["to_env"], head(foreign, 5))
 	}
-	if err := dst.DNS().DeleteZone(ctx, fq); err != nil {
+	if err := dst.DNS().DeleteZone(ctx, fq); err != nil && !errors.Is(err, providers.ErrNotFound) {
 		return state.Result{}, fmt.Errorf("delete zone %s at %s: %w", fq, u.p["to_env"], err)
 	}
 	return state.Result{Deleted: 1}, nil
