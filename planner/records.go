@@ -38,7 +38,8 @@ type ObjectRecord struct {
 	State string `json:"state"`
 	// Created: there was no object at the key before rehome wrote it.
 	Created bool `json:"created"`
-	// Backup: the pre-existing object was saved in the state's backups.
+	// Backup: the pre-existing object was saved in the state's backups
+	// (set only once the backup is durable, before the replacing write).
 	Backup bool `json:"backup,omitempty"`
 	// Untouched: the destination already held identical content; rehome
 	// wrote nothing and rollback leaves it alone.
@@ -56,6 +57,12 @@ type ObjectRecord struct {
 	SrcETag  string `json:"src_etag,omitempty"`
 	SHA256   string `json:"sha256,omitempty"`
 }
+
+// Ours reports whether the destination object at the key is rehome's:
+// rehome created it, or replaced a foreign one after backing it up. An
+// Untouched record (identical content found there) is not: the object
+// stays foreign, and a later change to it is a conflict.
+func (r *ObjectRecord) Ours() bool { return r != nil && (r.Created || r.Backup) }
 
 // RecordSetRecord tracks one destination record set of a dns move: its
 // pre-image (nil when the set did not exist).

@@ -1,6 +1,8 @@
 package planner_test
 
 import (
+	"time"
+
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -59,3 +61,40 @@ func TestRetargetedMoveTreatsNewPlaceAsForeign(t *testing.T) {
 }
 
 func btObj(key string) providers.Object { return providers.Object{Key: key} }
+
+// TestUntouchedStaysForeign: an identical foreign object that rehome left
+// alone (recorded Untouched) remains foreign: when the source changes and
+// overwrite is off, it is a conflict, and with overwrite on it is backed up
+// and restored by rollback.
+func TestUntouchedStaysForeign(t *testing.T) {
+	h := newBuildHarness(t)
+	src, dst := h.mem("cloud"), h.mem("dst")
+	btBuckets(t, src, "data")
+	btBuckets(t, dst, "data")
+	btPut(t, src, "data", providers.Object{Key: "a.txt", ModTime: btTime}, "same")
+	btPut(t, dst, "data", providers.Object{Key: "a.txt", ModTime: btTime.Add(time.Hour)}, "same")
+	m := btStorageMove("data", "cloud", "dst", nil)
+	m.Overwrite = true
+	h.apply(h.config(m))
+	if n := h.store.KeyWrites("dst", "data", "a.txt"); n != 1 {
+		t.Fatalf("identical foreign object written %d times; want only the seed write", n)
+	}
+
+	btPut(t, src, "data", providers.Object{Key: "a.txt", ModTime: btTime.Add(2 * time.Hour)}, "changed at the source")
+	m.Overwrite = false
+	p := h.plan(h.config(m))
+	btFindingByCode(t, p, "storage.dest_conflict")
+	if err := h.applyErr(h.config(m)); err == nil {
+		t.Fatal("apply replaced a foreign object with overwrite off")
+	}
+
+	m.Overwrite = true
+	h.apply(h.config(m))
+	if got := btContents(t, dst, "data")["a.txt"]; got != "changed at the source" {
+		t.Fatalf("with overwrite on, a.txt = %q", got)
+	}
+	h.rollback(h.config(m))
+	if got := btContents(t, dst, "data")["a.txt"]; got != "same" {
+		t.Fatalf("rollback restored a.txt = %q, want the foreign original", got)
+	}
+}

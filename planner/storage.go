@@ -186,7 +186,7 @@ func (d *ObjectDiff) classify(s providers.Object, t *providers.Object, in Object
 		return
 	}
 	item := CopyItem{Src: s, Dst: t, Rec: rec}
-	if t != nil && rec == nil {
+	if t != nil && !rec.Ours() {
 		if !in.Overwrite {
 			d.Conflicts = append(d.Conflicts, s.Key)
 			return

@@ -89,7 +89,7 @@ func (r *actionRun) copyObjects(ctx context.Context) (state.Result, error) {
 	// object before rehome (so rollback deletes or restores the right ones).
 	intents := map[string]any{}
 	for _, it := range d.Copy {
-		if it.Rec == nil {
+		if !it.Rec.Ours() {
 			intents[it.Src.Key] = intentRecord(it)
 		}
 		if len(intents) >= 10000 {
@@ -191,26 +191,25 @@ type copier struct {
 	done                 *flusher
 }
 
-// intentRecord is the record written before an object is first touched.
+// intentRecord is the record written before rehome first touches a key
+// that is not its own: whether an object stood there. Backup is set only
+// once the backup of a replaced object is durable.
 func intentRecord(it planner.CopyItem) planner.ObjectRecord {
-	rec := planner.ObjectRecord{State: planner.ItemWriting, Created: it.Dst == nil, Backup: it.Replace}
-	if it.Replace {
-		rec.PrevModTime, rec.PrevContentType = it.Dst.ModTime.UnixNano(), it.Dst.ContentType
-	}
-	return rec
+	return planner.ObjectRecord{State: planner.ItemWriting, Created: it.Dst == nil}
 }
 
 // one copies one object. It reports whether it wrote the destination (false
 // when the destination already held the content).
 func (c *copier) one(ctx context.Context, it planner.CopyItem) (bool, error) {
-	store := c.r.x.o.Store
 	key := it.Src.Key
 	rec := intentRecord(it)
-	if it.Rec != nil {
+	ours := it.Rec.Ours()
+	if ours {
 		// Keep the first pre-image: what stood there before rehome.
 		rec = *it.Rec
 		rec.State = planner.ItemWriting
 	}
+	foreign := it.Dst != nil && !ours
 	// A destination object of the same size may already be the content: a
 	// copy interrupted after its write, or a pre-existing identical object.
 	// Check by content rather than writing again.
@@ -220,8 +219,8 @@ func (c *copier) one(ctx context.Context, it planner.CopyItem) (bool, error) {
 			return false, err
 		}
 		if same {
-			if it.Rec == nil {
-				rec.Created, rec.Backup, rec.Untouched = false, false, true
+			if foreign {
+				rec = planner.ObjectRecord{Untouched: true}
 			}
 			rec.State = planner.ItemDone
 			rec.SrcSize, rec.SrcMTime, rec.SrcETag, rec.SHA256 = it.Src.Size, it.Src.ModTime.UnixNano(), it.Src.ETag, sum
@@ -229,32 +228,12 @@ func (c *copier) one(ctx context.Context, it planner.CopyItem) (bool, error) {
 			return false, nil
 		}
 	}
-	if it.Dst != nil && it.Rec == nil && !it.Replace {
-		return false, fmt.Errorf("destination object exists and is not rehome's; not overwriting")
-	}
-	if rec.Backup && it.Dst != nil {
-		// Back up the foreign object before replacing it (once).
-		has, err := store.HasBackup(ctx, c.scope, key)
-		if err != nil {
-			return false, err
+	if foreign {
+		if !it.Replace {
+			return false, fmt.Errorf("destination object exists and is not rehome's; not overwriting")
 		}
-		if !has {
-			rc, prev, err := c.dst.Get(ctx, c.dstBucket, key)
-			if err != nil {
-				return false, fmt.Errorf("read destination object for backup: %w", err)
-			}
-			_, err = store.WriteBackup(ctx, c.scope, key, rc)
-			rc.Close()
-			if err != nil {
-				return false, fmt.Errorf("back up destination object: %w", err)
-			}
-			// Keep every attribute of the replaced object for rollback,
-			// durably, before it is replaced.
-			rec.PrevModTime, rec.PrevContentType, rec.PrevCacheControl = prev.ModTime.UnixNano(), prev.ContentType, prev.CacheControl
-			rec.PrevMetadata, rec.PrevTags = prev.Metadata, prev.Tags
-			if err := c.r.x.o.Progress.Put(ctx, c.scope, key, rec); err != nil {
-				return false, err
-			}
+		if err := c.backup(ctx, key, &rec); err != nil {
+			return false, err
 		}
 	}
 	rc, obj, err := c.src.Get(ctx, c.srcBucket, key)
@@ -277,6 +256,39 @@ func (c *copier) one(ctx context.Context, it planner.CopyItem) (bool, error) {
 	rec.SrcSize, rec.SrcMTime, rec.SrcETag, rec.SHA256 = obj.Size, obj.ModTime.UnixNano(), obj.ETag, sum
 	c.done.put(key, rec)
 	return true, nil
+}
+
+// backup saves the foreign object at key in the state's backups with all
+// its attributes, and records that durably, before it is replaced. A backup
+// left by an interrupted run is the original (the replacing write comes
+// after this record), so it is kept and only the record is completed.
+func (c *copier) backup(ctx context.Context, key string, rec *planner.ObjectRecord) error {
+	store := c.r.x.o.Store
+	has, err := store.HasBackup(ctx, c.scope, key)
+	if err != nil {
+		return err
+	}
+	var prev providers.Object
+	if has {
+		if prev, err = c.dst.Head(ctx, c.dstBucket, key); err != nil {
+			return fmt.Errorf("read destination object before replacing it: %w", err)
+		}
+	} else {
+		rc, obj, err := c.dst.Get(ctx, c.dstBucket, key)
+		if err != nil {
+			return fmt.Errorf("read destination object for backup: %w", err)
+		}
+		_, err = store.WriteBackup(ctx, c.scope, key, rc)
+		rc.Close()
+		if err != nil {
+			return fmt.Errorf("back up destination object: %w", err)
+		}
+		prev = obj
+	}
+	rec.Created, rec.Backup, rec.Untouched = false, true, false
+	rec.PrevModTime, rec.PrevContentType, rec.PrevCacheControl = prev.ModTime.UnixNano(), prev.ContentType, prev.CacheControl
+	rec.PrevMetadata, rec.PrevTags = prev.Metadata, prev.Tags
+	return c.r.x.o.Progress.Put(ctx, c.scope, key, *rec)
 }
 
 // check verifies a written object: size always, SHA-256 in checksum mode
