@@ -109,7 +109,7 @@ func (b *builder) storageBucket(m *lang.Move, src, dst *Env, r providers.Resourc
 	}
 	skip := map[string]bool{}
 	in := ObjectDiffInput{Src: src.Storage(), Dst: dst.Storage(), SrcBucket: r.Name, DstBucket: dstName,
-		DstExists: dstExists, DstCaps: dst.Factory.Caps.Storage, Records: recs, Overwrite: m.Overwrite, Skip: skip}
+		DstExists: dstExists, DstCaps: dst.Factory.Caps.Storage, Records: recs, Overwrite: m.Overwrite, Verify: verify, Skip: skip}
 	d, err := DiffObjects(b.ctx, in)
 	if err != nil {
 		return err

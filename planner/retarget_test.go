@@ -98,3 +98,33 @@ func TestUntouchedStaysForeign(t *testing.T) {
 		t.Fatalf("rollback restored a.txt = %q, want the foreign original", got)
 	}
 }
+
+// TestChecksumModeComparesForeignContent: a foreign object with the
+// source's size and modification time but other bytes is not "in place"
+// when verify = "checksum" (it is a conflict); verify = "size" accepts it,
+// as its name says.
+func TestChecksumModeComparesForeignContent(t *testing.T) {
+	for _, tt := range []struct {
+		verify       string
+		wantConflict bool
+	}{{"checksum", true}, {"size", false}} {
+		t.Run(tt.verify, func(t *testing.T) {
+			// A local destination lists no checksums, so only size and
+			// time are known without reading.
+			h := newBuildHarness(t)
+			src, dst := h.mem("cloud"), h.local("dst")
+			btBuckets(t, src, "data")
+			btBuckets(t, dst, "data")
+			btPut(t, src, "data", providers.Object{Key: "a.txt", ModTime: btTime}, "hello")
+			btPut(t, dst, "data", providers.Object{Key: "a.txt", ModTime: btTime}, "HELLO")
+			p := h.plan(h.config(btStorageMove("data", "cloud", "dst", &lang.StorageMove{Verify: tt.verify})))
+			conflict := false
+			for _, f := range p.Audit {
+				conflict = conflict || f.Code == "storage.dest_conflict"
+			}
+			if conflict != tt.wantConflict {
+				t.Fatalf("verify=%s: conflict=%v, want %v (findings %v)", tt.verify, conflict, tt.wantConflict, btFindings(p))
+			}
+		})
+	}
+}

@@ -2,8 +2,11 @@ package planner
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"io"
 	"iter"
 	"path"
 	"strings"
@@ -82,6 +85,9 @@ type ObjectDiffInput struct {
 	DstCaps   providers.StorageCaps
 	Records   map[string]ObjectRecord
 	Overwrite bool
+	// Verify is the move's verify mode; in "checksum" mode a foreign object
+	// matching only by size and time is compared by content.
+	Verify string
 	// Skip lists keys to leave out (acknowledged findings).
 	Skip map[string]bool
 }
@@ -123,7 +129,9 @@ func DiffObjects(ctx context.Context, in ObjectDiffInput) (*ObjectDiff, error) {
 		switch {
 		case t == nil || (s != nil && s.Key < t.Key):
 			keys = append(keys, s.Key)
-			d.classify(*s, nil, in)
+			if err := d.classify(ctx, *s, nil, in); err != nil {
+				return nil, err
+			}
 			if s, err = pull(srcNext, srcWhat); err != nil {
 				return nil, err
 			}
@@ -138,7 +146,9 @@ func DiffObjects(ctx context.Context, in ObjectDiffInput) (*ObjectDiff, error) {
 			}
 		default:
 			keys = append(keys, s.Key)
-			d.classify(*s, t, in)
+			if err := d.classify(ctx, *s, t, in); err != nil {
+				return nil, err
+			}
 			if s, err = pull(srcNext, srcWhat); err != nil {
 				return nil, err
 			}
@@ -169,33 +179,94 @@ func DiffObjects(ctx context.Context, in ObjectDiffInput) (*ObjectDiff, error) {
 	return d, nil
 }
 
-func (d *ObjectDiff) classify(s providers.Object, t *providers.Object, in ObjectDiffInput) {
+func (d *ObjectDiff) classify(ctx context.Context, s providers.Object, t *providers.Object, in ObjectDiffInput) error {
 	d.SourceObjects++
 	d.SourceBytes += s.Size
 	if in.Skip[s.Key] {
 		d.Skipped = append(d.Skipped, s.Key)
-		return
+		return nil
 	}
 	var rec *ObjectRecord
 	if r, ok := in.Records[s.Key]; ok {
 		rec = &r
 	}
 	if t != nil && SameObject(s, *t, rec) {
-		d.Unchanged++
-		d.UnchangedBytes += s.Size
-		return
+		same := true
+		if rec == nil && in.Verify != "size" && !sameByDigest(s, *t) {
+			// Only size and time match a foreign object: in checksum mode
+			// that is not enough to call it the source's content.
+			var err error
+			if same, _, err = SameContent(ctx, in.Src, in.Dst, in.SrcBucket, in.DstBucket, s.Key); err != nil {
+				return err
+			}
+		}
+		if same {
+			d.Unchanged++
+			d.UnchangedBytes += s.Size
+			return nil
+		}
 	}
 	item := CopyItem{Src: s, Dst: t, Rec: rec}
 	if t != nil && !rec.Ours() {
 		if !in.Overwrite {
 			d.Conflicts = append(d.Conflicts, s.Key)
-			return
+			return nil
 		}
 		item.Replace = true
 		d.Replaced = append(d.Replaced, s.Key)
 	}
 	d.Copy = append(d.Copy, item)
 	d.CopyBytes += s.Size
+	return nil
+}
+
+// sameByDigest reports whether the listings' checksums prove equal content.
+func sameByDigest(s, t providers.Object) bool {
+	if s.SHA256 != "" && t.SHA256 != "" {
+		return s.SHA256 == t.SHA256
+	}
+	return s.ETag != "" && s.ETag == t.ETag && !strings.Contains(s.ETag, "-")
+}
+
+// SameContent reads an object on both sides and compares SHA-256 digests;
+// it also returns the source's digest.
+func SameContent(ctx context.Context, src, dst providers.Storage, srcBucket, dstBucket, key string) (bool, string, error) {
+	a, err := Digest(ctx, src, srcBucket, key)
+	if err != nil {
+		return false, "", err
+	}
+	b, err := Digest(ctx, dst, dstBucket, key)
+	if err != nil {
+		return false, "", err
+	}
+	return a == b, a, nil
+}
+
+// Digest reads an object and returns its SHA-256, lower-case hex.
+func Digest(ctx context.Context, s providers.Storage, bucket, key string) (string, error) {
+	rc, _, err := s.Get(ctx, bucket, key)
+	if err != nil {
+		return "", fmt.Errorf("read %s/%s: %w", bucket, key, err)
+	}
+	defer rc.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, ctxReader{ctx, rc}); err != nil {
+		return "", fmt.Errorf("read %s/%s: %w", bucket, key, err)
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// ctxReader stops a long read when the context ends.
+type ctxReader struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+func (c ctxReader) Read(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.r.Read(p)
 }
 
 // SameObject reports whether the destination object t already holds the

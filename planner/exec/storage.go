@@ -77,7 +77,7 @@ func (r *actionRun) copyObjects(ctx context.Context) (state.Result, error) {
 		skip[k] = true
 	}
 	d, err := planner.DiffObjects(ctx, planner.ObjectDiffInput{Src: ss, Dst: ds, SrcBucket: srcBucket, DstBucket: dstBucket,
-		DstExists: true, DstCaps: dst.Factory.Caps.Storage, Records: recs, Overwrite: a.Params["overwrite"] == "true", Skip: skip})
+		DstExists: true, DstCaps: dst.Factory.Caps.Storage, Records: recs, Overwrite: a.Params["overwrite"] == "true", Verify: a.Params["verify"], Skip: skip})
 	if err != nil {
 		return state.Result{}, err
 	}
@@ -303,7 +303,7 @@ func (c *copier) check(ctx context.Context, key string, size int64, sum string, 
 	got := stored.SHA256
 	if got == "" {
 		var err error
-		if got, err = c.digest(ctx, c.dst, c.dstBucket, key); err != nil {
+		if got, err = planner.Digest(ctx, c.dst, c.dstBucket, key); err != nil {
 			return fmt.Errorf("verify: %w", err)
 		}
 	}
@@ -314,40 +314,7 @@ func (c *copier) check(ctx context.Context, key string, size int64, sum string, 
 }
 
 func (c *copier) sameContent(ctx context.Context, key string) (bool, string, error) {
-	a, err := c.digest(ctx, c.src, c.srcBucket, key)
-	if err != nil {
-		return false, "", err
-	}
-	b, err := c.digest(ctx, c.dst, c.dstBucket, key)
-	if err != nil {
-		return false, "", err
-	}
-	return a == b, a, nil
-}
-
-func (c *copier) digest(ctx context.Context, s providers.Storage, bucket, key string) (string, error) {
-	rc, _, err := s.Get(ctx, bucket, key)
-	if err != nil {
-		return "", fmt.Errorf("read %s/%s: %w", bucket, key, err)
-	}
-	defer rc.Close()
-	h := sha256.New()
-	if _, err := io.Copy(h, ctxReader{ctx, rc}); err != nil {
-		return "", fmt.Errorf("read %s/%s: %w", bucket, key, err)
-	}
-	return hex.EncodeToString(h.Sum(nil)), nil
-}
-
-type ctxReader struct {
-	ctx context.Context
-	r   io.Reader
-}
-
-func (c ctxReader) Read(p []byte) (int, error) {
-	if err := c.ctx.Err(); err != nil {
-		return 0, err
-	}
-	return c.r.Read(p)
+	return planner.SameContent(ctx, c.src, c.dst, c.srcBucket, c.dstBucket, key)
 }
 
 // flusher records finished items in batches, so a copy of many small
