@@ -91,7 +91,8 @@ func DiffRecords(in RecordDiffInput) *RecordDiff {
 		case SameSet(cur, want):
 			d.Unchanged++
 		default:
-			_, ours := in.Records[k]
+			rec, has := in.Records[k]
+			ours := has && rec.Owns(cur)
 			if !ours && !in.Overwrite {
 				d.Conflicts = append(d.Conflicts, k)
 				continue
@@ -112,7 +113,7 @@ func DiffRecords(in RecordDiffInput) *RecordDiff {
 		if seen[rs.Key()] || (in.DstCaps.OwnApex && IsApexOwn(in.Zone, rs)) {
 			continue
 		}
-		if r, ok := in.Records[rs.Key()]; ok && r.Old == nil && !in.SkipKeys[rs.Key()] {
+		if r, ok := in.Records[rs.Key()]; ok && r.Old == nil && r.Owns(rs) && !in.SkipKeys[rs.Key()] {
 			old := rs
 			orphans = append(orphans, providers.RecordChange{Op: providers.ChangeDelete, Old: &old})
 			continue

@@ -46,7 +46,12 @@ func TestDiffRecords(t *testing.T) {
 			overwrite: true, wantOps: []string{"update e.com. A", "create mail.e.com. A", "create www.e.com. CNAME"}, unsupp: []string{"e.com. CAA"}},
 		{name: "rehome's own set is updated",
 			dst:     []providers.RecordSet{rs(z, "A", 300, "198.51.100.1"), rs("mail."+z, "A", 300, "192.0.2.2"), rs("www."+z, "CNAME", 300, "e.com.")},
-			records: map[string]RecordSetRecord{"e.com. A": {}}, wantOps: []string{"update e.com. A"}, unsupp: []string{"e.com. CAA"}, wantUnchgd: 2},
+			records: map[string]RecordSetRecord{"e.com. A": {Written: ptr(rs(z, "A", 300, "198.51.100.1"))}},
+			wantOps: []string{"update e.com. A"}, unsupp: []string{"e.com. CAA"}, wantUnchgd: 2},
+		{name: "a set rehome wrote but someone changed since is foreign again",
+			dst:       []providers.RecordSet{rs(z, "A", 300, "198.51.100.9"), rs("mail."+z, "A", 300, "192.0.2.2"), rs("www."+z, "CNAME", 300, "e.com.")},
+			records:   map[string]RecordSetRecord{"e.com. A": {Written: ptr(rs(z, "A", 300, "198.51.100.1"))}},
+			conflicts: []string{"e.com. A"}, unsupp: []string{"e.com. CAA"}, wantUnchgd: 2},
 		{name: "acknowledged type is skipped", skipTypes: map[string]bool{"CAA": true},
 			wantOps: []string{"create e.com. A", "create mail.e.com. A", "create www.e.com. CNAME"}},
 	}
@@ -91,3 +96,5 @@ func TestLowerTTLChanges(t *testing.T) {
 		t.Fatalf("LowerTTLChanges = %+v; want only e.com. A lowered from 3600 to 60", cs)
 	}
 }
+
+func ptr[T any](v T) *T { return &v }

@@ -85,4 +85,17 @@ func TestPruneRecords(t *testing.T) {
 	if again := h.plan(cfg); again.Summary.Changes != 0 {
 		t.Fatalf("re-plan after pruning has %d changes", again.Summary.Changes)
 	}
+
+	// Someone now puts their own set where rehome's was: it is foreign,
+	// so neither a copy nor a rollback removes it.
+	set(dst, providers.ChangeCreate, "b.example.com.", "203.0.113.50")
+	if p := h.plan(cfg); p.Summary.Changes != 0 {
+		t.Fatalf("a foreign set at a name rehome once wrote is planned away: %+v", btActionAt(t, p, `move.dns.z.records["example.com"]`))
+	}
+	h.apply(cfg)
+	h.rollback(cfg)
+	want = []string{"b.example.com. A", "example.com. NS", "example.com. SOA", "foreign.example.com. A"}
+	if d := cmp.Diff(want, btSetKeys(t, dst, "example.com.")); d != "" {
+		t.Fatalf("destination sets after rollback (-want +got):\n%s", d)
+	}
 }

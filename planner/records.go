@@ -65,9 +65,21 @@ type ObjectRecord struct {
 func (r *ObjectRecord) Ours() bool { return r != nil && (r.Created || r.Backup) }
 
 // RecordSetRecord tracks one destination record set of a dns move: its
-// pre-image (nil when the set did not exist).
+// first pre-image (Old, nil when the set did not exist), what rehome last
+// wrote there (Written, nil after a removal) and what it wrote before that
+// (Prev). The set is rehome's only while it still holds what rehome wrote:
+// a set someone changed or re-created since is foreign again.
 type RecordSetRecord struct {
-	Old *providers.RecordSet `json:"old"`
+	Old     *providers.RecordSet `json:"old"`
+	Written *providers.RecordSet `json:"written,omitempty"`
+	Prev    *providers.RecordSet `json:"prev,omitempty"`
+}
+
+// Owns reports whether cur, the set now at the destination, is rehome's.
+// Prev counts too: a crash between recording a write and making it leaves
+// the earlier write in place.
+func (r *RecordSetRecord) Owns(cur providers.RecordSet) bool {
+	return r != nil && ((r.Written != nil && SameSet(*r.Written, cur)) || (r.Prev != nil && SameSet(*r.Prev, cur)))
 }
 
 // TTLRecord keeps a source record set's TTL before rehome lowered it.

@@ -70,17 +70,20 @@ func (r *actionRun) copyRecords(ctx context.Context) (state.Result, error) {
 		Records: recs, Overwrite: a.Params["overwrite"] == "true", SkipTypes: skipTypes, SkipKeys: skipKeys})
 	res := state.Result{Skipped: int64(d.Unchanged)}
 	if len(d.Changes) > 0 {
+		// Before the write, durably: each set's first pre-image, and what
+		// rehome is about to write there.
 		pre := map[string]any{}
 		for _, c := range d.Changes {
 			k := planner.ChangeKeys([]providers.RecordChange{c})[0]
-			if _, ok := recs[k]; !ok {
-				pre[k] = planner.RecordSetRecord{Old: c.Old}
+			rec, ok := recs[k]
+			if !ok {
+				rec = planner.RecordSetRecord{Old: c.Old}
 			}
+			rec.Prev, rec.Written = rec.Written, c.New
+			pre[k] = rec
 		}
-		if len(pre) > 0 {
-			if err := r.x.o.Progress.PutMany(ctx, scope, pre); err != nil {
-				return res, err
-			}
+		if err := r.x.o.Progress.PutMany(ctx, scope, pre); err != nil {
+			return res, err
 		}
 		if err := dst.DNS().ApplyRecords(ctx, fq, d.Changes); err != nil {
 			return res, fmt.Errorf("write %d record set(s) to %s at %s: %w", len(d.Changes), zone, a.To.Env, err)
@@ -124,7 +127,7 @@ func (r *actionRun) copyRecords(ctx context.Context) (state.Result, error) {
 	}
 	return res, r.setResource(ctx, state.Resource{Address: a.Move + fmt.Sprintf(".records[%q]", zone), Kind: string(a.Kind),
 		Type: "records", Env: a.To.Env, Name: zone, Created: true,
-		Attrs: map[string]string{"source": a.From.Env + "/" + zone, "record_sets": strconv.Itoa(len(recs) + len(d.Changes))}})
+		Attrs: map[string]string{"source": a.From.Env + "/" + zone}})
 }
 
 func keysOf[V any](m map[string]V) []string {

@@ -329,8 +329,9 @@ func (u *undoer) zone(ctx context.Context) (state.Result, error) {
 }
 
 // restoreSets makes each recorded set equal its pre-image again (absent
-// when it had none), touching only sets that differ.
-func restoreSets(current []providers.RecordSet, want map[string]*providers.RecordSet) []providers.RecordChange {
+// when it had none), touching only sets that differ and that are still
+// rehome's (owns); a set someone else has changed since is left alone.
+func restoreSets(current []providers.RecordSet, want map[string]*providers.RecordSet, owns func(key string, cur providers.RecordSet) bool) []providers.RecordChange {
 	cur := map[string]providers.RecordSet{}
 	for _, rs := range current {
 		cur[rs.Key()] = rs
@@ -344,6 +345,9 @@ func restoreSets(current []providers.RecordSet, want map[string]*providers.Recor
 	for _, k := range keys {
 		old := want[k]
 		c, has := cur[k]
+		if has && !owns(k, c) {
+			continue
+		}
 		switch {
 		case old == nil && has:
 			cc := c
@@ -372,10 +376,12 @@ func (u *undoer) records(ctx context.Context) (state.Result, error) {
 	for k, r := range recs {
 		want[k] = r.Old
 	}
-	return applyRestore(ctx, dst.DNS(), fq, u.p["to_env"], want)
+	owns := func(k string, cur providers.RecordSet) bool { r := recs[k]; return r.Owns(cur) }
+	return applyRestore(ctx, dst.DNS(), fq, u.p["to_env"], want, owns)
 }
 
-func applyRestore(ctx context.Context, d providers.DNS, fq, env string, want map[string]*providers.RecordSet) (state.Result, error) {
+func applyRestore(ctx context.Context, d providers.DNS, fq, env string, want map[string]*providers.RecordSet,
+	owns func(string, providers.RecordSet) bool) (state.Result, error) {
 	if len(want) == 0 {
 		return state.Result{}, nil
 	}
@@ -386,7 +392,7 @@ func applyRestore(ctx context.Context, d providers.DNS, fq, env string, want map
 	if err != nil {
 		return state.Result{}, fmt.Errorf("read zone %s at %s: %w", fq, env, err)
 	}
-	changes := restoreSets(sets, want)
+	changes := restoreSets(sets, want, owns)
 	if len(changes) == 0 {
 		return state.Result{}, nil
 	}
@@ -427,7 +433,9 @@ func (u *undoer) ttl(ctx context.Context) (state.Result, error) {
 			want[rs.Key()] = &w
 		}
 	}
-	return applyRestore(ctx, src.DNS(), fq, u.p["from_env"], want)
+	// Only TTLs are restored, and only on sets still holding the lowered
+	// TTL and the values seen now (want was built from them).
+	return applyRestore(ctx, src.DNS(), fq, u.p["from_env"], want, func(string, providers.RecordSet) bool { return true })
 }
 
 func (u *undoer) secrets(ctx context.Context) (state.Result, error) {
