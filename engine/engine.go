@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"sort"
 	"strings"
 	"time"
 
@@ -31,10 +32,68 @@ type Engine struct {
 	Now      func() time.Time
 }
 
-// Load reads and validates the configuration.
-func (e *Engine) Load() (*lang.Config, hcl.Diagnostics) {
-	return lang.Load(e.Dir, lang.Options{Registry: e.Registry, Vars: e.Vars, VarFiles: e.VarFiles,
+// Load reads and validates the configuration, including what each
+// environment's provider says of its settings when configured (a bad age
+// recipient, a name server that is not a domain name): every problem is a
+// diagnostic pointing at its attribute.
+func (e *Engine) Load(ctx context.Context) (*lang.Config, hcl.Diagnostics) {
+	cfg, diags := lang.Load(e.Dir, lang.Options{Registry: e.Registry, Vars: e.Vars, VarFiles: e.VarFiles,
 		Getenv: e.Getenv, Version: e.Version})
+	if diags.HasErrors() {
+		return cfg, diags
+	}
+	return cfg, append(diags, e.checkEnvironments(ctx, cfg)...)
+}
+
+// checkEnvironments configures every environment's provider once and turns
+// its errors into diagnostics.
+func (e *Engine) checkEnvironments(ctx context.Context, cfg *lang.Config) hcl.Diagnostics {
+	var diags hcl.Diagnostics
+	names := make([]string, 0, len(cfg.Environments))
+	for n := range cfg.Environments {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		env := cfg.Environments[n]
+		f, ok := e.Registry.Get(env.Provider)
+		if !ok {
+			continue // lang reported it
+		}
+		err := f.New().Configure(ctx, providers.Config{Env: n, Dir: cfg.Dir, Value: env.Value, Logger: e.Log})
+		if err == nil {
+			continue
+		}
+		for _, one := range splitJoined(err) {
+			subject := env.DeclRange
+			detail := one.Error()
+			var ae *providers.AttrError
+			if errors.As(one, &ae) {
+				if r, ok := env.AttrRanges[strings.SplitN(strings.SplitN(ae.Attr, "[", 2)[0], ".", 2)[0]]; ok {
+					subject = r
+				}
+				detail = ae.Error()
+			}
+			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid environment setting",
+				Detail:  fmt.Sprintf("Environment %q (provider %s): %s.", n, env.Provider, strings.TrimSuffix(detail, ".")),
+				Subject: &subject})
+		}
+	}
+	return diags
+}
+
+// splitJoined flattens errors.Join trees (through wrapping) into leaves.
+func splitJoined(err error) []error {
+	for e := err; e != nil; e = errors.Unwrap(e) {
+		if j, ok := e.(interface{ Unwrap() []error }); ok {
+			var out []error
+			for _, x := range j.Unwrap() {
+				out = append(out, splitJoined(x)...)
+			}
+			return out
+		}
+	}
+	return []error{err}
 }
 
 // Session is one command's hold on the state: locked, loaded, with the

@@ -6,6 +6,7 @@ import (
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hcldec"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/zclconf/go-cty/cty"
 
 	"github.com/rehome/rehome/providers"
@@ -30,7 +31,15 @@ func (l *loader) decodeEnvironment(b *hcl.Block) {
 			name, describeRange(prev.DeclRange)))
 		return
 	}
-	env := &Environment{Name: name, Value: cty.DynamicVal, DeclRange: b.DefRange}
+	env := &Environment{Name: name, Value: cty.DynamicVal, DeclRange: b.DefRange, AttrRanges: map[string]hcl.Range{}}
+	if sb, ok := b.Body.(*hclsyntax.Body); ok {
+		for n, a := range sb.Attributes {
+			env.AttrRanges[n] = a.Expr.Range()
+		}
+		for _, nb := range sb.Blocks {
+			env.AttrRanges[nb.Type] = nb.DefRange()
+		}
+	}
 	l.cfg.Environments[name] = env
 
 	content, rest, diags := b.Body.PartialContent(environmentSchema)

@@ -32,6 +32,19 @@ var (
 	ErrUnsupported = errors.New("not supported by this provider")
 )
 
+// AttrError is a Configure error about one attribute of the environment
+// block ("age_recipients[1]" or "path"), so the language can point at it.
+// Configure returns every problem it finds, joined (errors.Join).
+type AttrError struct {
+	Attr string
+	Err  error
+}
+
+func (e *AttrError) Error() string { return e.Attr + ": " + e.Err.Error() }
+
+// Unwrap returns the underlying error.
+func (e *AttrError) Unwrap() error { return e.Err }
+
 // Config is what Configure receives: the environment's attributes decoded
 // against the provider's Schema.
 type Config struct {

@@ -196,7 +196,7 @@ func (c *cli) engine(v varFlags) *engine.Engine {
 
 // load reads the configuration and prints its diagnostics.
 func (c *cli) load(e *engine.Engine) (*lang.Config, bool) {
-	cfg, diags := e.Load()
+	cfg, diags := e.Load(c.ctx)
 	c.diags(cfg, diags)
 	return cfg, !diags.HasErrors()
 }

@@ -37,7 +37,7 @@ func (c *cli) validate(args []string) int {
 	if fs.Parse(args) != nil {
 		return 1
 	}
-	cfg, diags := c.engine(v).Load()
+	cfg, diags := c.engine(v).Load(c.ctx)
 	if *jsonOut {
 		var files = cfg.Files
 		out, _ := json.MarshalIndent(lang.NewValidateJSON(files, diags), "", "  ")

@@ -105,3 +105,39 @@ func TestE2ETargetAndCutoverTTL(t *testing.T) {
 		t.Fatalf("rollback did not restore the source records:\nbefore:\n%s\nafter:\n%s", strings.Join(before, "\n"), strings.Join(after, "\n"))
 	}
 }
+
+// TestE2EProviderSettingsAreDiagnostics: what a provider rejects when it is
+// configured (a malformed age recipient, a name server that is not a domain
+// name, an identity file that is missing) is reported by validate, all at
+// once, each pointing at its attribute's line.
+func TestE2EProviderSettingsAreDiagnostics(t *testing.T) {
+	dir := t.TempDir()
+	writeConfig(t, dir, `migration "x" {}
+
+environment "a" {
+  provider = "local"
+  path     = "a"
+}
+
+environment "b" {
+  provider          = "local"
+  path              = "b"
+  age_recipients    = ["age1notarealkey"]
+  age_identity_file = "missing.key"
+  nameservers       = ["ok.example.", "bad name!"]
+}
+
+move "storage" "s" {
+  from = environment.a
+  to   = environment.b
+}
+`)
+	for _, args := range [][]string{{"validate"}, {"plan"}} {
+		r := mustRun(t, dir, 1, args...)
+		for _, want := range []string{"migration.hcl:11,", "migration.hcl:12,", "migration.hcl:13,", "Invalid environment setting", "age_recipients[0]", "nameservers[1]"} {
+			if !strings.Contains(r.Stderr, want) {
+				t.Errorf("%v: stderr lacks %q:\n%s", args, want, r.Stderr)
+			}
+		}
+	}
+}

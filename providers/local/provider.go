@@ -203,53 +203,62 @@ func (p *Provider) Configure(ctx context.Context, cfg providers.Config) error {
 		return out, nil
 	}
 
-	path, err := str("path")
-	if err != nil {
-		return err
+	var errs []error
+	attr := func(name string, err error) {
+		errs = append(errs, &providers.AttrError{Attr: name, Err: err})
 	}
-	if strings.TrimSpace(path) == "" {
-		return errf("path is required")
+	path, err := str("path")
+	switch {
+	case err != nil:
+		errs = append(errs, err)
+	case strings.TrimSpace(path) == "":
+		attr("path", errors.New("a directory is required"))
 	}
 	p.root = resolve(cfg.Dir, path)
 
 	recips, err := list("age_recipients")
 	if err != nil {
-		return err
+		errs = append(errs, err)
 	}
 	p.recipients = nil
 	for i, s := range recips {
 		r, err := parseRecipient(s)
 		if err != nil {
-			return errf("age_recipients[%d]: %w", i, err)
+			attr(fmt.Sprintf("age_recipients[%d]", i), err)
+			continue
 		}
 		p.recipients = append(p.recipients, r)
 	}
 
 	idFile, err := str("age_identity_file")
 	if err != nil {
-		return err
+		errs = append(errs, err)
 	}
 	p.identityLoc, p.identities = "", nil
 	if idFile != "" {
 		p.identityLoc = resolve(cfg.Dir, idFile)
 		ids, err := readIdentities(p.identityLoc)
 		if err != nil {
-			return errf("age_identity_file: %w", err)
+			attr("age_identity_file", err)
 		}
 		p.identities = ids
 	}
 
 	nss, err := list("nameservers")
 	if err != nil {
-		return err
+		errs = append(errs, err)
 	}
 	p.nameservers = nil
 	for i, ns := range nss {
 		ns = strings.ToLower(dns.Fqdn(strings.TrimSpace(ns)))
 		if !isHostName(ns) {
-			return errf("nameservers[%d]: %q is not a domain name", i, nss[i])
+			attr(fmt.Sprintf("nameservers[%d]", i), fmt.Errorf("%q is not a domain name", nss[i]))
+			continue
 		}
 		p.nameservers = append(p.nameservers, ns)
+	}
+	if len(errs) > 0 {
+		return fmt.Errorf("local: environment %q: %w", cfg.Env, errors.Join(errs...))
 	}
 	return nil
 }

@@ -72,7 +72,7 @@ func TestConfigure(t *testing.T) {
 		{name: "absolute path", o: opts{dir: cfgDir, path: "/srv/env"}, wantRoot: "/srv/env"},
 		{name: "relative identity file", o: opts{dir: cfgDir, path: "e", identity: "keys/id.txt", recipients: []string{recipient, recipient2}},
 			wantRoot: filepath.Join(cfgDir, "e")},
-		{name: "missing path", o: opts{dir: cfgDir}, wantErr: "path is required"},
+		{name: "missing path", o: opts{dir: cfgDir}, wantErr: "path: a directory is required"},
 		{name: "bad recipient named by index", o: opts{dir: cfgDir, path: "e", recipients: []string{recipient, "age1notarecipient"}},
 			wantErr: "age_recipients[1]: invalid age recipient"},
 		{name: "identity pasted as recipient", o: opts{dir: cfgDir, path: "e", recipients: []string{keyLine}},
