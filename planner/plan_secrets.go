@@ -56,6 +56,9 @@ func (b *builder) secrets(m *lang.Move) error {
 			Params: map[string]string{"name": name, "scope": scope, "overwrite": fmt.Sprint(m.Overwrite)},
 			Check:  fmt.Sprintf("secret %q at %s equals the source's (compared in memory, never printed)", name, m.To),
 			Reason: reason}
+		if ch != nil && ch.Replace {
+			a.Params["replace"] = "true"
+		}
 		switch {
 		case act == ActNoop:
 			a.Undo = "nothing"

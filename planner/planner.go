@@ -64,6 +64,7 @@ func Build(ctx context.Context, in Input) (*Plan, error) {
 		}
 		b.checkAcks(m)
 	}
+	b.targetCollisions()
 	if err := b.scan(); err != nil {
 		return nil, err
 	}
@@ -118,6 +119,33 @@ func (b *builder) container(m *lang.Move, a Action, exists bool, deleteUndo, cod
 		b.finding(m, SevInfo, a.Address, code, "", foreignNote, "none needed")
 	}
 	b.add(a)
+}
+
+// targetCollisions reports two moves writing the same destination bucket,
+// zone or secret: each would take the other's items for foreign, or worse.
+func (b *builder) targetCollisions() {
+	seen := map[string]Action{}
+	moves := map[string]*lang.Move{}
+	for _, m := range b.in.Config.Moves {
+		moves[m.Addr()] = m
+	}
+	for _, a := range b.plan.Actions {
+		if a.Phase != PhasePrepare || (a.Type != "bucket" && a.Type != "zone" && a.Type != "secret") {
+			continue
+		}
+		k := string(a.Kind) + "\x00" + a.To.Env + "\x00" + a.Type + "\x00" + a.To.Name
+		prev, dup := seen[k]
+		if !dup {
+			seen[k] = a
+			continue
+		}
+		if prev.Move == a.Move {
+			continue // within one move: reported by the move itself
+		}
+		b.finding(moves[a.Move], SevBlocker, a.Address, "move.target_collision", prev.Address,
+			fmt.Sprintf("%s and %s both write %s %q at %s", prev.Move, a.Move, a.Type, a.To.Name, a.To.Env),
+			"point one of the moves elsewhere (rename, include/exclude), or merge them")
+	}
 }
 
 // FindingID is the stable id of a finding: its code and a digest of what

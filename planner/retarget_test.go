@@ -1,6 +1,9 @@
 package planner_test
 
 import (
+	"strings"
+
+	"github.com/rehome/rehome/engine"
 	"time"
 
 	"testing"
@@ -126,5 +129,59 @@ func TestChecksumModeComparesForeignContent(t *testing.T) {
 				t.Fatalf("verify=%s: conflict=%v, want %v (findings %v)", tt.verify, conflict, tt.wantConflict, btFindings(p))
 			}
 		})
+	}
+}
+
+// TestTargetCollision: two moves writing the same destination bucket are a
+// blocker.
+func TestTargetCollision(t *testing.T) {
+	h := newBuildHarness(t)
+	a, b := h.mem("one"), h.mem("two")
+	h.mem("dst")
+	btBuckets(t, a, "data")
+	btBuckets(t, b, "data")
+	p := h.plan(h.config(btStorageMove("data", "one", "dst", nil), &lang.Move{Kind: providers.KindStorage, Name: "other",
+		From: "two", To: "dst", Storage: &lang.StorageMove{Verify: "checksum"}}))
+	f := btFindingByCode(t, p, "move.target_collision")
+	if f.Severity != "blocker" || f.Address != `move.storage.other.bucket["data"]` {
+		t.Fatalf("collision finding = %+v", f)
+	}
+}
+
+// TestSecretAppearedSincePlanNotReplaced: with overwrite on, a secret the
+// plan showed as a create but that someone wrote at the destination since is
+// not replaced by that plan (its loss would be unreviewed).
+func TestSecretAppearedSincePlanNotReplaced(t *testing.T) {
+	h := newBuildHarness(t)
+	src, dst := h.mem("cloud"), h.mem("dst")
+	secret := func(v string) []providers.Secret {
+		return []providers.Secret{{SecretMeta: providers.SecretMeta{Name: "TOKEN"}, Value: []byte(v)}}
+	}
+	if _, err := src.PutSecrets(h.ctx, secret("from the source")); err != nil {
+		t.Fatal(err)
+	}
+	cfg := h.config(&lang.Move{Kind: providers.KindSecrets, Name: "s", From: "cloud", To: "dst", Overwrite: true, Secrets: &lang.SecretsMove{}})
+	s := h.open(cfg, "apply")
+	defer s.Close()
+	p, err := s.Plan(h.ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a := btActionAt(t, p, `move.secrets.s.secret["TOKEN"]`); a.Action != "create" {
+		t.Fatalf("planned %s, want create", a.Action)
+	}
+	if _, err := dst.PutSecrets(h.ctx, secret("written by someone else")); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := s.Apply(h.ctx, p, engine.RunOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Err() == nil || !strings.Contains(rep.Err().Error(), "appeared") {
+		t.Fatalf("apply = %v, want a refusal naming the secret that appeared", rep.Err())
+	}
+	got, err := dst.GetSecret(h.ctx, "TOKEN")
+	if err != nil || string(got.Value) != "written by someone else" {
+		t.Fatalf("the foreign secret was replaced: %q, %v", got.Value, err)
 	}
 }

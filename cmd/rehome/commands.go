@@ -333,13 +333,9 @@ func (c *cli) rollback(args []string) int {
 	if err := sess.CanRollback(r.force); err != nil {
 		return c.errorf("%v", err)
 	}
-	f := sess.State()
 	var steps []string
-	for i := len(f.Journal) - 1; i >= 0; i-- {
-		en := f.Journal[i]
-		if (en.Op == "apply" || en.Op == "cutover") && en.Status != state.Undone {
-			steps = append(steps, fmt.Sprintf("  - %s (%s): %s", en.Address, en.Action, en.Undo.Description))
-		}
+	for _, st := range exec.RollbackSteps(sess.State()) {
+		steps = append(steps, fmt.Sprintf("  - %s: %s", st.Address, st.Description))
 	}
 	if len(steps) == 0 {
 		fmt.Fprintln(c.s.out, "Nothing to roll back.")

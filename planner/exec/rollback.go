@@ -21,12 +21,11 @@ type undoGroup struct {
 	entries []state.Entry // newest first
 }
 
-// Rollback undoes every applied action newest first. It is journaled
-// itself and can be re-run after an interruption: each undo step is
-// idempotent and entries are marked undone only after their step succeeds.
-func (x *Executor) Rollback(ctx context.Context) *Report {
-	rep := &Report{}
-	f := x.o.Journal.Snapshot()
+// undoGroups collects the entries a rollback reverses (applied or cut
+// over, not yet undone), newest first, grouped so that entries sharing a
+// progress scope are undone once; others group by address and destination
+// (a bucket renamed between applies is two buckets to undo).
+func undoGroups(f *state.File) []*undoGroup {
 	var es []state.Entry
 	for _, e := range f.Journal {
 		if (e.Op == "apply" || e.Op == "cutover") && e.Status != state.Undone {
@@ -37,9 +36,6 @@ func (x *Executor) Rollback(ctx context.Context) *Report {
 	var groups []*undoGroup
 	byKey := map[string]*undoGroup{}
 	for _, e := range es {
-		// Entries sharing a progress scope are undone together; others by
-		// address and destination (a bucket renamed between applies is
-		// two buckets to undo).
 		k := e.Address + "\x00" + e.Undo.Params["to_env"] + "\x00" + e.Undo.Params["to"]
 		if s := e.Undo.Params["scope"]; s != "" {
 			k = s
@@ -52,6 +48,32 @@ func (x *Executor) Rollback(ctx context.Context) *Report {
 		}
 		g.entries = append(g.entries, e)
 	}
+	return groups
+}
+
+// UndoStep is one step a rollback would take, for showing before it runs.
+type UndoStep struct {
+	Address     string
+	Description string
+}
+
+// RollbackSteps lists, newest first, the steps Rollback would take.
+func RollbackSteps(f *state.File) []UndoStep {
+	var out []UndoStep
+	for _, g := range undoGroups(f) {
+		e := g.entries[0]
+		out = append(out, UndoStep{Address: e.Address, Description: e.Undo.Description})
+	}
+	return out
+}
+
+// Rollback undoes every applied action newest first. It is journaled
+// itself and can be re-run after an interruption: each undo step is
+// idempotent and entries are marked undone only after their step succeeds.
+func (x *Executor) Rollback(ctx context.Context) *Report {
+	rep := &Report{}
+	f := x.o.Journal.Snapshot()
+	groups := undoGroups(&f)
 	for _, g := range groups {
 		if ctx.Err() != nil {
 			rep.Errors = append(rep.Errors, fmt.Errorf("interrupted: %w", ctx.Err()))

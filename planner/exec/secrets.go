@@ -70,6 +70,13 @@ func (r *actionRun) copySecrets(ctx context.Context, names []string) (state.Resu
 				errs = append(errs, fmt.Errorf("secret %q exists at %s with another value and is not rehome's; not overwriting", name, a.To.Env))
 				continue
 			}
+			// A foreign secret is replaced only where the plan said so: one
+			// that appeared since the plan was made may be unversioned, and
+			// its loss would be irreversible and unreviewed.
+			if !ours && a.Type == "secret" && a.Params["replace"] != "true" {
+				errs = append(errs, fmt.Errorf("secret %q appeared at %s since the plan; not replacing it without a new plan", name, a.To.Env))
+				continue
+			}
 		}
 		if !ours {
 			rec = planner.SecretRecord{Created: !exists, PrevVersion: ver}
