@@ -2,14 +2,12 @@ package planner_test
 
 import (
 	"strings"
-
-	"github.com/rehome/rehome/engine"
-	"time"
-
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/rehome/rehome/engine"
 	"github.com/rehome/rehome/lang"
 	"github.com/rehome/rehome/providers"
 )
