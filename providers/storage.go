@@ -56,6 +56,15 @@ type ServerSideCopier interface {
 	CopyObject(ctx context.Context, srcBucket, srcKey, dstBucket, dstKey string) (Object, error)
 }
 
+// ConditionalPutter is implemented by stores that can create an object
+// only where none exists (S3's If-None-Match: *). rehome uses it for keys
+// that were empty when it diffed, so an object someone writes there in the
+// meantime is never replaced. It returns an error wrapping ErrExists and
+// writes nothing when the key is taken.
+type ConditionalPutter interface {
+	PutIfAbsent(ctx context.Context, bucket string, obj Object, body io.Reader) (Object, error)
+}
+
 // PartialCleaner is implemented by stores that may leave partial uploads
 // (temp files, incomplete multipart uploads) after a crash; the executor
 // calls it before resuming a copy into the bucket.

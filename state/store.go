@@ -117,11 +117,20 @@ func (s *Store) Save(ctx context.Context, f *File) error {
 		err = writeAtomic(ctx, p, bytes.NewReader(data), nil)
 	}
 	if err != nil {
-		f.Serial--
+		// The serial goes back only if the new file is not in place; after
+		// a failed directory fsync it is (just maybe not durable yet), and
+		// the disk and f must keep agreeing.
+		if !errors.Is(err, errDirSync) {
+			f.Serial--
+		}
 		return fmt.Errorf("state: save: %w", err)
 	}
 	return nil
 }
+
+// errDirSync marks a write whose rename succeeded but whose directory
+// fsync failed.
+var errDirSync = errors.New("the file is in place but its directory could not be synced")
 
 // checkDisk compares f with the state on disk, if any.
 func (s *Store) checkDisk(p string, f *File) error {
@@ -204,7 +213,10 @@ func writeAtomic(ctx context.Context, path string, r io.Reader, n *int64) (err e
 	if n != nil {
 		*n = written
 	}
-	return syncDir(dir)
+	if err := syncDir(dir); err != nil {
+		return fmt.Errorf("%w: %w", errDirSync, err)
+	}
+	return nil
 }
 
 // syncDir fsyncs a directory so that renames in it are durable.

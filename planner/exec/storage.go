@@ -244,7 +244,17 @@ func (c *copier) one(ctx context.Context, it planner.CopyItem) (bool, error) {
 	h := sha256.New()
 	put := obj
 	put.Key = key
-	stored, err := c.dst.Put(ctx, c.dstBucket, put, io.TeeReader(rc, h))
+	var stored providers.Object
+	if cp, ok := c.dst.(providers.ConditionalPutter); ok && it.Dst == nil {
+		// The key was empty when diffed: never replace what someone may
+		// have written there since.
+		stored, err = cp.PutIfAbsent(ctx, c.dstBucket, put, io.TeeReader(rc, h))
+		if errors.Is(err, providers.ErrExists) {
+			return false, fmt.Errorf("an object appeared at the destination since the diff; not replacing it (plan again)")
+		}
+	} else {
+		stored, err = c.dst.Put(ctx, c.dstBucket, put, io.TeeReader(rc, h))
+	}
 	if err != nil {
 		return false, fmt.Errorf("write destination: %w", err)
 	}

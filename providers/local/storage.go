@@ -441,7 +441,19 @@ func (p *Provider) isInflight(name string) bool {
 // object or the complete new one. When obj.Size >= 0 and the body has a
 // different length, or ctx is cancelled, nothing is written at the key and
 // the temp file is removed.
-func (p *Provider) Put(ctx context.Context, bucket string, obj providers.Object, body io.Reader) (out providers.Object, err error) {
+func (p *Provider) Put(ctx context.Context, bucket string, obj providers.Object, body io.Reader) (providers.Object, error) {
+	return p.put(ctx, bucket, obj, body, false)
+}
+
+// PutIfAbsent is Put that writes only when no object is at the key: the
+// complete file is linked into place, which fails if a file is there, so an
+// object someone else wrote meanwhile is never replaced. It returns an
+// error wrapping ErrExists then.
+func (p *Provider) PutIfAbsent(ctx context.Context, bucket string, obj providers.Object, body io.Reader) (providers.Object, error) {
+	return p.put(ctx, bucket, obj, body, true)
+}
+
+func (p *Provider) put(ctx context.Context, bucket string, obj providers.Object, body io.Reader, ifAbsent bool) (out providers.Object, err error) {
 	key := obj.Key
 	fail := func(err error) (providers.Object, error) {
 		return providers.Object{}, fmt.Errorf("local: put bucket %q key %q: %w", bucket, key, err)
@@ -512,7 +524,7 @@ func (p *Provider) Put(ctx context.Context, bucket string, obj providers.Object,
 	if err != nil {
 		return fail(err)
 	}
-	if err := renameInto(dir, tmp, dst); err != nil {
+	if err := renameInto(dir, tmp, dst, ifAbsent); err != nil {
 		return fail(err)
 	}
 	done = true
@@ -526,14 +538,24 @@ func (p *Provider) Put(ctx context.Context, bucket string, obj providers.Object,
 }
 
 // renameInto moves tmp to dst, creating the folders on the way. A
-// concurrent Delete may prune a folder just created; that is retried.
-func renameInto(bucketDir, tmp, dst string) error {
+// concurrent Delete may prune a folder just created; that is retried. With
+// noClobber the file is hard-linked into place (which fails when dst
+// exists, giving ErrExists) and tmp removed.
+func renameInto(bucketDir, tmp, dst string, noClobber bool) error {
 	var err error
 	for range 3 {
 		if err = os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
 			return fmt.Errorf("create folders: %w", err)
 		}
-		if err = os.Rename(tmp, dst); err == nil {
+		if noClobber {
+			if err = os.Link(tmp, dst); err == nil {
+				os.Remove(tmp)
+				return nil
+			}
+			if errors.Is(err, fs.ErrExist) {
+				return fmt.Errorf("%s: %w", dst, providers.ErrExists)
+			}
+		} else if err = os.Rename(tmp, dst); err == nil {
 			return nil
 		}
 		if !errors.Is(err, fs.ErrNotExist) {

@@ -545,3 +545,26 @@ func TestSkippedFiles(t *testing.T) {
 		t.Errorf("inventory (-want +got):\n%s", diff)
 	}
 }
+
+func TestPutIfAbsent(t *testing.T) {
+	p := newProvider(t, opts{})
+	newBucket(t, p, "b")
+	if _, err := p.PutIfAbsent(ctx(), "b", providers.Object{Key: "dir/k", Size: -1}, strings.NewReader("first")); err != nil {
+		t.Fatal(err)
+	}
+	_, err := p.PutIfAbsent(ctx(), "b", providers.Object{Key: "dir/k", Size: -1}, strings.NewReader("second"))
+	if !errors.Is(err, providers.ErrExists) {
+		t.Fatalf("PutIfAbsent over an object = %v, want ErrExists", err)
+	}
+	rc, _, err := p.Get(ctx(), "b", "dir/k")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rc.Close()
+	if b, _ := io.ReadAll(rc); string(b) != "first" {
+		t.Errorf("body = %q, want the first write kept", b)
+	}
+	if n, err := p.CleanPartial(ctx(), "b"); err != nil || n != 0 {
+		t.Errorf("a refused PutIfAbsent left %d temp files (%v)", n, err)
+	}
+}

@@ -64,12 +64,13 @@ func capabilities() providers.Caps {
 }
 
 var (
-	_ providers.Provider        = (*Provider)(nil)
-	_ providers.Storage         = (*Provider)(nil)
-	_ providers.DNS             = (*Provider)(nil)
-	_ providers.Secrets         = (*Provider)(nil)
-	_ providers.SecretVersioner = (*Provider)(nil)
-	_ providers.SecretChecker   = (*Provider)(nil)
+	_ providers.Provider          = (*Provider)(nil)
+	_ providers.Storage           = (*Provider)(nil)
+	_ providers.DNS               = (*Provider)(nil)
+	_ providers.Secrets           = (*Provider)(nil)
+	_ providers.SecretVersioner   = (*Provider)(nil)
+	_ providers.SecretChecker     = (*Provider)(nil)
+	_ providers.ConditionalPutter = (*Provider)(nil)
 )
 
 // Store holds the data of every in-memory environment. It is safe for

@@ -220,6 +220,16 @@ func (p *Provider) Get(ctx context.Context, bucketName, key string) (io.ReadClos
 // Cache-Control, metadata and tags, replacing any object there at once. A
 // failed or cancelled Put stores nothing.
 func (p *Provider) Put(ctx context.Context, bucketName string, obj providers.Object, body io.Reader) (providers.Object, error) {
+	return p.put(ctx, bucketName, obj, body, false)
+}
+
+// PutIfAbsent is Put that refuses (ErrExists, nothing written) when an
+// object is already at the key, like S3's If-None-Match: *.
+func (p *Provider) PutIfAbsent(ctx context.Context, bucketName string, obj providers.Object, body io.Reader) (providers.Object, error) {
+	return p.put(ctx, bucketName, obj, body, true)
+}
+
+func (p *Provider) put(ctx context.Context, bucketName string, obj providers.Object, body io.Reader, ifAbsent bool) (providers.Object, error) {
 	if err := validateKey(obj.Key); err != nil {
 		return providers.Object{}, fmt.Errorf("memory: put %s/%q: %w", bucketName, obj.Key, err)
 	}
@@ -278,6 +288,9 @@ func (p *Provider) Put(ctx context.Context, bucketName string, obj providers.Obj
 		meta.ModTime = p.store.now()
 	}
 	meta.ModTime = meta.ModTime.UTC()
+	if _, taken := b.objects[obj.Key]; taken && ifAbsent {
+		return providers.Object{}, fmt.Errorf("memory: put %s/%q: %w", bucketName, obj.Key, providers.ErrExists)
+	}
 	o := &object{meta: meta, body: data}
 	b.objects[obj.Key] = o
 	sp.writes++

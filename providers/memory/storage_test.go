@@ -434,3 +434,20 @@ func TestDiscover(t *testing.T) {
 		t.Errorf("scoped discovery = %+v", only.Resources)
 	}
 }
+
+func TestPutIfAbsent(t *testing.T) {
+	p := memory.NewStore().Env("e")
+	ctx := t.Context()
+	if err := p.CreateBucket(ctx, providers.Bucket{Name: "bkt"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.PutIfAbsent(ctx, "bkt", providers.Object{Key: "k", Size: -1}, strings.NewReader("first")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.PutIfAbsent(ctx, "bkt", providers.Object{Key: "k", Size: -1}, strings.NewReader("second")); !errors.Is(err, providers.ErrExists) {
+		t.Fatalf("PutIfAbsent over an object = %v, want ErrExists", err)
+	}
+	if o, err := p.Head(ctx, "bkt", "k"); err != nil || o.Size != 5 {
+		t.Fatalf("object after a refused PutIfAbsent: %+v %v", o, err)
+	}
+}
