@@ -30,6 +30,7 @@ import (
 	"github.com/rehome/rehome/providers"
 	"github.com/rehome/rehome/providers/local"
 	"github.com/rehome/rehome/providers/memory"
+	"github.com/rehome/rehome/providers/providertest"
 	"github.com/rehome/rehome/state"
 )
 
@@ -93,89 +94,37 @@ func (h *buildHarness) config(moves ...*lang.Move) *lang.Config {
 		Environments: h.envs, Moves: moves}
 }
 
+func (h *buildHarness) runner() *providertest.Runner {
+	return providertest.NewRunner(h.ctx, h.reg, h.dir)
+}
+
 func (h *buildHarness) open(cfg *lang.Config, op string) *engine.Session {
 	h.t.Helper()
-	e := &engine.Engine{Dir: h.dir, Registry: h.reg, Version: "test", Log: slog.New(slog.DiscardHandler),
-		Now: func() time.Time { return time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC) }}
-	s, err := e.Open(h.ctx, cfg, op, 0)
-	if err != nil {
-		h.t.Fatalf("open: %v", err)
-	}
-	return s
+	return h.runner().Open(h.t, cfg, op)
 }
 
 func (h *buildHarness) plan(cfg *lang.Config) *planner.Plan {
 	h.t.Helper()
-	s := h.open(cfg, "plan")
-	defer s.Close()
-	p, err := s.Plan(h.ctx, nil)
-	if err != nil {
-		h.t.Fatalf("plan: %v", err)
-	}
-	return p
+	return h.runner().Plan(h.t, cfg)
 }
 
 // apply plans and applies; the run must succeed.
 func (h *buildHarness) apply(cfg *lang.Config) *planner.Plan {
 	h.t.Helper()
-	s := h.open(cfg, "apply")
-	defer s.Close()
-	p, err := s.Plan(h.ctx, nil)
-	if err != nil {
-		h.t.Fatalf("plan: %v", err)
-	}
-	rep, err := s.Apply(h.ctx, p, engine.RunOptions{Parallelism: 3})
-	if err != nil {
-		h.t.Fatalf("apply: %v", err)
-	}
-	if err := rep.Err(); err != nil {
-		h.t.Fatalf("apply: %v", err)
-	}
-	return p
+	return h.runner().Apply(h.t, cfg)
 }
 
-// applyErr plans and applies and returns Apply's error.
+// applyErr plans and applies and returns what went wrong.
 func (h *buildHarness) applyErr(cfg *lang.Config) error {
 	h.t.Helper()
-	s := h.open(cfg, "apply")
-	defer s.Close()
-	p, err := s.Plan(h.ctx, nil)
-	if err != nil {
-		h.t.Fatalf("plan: %v", err)
-	}
-	_, err = s.Apply(h.ctx, p, engine.RunOptions{})
-	return err
+	return h.runner().ApplyErr(h.t, cfg)
 }
 
-func (h *buildHarness) cutover(cfg *lang.Config) {
-	h.t.Helper()
-	s := h.open(cfg, "cutover")
-	defer s.Close()
-	p, err := s.Plan(h.ctx, nil)
-	if err != nil {
-		h.t.Fatalf("plan: %v", err)
-	}
-	rep, err := s.Cutover(h.ctx, p, false, engine.RunOptions{})
-	if err != nil {
-		h.t.Fatalf("cutover: %v", err)
-	}
-	if err := rep.Err(); err != nil {
-		h.t.Fatalf("cutover: %v", err)
-	}
-}
+func (h *buildHarness) cutover(cfg *lang.Config) { h.t.Helper(); h.runner().Cutover(h.t, cfg) }
 
 func (h *buildHarness) rollback(cfg *lang.Config) *exec.Report {
 	h.t.Helper()
-	s := h.open(cfg, "rollback")
-	defer s.Close()
-	rep, err := s.Rollback(h.ctx, false, engine.RunOptions{})
-	if err != nil {
-		h.t.Fatalf("rollback: %v", err)
-	}
-	if err := rep.Err(); err != nil {
-		h.t.Fatalf("rollback: %v", err)
-	}
-	return rep
+	return h.runner().Rollback(h.t, cfg)
 }
 
 // btFinding is the comparable part of a finding.

@@ -16,7 +16,6 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/zclconf/go-cty/cty"
 
-	"github.com/rehome/rehome/engine"
 	"github.com/rehome/rehome/lang"
 	"github.com/rehome/rehome/planner"
 	"github.com/rehome/rehome/providers"
@@ -153,65 +152,23 @@ func (h *harness) config(k providers.Kind, overwrite bool, fx fixture) *lang.Con
 		Environments: h.envs, Moves: []*lang.Move{m}}
 }
 
-func (h *harness) engine() *engine.Engine {
-	return &engine.Engine{Dir: h.dir, Registry: h.reg, Version: "test", Log: slog.New(slog.DiscardHandler),
-		Now: func() time.Time { return time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC) }}
-}
+func (h *harness) runner() *Runner { return NewRunner(h.ctx, h.reg, h.dir) }
 
-// plan opens a session, plans and closes.
 func (h *harness) plan(cfg *lang.Config) *planner.Plan {
 	h.t.Helper()
-	s, err := h.engine().Open(h.ctx, cfg, "plan", 0)
-	if err != nil {
-		h.t.Fatalf("open: %v", err)
-	}
-	defer s.Close()
-	p, err := s.Plan(h.ctx, nil)
-	if err != nil {
-		h.t.Fatalf("plan: %v", err)
-	}
-	return p
+	return h.runner().Plan(h.t, cfg)
 }
 
 func (h *harness) apply(cfg *lang.Config) *planner.Plan {
 	h.t.Helper()
-	s, err := h.engine().Open(h.ctx, cfg, "apply", 0)
-	if err != nil {
-		h.t.Fatalf("open: %v", err)
-	}
-	defer s.Close()
-	p, err := s.Plan(h.ctx, nil)
-	if err != nil {
-		h.t.Fatalf("plan: %v", err)
-	}
-	if b := p.Blockers(); len(b) > 0 {
+	r := h.runner()
+	if b := r.Plan(h.t, cfg).Blockers(); len(b) > 0 {
 		h.t.Fatalf("unexpected blockers: %+v", b)
 	}
-	rep, err := s.Apply(h.ctx, p, engine.RunOptions{Parallelism: 3})
-	if err != nil {
-		h.t.Fatalf("apply: %v", err)
-	}
-	if err := rep.Err(); err != nil {
-		h.t.Fatalf("apply: %v", err)
-	}
-	return p
+	return r.Apply(h.t, cfg)
 }
 
-func (h *harness) rollback(cfg *lang.Config) {
-	h.t.Helper()
-	s, err := h.engine().Open(h.ctx, cfg, "rollback", 0)
-	if err != nil {
-		h.t.Fatalf("open: %v", err)
-	}
-	defer s.Close()
-	rep, err := s.Rollback(h.ctx, false, engine.RunOptions{})
-	if err != nil {
-		h.t.Fatalf("rollback: %v", err)
-	}
-	if err := rep.Err(); err != nil {
-		h.t.Fatalf("rollback: %v", err)
-	}
-}
+func (h *harness) rollback(cfg *lang.Config) { h.t.Helper(); h.runner().Rollback(h.t, cfg) }
 
 // runDestination moves the fixture from a local source into the provider
 // under test. With foreign set, the destination already holds a differing
