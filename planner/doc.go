@@ -7,8 +7,19 @@
 // providers) and the executor (package planner/exec) only carries actions
 // out. The per-item bookkeeping both share — which objects, record sets and
 // secrets rehome wrote, and what stood there before — lives in the state's
-// progress store under the scope names defined here, so that a plan made
-// after a crashed apply knows what is rehome's own.
+// progress store under the scope names defined in records.go, so that a plan
+// made after a crashed apply knows what is rehome's own.
+//
+// Ownership rules, which every diff here applies:
+//   - an item is rehome's when rehome created it, or replaced a foreign one
+//     (overwrite = true) after its backup was durable; an identical foreign
+//     item rehome left alone stays foreign; a record set is rehome's only
+//     while it holds what rehome last wrote;
+//   - scopes include the destination, so a move pointed elsewhere starts
+//     with everything there foreign;
+//   - foreign items that differ from the source are conflicts (blockers)
+//     unless the move says overwrite; rehome's items are updated freely and
+//     removed when their source is gone (the copy mirrors the source).
 //
 // Limits: storage diffs hold one listing entry per object in memory; moves of
 // kind database and queue are recognised but not yet planned (they produce a
