@@ -185,10 +185,13 @@ func (b *builder) storageBucket(m *lang.Move, src, dst *Env, r providers.Resourc
 		cp.Check = fmt.Sprintf("every source object of %q is at %s/%s with the same size and SHA-256", r.Name, m.To, dstName)
 	}
 	cp.Undo = fmt.Sprintf("delete the objects rehome wrote to %s/%s and restore any it replaced from the state's backups", m.To, dstName)
-	if n, rm := int64(len(d.Copy)), int64(len(d.Orphans)); n+rm > 0 {
+	if n, rm, ad := int64(len(d.Copy)), int64(len(d.Orphans)), int64(len(d.Adopt)); n+rm+ad > 0 {
 		cp.Action = ActCopy
-		cp.Estimate = Estimate{Objects: n, Bytes: d.CopyBytes, Removals: rm, Seconds: copySeconds(n+rm, d.CopyBytes)}
+		cp.Estimate = Estimate{Objects: n, Bytes: d.CopyBytes, Removals: rm, Seconds: copySeconds(n+rm+ad, d.CopyBytes)}
 		cp.Reason = fmt.Sprintf("%s to copy, %s already in place", plural(n, "object", "objects"), plural(d.Unchanged, "object", "objects"))
+		if ad > 0 {
+			cp.Reason += fmt.Sprintf("; %s an interrupted run wrote, to record (not rewritten)", plural(ad, "object", "objects"))
+		}
 		if rm > 0 {
 			cp.Reason += fmt.Sprintf("; %s rehome copied earlier to remove (gone from the source: %s)",
 				plural(rm, "object", "objects"), first(d.Orphans, 3))
@@ -210,7 +213,7 @@ func (b *builder) storageBucket(m *lang.Move, src, dst *Env, r providers.Resourc
 			sync.Action = ActNoop
 		} else {
 			sync.Estimate = cp.Estimate
-			sync.Reason = fmt.Sprintf("%s changed at the source since the cutover", plural(int64(len(d.Copy)+len(d.Orphans)), "object", "objects"))
+			sync.Reason = fmt.Sprintf("%s changed at the source since the cutover", plural(int64(len(d.Copy)+len(d.Orphans)+len(d.Adopt)), "object", "objects"))
 		}
 	}
 	b.add(sync)

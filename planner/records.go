@@ -56,13 +56,45 @@ type ObjectRecord struct {
 	SrcMTime int64  `json:"src_mtime"`
 	SrcETag  string `json:"src_etag,omitempty"`
 	SHA256   string `json:"sha256,omitempty"`
+	// The destination object as rehome left it (size, mtime in unix
+	// nanoseconds, ETag), to notice a later change there without reading.
+	DstSize  int64  `json:"dst_size"`
+	DstMTime int64  `json:"dst_mtime,omitempty"`
+	DstETag  string `json:"dst_etag,omitempty"`
 }
 
 // Ours reports whether the destination object at the key is rehome's:
-// rehome created it, or replaced a foreign one after backing it up. An
-// Untouched record (identical content found there) is not: the object
-// stays foreign, and a later change to it is a conflict.
-func (r *ObjectRecord) Ours() bool { return r != nil && (r.Created || r.Backup) }
+// rehome created it (and the write finished), or replaced a foreign one
+// after its backup was durable. An Untouched record (identical content
+// found there) is not: the object stays foreign, and a later change to it
+// is a conflict. A pending create is not either, until it is resolved by
+// content (Pending).
+func (r *ObjectRecord) Ours() bool {
+	return r != nil && (r.Backup || (r.Created && r.State == ItemDone))
+}
+
+// OwnsObject reports whether t, the object now at the key (nil: none), is
+// rehome's: the record says rehome wrote the key, and nobody has written it
+// since (an object someone changed is theirs again).
+func OwnsObject(rec *ObjectRecord, t *providers.Object) bool {
+	return rec.Ours() && (t == nil || rec.State != ItemDone || rec.Unchanged(*t))
+}
+
+// Pending reports a create that was recorded but not confirmed: rehome was
+// writing the key when a run stopped (or the write failed). An object there
+// is rehome's only if it holds the source's content.
+func (r *ObjectRecord) Pending() bool { return r != nil && r.Created && r.State != ItemDone }
+
+// Left records what the destination held when rehome was done with the key.
+func (r *ObjectRecord) Left(t providers.Object) {
+	r.DstSize, r.DstMTime, r.DstETag = t.Size, t.ModTime.UnixNano(), t.ETag
+}
+
+// Unchanged reports whether t is still what rehome left at the key.
+func (r *ObjectRecord) Unchanged(t providers.Object) bool {
+	return t.Size == r.DstSize && (r.DstETag == "" || t.ETag == r.DstETag) &&
+		(r.DstMTime == 0 || t.ModTime.UnixNano() == r.DstMTime)
+}
 
 // RecordSetRecord tracks one destination record set of a dns move: its
 // first pre-image (Old, nil when the set did not exist), what rehome last

@@ -1,7 +1,10 @@
 package planner_test
 
 import (
+	"context"
+	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -9,6 +12,7 @@ import (
 
 	"github.com/rehome/rehome/engine"
 	"github.com/rehome/rehome/lang"
+	"github.com/rehome/rehome/planner/exec"
 	"github.com/rehome/rehome/providers"
 )
 
@@ -181,5 +185,98 @@ func TestSecretAppearedSincePlanNotReplaced(t *testing.T) {
 	got, err := dst.GetSecret(h.ctx, "TOKEN")
 	if err != nil || string(got.Value) != "written by someone else" {
 		t.Fatalf("the foreign secret was replaced: %q, %v", got.Value, err)
+	}
+}
+
+// TestChangedDestinationObjectIsForeign: an object rehome wrote and
+// someone changed at the destination since is theirs: a conflict for the
+// next copy, and kept (not deleted) by rollback.
+func TestChangedDestinationObjectIsForeign(t *testing.T) {
+	h := newBuildHarness(t)
+	src, dst := h.mem("cloud"), h.mem("dst")
+	btBuckets(t, src, "data")
+	btPut(t, src, "data", btObj("a.txt"), "hello")
+	btPut(t, src, "data", btObj("b.txt"), "world")
+	cfg := h.config(btStorageMove("data", "cloud", "dst", nil))
+	h.apply(cfg)
+	h.store.SetClock(func() time.Time { return btTime.Add(48 * time.Hour) })
+	btPut(t, dst, "data", btObj("a.txt"), "HELLO") // same size, other bytes
+
+	p := h.plan(cfg)
+	btFindingByCode(t, p, "storage.dest_conflict")
+	rollbackKeepsBucket(t, h, cfg)
+	got := btContents(t, dst, "data")
+	if d := cmp.Diff(map[string]string{"a.txt": "HELLO"}, got); d != "" {
+		t.Fatalf("rollback (-want +got):\n%s", d)
+	}
+}
+
+// TestPendingIntentDoesNotClaim: keys an interrupted apply recorded an
+// intent for but never wrote are not rehome's: a foreign object put there
+// is a conflict, and rollback leaves it.
+func TestPendingIntentDoesNotClaim(t *testing.T) {
+	h := newBuildHarness(t)
+	src := h.mem("cloud")
+	dst := h.mem("dst")
+	btBuckets(t, src, "bulk")
+	const total = 300
+	for i := 0; i < total; i++ {
+		btPut(t, src, "bulk", btObj(fmt.Sprintf("k%04d", i)), fmt.Sprintf("body %d", i))
+	}
+	cfg := h.config(btStorageMove("bulk", "cloud", "dst", nil))
+	s := h.open(cfg, "apply")
+	p, err := s.Plan(h.ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(h.ctx)
+	defer cancel()
+	var once sync.Once
+	sink := exec.SinkFunc(func(e exec.Event) {
+		if e.Type == exec.EvProgress && e.Done >= 30 {
+			once.Do(cancel)
+		}
+	})
+	if _, err := s.Apply(ctx, p, engine.RunOptions{Parallelism: 2, Sink: sink}); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	// Find a key with no object yet: its intent is pending.
+	var key string
+	for i := total - 1; i >= 0; i-- {
+		k := fmt.Sprintf("k%04d", i)
+		if _, err := dst.Head(h.ctx, "bulk", k); err != nil {
+			key = k
+			break
+		}
+	}
+	if key == "" {
+		t.Fatal("the cancelled apply wrote everything")
+	}
+	btPut(t, dst, "bulk", btObj(key), "FOREIGN")
+	p = h.plan(cfg)
+	f := btFindingByCode(t, p, "storage.dest_conflict")
+	if !strings.Contains(f.Message, key) {
+		t.Fatalf("conflict finding does not name %s: %s", key, f.Message)
+	}
+	rollbackKeepsBucket(t, h, cfg)
+	if got := btContents(t, dst, "bulk"); len(got) != 1 || got[key] != "FOREIGN" {
+		t.Fatalf("after rollback the destination holds %d objects (%s=%q); want only the foreign one", len(got), key, got[key])
+	}
+}
+
+// rollbackKeepsBucket rolls back where a foreign object remains in a bucket
+// rehome created: everything else is undone, and the bucket is kept with a
+// clear error.
+func rollbackKeepsBucket(t *testing.T, h *buildHarness, cfg *lang.Config) {
+	t.Helper()
+	s := h.open(cfg, "rollback")
+	defer s.Close()
+	rep, err := s.Rollback(h.ctx, false, engine.RunOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Err() == nil || !strings.Contains(rep.Err().Error(), "holds objects rehome did not write") {
+		t.Fatalf("rollback = %v, want it to keep the bucket holding a foreign object", rep.Err())
 	}
 }

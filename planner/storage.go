@@ -72,6 +72,9 @@ type ObjectDiff struct {
 	// Orphans are destination objects rehome wrote whose source object is
 	// gone; a copy removes them so the destination mirrors the source.
 	Orphans []string
+	// Adopt are objects an interrupted run wrote but did not record; they
+	// hold the source's content and are recorded as rehome's, not rewritten.
+	Adopt []CopyItem
 	// SourceObjects and SourceBytes size the whole source bucket.
 	SourceObjects, SourceBytes int64
 }
@@ -136,7 +139,7 @@ func DiffObjects(ctx context.Context, in ObjectDiffInput) (*ObjectDiff, error) {
 				return nil, err
 			}
 		case s == nil || t.Key < s.Key:
-			if r, ok := in.Records[t.Key]; ok && r.Created && !r.Untouched && !in.Skip[t.Key] {
+			if r, ok := in.Records[t.Key]; ok && r.Created && r.State == ItemDone && r.Unchanged(*t) && !in.Skip[t.Key] {
 				d.Orphans = append(d.Orphans, t.Key) // rehome's copy of an object gone from the source
 			} else {
 				d.DestOnly++
@@ -206,8 +209,22 @@ func (d *ObjectDiff) classify(ctx context.Context, s providers.Object, t *provid
 			return nil
 		}
 	}
+	if rec.Pending() && t != nil {
+		// rehome was creating this key when a run stopped: the object there
+		// is rehome's finished write if it holds the source's content, and
+		// someone else's otherwise (writes are atomic).
+		same, _, err := SameContent(ctx, in.Src, in.Dst, in.SrcBucket, in.DstBucket, s.Key)
+		if err != nil {
+			return err
+		}
+		if same {
+			d.Adopt = append(d.Adopt, CopyItem{Src: s, Dst: t, Rec: rec})
+			return nil
+		}
+		rec = nil
+	}
 	item := CopyItem{Src: s, Dst: t, Rec: rec}
-	if t != nil && !rec.Ours() {
+	if t != nil && !OwnsObject(rec, t) {
 		if !in.Overwrite {
 			d.Conflicts = append(d.Conflicts, s.Key)
 			return nil
@@ -279,7 +296,9 @@ func SameObject(s, t providers.Object, rec *ObjectRecord) bool {
 	}
 	if rec != nil && rec.State == ItemDone && rec.SrcSize == s.Size && rec.SrcETag == s.ETag &&
 		(rec.SrcMTime == s.ModTime.UnixNano() || (s.ETag != "" && !strings.Contains(s.ETag, "-"))) {
-		return true // rehome copied this very version (same time, or same content hash)
+		// rehome copied this very version (same time, or same content
+		// hash); it is in place if nobody changed the destination since.
+		return rec.Unchanged(t)
 	}
 	if s.SHA256 != "" && t.SHA256 != "" {
 		return s.SHA256 == t.SHA256

@@ -33,7 +33,8 @@ func TestFileKeyProblems(t *testing.T) {
 func TestSameObject(t *testing.T) {
 	t0 := time.Date(2026, 1, 1, 10, 0, 0, 123, time.UTC)
 	src := providers.Object{Key: "k", Size: 10, ModTime: t0, ETag: "abc"}
-	done := &ObjectRecord{State: ItemDone, SrcSize: 10, SrcMTime: t0.UnixNano(), SrcETag: "abc"}
+	later := t0.Add(time.Hour) // the destination's mtime as rehome left it
+	done := &ObjectRecord{State: ItemDone, SrcSize: 10, SrcMTime: t0.UnixNano(), SrcETag: "abc", DstSize: 10, DstMTime: later.UnixNano()}
 	tests := []struct {
 		name string
 		dst  providers.Object
@@ -41,9 +42,10 @@ func TestSameObject(t *testing.T) {
 		want bool
 	}{
 		{"size differs", providers.Object{Size: 9, ModTime: t0}, done, false},
-		{"recorded copy of this version", providers.Object{Size: 10, ModTime: t0.Add(time.Hour)}, done, true},
-		{"recorded copy of an older version", providers.Object{Size: 10, ModTime: t0.Add(time.Hour)},
-			&ObjectRecord{State: ItemDone, SrcSize: 10, SrcMTime: t0.Add(-time.Hour).UnixNano(), SrcETag: "abc"}, true /* same etag */},
+		{"recorded copy of this version", providers.Object{Size: 10, ModTime: later}, done, true},
+		{"recorded copy of an older version", providers.Object{Size: 10, ModTime: later},
+			&ObjectRecord{State: ItemDone, SrcSize: 10, SrcMTime: t0.Add(-time.Hour).UnixNano(), SrcETag: "abc", DstSize: 10, DstMTime: later.UnixNano()}, true /* same etag */},
+		{"destination changed since rehome wrote it", providers.Object{Size: 10, ModTime: later.Add(time.Minute)}, done, false},
 		{"same mtime to the second", providers.Object{Size: 10, ModTime: t0.Truncate(time.Second)}, nil, true},
 		{"different mtime, no record", providers.Object{Size: 10, ModTime: t0.Add(2 * time.Second)}, nil, false},
 		{"write in flight is checked by content", providers.Object{Size: 10, ModTime: t0}, &ObjectRecord{State: ItemWriting}, false},

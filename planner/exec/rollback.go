@@ -272,8 +272,19 @@ func (u *undoer) objects(ctx context.Context) (state.Result, error) {
 	}
 	scope, bucket := u.p["scope"], u.p["dst_bucket"]
 	recs, err := planner.LoadRecords[planner.ObjectRecord](ctx, u.x.o.Progress, scope)
-	if err != nil {
+	if err != nil || len(recs) == 0 {
 		return state.Result{}, err
+	}
+	// What is there now, to leave alone whatever changed since rehome.
+	cur := map[string]providers.Object{}
+	for o, err := range dst.Storage().Objects(ctx, bucket) {
+		if errors.Is(err, providers.ErrNotFound) {
+			break // the bucket is gone already
+		}
+		if err != nil {
+			return state.Result{}, fmt.Errorf("list %s at %s: %w", bucket, u.p["to_env"], err)
+		}
+		cur[o.Key] = o
 	}
 	keys := make([]string, 0, len(recs))
 	for k := range recs {
@@ -281,14 +292,20 @@ func (u *undoer) objects(ctx context.Context) (state.Result, error) {
 	}
 	sort.Strings(keys)
 	var res state.Result
+	var kept []string
 	for _, k := range keys {
 		if err := ctx.Err(); err != nil {
 			return res, err
 		}
 		rec := recs[k]
+		now, present := cur[k]
 		switch {
 		case rec.Untouched:
 		case rec.Backup:
+			if present && rec.State == planner.ItemDone && !rec.Unchanged(now) {
+				kept = append(kept, k) // written again by someone since
+				continue
+			}
 			rc, err := u.x.o.Store.OpenBackup(ctx, scope, k)
 			if errors.Is(err, os.ErrNotExist) {
 				continue // interrupted before the backup, so before the write
@@ -304,18 +321,47 @@ func (u *undoer) objects(ctx context.Context) (state.Result, error) {
 				return res, fmt.Errorf("restore %s/%s: %w", bucket, k, err)
 			}
 			res.Restored++
-		case rec.Created:
-			err := dst.Storage().Delete(ctx, bucket, k)
-			if errors.Is(err, providers.ErrNotFound) {
-				continue // the bucket is gone already
+		case rec.Created && present:
+			mine := rec.State == planner.ItemDone && rec.Unchanged(now)
+			if rec.Pending() {
+				// A write that was never confirmed: the object is rehome's
+				// only if it holds the source's content.
+				if mine, err = u.sourceContent(ctx, k); err != nil {
+					return res, err
+				}
 			}
-			if err != nil {
+			if !mine {
+				kept = append(kept, k)
+				continue
+			}
+			if err := dst.Storage().Delete(ctx, bucket, k); err != nil && !errors.Is(err, providers.ErrNotFound) {
 				return res, fmt.Errorf("delete %s/%s: %w", bucket, k, err)
 			}
 			res.Deleted++
 		}
 	}
+	if len(kept) > 0 {
+		u.note = fmt.Sprintf("kept %d object(s) changed at %s since rehome wrote them: %v", len(kept), u.p["to_env"], head(kept, 5))
+	}
 	return res, nil
+}
+
+// sourceContent reports whether the destination object at key holds the
+// source's content; false when the source object is gone.
+func (u *undoer) sourceContent(ctx context.Context, key string) (bool, error) {
+	src, err := u.env(u.p["from_env"])
+	if err != nil {
+		return false, err
+	}
+	dst, err := u.env(u.p["to_env"])
+	if err != nil {
+		return false, err
+	}
+	same, _, err := planner.SameContent(ctx, src.Storage(), dst.Storage(), u.p["src_bucket"], u.p["dst_bucket"], key)
+	if errors.Is(err, providers.ErrNotFound) {
+		return false, nil
+	}
+	return same, err
 }
 
 func (u *undoer) zone(ctx context.Context) (state.Result, error) {

@@ -89,7 +89,7 @@ func (r *actionRun) copyObjects(ctx context.Context) (state.Result, error) {
 	// object before rehome (so rollback deletes or restores the right ones).
 	intents := map[string]any{}
 	for _, it := range d.Copy {
-		if !it.Rec.Ours() {
+		if !planner.OwnsObject(it.Rec, it.Dst) {
 			intents[it.Src.Key] = intentRecord(it)
 		}
 		if len(intents) >= 10000 {
@@ -105,6 +105,17 @@ func (r *actionRun) copyObjects(ctx context.Context) (state.Result, error) {
 		}
 	}
 	fl := newFlusher(ctx, r.x.o.Progress, scope)
+	// Objects an interrupted run wrote without recording them: they hold
+	// the source's content (checked by the diff), so they are recorded as
+	// rehome's, not written again.
+	for _, it := range d.Adopt {
+		rec := *it.Rec
+		rec.State = planner.ItemDone
+		rec.SrcSize, rec.SrcMTime, rec.SrcETag = it.Src.Size, it.Src.ModTime.UnixNano(), it.Src.ETag
+		rec.Left(*it.Dst)
+		fl.put(it.Src.Key, rec)
+		res.Skipped++
+	}
 	c := &copier{r: r, src: ss, dst: ds, srcBucket: srcBucket, dstBucket: dstBucket, scope: scope,
 		verify: a.Params["verify"], done: fl}
 	items := make(chan planner.CopyItem)
@@ -203,7 +214,7 @@ func intentRecord(it planner.CopyItem) planner.ObjectRecord {
 func (c *copier) one(ctx context.Context, it planner.CopyItem) (bool, error) {
 	key := it.Src.Key
 	rec := intentRecord(it)
-	ours := it.Rec.Ours()
+	ours := planner.OwnsObject(it.Rec, it.Dst)
 	if ours {
 		// Keep the first pre-image: what stood there before rehome.
 		rec = *it.Rec
@@ -224,6 +235,7 @@ func (c *copier) one(ctx context.Context, it planner.CopyItem) (bool, error) {
 			}
 			rec.State = planner.ItemDone
 			rec.SrcSize, rec.SrcMTime, rec.SrcETag, rec.SHA256 = it.Src.Size, it.Src.ModTime.UnixNano(), it.Src.ETag, sum
+			rec.Left(*it.Dst)
 			c.done.put(key, rec)
 			return false, nil
 		}
@@ -250,6 +262,10 @@ func (c *copier) one(ctx context.Context, it planner.CopyItem) (bool, error) {
 		// have written there since.
 		stored, err = cp.PutIfAbsent(ctx, c.dstBucket, put, io.TeeReader(rc, h))
 		if errors.Is(err, providers.ErrExists) {
+			// Not rehome's: drop the intent, so nothing claims it.
+			if derr := c.r.x.o.Progress.Delete(ctx, c.scope, key); derr != nil {
+				return false, derr
+			}
 			return false, fmt.Errorf("an object appeared at the destination since the diff; not replacing it (plan again)")
 		}
 	} else {
@@ -264,36 +280,25 @@ func (c *copier) one(ctx context.Context, it planner.CopyItem) (bool, error) {
 	}
 	rec.State = planner.ItemDone
 	rec.SrcSize, rec.SrcMTime, rec.SrcETag, rec.SHA256 = obj.Size, obj.ModTime.UnixNano(), obj.ETag, sum
+	rec.Left(stored)
 	c.done.put(key, rec)
 	return true, nil
 }
 
 // backup saves the foreign object at key in the state's backups with all
-// its attributes, and records that durably, before it is replaced. A backup
-// left by an interrupted run is the original (the replacing write comes
-// after this record), so it is kept and only the record is completed.
+// its attributes, and records that durably, before it is replaced. It
+// always reads what is there now: a backup left by an interrupted run was
+// taken from the same object (the replacing write comes after the record),
+// and a key rehome wrote but someone changed since is backed up as changed.
 func (c *copier) backup(ctx context.Context, key string, rec *planner.ObjectRecord) error {
-	store := c.r.x.o.Store
-	has, err := store.HasBackup(ctx, c.scope, key)
+	rc, prev, err := c.dst.Get(ctx, c.dstBucket, key)
 	if err != nil {
-		return err
+		return fmt.Errorf("read destination object for backup: %w", err)
 	}
-	var prev providers.Object
-	if has {
-		if prev, err = c.dst.Head(ctx, c.dstBucket, key); err != nil {
-			return fmt.Errorf("read destination object before replacing it: %w", err)
-		}
-	} else {
-		rc, obj, err := c.dst.Get(ctx, c.dstBucket, key)
-		if err != nil {
-			return fmt.Errorf("read destination object for backup: %w", err)
-		}
-		_, err = store.WriteBackup(ctx, c.scope, key, rc)
-		rc.Close()
-		if err != nil {
-			return fmt.Errorf("back up destination object: %w", err)
-		}
-		prev = obj
+	_, err = c.r.x.o.Store.WriteBackup(ctx, c.scope, key, rc)
+	rc.Close()
+	if err != nil {
+		return fmt.Errorf("back up destination object: %w", err)
 	}
 	rec.Created, rec.Backup, rec.Untouched = false, true, false
 	rec.PrevModTime, rec.PrevContentType, rec.PrevCacheControl = prev.ModTime.UnixNano(), prev.ContentType, prev.CacheControl
