@@ -119,11 +119,18 @@ type TTLRecord struct {
 	Set providers.RecordSet `json:"set"`
 }
 
-// SecretRecord tracks one destination secret of a secrets move.
+// SecretRecord tracks one destination secret of a secrets move. It is
+// written before the secret is (State "writing") and confirmed after the
+// write is verified (State "done"); only a confirmed record makes the
+// secret rehome's.
 type SecretRecord struct {
+	State string `json:"state,omitempty"`
 	// Created: the secret did not exist before rehome wrote it.
 	Created bool `json:"created"`
 	// PrevVersion is the destination's version before the overwrite, for
 	// stores that keep versions; "" when none or unversioned.
 	PrevVersion string `json:"prev_version,omitempty"`
 }
+
+// Ours reports whether rehome's write of the secret was confirmed.
+func (r *SecretRecord) Ours() bool { return r != nil && r.State == ItemDone }

@@ -75,7 +75,8 @@ func DiffSecrets(ctx context.Context, in SecretDiffInput) (*SecretDiff, error) {
 			d.Unchanged = append(d.Unchanged, m.Name)
 			continue
 		}
-		_, ours := in.Records[m.Name]
+		rec, has := in.Records[m.Name]
+		ours := has && rec.Ours()
 		if !ours && !in.Overwrite {
 			d.Conflicts = append(d.Conflicts, m.Name)
 			continue

@@ -1,6 +1,7 @@
 package exec
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -519,8 +520,17 @@ func (u *undoer) secrets(ctx context.Context) (state.Result, error) {
 	var res state.Result
 	for n, r := range recs {
 		switch {
-		case r.Created:
+		case r.Created && r.Ours():
 			del = append(del, n)
+		case r.Created:
+			// Never confirmed: rehome's only if it holds the source's value.
+			mine, err := u.secretFromSource(ctx, dst, n)
+			if err != nil {
+				return res, err
+			}
+			if mine {
+				del = append(del, n)
+			}
 		case r.PrevVersion != "":
 			v, ok := dst.Provider.(providers.SecretVersioner)
 			if !ok {
@@ -547,4 +557,28 @@ func (u *undoer) secrets(ctx context.Context) (state.Result, error) {
 		u.note = fmt.Sprintf("cannot restore the earlier values of %v at %s (no versions kept); left as rehome wrote them", lost, u.p["to_env"])
 	}
 	return res, nil
+}
+
+// secretFromSource reports whether the destination secret name holds the
+// source's value (false when either side lacks it). Values stay in memory.
+func (u *undoer) secretFromSource(ctx context.Context, dst *planner.Env, name string) (bool, error) {
+	src, err := u.env(u.p["from_env"])
+	if err != nil {
+		return false, err
+	}
+	a, err := src.Secrets().GetSecret(ctx, name)
+	if errors.Is(err, providers.ErrNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("read source secret %q: %w", name, err)
+	}
+	b, err := dst.Secrets().GetSecret(ctx, name)
+	if errors.Is(err, providers.ErrNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("read destination secret %q: %w", name, err)
+	}
+	return bytes.Equal(a.Value, b.Value), nil
 }

@@ -54,7 +54,8 @@ func (r *actionRun) copySecrets(ctx context.Context, names []string) (state.Resu
 			errs = append(errs, fmt.Errorf("read source secret %q: %w", name, err))
 			continue
 		}
-		rec, ours := recs[name]
+		rec, has := recs[name]
+		ours := has && rec.Ours()
 		ver, exists := dstVer[name]
 		if exists {
 			cur, err := dst.Secrets().GetSecret(ctx, name)
@@ -79,7 +80,9 @@ func (r *actionRun) copySecrets(ctx context.Context, names []string) (state.Resu
 			}
 		}
 		if !ours {
-			rec = planner.SecretRecord{Created: !exists, PrevVersion: ver}
+			// Durable before the write: whether a secret stood there, and
+			// its version for stores that keep them.
+			rec = planner.SecretRecord{State: planner.ItemWriting, Created: !exists, PrevVersion: ver}
 			if err := r.x.o.Progress.Put(ctx, scope, name, rec); err != nil {
 				return res, err
 			}
@@ -92,6 +95,12 @@ func (r *actionRun) copySecrets(ctx context.Context, names []string) (state.Resu
 		if err != nil || !bytes.Equal(got.Value, want.Value) {
 			errs = append(errs, fmt.Errorf("verify: secret %q at %s does not hold the source's value", name, a.To.Env))
 			continue
+		}
+		if !ours {
+			rec.State = planner.ItemDone
+			if err := r.x.o.Progress.Put(ctx, scope, name, rec); err != nil {
+				return res, err
+			}
 		}
 		res.Copied++
 		addr := a.Move + fmt.Sprintf(".secret[%q]", name)
