@@ -99,3 +99,62 @@ func TestPruneRecords(t *testing.T) {
 		t.Fatalf("destination sets after rollback (-want +got):\n%s", d)
 	}
 }
+
+// TestDNSOwnershipLapses: a set rehome wrote that someone changed since is
+// theirs: with overwrite it is replaced and rollback gives back their value
+// (not the state before rehome); a set rehome removed and someone then
+// re-created, even identically, is not removed again.
+func TestDNSOwnershipLapses(t *testing.T) {
+	h := newBuildHarness(t)
+	src, dst := h.mem("cloud"), h.mem("dst")
+	for _, d := range []providers.DNS{src, dst} {
+		if _, err := d.CreateZone(h.ctx, providers.Zone{Name: "example.com."}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	apply := func(d providers.DNS, c providers.RecordChange) {
+		t.Helper()
+		if err := d.ApplyRecords(h.ctx, "example.com.", []providers.RecordChange{c}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	a := func(name, ip string) *providers.RecordSet {
+		return &providers.RecordSet{Name: name, Type: "A", TTL: 300, Values: []string{ip}}
+	}
+	apply(src, providers.RecordChange{Op: providers.ChangeCreate, New: a("www.example.com.", "192.0.2.1")})
+	apply(src, providers.RecordChange{Op: providers.ChangeCreate, New: a("old.example.com.", "192.0.2.2")})
+	m := &lang.Move{Kind: providers.KindDNS, Name: "z", From: "cloud", To: "dst", DNS: &lang.DNSMove{}}
+	h.apply(h.config(m))
+
+	// Someone changes www; the source drops old, rehome removes it, and
+	// someone puts it back exactly as it was.
+	apply(dst, providers.RecordChange{Op: providers.ChangeUpdate, Old: a("www.example.com.", "192.0.2.1"), New: a("www.example.com.", "203.0.113.9")})
+	apply(src, providers.RecordChange{Op: providers.ChangeDelete, Old: a("old.example.com.", "192.0.2.2")})
+	p := h.plan(h.config(m))
+	btFindingByCode(t, p, "dns.dest_conflict") // www is theirs now
+	m.Acknowledge = []string{btFindingByCode(t, p, "dns.dest_conflict").ID}
+	h.apply(h.config(m)) // removes old, leaves www
+	apply(dst, providers.RecordChange{Op: providers.ChangeCreate, New: a("old.example.com.", "192.0.2.2")})
+	m.Acknowledge = nil
+	m.Overwrite = true
+	p = h.plan(h.config(m))
+	if rec := btActionAt(t, p, `move.dns.z.records["example.com"]`); rec.Estimate.Removals != 0 {
+		t.Fatalf("the re-created old set is planned for removal: %+v", rec)
+	}
+	h.apply(h.config(m)) // replaces www (overwrite)
+	h.rollback(h.config(m))
+	sets, err := dst.Records(h.ctx, "example.com.")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string][]string{}
+	for _, rs := range sets {
+		if rs.Type == "A" {
+			got[rs.Name] = rs.Values
+		}
+	}
+	want := map[string][]string{"www.example.com.": {"203.0.113.9"}, "old.example.com.": {"192.0.2.2"}}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Fatalf("destination A sets after rollback (-want +got):\n%s", d)
+	}
+}

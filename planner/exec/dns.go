@@ -76,7 +76,9 @@ func (r *actionRun) copyRecords(ctx context.Context) (state.Result, error) {
 		for _, c := range d.Changes {
 			k := planner.ChangeKeys([]providers.RecordChange{c})[0]
 			rec, ok := recs[k]
-			if !ok {
+			if !ok || (c.Old != nil && !rec.Owns(*c.Old)) {
+				// Not rehome's set (any more): what stands there now is
+				// the pre-image rollback restores.
 				rec = planner.RecordSetRecord{Old: c.Old}
 			}
 			rec.Prev, rec.Written = rec.Written, c.New
@@ -110,6 +112,17 @@ func (r *actionRun) copyRecords(ctx context.Context) (state.Result, error) {
 		}
 		res.Copied = int64(len(d.Changes) - d.Removals)
 		res.Deleted = int64(d.Removals)
+		// Verified: the earlier writes no longer stand anywhere, so they
+		// stop counting as rehome's (a set re-created equal to one rehome
+		// removed is someone else's).
+		for k, v := range pre {
+			rec := v.(planner.RecordSetRecord)
+			rec.Prev = nil
+			pre[k] = rec
+		}
+		if err := r.x.o.Progress.PutMany(ctx, scope, pre); err != nil {
+			return res, err
+		}
 	}
 	var errs []error
 	if len(d.Conflicts) > 0 {
