@@ -262,7 +262,7 @@ func (s *Session) reconcile(ctx context.Context, p *planner.Plan, phase planner.
 	return s.Journal.Update(ctx, func(f *state.File) {
 		for i := range f.Journal {
 			e := &f.Journal[i]
-			if e.Status != state.Begun || !noop[e.Address] {
+			if e.Status != state.Begun || !noop[e.Address] || (e.Op != "apply" && e.Op != "cutover") {
 				continue
 			}
 			e.Status = state.Done

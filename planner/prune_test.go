@@ -158,3 +158,41 @@ func TestDNSOwnershipLapses(t *testing.T) {
 		t.Fatalf("destination A sets after rollback (-want +got):\n%s", d)
 	}
 }
+
+// TestTTLRollbackKeepsLaterEdits: rollback puts back only the TTLs rehome
+// lowered and that still stand; a TTL someone set since is theirs.
+func TestTTLRollbackKeepsLaterEdits(t *testing.T) {
+	h := newBuildHarness(t)
+	src, _ := h.mem("cloud"), h.mem("dst")
+	if _, err := src.CreateZone(h.ctx, providers.Zone{Name: "example.com."}); err != nil {
+		t.Fatal(err)
+	}
+	set := func(name string, ttl uint32) *providers.RecordSet {
+		return &providers.RecordSet{Name: name, Type: "A", TTL: ttl, Values: []string{"192.0.2.1"}}
+	}
+	for _, n := range []string{"a.example.com.", "b.example.com."} {
+		if err := src.ApplyRecords(h.ctx, "example.com.", []providers.RecordChange{{Op: providers.ChangeCreate, New: set(n, 3600)}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cfg := h.config(&lang.Move{Kind: providers.KindDNS, Name: "z", From: "cloud", To: "dst", DNS: &lang.DNSMove{CutoverTTL: 60}})
+	h.apply(cfg)
+	if err := src.ApplyRecords(h.ctx, "example.com.", []providers.RecordChange{{Op: providers.ChangeUpdate,
+		Old: set("b.example.com.", 60), New: set("b.example.com.", 120)}}); err != nil {
+		t.Fatal(err)
+	}
+	h.rollback(cfg)
+	sets, err := src.Records(h.ctx, "example.com.")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]uint32{}
+	for _, rs := range sets {
+		if rs.Type == "A" {
+			got[rs.Name] = rs.TTL
+		}
+	}
+	if d := cmp.Diff(map[string]uint32{"a.example.com.": 3600, "b.example.com.": 120}, got); d != "" {
+		t.Fatalf("source TTLs after rollback (-want +got):\n%s", d)
+	}
+}

@@ -82,7 +82,9 @@ func (x *Executor) Apply(ctx context.Context, p *planner.Plan, phase planner.Pha
 	unfinished := map[string][]int{}
 	snap := x.o.Journal.Snapshot()
 	for _, e := range snap.Unfinished() {
-		unfinished[e.Address] = append(unfinished[e.Address], e.Seq)
+		if e.Op == op {
+			unfinished[e.Address] = append(unfinished[e.Address], e.Seq)
+		}
 	}
 	outs := map[string]*outcome{}
 	for _, a := range run {

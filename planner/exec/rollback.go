@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -133,6 +134,15 @@ func (x *Executor) undoGroup(ctx context.Context, g *undoGroup) (state.Result, e
 		}
 	}
 	err = x.o.Journal.Update(endCtx, func(f *state.File) {
+		// An earlier rollback of this group that a crash cut short is
+		// completed by this one.
+		for i := range f.Journal {
+			fe := &f.Journal[i]
+			if fe.Op == "rollback" && fe.Status == state.Begun && fe.Address == e.Address && fe.Seq != seq {
+				fe.Status = state.Failed
+				fe.Result.Error = fmt.Sprintf("interrupted; completed by entry %d", seq)
+			}
+		}
 		for _, ge := range g.entries {
 			if fe := f.Entry(ge.Seq); fe != nil {
 				fe.Status = state.Undone
@@ -494,9 +504,12 @@ func (u *undoer) ttl(ctx context.Context) (state.Result, error) {
 		return state.Result{}, fmt.Errorf("read zone %s at %s: %w", fq, u.p["from_env"], err)
 	}
 	// Restore only the TTL: values changed at the source since are kept.
+	lowered, _ := strconv.ParseUint(u.p["ttl"], 10, 32)
 	want := map[string]*providers.RecordSet{}
 	for _, rs := range sets {
-		if r, ok := recs[rs.Key()]; ok && rs.TTL != r.Set.TTL {
+		// Only where the TTL rehome set still stands: a TTL someone
+		// changed since is theirs.
+		if r, ok := recs[rs.Key()]; ok && rs.TTL != r.Set.TTL && uint64(rs.TTL) == lowered {
 			w := rs
 			w.TTL = r.Set.TTL
 			want[rs.Key()] = &w
