@@ -195,6 +195,14 @@ func (s *Session) CheckSaved(p *planner.Plan) error {
 	case p.StateSerial != f.Serial:
 		return fmt.Errorf("%w: the state changed since the plan was made (serial %d, now %d); run `rehome plan` again", ErrStalePlan, p.StateSerial, f.Serial)
 	}
+	// The configuration text can stay the same while an environment points
+	// elsewhere (env(), file(), a sensitive variable): compare where.
+	for _, pe := range p.Environments {
+		if e, ok := s.Envs[pe.Name]; ok && pe.ID != "" && e.ID() != pe.ID {
+			return fmt.Errorf("%w: environment %q points at %s, but the plan was made for %s; run `rehome plan` again",
+				ErrStalePlan, pe.Name, e.ID(), pe.ID)
+		}
+	}
 	return nil
 }
 

@@ -360,3 +360,19 @@ func TestPartialRollbackForgetsUndoneItems(t *testing.T) {
 		t.Fatalf("after a partial rollback, a foreign object at a key rehome once wrote is not a conflict: %+v", p.Audit)
 	}
 }
+
+// TestCheckSavedEnvironmentMoved: the configuration text can stay the same
+// while an environment points elsewhere (env(), file()): a saved plan is
+// then stale.
+func TestCheckSavedEnvironmentMoved(t *testing.T) {
+	h := newHarness(t)
+	s := h.session("plan")
+	p := h.plan(s)
+	s.Close()
+	h.cfg.Environments["dst"].Value = cty.ObjectVal(map[string]cty.Value{"name": cty.StringVal("elsewhere")})
+	s = h.session("apply")
+	err := s.CheckSaved(p)
+	if !errors.Is(err, engine.ErrStalePlan) || !strings.Contains(err.Error(), "memory:elsewhere") {
+		t.Fatalf("CheckSaved after the destination was pointed elsewhere = %v; want a stale plan naming the new place", err)
+	}
+}

@@ -32,6 +32,15 @@ func (e *Env) DNS() providers.DNS { s, _ := e.Provider.(providers.DNS); return s
 // Secrets returns the environment's secrets interface, or nil.
 func (e *Env) Secrets() providers.Secrets { s, _ := e.Provider.(providers.Secrets); return s }
 
+// ID says where the environment points (the provider's Identity), or
+// "env:NAME" when the provider cannot say.
+func (e *Env) ID() string {
+	if i, ok := e.Provider.(providers.Identifier); ok {
+		return i.Identity()
+	}
+	return "env:" + e.Name
+}
+
 // Role names the environment's part in the migration.
 func (e *Env) Role() string {
 	switch {

@@ -60,6 +60,8 @@ type Plan struct {
 type Endpoint struct {
 	Env  string `json:"env"`
 	Name string `json:"name"`
+	// ID is where the environment pointed when planned (Env.ID).
+	ID string `json:"id,omitempty"`
 }
 
 // Action is one step of the plan. It is plain data: the executor dispatches
@@ -162,8 +164,11 @@ type Summary struct {
 
 // EnvSummary describes one environment's discovery.
 type EnvSummary struct {
-	Name      string               `json:"name"`
-	Provider  string               `json:"provider"`
+	Name     string `json:"name"`
+	Provider string `json:"provider"`
+	// ID is where the environment points (a saved plan applied after the
+	// environment was pointed elsewhere is stale).
+	ID        string               `json:"id"`
 	Role      string               `json:"role"` // source, destination, both
 	Resources []providers.Resource `json:"resources"`
 }

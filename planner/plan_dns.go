@@ -82,7 +82,7 @@ func (b *builder) dnsZone(m *lang.Move, src, dst *Env, zone string, dstExists bo
 		lower := LowerTTLChanges(srcSets, ttl)
 		a := Action{Address: ttlAddr, Move: m.Addr(), Kind: providers.KindDNS, Type: "source_ttl",
 			Action: ActNoop, Phase: PhasePrepare, From: from, To: from,
-			Params: map[string]string{"zone": zone, "ttl": fmt.Sprint(ttl), "scope": TTLScope(m.Addr(), m.From, zone)},
+			Params: map[string]string{"zone": zone, "ttl": fmt.Sprint(ttl), "scope": TTLScope(m.Addr(), src.ID(), zone)},
 			Check:  fmt.Sprintf("every record set of %s at %s has a TTL of at most %d s", zone, m.From, ttl),
 			Undo:   fmt.Sprintf("restore the original TTLs of %s at %s", zone, m.From)}
 		if len(lower) > 0 {
@@ -104,7 +104,7 @@ func (b *builder) dnsZone(m *lang.Move, src, dst *Env, zone string, dstExists bo
 		deps = append(deps, ttlAddr)
 	}
 
-	recs, err := LoadRecords[RecordSetRecord](b.ctx, b.in.Progress, DNSScope(m.Addr(), m.To, zone))
+	recs, err := LoadRecords[RecordSetRecord](b.ctx, b.in.Progress, DNSScope(m.Addr(), dst.ID(), zone))
 	if err != nil {
 		return err
 	}
@@ -167,7 +167,7 @@ func (b *builder) dnsZone(m *lang.Move, src, dst *Env, zone string, dstExists bo
 	d := DiffRecords(RecordDiffInput{Zone: fq, Src: srcSets, Dst: dstSets, DstCaps: dst.Factory.Caps.DNS, Records: recs,
 		Overwrite: m.Overwrite, SkipTypes: skipTypes, SkipKeys: skipKeys})
 
-	params := map[string]string{"zone": zone, "overwrite": fmt.Sprint(m.Overwrite), "scope": DNSScope(m.Addr(), m.To, zone)}
+	params := map[string]string{"zone": zone, "overwrite": fmt.Sprint(m.Overwrite), "scope": DNSScope(m.Addr(), dst.ID(), zone)}
 	if len(skipTypes) > 0 {
 		params["skip_types"] = strings.Join(sortedKeys(skipTypes), ",")
 	}

@@ -14,7 +14,7 @@ func (b *builder) secrets(m *lang.Move) error {
 	if ss == nil || ds == nil {
 		return fmt.Errorf("provider of %s or %s has no secret store", m.From, m.To)
 	}
-	scope := SecretsScope(m.Addr(), m.To)
+	scope := SecretsScope(m.Addr(), dst.ID())
 	recs, err := LoadRecords[SecretRecord](b.ctx, b.in.Progress, scope)
 	if err != nil {
 		return err

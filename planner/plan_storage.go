@@ -102,7 +102,7 @@ func (b *builder) storageBucket(m *lang.Move, src, dst *Env, r providers.Resourc
 		"storage.dest_bucket_exists",
 		fmt.Sprintf("bucket %q already exists at %s; rehome adds objects to it and never deletes what it did not write", dstName, m.To))
 
-	scope := StorageScope(m.Addr(), r.Name, m.To, dstName)
+	scope := StorageScope(m.Addr(), r.Name, dst.ID(), dstName)
 	recs, err := LoadRecords[ObjectRecord](b.ctx, b.in.Progress, scope)
 	if err != nil {
 		return err

@@ -70,7 +70,7 @@ func Build(ctx context.Context, in Input) (*Plan, error) {
 	}
 	for _, n := range in.Envs.Names() {
 		e := in.Envs[n]
-		es := EnvSummary{Name: n, Provider: e.Factory.Name, Role: e.Role(), Resources: []providers.Resource{}}
+		es := EnvSummary{Name: n, Provider: e.Factory.Name, ID: e.ID(), Role: e.Role(), Resources: []providers.Resource{}}
 		if e.Inventory != nil {
 			es.Resources = append(es.Resources, e.Inventory.Resources...)
 		}
@@ -101,7 +101,18 @@ func (b *builder) add(a Action) {
 	if a.DependsOn == nil {
 		a.DependsOn = []string{}
 	}
+	b.identify(&a)
 	b.plan.Actions = append(b.plan.Actions, a)
+}
+
+// identify records where the action's environments point.
+func (b *builder) identify(a *Action) {
+	if e, ok := b.in.Envs[a.From.Env]; ok {
+		a.From.ID = e.ID()
+	}
+	if e, ok := b.in.Envs[a.To.Env]; ok {
+		a.To.ID = e.ID()
+	}
 }
 
 // container adds the create action of a bucket or zone: create when it is
@@ -109,10 +120,11 @@ func (b *builder) add(a Action) {
 // rollback still deletes it, or a foreign one, reported and kept).
 func (b *builder) container(m *lang.Move, a Action, exists bool, deleteUndo, code, foreignNote string) {
 	a.Action, a.Phase = ActNoop, PhasePrepare
+	b.identify(&a)
 	switch st := b.state().FindResource(a.Address); {
 	case !exists:
 		a.Action, a.Undo = ActCreate, deleteUndo
-	case st != nil && st.Created && st.Env == a.To.Env && st.Name == a.To.Name:
+	case st != nil && st.Created && st.Attrs["id"] == a.To.ID && st.Name == a.To.Name:
 		a.Reason, a.Undo = "created by rehome earlier", deleteUndo
 	default:
 		a.Reason, a.Undo = "already exists at the destination", "nothing (it existed before rehome)"

@@ -8,24 +8,25 @@ package planner
 import "github.com/rehome/rehome/providers"
 
 // Scopes name where one move's per-item records live. Each includes the
-// destination (environment and name), so pointing a move elsewhere (a new
-// rename, another environment) starts a fresh scope: items at the new place
+// destination's identity (where its environment points, Env.ID) and name,
+// so pointing a move elsewhere (a new rename, another environment, or the
+// same environment name at another place) starts a fresh scope: items at the new place
 // are foreign until rehome writes them, and the old place keeps its own
 // records for rollback.
 
 // StorageScope is the progress scope of one bucket pair of a storage move.
-func StorageScope(move, srcBucket, dstEnv, dstBucket string) string {
-	return "storage/" + move + "/" + srcBucket + "/" + dstEnv + "/" + dstBucket
+func StorageScope(move, srcBucket, dstID, dstBucket string) string {
+	return "storage/" + move + "/" + srcBucket + "/" + dstID + "/" + dstBucket
 }
 
 // DNSScope is the progress scope of one zone of a dns move (destination side).
-func DNSScope(move, dstEnv, zone string) string { return "dns/" + move + "/" + dstEnv + "/" + zone }
+func DNSScope(move, dstID, zone string) string { return "dns/" + move + "/" + dstID + "/" + zone }
 
 // TTLScope is the progress scope of the source TTLs a dns move lowered.
-func TTLScope(move, srcEnv, zone string) string { return "dns-ttl/" + move + "/" + srcEnv + "/" + zone }
+func TTLScope(move, srcID, zone string) string { return "dns-ttl/" + move + "/" + srcID + "/" + zone }
 
 // SecretsScope is the progress scope of a secrets move.
-func SecretsScope(move, dstEnv string) string { return "secrets/" + move + "/" + dstEnv }
+func SecretsScope(move, dstID string) string { return "secrets/" + move + "/" + dstID }
 
 // Object record states.
 const (

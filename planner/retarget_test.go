@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/zclconf/go-cty/cty"
 
 	"github.com/rehome/rehome/engine"
 	"github.com/rehome/rehome/lang"
@@ -278,5 +279,47 @@ func rollbackKeepsBucket(t *testing.T, h *buildHarness, cfg *lang.Config) {
 	}
 	if rep.Err() == nil || !strings.Contains(rep.Err().Error(), "holds objects rehome did not write") {
 		t.Fatalf("rollback = %v, want it to keep the bucket holding a foreign object", rep.Err())
+	}
+}
+
+// TestSameEnvironmentNameElsewhere: an environment keeps its name but is
+// pointed at another place: what is there is foreign (a conflict, never a
+// removal), and rollback refuses to act on the new place for steps applied
+// at the old one, saying where each is.
+func TestSameEnvironmentNameElsewhere(t *testing.T) {
+	h := newBuildHarness(t)
+	src, dst := h.mem("cloud"), h.mem("dst")
+	btBuckets(t, src, "data")
+	btPut(t, src, "data", btObj("a.txt"), "from the source")
+	cfg := h.config(btStorageMove("data", "cloud", "dst", nil))
+	h.apply(cfg)
+
+	other := h.store.Env("other-place")
+	btBuckets(t, other, "data")
+	btPut(t, other, "data", btObj("a.txt"), "someone else's")
+	h.envs["dst"].Value = cty.ObjectVal(map[string]cty.Value{"name": cty.StringVal("other-place")})
+
+	p := h.plan(cfg)
+	btFindingByCode(t, p, "storage.dest_conflict")
+	if b := btActionAt(t, p, `move.storage.data.bucket["data"]`); b.Reason != "already exists at the destination" {
+		t.Errorf("the bucket at the other place: %q, want it foreign", b.Reason)
+	}
+	s := h.open(cfg, "rollback")
+	rep, err := s.Rollback(h.ctx, false, engine.RunOptions{})
+	s.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Err() == nil || !strings.Contains(rep.Err().Error(), "now points at memory:other-place") {
+		t.Fatalf("rollback with the environment pointed elsewhere = %v; want a refusal naming both places", rep.Err())
+	}
+	if got := btContents(t, other, "data")["a.txt"]; got != "someone else's" {
+		t.Fatalf("rollback touched the other place: a.txt = %q", got)
+	}
+	// Pointed back, rollback undoes the original place.
+	h.envs["dst"].Value = cty.ObjectVal(map[string]cty.Value{"name": cty.StringVal("dst")})
+	h.rollback(cfg)
+	if bs, _ := dst.Buckets(h.ctx); len(bs) != 0 {
+		t.Fatalf("after rollback at the original place %d buckets remain", len(bs))
 	}
 }

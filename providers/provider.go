@@ -86,6 +86,14 @@ type Provider interface {
 	Discover(ctx context.Context, scope Scope) (*Inventory, error)
 }
 
+// Identifier is implemented by providers that can say where a configured
+// environment points (a directory, an account and region, an endpoint),
+// without secrets. rehome keys what it owns by it, so an environment name
+// pointed elsewhere is not taken for the same place.
+type Identifier interface {
+	Identity() string
+}
+
 // Factory registers a provider: its name, its configuration schema, its
 // declared capabilities and a constructor.
 type Factory struct {

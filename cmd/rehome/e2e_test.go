@@ -672,7 +672,7 @@ func TestE2EKillAndResume(t *testing.T) {
 		t.Fatalf("open the progress store: %v", err)
 	}
 	var done []string
-	err = prog.ForEach(ctx, planner.StorageScope("move.storage.data", bigBucket, "dst", bigBucket), func(key string, raw []byte) error {
+	err = prog.ForEach(ctx, planner.StorageScope("move.storage.data", bigBucket, "local:"+filepath.Join(dir, "dst"), bigBucket), func(key string, raw []byte) error {
 		var rec planner.ObjectRecord
 		if err := json.Unmarshal(raw, &rec); err != nil {
 			return fmt.Errorf("%s: %w", key, err)

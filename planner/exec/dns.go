@@ -31,7 +31,7 @@ func (r *actionRun) createZone(ctx context.Context) (state.Result, error) {
 	// Result.Created records in the journal entry itself that rehome
 	// created the zone, which is what rollback goes by.
 	return state.Result{Created: created}, r.setResource(ctx, state.Resource{Address: r.a.Address, Kind: string(r.a.Kind), Type: "zone",
-		Env: r.a.To.Env, Name: zone, Created: created})
+		Env: r.a.To.Env, Name: zone, Created: created, Attrs: map[string]string{"id": r.a.To.ID}})
 }
 
 // copyRecords writes the record sets the destination lacks or holds

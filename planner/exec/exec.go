@@ -206,8 +206,8 @@ func undoParams(a planner.Action) map[string]string {
 	p["move"] = a.Move
 	p["kind"] = string(a.Kind)
 	p["type"] = a.Type
-	p["from_env"], p["from"] = a.From.Env, a.From.Name
-	p["to_env"], p["to"] = a.To.Env, a.To.Name
+	p["from_env"], p["from"], p["from_id"] = a.From.Env, a.From.Name, a.From.ID
+	p["to_env"], p["to"], p["to_id"] = a.To.Env, a.To.Name, a.To.ID
 	return p
 }
 

@@ -38,7 +38,7 @@ func undoGroups(f *state.File) []*undoGroup {
 	var groups []*undoGroup
 	byKey := map[string]*undoGroup{}
 	for _, e := range es {
-		k := e.Address + "\x00" + e.Undo.Params["to_env"] + "\x00" + e.Undo.Params["to"]
+		k := e.Address + "\x00" + e.Undo.Params["to_id"] + "\x00" + e.Undo.Params["to"]
 		if s := e.Undo.Params["scope"]; s != "" {
 			k = s
 		}
@@ -214,10 +214,24 @@ func (u *undoer) resources(f *state.File) []string {
 	return out
 }
 
+// env returns the named environment of the step ("from_env"/"to_env"),
+// checking it still points where the step was applied: rollback acts on
+// the place it changed, or not at all.
 func (u *undoer) env(name string) (*planner.Env, error) {
 	e, ok := u.x.o.Envs[name]
 	if !ok {
 		return nil, fmt.Errorf("environment %q is not configured (rollback needs the configuration the apply used)", name)
+	}
+	want := ""
+	switch name {
+	case u.p["to_env"]:
+		want = u.p["to_id"]
+	case u.p["from_env"]:
+		want = u.p["from_id"]
+	}
+	if want != "" && e.ID() != want {
+		return nil, fmt.Errorf("environment %q now points at %s, but this step was applied at %s; "+
+			"point it back to roll the step back, or forget the step with `rehome state rm %s`", name, e.ID(), want, u.addr)
 	}
 	return e, nil
 }

@@ -35,7 +35,7 @@ func (r *actionRun) createBucket(ctx context.Context) (state.Result, error) {
 	// Result.Created records in the journal entry itself that rehome
 	// created the bucket, which is what rollback goes by.
 	return state.Result{Created: created}, r.setResource(ctx, state.Resource{Address: r.a.Address, Kind: string(r.a.Kind), Type: "bucket",
-		Env: r.a.To.Env, Name: name, Created: created})
+		Env: r.a.To.Env, Name: name, Created: created, Attrs: map[string]string{"id": r.a.To.ID}})
 }
 
 // copyObjects copies (or, at cutover, re-syncs) one bucket.

@@ -144,6 +144,9 @@ func (p *Provider) GoString() string { return p.String() }
 // Root returns the configured directory.
 func (p *Provider) Root() string { return p.root }
 
+// Identity is the environment's absolute directory.
+func (p *Provider) Identity() string { return "local:" + p.root }
+
 // Configure reads the environment's attributes: path (required),
 // age_recipients, age_identity_file and nameservers. Relative paths resolve
 // against cfg.Dir. Recipients and the identity file are parsed now, so that a

@@ -71,6 +71,7 @@ var (
 	_ providers.SecretVersioner   = (*Provider)(nil)
 	_ providers.SecretChecker     = (*Provider)(nil)
 	_ providers.ConditionalPutter = (*Provider)(nil)
+	_ providers.Identifier        = (*Provider)(nil)
 )
 
 // Store holds the data of every in-memory environment. It is safe for
@@ -174,6 +175,9 @@ func (p *Provider) String() string { return fmt.Sprintf("memory(%s)", p.name) }
 
 // Space returns the configured space name.
 func (p *Provider) Space() string { return p.name }
+
+// Identity names the store space the environment uses.
+func (p *Provider) Identity() string { return "memory:" + p.name }
 
 // Configure reads the `name` attribute and binds the provider to that space.
 func (p *Provider) Configure(ctx context.Context, cfg providers.Config) error {
