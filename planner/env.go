@@ -96,6 +96,7 @@ func OpenEnvironments(ctx context.Context, cfg *lang.Config, reg *providers.Regi
 		e.Scope.Kinds = appendKind(e.Scope.Kinds, k)
 		if src {
 			e.Source = true
+			e.Scope.Source = true
 		} else {
 			e.Destination = true
 		}

@@ -160,6 +160,9 @@ type Summary struct {
 	Bytes        int64              `json:"bytes"`
 	Records      int64              `json:"records"`
 	Secrets      int64              `json:"secrets"`
+	// Removals counts items rehome copied earlier that the prepare phase
+	// removes because they are gone from the source.
+	Removals int64 `json:"removals"`
 }
 
 // EnvSummary describes one environment's discovery.

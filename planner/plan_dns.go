@@ -127,8 +127,9 @@ func (b *builder) dnsZone(m *lang.Move, src, dst *Env, zone string, dstExists bo
 	}
 	if len(probe.Conflicts) > 0 {
 		f := b.finding(m, SevBlocker, recAddr, "dns.dest_conflict", "",
-			fmt.Sprintf("%s in %s at %s differ from the source and were not written by rehome: %s",
-				plural(int64(len(probe.Conflicts)), "record set", "record sets"), zone, m.To, first(probe.Conflicts, 5)),
+			fmt.Sprintf("%s in %s at %s %s from the source and %s not rehome's (rehome did not write %s, or someone changed %s since): %s",
+				plural(int64(len(probe.Conflicts)), "record set", "record sets"), zone, m.To, verb(len(probe.Conflicts), "differs", "differ"),
+				verb(len(probe.Conflicts), "is", "are"), verb(len(probe.Conflicts), "it", "them"), verb(len(probe.Conflicts), "it", "them"), first(probe.Conflicts, 5)),
 			"set overwrite = true in "+m.Addr()+" to replace them (the originals are kept for rollback), or acknowledge to leave them")
 		if f.Acknowledged {
 			for _, k := range probe.Conflicts {
@@ -160,8 +161,9 @@ func (b *builder) dnsZone(m *lang.Move, src, dst *Env, zone string, dstExists bo
 	}
 	if len(probe.DestOnly) > 0 {
 		b.finding(m, SevInfo, recAddr, "dns.dest_only", "",
-			fmt.Sprintf("%s exist only at %s: %s; rehome leaves them untouched",
-				plural(int64(len(probe.DestOnly)), "record set", "record sets"), m.To, first(probe.DestOnly, 5)),
+			fmt.Sprintf("%s %s only at %s: %s; rehome leaves %s untouched",
+				plural(int64(len(probe.DestOnly)), "record set", "record sets"), verb(len(probe.DestOnly), "exists", "exist"), m.To,
+				first(probe.DestOnly, 5), verb(len(probe.DestOnly), "it", "them")),
 			"none needed")
 	}
 	d := DiffRecords(RecordDiffInput{Zone: fq, Src: srcSets, Dst: dstSets, DstCaps: dst.Factory.Caps.DNS, Records: recs,

@@ -126,8 +126,9 @@ func (b *builder) storageBucket(m *lang.Move, src, dst *Env, r providers.Resourc
 	}
 	if len(d.Conflicts) > 0 {
 		f := b.finding(m, SevBlocker, objAddr, "storage.dest_conflict", "",
-			fmt.Sprintf("%s at %s/%s differ from the source (size or time) and were not written by rehome: %s",
-				plural(int64(len(d.Conflicts)), "object", "objects"), m.To, dstName, first(d.Conflicts, 5)),
+			fmt.Sprintf("%s at %s/%s %s from the source and %s not rehome's (rehome did not write %s, or someone changed %s since): %s",
+				plural(int64(len(d.Conflicts)), "object", "objects"), m.To, dstName, verb(len(d.Conflicts), "differs", "differ"),
+				verb(len(d.Conflicts), "is", "are"), verb(len(d.Conflicts), "it", "them"), verb(len(d.Conflicts), "it", "them"), first(d.Conflicts, 5)),
 			"set overwrite = true in "+m.Addr()+" to replace them (the originals are kept for rollback), or acknowledge to leave them and skip these keys")
 		if f.Acknowledged {
 			skipped = append(skipped, d.Conflicts...)
@@ -148,8 +149,8 @@ func (b *builder) storageBucket(m *lang.Move, src, dst *Env, r providers.Resourc
 		}
 		if len(big) > 0 {
 			f := b.finding(m, SevBlocker, objAddr, "storage.too_large", "",
-				fmt.Sprintf("%s in %q exceed the %d-byte object limit of %s (%s): %s",
-					plural(int64(len(big)), "object", "objects"), r.Name, max, m.To, dst.Factory.Name, first(big, 5)),
+				fmt.Sprintf("%s in %q %s the %d-byte object limit of %s (%s): %s",
+					plural(int64(len(big)), "object", "objects"), r.Name, verb(len(big), "exceeds", "exceed"), max, m.To, dst.Factory.Name, first(big, 5)),
 				"split or remove them at the source, or acknowledge to skip them")
 			if f.Acknowledged {
 				skipped = append(skipped, big...)
@@ -168,7 +169,8 @@ func (b *builder) storageBucket(m *lang.Move, src, dst *Env, r providers.Resourc
 	}
 	if d.DestOnly > 0 {
 		b.finding(m, SevInfo, objAddr, "storage.dest_only", "",
-			fmt.Sprintf("%s exist only at %s/%s; rehome leaves them untouched", plural(d.DestOnly, "object", "objects"), m.To, dstName),
+			fmt.Sprintf("%s %s only at %s/%s; rehome leaves %s untouched", plural(d.DestOnly, "object", "objects"),
+				verb(int(d.DestOnly), "exists", "exist"), m.To, dstName, verb(int(d.DestOnly), "it", "them")),
 			"none needed")
 	}
 	sort.Strings(skipped)

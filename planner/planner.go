@@ -232,6 +232,14 @@ func plural(n int64, one, many string) string {
 	return fmt.Sprintf("%d %s", n, many)
 }
 
+// verb picks the singular or plural form for a count.
+func verb(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
+
 // first returns at most n of xs, joined, with a count of the rest.
 func first(xs []string, n int) string {
 	if len(xs) <= n {
@@ -266,6 +274,7 @@ func Summarize(p *Plan) Summary {
 			s.Bytes += a.Estimate.Bytes
 			s.Records += a.Estimate.Records
 			s.Secrets += a.Estimate.Secrets
+			s.Removals += a.Estimate.Removals
 		}
 	}
 	for _, f := range p.Audit {

@@ -62,6 +62,10 @@ type Config struct {
 // needs. An empty scope discovers everything the provider can see.
 type Scope struct {
 	Kinds []Kind
+	// Source: the environment is the source of a move, so it must exist;
+	// a provider reports a missing one (a mistyped path) as an error
+	// rather than as an empty inventory.
+	Source bool
 }
 
 // Has reports whether the scope includes kind k (an empty scope includes all).

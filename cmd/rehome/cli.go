@@ -41,6 +41,7 @@ type cli struct {
 	inTTY   bool
 	log     *slog.Logger
 	logFile *os.File
+	cmd     string // the command being run
 }
 
 const usage = `Usage: rehome [-chdir=DIR] [-no-color] COMMAND [options]
@@ -101,6 +102,7 @@ func run(ctx context.Context, args []string, s streams, getenv func(string) (str
 	}
 	defer c.closeLog()
 	cmd, rest := args[0], args[1:]
+	c.cmd = cmd
 	cmds := map[string]func([]string) int{
 		"validate": c.validate, "fmt": c.fmt, "plan": c.plan, "apply": c.apply, "cutover": c.cutover,
 		"rollback": c.rollback, "finalize": c.finalize, "show": c.show, "state": c.state,
@@ -242,7 +244,11 @@ func (c *cli) confirm(question string, autoApprove bool) bool {
 		return true
 	}
 	if !c.inTTY {
-		c.errorf("no terminal to confirm on: re-run with -auto-approve, or apply a saved plan file")
+		hint := "re-run with -auto-approve"
+		if c.cmd == "apply" {
+			hint += ", or apply a saved plan file (rehome plan -out=FILE; rehome apply FILE)"
+		}
+		c.errorf("no terminal to confirm on: %s", hint)
 		return false
 	}
 	fmt.Fprintf(c.s.out, "\n%s\n  Only 'yes' will be accepted to approve.\n\n  Enter a value: ", question)

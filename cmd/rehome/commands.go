@@ -125,7 +125,7 @@ func (c *cli) session(v varFlags, op string, lockTimeout time.Duration) (*engine
 
 func (c *cli) plan(args []string) int {
 	fs := c.newFlags("plan [-out=FILE] [-json] [-format=human|markdown|json] [-detailed-exitcode] [-target=ADDR]... [-var ...]", "plan")
-	out := fs.String("out", "", "save the plan to FILE for `rehome apply FILE`")
+	out := fs.String("out", "", "save the plan to `FILE`, to carry it out later with: rehome apply FILE")
 	jsonOut := fs.Bool("json", false, "print the plan as JSON (same as -format=json)")
 	format := fs.String("format", "human", "output format: human, markdown or json")
 	detailed := fs.Bool("detailed-exitcode", false, "exit 0 when there are no changes, 2 when there are, 1 on error")
@@ -374,7 +374,7 @@ func (c *cli) finalize(args []string) int {
 	if ph := sess.State().Phase; ph != "cutover" {
 		return c.errorf("finalize follows a successful cutover; the migration is %q", ph)
 	}
-	if !c.confirm("Finalizing closes the rollback window: `rehome rollback` will refuse afterwards. Continue?", *auto) {
+	if !c.confirm("Finalizing closes the rollback window: rehome rollback will refuse afterwards. Continue?", *auto) {
 		return 1
 	}
 	p, err := sess.Plan(c.ctx, nil)

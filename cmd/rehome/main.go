@@ -17,6 +17,9 @@ import (
 var version = "0.1.0-dev"
 
 func main() {
+	// A closed pipe on stdout (rehome apply -json | head) must not kill an
+	// apply mid-write; writes then fail and the run goes on, journaled.
+	signal.Ignore(syscall.SIGPIPE)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	code := run(ctx, os.Args[1:], streams{in: os.Stdin, out: os.Stdout, err: os.Stderr}, os.LookupEnv)
 	stop()

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -347,6 +348,13 @@ func (p *Provider) Discover(ctx context.Context, scope providers.Scope) (*provid
 		return nil, err
 	}
 	inv := &providers.Inventory{Env: p.env, Provider: Name, Resources: []providers.Resource{}}
+	if scope.Source {
+		// A destination may not exist yet; a source must (a mistyped path
+		// would otherwise look like an empty environment).
+		if fi, err := os.Stat(p.root); err != nil || !fi.IsDir() {
+			return nil, fmt.Errorf("local: environment %q is a source, but its path %s is not a directory: %w", p.env, p.root, errOr(err, fs.ErrNotExist))
+		}
+	}
 	if scope.Has(providers.KindStorage) {
 		rs, err := p.discoverBuckets(ctx)
 		if err != nil {
@@ -374,4 +382,11 @@ func (p *Provider) Discover(ctx context.Context, scope providers.Scope) (*provid
 	}
 	inv.Sort()
 	return inv, nil
+}
+
+func errOr(err, alt error) error {
+	if err != nil {
+		return err
+	}
+	return alt
 }

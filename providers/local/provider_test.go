@@ -192,3 +192,17 @@ func TestDiscover(t *testing.T) {
 		}
 	})
 }
+
+func TestDiscoverMissingSourcePath(t *testing.T) {
+	p := newProvider(t, opts{})
+	if err := os.RemoveAll(p.Root()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.Discover(ctx(), providers.Scope{Source: true}); err == nil || !strings.Contains(err.Error(), p.Root()) {
+		t.Fatalf("Discover of a missing source = %v; want an error naming %s", err, p.Root())
+	}
+	inv, err := p.Discover(ctx(), providers.Scope{})
+	if err != nil || len(inv.Resources) != 0 {
+		t.Fatalf("Discover of a missing destination = %+v, %v; want an empty inventory", inv, err)
+	}
+}

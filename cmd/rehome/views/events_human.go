@@ -466,7 +466,7 @@ func retryHint(op string) string {
 	case "apply", "cutover":
 		return fmt.Sprintf("Run `rehome %s` again to resume, or `rehome rollback` to undo.", op)
 	case "rollback":
-		return "Run `rehome rollback` again to retry."
+		return "Fix what the errors name and run `rehome rollback` again (finished steps are not redone), or keep an item and forget it with `rehome state rm ADDR`."
 	}
 	return ""
 }

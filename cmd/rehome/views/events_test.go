@@ -156,7 +156,7 @@ func TestSummaryLine(t *testing.T) {
 		{"nothing", exec.Event{Type: exec.EvSummary, Op: "apply"},
 			"Apply complete: 0 actions."},
 		{"error", exec.Event{Type: exec.EvSummary, Op: "rollback", Actions: 1, Failed: 1, Error: "state locked"},
-			"Rollback failed: state locked. 1 of 1 action failed. Run `rehome rollback` again to retry."},
+			"Rollback failed: state locked. 1 of 1 action failed. Fix what the errors name and run `rehome rollback` again (finished steps are not redone), or keep an item and forget it with `rehome state rm ADDR`."},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if got := s.summaryLine(tc.e); got != tc.want {

@@ -296,7 +296,13 @@ func (c planCounts) changesText() string {
 	add(planner.ActVerify, "to verify", false)
 	add(planner.ActLowerTTL, "TTL to lower", false)
 	add(planner.ActSwitch, "to switch", false)
-	add(planner.ActDelete, "to delete", true)
+	deleteText := fmt.Sprintf("%d to delete", c.byType[planner.ActDelete])
+	if r := c.copied.Removals; r > 0 {
+		// Copies that remove rehome's own copies of items gone from the
+		// source: deletions a reviewer must see in the tally.
+		deleteText += fmt.Sprintf(" (and %s rehome copied earlier, gone from the source)", countNoun(r, "item to remove", "items to remove"))
+	}
+	parts = append(parts, deleteText)
 	// Types this version does not know still get counted.
 	var other []string
 	for t, n := range c.byType {

@@ -181,6 +181,18 @@ func TestPlanHumanDetails(t *testing.T) {
 			t.Errorf("last line:\n got %q\nwant %q", out[strings.LastIndex(strings.TrimSuffix(out, "\n"), "\n")+1:], want)
 		}
 	})
+	t.Run("removals are counted with deletions", func(t *testing.T) {
+		p := firstPlan()
+		for i := range p.Actions {
+			if p.Actions[i].Action == planner.ActCopy && p.Actions[i].Phase == planner.PhasePrepare {
+				p.Actions[i].Estimate.Removals = 2
+				break
+			}
+		}
+		if out := render(p); !strings.Contains(out, "0 to delete (and 2 items to remove rehome copied earlier, gone from the source)") {
+			t.Errorf("summary does not show the removals:\n%s", out[strings.LastIndex(strings.TrimSuffix(out, "\n"), "\n")+1:])
+		}
+	})
 }
 
 func TestMarkdownDetails(t *testing.T) {
