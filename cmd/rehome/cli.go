@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -42,6 +43,7 @@ type cli struct {
 	log     *slog.Logger
 	logFile *os.File
 	cmd     string // the command being run
+	jsonOut bool   // -json: errors are also printed as a JSON event
 }
 
 const usage = `Usage: rehome [-chdir=DIR] [-no-color] COMMAND [options]
@@ -163,7 +165,13 @@ func (c *cli) closeLog() {
 }
 
 func (c *cli) errorf(format string, args ...any) int {
-	fmt.Fprintf(c.s.err, "Error: "+format+"\n", args...)
+	msg := fmt.Sprintf(format, args...)
+	fmt.Fprintf(c.s.err, "Error: %s\n", msg)
+	if c.jsonOut {
+		// Machine readers of -json get the failure on stdout too.
+		line, _ := json.Marshal(map[string]string{"@level": "error", "type": "error", "op": c.cmd, "error": msg})
+		fmt.Fprintln(c.s.out, string(line))
+	}
 	return 1
 }
 

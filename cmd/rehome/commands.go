@@ -140,6 +140,7 @@ func (c *cli) plan(args []string) int {
 	if *jsonOut {
 		*format = "json"
 	}
+	c.jsonOut = *format == "json"
 	if *format != "human" && *format != "markdown" && *format != "json" {
 		return c.errorf("-format must be human, markdown or json, not %q", *format)
 	}
@@ -188,6 +189,7 @@ func (c *cli) apply(args []string) int {
 	if fs.Parse(args) != nil {
 		return 1
 	}
+	c.jsonOut = r.json
 	if fs.NArg() > 1 {
 		return c.errorf("apply takes at most one plan file")
 	}
@@ -282,6 +284,7 @@ func (c *cli) cutover(args []string) int {
 	if fs.Parse(args) != nil {
 		return 1
 	}
+	c.jsonOut = r.json
 	if r.json && !r.auto {
 		return c.errorf("-json needs -auto-approve")
 	}
@@ -322,6 +325,7 @@ func (c *cli) rollback(args []string) int {
 	if fs.Parse(args) != nil {
 		return 1
 	}
+	c.jsonOut = r.json
 	if r.json && !r.auto {
 		return c.errorf("-json needs -auto-approve")
 	}
