@@ -228,6 +228,16 @@ func (c *cli) diags(cfg *lang.Config, diags hcl.Diagnostics) {
 		}
 	}
 	lang.WriteDiagnostics(c.s.err, files, diags, c.color && c.errTTY, width)
+	if c.jsonOut {
+		for _, d := range lang.DiagnosticsJSON(files, diags) {
+			line, _ := json.Marshal(struct {
+				Level      string              `json:"@level"`
+				Type       string              `json:"type"`
+				Diagnostic lang.JSONDiagnostic `json:"diagnostic"`
+			}{d.Severity, "diagnostic", d})
+			fmt.Fprintln(c.s.out, string(line))
+		}
+	}
 }
 
 // open locks and loads the state and reports a taken-over stale lock.
