@@ -273,15 +273,14 @@ func (s *Session) reconcile(ctx context.Context, p *planner.Plan, phase planner.
 			if e.Status != state.Begun || !noop[e.Address] || (e.Op != "apply" && e.Op != "cutover") {
 				continue
 			}
+			p := e.Undo.Params
 			e.Status = state.Done
 			e.Ended = s.e.Now().UTC()
 			e.Result.Error = "interrupted after its work was done; a fresh plan found it complete"
 			if e.Action == string(planner.ActCreate) {
-				// A bucket or zone create the crash cut short: the plan
-				// only creates what did not exist, so it is rehome's.
-				p := e.Undo.Params
-				e.Result.Created = true
-				f.SetResource(state.Resource{Address: e.Address, Kind: p["kind"], Type: p["type"], Env: p["to_env"], Name: p["to"], Created: true})
+				// A bucket or zone create the crash cut short: whether
+				// rehome made it cannot be told, so it is not claimed.
+				e.Result.Error = "interrupted; the " + p["type"] + " exists, but whether rehome created it is unknown, so rollback keeps it"
 			}
 		}
 	})

@@ -86,6 +86,8 @@ func (b *builder) secrets(m *lang.Move) error {
 		switch {
 		case ch.Create:
 			add(ch.Name, ActCreate, "absent at the destination", ch)
+		case ch.Confirm:
+			add(ch.Name, ActUpdate, "an interrupted run wrote it; to be recorded (not rewritten)", ch)
 		case ch.Replace:
 			add(ch.Name, ActUpdate, "different value at the destination (overwrite = true)", ch)
 		default:

@@ -47,6 +47,7 @@ type ObjectRecord struct {
 	Untouched bool `json:"untouched,omitempty"`
 	// The backed-up object's attributes (mtime in unix nanoseconds), for
 	// an exact restore.
+	PrevSize         int64             `json:"prev_size,omitempty"`
 	PrevModTime      int64             `json:"prev_mtime,omitempty"`
 	PrevContentType  string            `json:"prev_content_type,omitempty"`
 	PrevCacheControl string            `json:"prev_cache_control,omitempty"`
@@ -57,44 +58,56 @@ type ObjectRecord struct {
 	SrcMTime int64  `json:"src_mtime"`
 	SrcETag  string `json:"src_etag,omitempty"`
 	SHA256   string `json:"sha256,omitempty"`
-	// The destination object as rehome left it (size, mtime in unix
-	// nanoseconds, ETag), to notice a later change there without reading.
-	DstSize  int64  `json:"dst_size"`
-	DstMTime int64  `json:"dst_mtime,omitempty"`
-	DstETag  string `json:"dst_etag,omitempty"`
+	// Left is the destination object as rehome last left it (size, mtime,
+	// ETag), to notice a later change there without reading; nil before
+	// rehome's first confirmed write. A record being rewritten keeps the
+	// previous Left until the new write is confirmed.
+	Left *LeftObject `json:"left,omitempty"`
 }
 
-// Ours reports whether the destination object at the key is rehome's:
-// rehome created it (and the write finished), or replaced a foreign one
-// after its backup was durable. An Untouched record (identical content
-// found there) is not: the object stays foreign, and a later change to it
-// is a conflict. A pending create is not either, until it is resolved by
-// content (Pending).
+// LeftObject describes a destination object as rehome left it.
+type LeftObject struct {
+	Size  int64  `json:"size"`
+	MTime int64  `json:"mtime,omitempty"` // unix nanoseconds
+	ETag  string `json:"etag,omitempty"`
+}
+
+// Ours reports whether rehome's last write of the key was confirmed:
+// rehome created the object, or replaced a foreign one after its backup
+// was durable. An Untouched record (identical content found there) is not:
+// the object stays foreign. A record whose write is not confirmed is
+// resolved by content before it counts (see DiffObjects).
 func (r *ObjectRecord) Ours() bool {
-	return r != nil && (r.Backup || (r.Created && r.State == ItemDone))
+	return r != nil && r.State == ItemDone && (r.Created || r.Backup)
 }
 
 // OwnsObject reports whether t, the object now at the key (nil: none), is
-// rehome's: the record says rehome wrote the key, and nobody has written it
-// since (an object someone changed is theirs again).
+// rehome's: rehome wrote the key and what stands there is still what it
+// left (an object someone changed is theirs again). While a rewrite is
+// unconfirmed, the previous write rehome left still counts.
 func OwnsObject(rec *ObjectRecord, t *providers.Object) bool {
-	return rec.Ours() && (t == nil || rec.State != ItemDone || rec.Unchanged(*t))
+	if rec == nil || rec.Untouched || !(rec.Created || rec.Backup) {
+		return false
+	}
+	if t == nil {
+		return true
+	}
+	return rec.Unchanged(*t)
 }
 
-// Pending reports a create that was recorded but not confirmed: rehome was
-// writing the key when a run stopped (or the write failed). An object there
-// is rehome's only if it holds the source's content.
+// Pending reports a create that was recorded but not confirmed.
 func (r *ObjectRecord) Pending() bool { return r != nil && r.Created && r.State != ItemDone }
 
-// Left records what the destination held when rehome was done with the key.
-func (r *ObjectRecord) Left(t providers.Object) {
-	r.DstSize, r.DstMTime, r.DstETag = t.Size, t.ModTime.UnixNano(), t.ETag
+// SetLeft records what the destination holds now that rehome is done with
+// the key.
+func (r *ObjectRecord) SetLeft(t providers.Object) {
+	r.Left = &LeftObject{Size: t.Size, MTime: t.ModTime.UnixNano(), ETag: t.ETag}
 }
 
 // Unchanged reports whether t is still what rehome left at the key.
 func (r *ObjectRecord) Unchanged(t providers.Object) bool {
-	return t.Size == r.DstSize && (r.DstETag == "" || t.ETag == r.DstETag) &&
-		(r.DstMTime == 0 || t.ModTime.UnixNano() == r.DstMTime)
+	l := r.Left
+	return l != nil && t.Size == l.Size && (l.ETag == "" || t.ETag == l.ETag) && (l.MTime == 0 || t.ModTime.UnixNano() == l.MTime)
 }
 
 // RecordSetRecord tracks one destination record set of a dns move: its
@@ -131,7 +144,15 @@ type SecretRecord struct {
 	// PrevVersion is the destination's version before the overwrite, for
 	// stores that keep versions; "" when none or unversioned.
 	PrevVersion string `json:"prev_version,omitempty"`
+	// WrittenVersion is the version rehome's confirmed write created;
+	// "" for stores without versions.
+	WrittenVersion string `json:"written_version,omitempty"`
 }
 
-// Ours reports whether rehome's write of the secret was confirmed.
-func (r *SecretRecord) Ours() bool { return r != nil && r.State == ItemDone }
+// Owns reports whether the secret, whose current version at the
+// destination is cur, is rehome's: its write was confirmed and — where the
+// store keeps versions — the version rehome wrote is still current (a
+// secret someone rotated since is theirs again).
+func (r *SecretRecord) Owns(cur string) bool {
+	return r != nil && r.State == ItemDone && (r.WrittenVersion == "" || r.WrittenVersion == cur)
+}

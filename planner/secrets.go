@@ -24,6 +24,9 @@ type SecretChange struct {
 	Name    string
 	Create  bool // absent at the destination
 	Replace bool // foreign value replaced (overwrite on)
+	// Confirm: the destination already holds the source's value from an
+	// interrupted write; it is recorded as rehome's, not written again.
+	Confirm bool
 	// DstVersion is the destination's version before the write.
 	DstVersion string
 }
@@ -71,12 +74,18 @@ func DiffSecrets(ctx context.Context, in SecretDiffInput) (*SecretDiff, error) {
 		if err != nil {
 			return nil, err
 		}
+		rec, has := in.Records[m.Name]
 		if same {
+			if has && rec.State != ItemDone {
+				// An interrupted write that landed: to be recorded, not
+				// rewritten.
+				d.Changes = append(d.Changes, SecretChange{Name: m.Name, Confirm: true, DstVersion: ver})
+				continue
+			}
 			d.Unchanged = append(d.Unchanged, m.Name)
 			continue
 		}
-		rec, has := in.Records[m.Name]
-		ours := has && rec.Ours()
+		ours := has && rec.Owns(ver)
 		if !ours && !in.Overwrite {
 			d.Conflicts = append(d.Conflicts, m.Name)
 			continue

@@ -193,6 +193,26 @@ func (d *ObjectDiff) classify(ctx context.Context, s providers.Object, t *provid
 	if r, ok := in.Records[s.Key]; ok {
 		rec = &r
 	}
+	if rec != nil && rec.State != ItemDone && t != nil {
+		// A write of this key was recorded but not confirmed (a crash, a
+		// failed or lost call). Whose is the object there? rehome's if it
+		// holds the source's content (the write landed: record it, do not
+		// rewrite it) or, for a key rehome owned before, still the write
+		// rehome left; anyone else's otherwise — writes are atomic.
+		same, _, err := SameContent(ctx, in.Src, in.Dst, in.SrcBucket, in.DstBucket, s.Key)
+		if err != nil {
+			return err
+		}
+		switch {
+		case same && (rec.Created || rec.Backup || rec.Left != nil):
+			d.Adopt = append(d.Adopt, CopyItem{Src: s, Dst: t, Rec: rec})
+			return nil
+		case rec.Left != nil && rec.Unchanged(*t):
+			// rehome's earlier write is still there: copy over it.
+		default:
+			rec = nil
+		}
+	}
 	if t != nil && SameObject(s, *t, rec) {
 		same := true
 		if rec == nil && in.Verify != "size" && !sameByDigest(s, *t) {
@@ -208,20 +228,6 @@ func (d *ObjectDiff) classify(ctx context.Context, s providers.Object, t *provid
 			d.UnchangedBytes += s.Size
 			return nil
 		}
-	}
-	if rec.Pending() && t != nil {
-		// rehome was creating this key when a run stopped: the object there
-		// is rehome's finished write if it holds the source's content, and
-		// someone else's otherwise (writes are atomic).
-		same, _, err := SameContent(ctx, in.Src, in.Dst, in.SrcBucket, in.DstBucket, s.Key)
-		if err != nil {
-			return err
-		}
-		if same {
-			d.Adopt = append(d.Adopt, CopyItem{Src: s, Dst: t, Rec: rec})
-			return nil
-		}
-		rec = nil
 	}
 	item := CopyItem{Src: s, Dst: t, Rec: rec}
 	if t != nil && !OwnsObject(rec, t) {
@@ -294,20 +300,25 @@ func SameObject(s, t providers.Object, rec *ObjectRecord) bool {
 	if s.Size != t.Size {
 		return false
 	}
-	if rec != nil && rec.State == ItemDone && rec.SrcSize == s.Size && rec.SrcETag == s.ETag &&
-		(rec.SrcMTime == s.ModTime.UnixNano() || (s.ETag != "" && !strings.Contains(s.ETag, "-"))) {
-		// rehome copied this very version (same time, or same content
-		// hash); it is in place if nobody changed the destination since.
-		return rec.Unchanged(t)
+	if rec != nil {
+		if rec.State != ItemDone {
+			return false // a write was in flight: it is resolved by content
+		}
+		if rec.SrcSize == s.Size && rec.SrcETag == s.ETag &&
+			(rec.SrcMTime == s.ModTime.UnixNano() || (s.ETag != "" && !strings.Contains(s.ETag, "-"))) {
+			// rehome copied this very version (same time, or same content
+			// hash); it is in place if nobody changed the destination since.
+			return rec.Unchanged(t)
+		}
+		// The source changed since rehome copied it (a rewrite within the
+		// same second still changes the nanosecond time).
+		return false
 	}
 	if s.SHA256 != "" && t.SHA256 != "" {
 		return s.SHA256 == t.SHA256
 	}
 	if s.ETag != "" && s.ETag == t.ETag && !strings.Contains(s.ETag, "-") {
 		return true
-	}
-	if rec != nil && rec.State != ItemDone {
-		return false // a write was in flight: check it by content
 	}
 	return !s.ModTime.IsZero() && s.ModTime.Unix() == t.ModTime.Unix()
 }

@@ -34,7 +34,7 @@ func TestSameObject(t *testing.T) {
 	t0 := time.Date(2026, 1, 1, 10, 0, 0, 123, time.UTC)
 	src := providers.Object{Key: "k", Size: 10, ModTime: t0, ETag: "abc"}
 	later := t0.Add(time.Hour) // the destination's mtime as rehome left it
-	done := &ObjectRecord{State: ItemDone, SrcSize: 10, SrcMTime: t0.UnixNano(), SrcETag: "abc", DstSize: 10, DstMTime: later.UnixNano()}
+	done := &ObjectRecord{State: ItemDone, SrcSize: 10, SrcMTime: t0.UnixNano(), SrcETag: "abc", Left: &LeftObject{Size: 10, MTime: later.UnixNano()}}
 	tests := []struct {
 		name string
 		dst  providers.Object
@@ -44,7 +44,7 @@ func TestSameObject(t *testing.T) {
 		{"size differs", providers.Object{Size: 9, ModTime: t0}, done, false},
 		{"recorded copy of this version", providers.Object{Size: 10, ModTime: later}, done, true},
 		{"recorded copy of an older version", providers.Object{Size: 10, ModTime: later},
-			&ObjectRecord{State: ItemDone, SrcSize: 10, SrcMTime: t0.Add(-time.Hour).UnixNano(), SrcETag: "abc", DstSize: 10, DstMTime: later.UnixNano()}, true /* same etag */},
+			&ObjectRecord{State: ItemDone, SrcSize: 10, SrcMTime: t0.Add(-time.Hour).UnixNano(), SrcETag: "abc", Left: &LeftObject{Size: 10, MTime: later.UnixNano()}}, true /* same etag */},
 		{"destination changed since rehome wrote it", providers.Object{Size: 10, ModTime: later.Add(time.Minute)}, done, false},
 		{"same mtime to the second", providers.Object{Size: 10, ModTime: t0.Truncate(time.Second)}, nil, true},
 		{"different mtime, no record", providers.Object{Size: 10, ModTime: t0.Add(2 * time.Second)}, nil, false},

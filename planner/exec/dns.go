@@ -78,10 +78,15 @@ func (r *actionRun) copyRecords(ctx context.Context) (state.Result, error) {
 			rec, ok := recs[k]
 			if !ok || (c.Old != nil && !rec.Owns(*c.Old)) {
 				// Not rehome's set (any more): what stands there now is
-				// the pre-image rollback restores.
+				// the pre-image rollback restores, and nothing there is
+				// rehome's until this write lands.
 				rec = planner.RecordSetRecord{Old: c.Old}
+			} else {
+				// rehome's set: until this write is confirmed, what stands
+				// there now (not what rehome last meant to write) counts.
+				rec.Prev = c.Old
 			}
-			rec.Prev, rec.Written = rec.Written, c.New
+			rec.Written = c.New
 			pre[k] = rec
 		}
 		if err := r.x.o.Progress.PutMany(ctx, scope, pre); err != nil {

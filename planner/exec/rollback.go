@@ -255,12 +255,22 @@ func (u *undoer) run(ctx context.Context) (state.Result, error) {
 }
 
 // created reports whether rehome created the bucket or zone: a create
-// entry of the group recorded it (Result.Created), or a create entry was
-// left begun by a crash between the create call and its end — the plan
-// only makes a create for a container that did not exist.
+// entry of the group recorded it (Result.Created). A create a crash cut
+// short proves nothing — the container may be someone else's made since —
+// so it is kept (an empty bucket left behind beats someone's deleted).
 func (u *undoer) created() bool {
 	for _, e := range u.entries {
-		if e.Action == "create" && (e.Result.Created || e.Status == state.Begun) {
+		if e.Action == "create" && e.Result.Created {
+			return true
+		}
+	}
+	return false
+}
+
+// interruptedCreate reports a create entry a crash left begun.
+func (u *undoer) interruptedCreate() bool {
+	for _, e := range u.entries {
+		if e.Action == "create" && e.Status == state.Begun {
 			return true
 		}
 	}
@@ -270,6 +280,9 @@ func (u *undoer) created() bool {
 func (u *undoer) bucket(ctx context.Context) (state.Result, error) {
 	if !u.created() {
 		u.note = "bucket existed before rehome; kept"
+		if u.interruptedCreate() {
+			u.note = "kept: a crash interrupted rehome's create, so rehome cannot tell whether it made this bucket; delete it yourself if it is empty and unwanted"
+		}
 		return state.Result{}, nil
 	}
 	dst, err := u.env(u.p["to_env"])
@@ -317,20 +330,39 @@ func (u *undoer) objects(ctx context.Context) (state.Result, error) {
 	}
 	sort.Strings(keys)
 	var res state.Result
-	var kept []string
+	var kept, keptOriginals []string
 	for _, k := range keys {
 		if err := ctx.Err(); err != nil {
 			return res, err
 		}
 		rec := recs[k]
+		if rec.Untouched || !(rec.Created || rec.Backup) {
+			continue // never rehome's
+		}
 		now, present := cur[k]
-		switch {
-		case rec.Untouched:
-		case rec.Backup:
-			if present && rec.State == planner.ItemDone && !rec.Unchanged(now) {
-				kept = append(kept, k) // written again by someone since
-				continue
+		// Is the object there rehome's? Its confirmed write still stands,
+		// or — for a write never confirmed — it holds the source's content
+		// (the write landed) or rehome's previous write.
+		mine := !present
+		if present {
+			mine = rec.Unchanged(now)
+			if !mine && rec.State != planner.ItemDone {
+				if mine, err = u.sourceContent(ctx, k); err != nil {
+					return res, err
+				}
 			}
+		}
+		switch {
+		case !mine && rec.Backup:
+			// Someone wrote the key after rehome replaced it (or rehome's
+			// write never landed and the original still stands): keep it,
+			// and keep the original's backup for the user to decide.
+			if rec.State == planner.ItemDone || present && !isOriginal(now, rec) {
+				keptOriginals = append(keptOriginals, k)
+			}
+		case !mine:
+			kept = append(kept, k)
+		case rec.Backup:
 			rc, err := u.x.o.Store.OpenBackup(ctx, scope, k)
 			if errors.Is(err, os.ErrNotExist) {
 				continue // interrupted before the backup, so before the write
@@ -346,19 +378,7 @@ func (u *undoer) objects(ctx context.Context) (state.Result, error) {
 				return res, fmt.Errorf("restore %s/%s: %w", bucket, k, err)
 			}
 			res.Restored++
-		case rec.Created && present:
-			mine := rec.State == planner.ItemDone && rec.Unchanged(now)
-			if rec.Pending() {
-				// A write that was never confirmed: the object is rehome's
-				// only if it holds the source's content.
-				if mine, err = u.sourceContent(ctx, k); err != nil {
-					return res, err
-				}
-			}
-			if !mine {
-				kept = append(kept, k)
-				continue
-			}
+		case present:
 			if err := dst.Storage().Delete(ctx, bucket, k); err != nil && !errors.Is(err, providers.ErrNotFound) {
 				return res, fmt.Errorf("delete %s/%s: %w", bucket, k, err)
 			}
@@ -368,7 +388,19 @@ func (u *undoer) objects(ctx context.Context) (state.Result, error) {
 	if len(kept) > 0 {
 		u.note = fmt.Sprintf("kept %d object(s) changed at %s since rehome wrote them: %v", len(kept), u.p["to_env"], head(kept, 5))
 	}
+	if len(keptOriginals) > 0 {
+		// Not done: the originals rehome replaced stay in the state's
+		// backups until the user decides (restore the key, or state rm).
+		return res, fmt.Errorf("%d object(s) rehome replaced at %s were changed since, so their originals were not restored over the change: %v; "+
+			"the originals stay in the state's backups (forget them with `rehome state rm %s`)", len(keptOriginals), u.p["to_env"], head(keptOriginals, 5), u.addr)
+	}
 	return res, nil
+}
+
+// isOriginal reports whether now is the foreign object rehome backed up
+// (its replacing write never landed): same size and modification time.
+func isOriginal(now providers.Object, rec planner.ObjectRecord) bool {
+	return now.Size == rec.PrevSize && now.ModTime.UnixNano() == rec.PrevModTime
 }
 
 // sourceContent reports whether the destination object at key holds the
@@ -392,6 +424,9 @@ func (u *undoer) sourceContent(ctx context.Context, key string) (bool, error) {
 func (u *undoer) zone(ctx context.Context) (state.Result, error) {
 	if !u.created() {
 		u.note = "zone existed before rehome; kept"
+		if u.interruptedCreate() {
+			u.note = "kept: a crash interrupted rehome's create, so rehome cannot tell whether it made this zone; delete it yourself if it is unwanted"
+		}
 		return state.Result{}, nil
 	}
 	dst, err := u.env(u.p["to_env"])
@@ -543,21 +578,36 @@ func (u *undoer) secrets(ctx context.Context) (state.Result, error) {
 	if err != nil {
 		return state.Result{}, err
 	}
-	var del, lost []string
+	metas, err := dst.Secrets().ListSecrets(ctx)
+	if err != nil {
+		return state.Result{}, fmt.Errorf("list secrets at %s: %w", u.p["to_env"], err)
+	}
+	curVer := map[string]string{}
+	for _, m := range metas {
+		curVer[m.Name] = m.Version
+	}
+	var del, lost, kept []string
 	var res state.Result
 	for n, r := range recs {
-		switch {
-		case r.Created && r.Ours():
-			del = append(del, n)
-		case r.Created:
-			// Never confirmed: rehome's only if it holds the source's value.
-			mine, err := u.secretFromSource(ctx, dst, n)
-			if err != nil {
+		ver, exists := curVer[n]
+		if !exists && r.Created {
+			continue // gone already
+		}
+		// rehome's write stands: confirmed and not rotated since, or never
+		// confirmed but holding the source's value (it landed).
+		mine := r.Owns(ver)
+		if r.State != planner.ItemDone {
+			if mine, err = u.secretFromSource(ctx, dst, n); err != nil {
 				return res, err
 			}
-			if mine {
-				del = append(del, n)
-			}
+		}
+		switch {
+		case !mine && r.State == planner.ItemDone:
+			kept = append(kept, n) // changed since rehome wrote it
+		case !mine:
+			// never written: nothing to undo
+		case r.Created:
+			del = append(del, n)
 		case r.PrevVersion != "":
 			v, ok := dst.Provider.(providers.SecretVersioner)
 			if !ok {
@@ -572,6 +622,10 @@ func (u *undoer) secrets(ctx context.Context) (state.Result, error) {
 			lost = append(lost, n)
 		}
 	}
+	if len(kept) > 0 {
+		sort.Strings(kept)
+		u.note = fmt.Sprintf("kept %v at %s: changed since rehome wrote them", kept, u.p["to_env"])
+	}
 	sort.Strings(del)
 	if len(del) > 0 {
 		if err := dst.Secrets().DeleteSecrets(ctx, del); err != nil {
@@ -581,7 +635,7 @@ func (u *undoer) secrets(ctx context.Context) (state.Result, error) {
 	}
 	if len(lost) > 0 {
 		sort.Strings(lost)
-		u.note = fmt.Sprintf("cannot restore the earlier values of %v at %s (no versions kept); left as rehome wrote them", lost, u.p["to_env"])
+		u.note = strings.TrimPrefix(u.note+"; "+fmt.Sprintf("cannot restore the earlier values of %v at %s (no versions kept); left as rehome wrote them", lost, u.p["to_env"]), "; ")
 	}
 	return res, nil
 }

@@ -55,8 +55,8 @@ func (r *actionRun) copySecrets(ctx context.Context, names []string) (state.Resu
 			continue
 		}
 		rec, has := recs[name]
-		ours := has && rec.Ours()
 		ver, exists := dstVer[name]
+		ours := has && rec.Owns(ver)
 		if exists {
 			cur, err := dst.Secrets().GetSecret(ctx, name)
 			if err != nil && !errors.Is(err, providers.ErrNotFound) {
@@ -64,6 +64,13 @@ func (r *actionRun) copySecrets(ctx context.Context, names []string) (state.Resu
 				continue
 			}
 			if err == nil && bytes.Equal(cur.Value, want.Value) {
+				if has && rec.State != planner.ItemDone {
+					// An interrupted write that landed: confirm it.
+					rec.State, rec.WrittenVersion = planner.ItemDone, ver
+					if err := r.x.o.Progress.Put(ctx, scope, name, rec); err != nil {
+						return res, err
+					}
+				}
 				res.Skipped++
 				continue
 			}
@@ -79,15 +86,18 @@ func (r *actionRun) copySecrets(ctx context.Context, names []string) (state.Resu
 				continue
 			}
 		}
+		// Durable before the write: for a foreign or absent secret, whether
+		// one stood there and its version; for rehome's own, that a new
+		// write is under way (its first pre-image kept).
 		if !ours {
-			// Durable before the write: whether a secret stood there, and
-			// its version for stores that keep them.
-			rec = planner.SecretRecord{State: planner.ItemWriting, Created: !exists, PrevVersion: ver}
-			if err := r.x.o.Progress.Put(ctx, scope, name, rec); err != nil {
-				return res, err
-			}
+			rec = planner.SecretRecord{Created: !exists, PrevVersion: ver}
 		}
-		if _, err := dst.Secrets().PutSecrets(ctx, []providers.Secret{{SecretMeta: providers.SecretMeta{Name: name}, Value: want.Value}}); err != nil {
+		rec.State = planner.ItemWriting
+		if err := r.x.o.Progress.Put(ctx, scope, name, rec); err != nil {
+			return res, err
+		}
+		versions, err := dst.Secrets().PutSecrets(ctx, []providers.Secret{{SecretMeta: providers.SecretMeta{Name: name}, Value: want.Value}})
+		if err != nil {
 			errs = append(errs, fmt.Errorf("write secret %q at %s: %w", name, a.To.Env, err))
 			continue
 		}
@@ -96,11 +106,9 @@ func (r *actionRun) copySecrets(ctx context.Context, names []string) (state.Resu
 			errs = append(errs, fmt.Errorf("verify: secret %q at %s does not hold the source's value", name, a.To.Env))
 			continue
 		}
-		if !ours {
-			rec.State = planner.ItemDone
-			if err := r.x.o.Progress.Put(ctx, scope, name, rec); err != nil {
-				return res, err
-			}
+		rec.State, rec.WrittenVersion = planner.ItemDone, versions[name]
+		if err := r.x.o.Progress.Put(ctx, scope, name, rec); err != nil {
+			return res, err
 		}
 		res.Copied++
 		addr := a.Move + fmt.Sprintf(".secret[%q]", name)

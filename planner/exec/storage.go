@@ -89,9 +89,7 @@ func (r *actionRun) copyObjects(ctx context.Context) (state.Result, error) {
 	// object before rehome (so rollback deletes or restores the right ones).
 	intents := map[string]any{}
 	for _, it := range d.Copy {
-		if !planner.OwnsObject(it.Rec, it.Dst) {
-			intents[it.Src.Key] = intentRecord(it)
-		}
+		intents[it.Src.Key] = intentRecord(it)
 		if len(intents) >= 10000 {
 			if err := r.x.o.Progress.PutMany(ctx, scope, intents); err != nil {
 				return res, err
@@ -112,7 +110,7 @@ func (r *actionRun) copyObjects(ctx context.Context) (state.Result, error) {
 		rec := *it.Rec
 		rec.State = planner.ItemDone
 		rec.SrcSize, rec.SrcMTime, rec.SrcETag = it.Src.Size, it.Src.ModTime.UnixNano(), it.Src.ETag
-		rec.Left(*it.Dst)
+		rec.SetLeft(*it.Dst)
 		fl.put(it.Src.Key, rec)
 		res.Skipped++
 	}
@@ -164,6 +162,14 @@ feed:
 	// Remove rehome's copies of objects gone from the source, so the
 	// destination mirrors it; foreign objects are never in this list.
 	for _, key := range d.Orphans {
+		// Only if it is still what rehome left: someone may have written
+		// the key during the copy.
+		if now, err := ds.Head(ctx, dstBucket, key); err != nil || !planner.OwnsObject(recOf(recs, key), &now) {
+			if err != nil && !errors.Is(err, providers.ErrNotFound) {
+				errs = append(errs, fmt.Errorf("check %q before removing it: %w", key, err))
+			}
+			continue
+		}
 		if err := ds.Delete(ctx, dstBucket, key); err != nil {
 			errs = append(errs, fmt.Errorf("remove %q (gone from the source): %w", key, err))
 			continue
@@ -202,10 +208,17 @@ type copier struct {
 	done                 *flusher
 }
 
-// intentRecord is the record written before rehome first touches a key
-// that is not its own: whether an object stood there. Backup is set only
-// once the backup of a replaced object is durable.
+// intentRecord is the record made durable before rehome writes a key.
+// For a key rehome owns it keeps what it knew (the first pre-image, the
+// backup, what rehome last left there) and only marks the write
+// unconfirmed; for any other key it says whether an object stood there.
+// Backup is set only once the backup of a replaced object is durable.
 func intentRecord(it planner.CopyItem) planner.ObjectRecord {
+	if planner.OwnsObject(it.Rec, it.Dst) {
+		rec := *it.Rec
+		rec.State = planner.ItemWriting
+		return rec
+	}
 	return planner.ObjectRecord{State: planner.ItemWriting, Created: it.Dst == nil}
 }
 
@@ -213,14 +226,8 @@ func intentRecord(it planner.CopyItem) planner.ObjectRecord {
 // when the destination already held the content).
 func (c *copier) one(ctx context.Context, it planner.CopyItem) (bool, error) {
 	key := it.Src.Key
-	rec := intentRecord(it)
-	ours := planner.OwnsObject(it.Rec, it.Dst)
-	if ours {
-		// Keep the first pre-image: what stood there before rehome.
-		rec = *it.Rec
-		rec.State = planner.ItemWriting
-	}
-	foreign := it.Dst != nil && !ours
+	rec := intentRecord(it) // as made durable before the copy began
+	foreign := it.Dst != nil && !planner.OwnsObject(it.Rec, it.Dst)
 	// A destination object of the same size may already be the content: a
 	// copy interrupted after its write, or a pre-existing identical object.
 	// Check by content rather than writing again.
@@ -235,7 +242,7 @@ func (c *copier) one(ctx context.Context, it planner.CopyItem) (bool, error) {
 			}
 			rec.State = planner.ItemDone
 			rec.SrcSize, rec.SrcMTime, rec.SrcETag, rec.SHA256 = it.Src.Size, it.Src.ModTime.UnixNano(), it.Src.ETag, sum
-			rec.Left(*it.Dst)
+			rec.SetLeft(*it.Dst)
 			c.done.put(key, rec)
 			return false, nil
 		}
@@ -280,7 +287,7 @@ func (c *copier) one(ctx context.Context, it planner.CopyItem) (bool, error) {
 	}
 	rec.State = planner.ItemDone
 	rec.SrcSize, rec.SrcMTime, rec.SrcETag, rec.SHA256 = obj.Size, obj.ModTime.UnixNano(), obj.ETag, sum
-	rec.Left(stored)
+	rec.SetLeft(stored)
 	c.done.put(key, rec)
 	return true, nil
 }
@@ -301,7 +308,7 @@ func (c *copier) backup(ctx context.Context, key string, rec *planner.ObjectReco
 		return fmt.Errorf("back up destination object: %w", err)
 	}
 	rec.Created, rec.Backup, rec.Untouched = false, true, false
-	rec.PrevModTime, rec.PrevContentType, rec.PrevCacheControl = prev.ModTime.UnixNano(), prev.ContentType, prev.CacheControl
+	rec.PrevSize, rec.PrevModTime, rec.PrevContentType, rec.PrevCacheControl = prev.Size, prev.ModTime.UnixNano(), prev.ContentType, prev.CacheControl
 	rec.PrevMetadata, rec.PrevTags = prev.Metadata, prev.Tags
 	return c.r.x.o.Progress.Put(ctx, c.scope, key, *rec)
 }
@@ -390,4 +397,11 @@ func (f *flusher) put(key string, rec planner.ObjectRecord) { f.ch <- flushItem{
 func (f *flusher) Close() error {
 	close(f.ch)
 	return <-f.errc
+}
+
+func recOf(recs map[string]planner.ObjectRecord, key string) *planner.ObjectRecord {
+	if r, ok := recs[key]; ok {
+		return &r
+	}
+	return nil
 }
