@@ -72,15 +72,6 @@ type LeftObject struct {
 	ETag  string `json:"etag,omitempty"`
 }
 
-// Ours reports whether rehome's last write of the key was confirmed:
-// rehome created the object, or replaced a foreign one after its backup
-// was durable. An Untouched record (identical content found there) is not:
-// the object stays foreign. A record whose write is not confirmed is
-// resolved by content before it counts (see DiffObjects).
-func (r *ObjectRecord) Ours() bool {
-	return r != nil && r.State == ItemDone && (r.Created || r.Backup)
-}
-
 // OwnsObject reports whether t, the object now at the key (nil: none), is
 // rehome's: rehome wrote the key and what stands there is still what it
 // left (an object someone changed is theirs again). While a rewrite is
@@ -94,9 +85,6 @@ func OwnsObject(rec *ObjectRecord, t *providers.Object) bool {
 	}
 	return rec.Unchanged(*t)
 }
-
-// Pending reports a create that was recorded but not confirmed.
-func (r *ObjectRecord) Pending() bool { return r != nil && r.Created && r.State != ItemDone }
 
 // SetLeft records what the destination holds now that rehome is done with
 // the key.
