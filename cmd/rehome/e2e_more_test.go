@@ -141,3 +141,23 @@ move "storage" "s" {
 		}
 	}
 }
+
+// TestE2EExamplesValidate: every configuration under examples/ is valid
+// and formatted.
+func TestE2EExamplesValidate(t *testing.T) {
+	dirs, err := filepath.Glob(filepath.Join("..", "..", "examples", "*"))
+	if err != nil || len(dirs) == 0 {
+		t.Fatalf("no examples found: %v", err)
+	}
+	for _, d := range dirs {
+		if fi, err := os.Stat(d); err != nil || !fi.IsDir() {
+			continue
+		}
+		t.Run(filepath.Base(d), func(t *testing.T) {
+			dir := t.TempDir()
+			copyTree(t, d, dir, "out", ".rehome")
+			mustRun(t, dir, 0, "validate")
+			mustRun(t, dir, 0, "fmt", "-check")
+		})
+	}
+}
