@@ -47,6 +47,9 @@ type RecordDiff struct {
 	// Removals counts the delete changes: sets rehome created whose source
 	// set is gone.
 	Removals int
+	// Confirm are sets holding an unconfirmed write of rehome's that
+	// landed; the copy records them (no write).
+	Confirm []string
 	Apex     []string // apex SOA/NS left to the destination
 	Skipped  []string
 }
@@ -90,6 +93,11 @@ func DiffRecords(in RecordDiffInput) *RecordDiff {
 			d.Changes = append(d.Changes, providers.RecordChange{Op: providers.ChangeCreate, New: &want})
 		case SameSet(cur, want):
 			d.Unchanged++
+			if r, ok := in.Records[k]; ok && r.Prev != nil && r.Written != nil && SameSet(*r.Written, cur) {
+				// A write whose confirmation was lost landed: record it, so
+				// the earlier write stops counting as rehome's.
+				d.Confirm = append(d.Confirm, k)
+			}
 		default:
 			rec, has := in.Records[k]
 			ours := has && rec.Owns(cur)

@@ -191,6 +191,9 @@ func (b *builder) dnsZone(m *lang.Move, src, dst *Env, zone string, dstExists bo
 		if rm > 0 {
 			rec.Reason += fmt.Sprintf("; %s rehome wrote earlier to remove (gone from the source)", plural(rm, "record set", "record sets"))
 		}
+	} else if len(d.Confirm) > 0 {
+		rec.Action = ActCopy
+		rec.Reason = fmt.Sprintf("%s an interrupted run wrote, to record (not rewritten)", plural(int64(len(d.Confirm)), "record set", "record sets"))
 	} else {
 		rec.Reason = fmt.Sprintf("all %s in place", plural(int64(d.Unchanged), "record set", "record sets"))
 	}

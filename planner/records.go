@@ -5,7 +5,11 @@ package planner
 // item's first pre-image, so rollback can restore it and a later plan knows
 // the item is rehome's own.
 
-import "github.com/rehome/rehome/providers"
+import (
+	"strings"
+
+	"github.com/rehome/rehome/providers"
+)
 
 // Scopes name where one move's per-item records live. Each includes the
 // destination's identity (where its environment points, Env.ID) and name,
@@ -63,6 +67,10 @@ type ObjectRecord struct {
 	// rehome's first confirmed write. A record being rewritten keeps the
 	// previous Left until the new write is confirmed.
 	Left *LeftObject `json:"left,omitempty"`
+	// Writing is the source version an unconfirmed write was putting at
+	// the key (size, mtime, ETag, as listed): how a write whose response
+	// was lost is recognised even after the source has changed again.
+	Writing *LeftObject `json:"writing,omitempty"`
 }
 
 // LeftObject describes a destination object as rehome left it.
@@ -74,8 +82,8 @@ type LeftObject struct {
 
 // OwnsObject reports whether t, the object now at the key (nil: none), is
 // rehome's: rehome wrote the key and what stands there is still what it
-// left (an object someone changed is theirs again). While a rewrite is
-// unconfirmed, the previous write rehome left still counts.
+// left (an object someone changed is theirs again), or — for a write not
+// yet confirmed — what that write was putting there (it landed).
 func OwnsObject(rec *ObjectRecord, t *providers.Object) bool {
 	if rec == nil || rec.Untouched || !(rec.Created || rec.Backup) {
 		return false
@@ -83,13 +91,30 @@ func OwnsObject(rec *ObjectRecord, t *providers.Object) bool {
 	if t == nil {
 		return true
 	}
-	return rec.Unchanged(*t)
+	return rec.Unchanged(*t) || rec.Landed(*t)
+}
+
+// Landed reports whether t is what an unconfirmed write was putting at the
+// key: its size, and its modification time (stores that keep the source's)
+// or ETag (stores whose ETag is the content digest) match.
+func (r *ObjectRecord) Landed(t providers.Object) bool {
+	w := r.Writing
+	if r.State == ItemDone || w == nil || t.Size != w.Size {
+		return false
+	}
+	return (w.MTime != 0 && t.ModTime.UnixNano() == w.MTime) || (w.ETag != "" && !strings.Contains(w.ETag, "-") && t.ETag == w.ETag)
+}
+
+// Version describes a listed object's version as a LeftObject.
+func Version(o providers.Object) *LeftObject {
+	return &LeftObject{Size: o.Size, MTime: o.ModTime.UnixNano(), ETag: o.ETag}
 }
 
 // SetLeft records what the destination holds now that rehome is done with
 // the key.
 func (r *ObjectRecord) SetLeft(t providers.Object) {
-	r.Left = &LeftObject{Size: t.Size, MTime: t.ModTime.UnixNano(), ETag: t.ETag}
+	r.Left = Version(t)
+	r.Writing = nil
 }
 
 // Unchanged reports whether t is still what rehome left at the key.

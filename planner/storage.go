@@ -139,7 +139,7 @@ func DiffObjects(ctx context.Context, in ObjectDiffInput) (*ObjectDiff, error) {
 				return nil, err
 			}
 		case s == nil || t.Key < s.Key:
-			if r, ok := in.Records[t.Key]; ok && r.Created && r.State == ItemDone && r.Unchanged(*t) && !in.Skip[t.Key] {
+			if r, ok := in.Records[t.Key]; ok && r.Created && OwnsObject(&r, t) && !in.Skip[t.Key] {
 				d.Orphans = append(d.Orphans, t.Key) // rehome's copy of an object gone from the source
 			} else {
 				d.DestOnly++
@@ -196,21 +196,35 @@ func (d *ObjectDiff) classify(ctx context.Context, s providers.Object, t *provid
 	if rec != nil && rec.State != ItemDone && t != nil {
 		// A write of this key was recorded but not confirmed (a crash, a
 		// failed or lost call). Whose is the object there? rehome's if it
-		// holds the source's content (the write landed: record it, do not
-		// rewrite it) or, for a key rehome owned before, still the write
-		// rehome left; anyone else's otherwise — writes are atomic.
-		same, _, err := SameContent(ctx, in.Src, in.Dst, in.SrcBucket, in.DstBucket, s.Key)
-		if err != nil {
-			return err
+		// is what that write was putting there (it landed: record it, do
+		// not rewrite it; the version is known even if the source changed
+		// since) or still the write rehome left before; anyone else's
+		// otherwise — writes are atomic.
+		landed := rec.Landed(*t)
+		if !landed && rec.Writing == nil {
+			var err error // a record without the version: compare content
+			if landed, _, err = SameContent(ctx, in.Src, in.Dst, in.SrcBucket, in.DstBucket, s.Key); err != nil {
+				return err
+			}
 		}
 		switch {
-		case same && (rec.Created || rec.Backup || rec.Left != nil):
-			d.Adopt = append(d.Adopt, CopyItem{Src: s, Dst: t, Rec: rec})
-			return nil
+		case landed && (rec.Created || rec.Backup || rec.Left != nil):
+			if rec.Writing == nil || (rec.Writing.Size == s.Size && rec.Writing.MTime == s.ModTime.UnixNano() && rec.Writing.ETag == s.ETag) {
+				// It is also the source's current version: record it.
+				d.Adopt = append(d.Adopt, CopyItem{Src: s, Dst: t, Rec: rec})
+				return nil
+			}
+			// The source changed again since: copy the new version over
+			// rehome's landed write (which the new intent keeps as Left).
+			adopted := *rec
+			adopted.State, adopted.Left, adopted.Writing = ItemDone, Version(*t), nil
+			rec = &adopted
 		case rec.Left != nil && rec.Unchanged(*t):
 			// rehome's earlier write is still there: copy over it.
 		default:
-			rec = nil
+			if !rec.Backup {
+				rec = nil
+			}
 		}
 	}
 	if t != nil && SameObject(s, *t, rec) {

@@ -69,6 +69,17 @@ func (r *actionRun) copyRecords(ctx context.Context) (state.Result, error) {
 	d := planner.DiffRecords(planner.RecordDiffInput{Zone: fq, Src: srcSets, Dst: dstSets, DstCaps: dst.Factory.Caps.DNS,
 		Records: recs, Overwrite: a.Params["overwrite"] == "true", SkipTypes: skipTypes, SkipKeys: skipKeys})
 	res := state.Result{Skipped: int64(d.Unchanged)}
+	if len(d.Confirm) > 0 {
+		confirm := map[string]any{}
+		for _, k := range d.Confirm {
+			rec := recs[k]
+			rec.Prev = nil
+			confirm[k] = rec
+		}
+		if err := r.x.o.Progress.PutMany(ctx, scope, confirm); err != nil {
+			return res, err
+		}
+	}
 	if len(d.Changes) > 0 {
 		// Before the write, durably: each set's first pre-image, and what
 		// rehome is about to write there.

@@ -345,8 +345,10 @@ func (u *undoer) objects(ctx context.Context) (state.Result, error) {
 		// (the write landed) or rehome's previous write.
 		mine := !present
 		if present {
-			mine = rec.Unchanged(now)
-			if !mine && rec.State != planner.ItemDone {
+			mine = rec.Unchanged(now) || rec.Landed(now)
+			if !mine && rec.State != planner.ItemDone && rec.Writing == nil {
+				// A record without the version being written: compare
+				// with the source's content.
 				if mine, err = u.sourceContent(ctx, k); err != nil {
 					return res, err
 				}

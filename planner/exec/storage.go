@@ -110,6 +110,9 @@ func (r *actionRun) copyObjects(ctx context.Context) (state.Result, error) {
 		rec := *it.Rec
 		rec.State = planner.ItemDone
 		rec.SrcSize, rec.SrcMTime, rec.SrcETag = it.Src.Size, it.Src.ModTime.UnixNano(), it.Src.ETag
+		if w := rec.Writing; w != nil {
+			rec.SrcSize, rec.SrcMTime, rec.SrcETag = w.Size, w.MTime, w.ETag // the version it wrote
+		}
 		rec.SetLeft(*it.Dst)
 		fl.put(it.Src.Key, rec)
 		res.Skipped++
@@ -214,12 +217,20 @@ type copier struct {
 // unconfirmed; for any other key it says whether an object stood there.
 // Backup is set only once the backup of a replaced object is durable.
 func intentRecord(it planner.CopyItem) planner.ObjectRecord {
-	if planner.OwnsObject(it.Rec, it.Dst) {
-		rec := *it.Rec
-		rec.State = planner.ItemWriting
-		return rec
+	var rec planner.ObjectRecord
+	switch {
+	case planner.OwnsObject(it.Rec, it.Dst):
+		rec = *it.Rec
+	case it.Rec != nil && it.Rec.Backup:
+		// rehome replaced an original here once and keeps its backup:
+		// that stays the first pre-image, whatever stands there now.
+		rec = *it.Rec
+		rec.Left = nil
+	default:
+		rec = planner.ObjectRecord{Created: it.Dst == nil}
 	}
-	return planner.ObjectRecord{State: planner.ItemWriting, Created: it.Dst == nil}
+	rec.State, rec.Writing = planner.ItemWriting, planner.Version(it.Src)
+	return rec
 }
 
 // one copies one object. It reports whether it wrote the destination (false
@@ -237,7 +248,7 @@ func (c *copier) one(ctx context.Context, it planner.CopyItem) (bool, error) {
 			return false, err
 		}
 		if same {
-			if foreign {
+			if foreign && !rec.Backup {
 				rec = planner.ObjectRecord{Untouched: true}
 			}
 			rec.State = planner.ItemDone
@@ -251,8 +262,10 @@ func (c *copier) one(ctx context.Context, it planner.CopyItem) (bool, error) {
 		if !it.Replace {
 			return false, fmt.Errorf("destination object exists and is not rehome's; not overwriting")
 		}
-		if err := c.backup(ctx, key, &rec); err != nil {
-			return false, err
+		if !rec.Backup { // the first pre-image is kept
+			if err := c.backup(ctx, key, &rec); err != nil {
+				return false, err
+			}
 		}
 	}
 	rc, obj, err := c.src.Get(ctx, c.srcBucket, key)
