@@ -53,7 +53,7 @@ func TestCrashDNSPrevLingers(t *testing.T) {
 	if err := h.applyErr(h.config(m)); err == nil {
 		t.Fatal("want injected failure")
 	}
-	h.apply(h.config(m)) // in place now
+	h.apply(h.config(m))                      // in place now
 	zzSetTo(t, dst, "192.0.2.2", "192.0.2.1") // operator pins the old address at the destination
 	p := h.plan(h.config(m))
 	t.Logf("findings: %v", btFindings(p))

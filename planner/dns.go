@@ -50,8 +50,8 @@ type RecordDiff struct {
 	// Confirm are sets holding an unconfirmed write of rehome's that
 	// landed; the copy records them (no write).
 	Confirm []string
-	Apex     []string // apex SOA/NS left to the destination
-	Skipped  []string
+	Apex    []string // apex SOA/NS left to the destination
+	Skipped []string
 }
 
 // DiffRecords computes the changes that make the destination hold the

@@ -19,7 +19,11 @@ func (b *builder) secrets(m *lang.Move) error {
 	if err != nil {
 		return err
 	}
-	in := SecretDiffInput{Src: ss, Dst: ds, Include: m.Secrets.Include, Exclude: m.Secrets.Exclude, Records: recs, Overwrite: m.Overwrite}
+	key, err := SecretDigestKey(b.ctx, b.in.Progress)
+	if err != nil {
+		return err
+	}
+	in := SecretDiffInput{Src: ss, Dst: ds, Include: m.Secrets.Include, Exclude: m.Secrets.Exclude, Records: recs, DigestKey: key, Overwrite: m.Overwrite}
 	probe, err := DiffSecrets(b.ctx, in)
 	if err != nil {
 		return err

@@ -160,12 +160,23 @@ type SecretRecord struct {
 	// WrittenVersion is the version rehome's confirmed write created;
 	// "" for stores without versions.
 	WrittenVersion string `json:"written_version,omitempty"`
+	// Digest is a keyed digest of the value rehome writes (never the
+	// value), to recognise it later on stores without versions and after
+	// a lost response.
+	Digest string `json:"digest,omitempty"`
 }
 
-// Owns reports whether the secret, whose current version at the
-// destination is cur, is rehome's: its write was confirmed and — where the
-// store keeps versions — the version rehome wrote is still current (a
-// secret someone rotated since is theirs again).
-func (r *SecretRecord) Owns(cur string) bool {
-	return r != nil && r.State == ItemDone && (r.WrittenVersion == "" || r.WrittenVersion == cur)
+// Owns reports whether the secret at the destination — current version
+// cur, value digest dig (SecretDigest) — is rehome's: its write was
+// confirmed and it still holds what rehome wrote (a secret someone rotated
+// or changed since is theirs again).
+func (r *SecretRecord) Owns(cur, dig string) bool {
+	return r != nil && r.State == ItemDone && (r.WrittenVersion == "" || r.WrittenVersion == cur) &&
+		(r.Digest == "" || r.Digest == dig)
+}
+
+// Landed reports whether an unconfirmed write put the value whose digest
+// is dig.
+func (r *SecretRecord) Landed(dig string) bool {
+	return r != nil && r.State != ItemDone && r.Digest != "" && r.Digest == dig
 }

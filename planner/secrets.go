@@ -3,6 +3,10 @@ package planner
 import (
 	"bytes"
 	"context"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 
@@ -14,8 +18,11 @@ type SecretDiffInput struct {
 	Src, Dst         providers.Secrets
 	Include, Exclude []string
 	Records          map[string]SecretRecord
-	Overwrite        bool
-	Skip             map[string]bool
+	// DigestKey keys the digests records keep of values rehome wrote
+	// (SecretDigest); nil before rehome has written any secret.
+	DigestKey []byte
+	Overwrite bool
+	Skip      map[string]bool
 }
 
 // SecretChange is one secret to write. It carries no value: the executor
@@ -70,13 +77,14 @@ func DiffSecrets(ctx context.Context, in SecretDiffInput) (*SecretDiff, error) {
 			d.Changes = append(d.Changes, SecretChange{Name: m.Name, Create: true})
 			continue
 		}
-		same, err := sameSecret(ctx, in.Src, in.Dst, m.Name)
+		srcVal, dstVal, err := readBoth(ctx, in.Src, in.Dst, m.Name)
 		if err != nil {
 			return nil, err
 		}
 		rec, has := in.Records[m.Name]
-		if same {
-			if has && rec.State != ItemDone {
+		pending := has && rec.State != ItemDone
+		if bytes.Equal(srcVal, dstVal) {
+			if pending {
 				// An interrupted write that landed: to be recorded, not
 				// rewritten.
 				d.Changes = append(d.Changes, SecretChange{Name: m.Name, Confirm: true, DstVersion: ver})
@@ -85,7 +93,8 @@ func DiffSecrets(ctx context.Context, in SecretDiffInput) (*SecretDiff, error) {
 			d.Unchanged = append(d.Unchanged, m.Name)
 			continue
 		}
-		ours := has && rec.Owns(ver)
+		dig := SecretDigest(in.DigestKey, dstVal)
+		ours := has && (rec.Owns(ver, dig) || (pending && rec.Landed(dig)))
 		if !ours && !in.Overwrite {
 			d.Conflicts = append(d.Conflicts, m.Name)
 			continue
@@ -95,17 +104,65 @@ func DiffSecrets(ctx context.Context, in SecretDiffInput) (*SecretDiff, error) {
 	return d, nil
 }
 
-func sameSecret(ctx context.Context, src, dst providers.Secrets, name string) (bool, error) {
+// readBoth reads a secret's value on both sides (nil where absent).
+func readBoth(ctx context.Context, src, dst providers.Secrets, name string) ([]byte, []byte, error) {
 	a, err := src.GetSecret(ctx, name)
 	if err != nil {
-		return false, fmt.Errorf("read source secret %q: %w", name, err)
+		return nil, nil, fmt.Errorf("read source secret %q: %w", name, err)
 	}
 	b, err := dst.GetSecret(ctx, name)
 	if errors.Is(err, providers.ErrNotFound) {
-		return false, nil
+		return a.Value, nil, nil
 	}
 	if err != nil {
-		return false, fmt.Errorf("read destination secret %q: %w", name, err)
+		return nil, nil, fmt.Errorf("read destination secret %q: %w", name, err)
 	}
-	return bytes.Equal(a.Value, b.Value), nil
+	return a.Value, b.Value, nil
+}
+
+// Progress-store names of the key for secret digests.
+const (
+	metaScope    = "meta"
+	digestKeyKey = "secret-digest-key"
+)
+
+// SecretDigestKey reads the state's key for secret digests; nil when none
+// exists yet.
+func SecretDigestKey(ctx context.Context, pr ProgressReader) ([]byte, error) {
+	keys, err := LoadRecords[[]byte](ctx, pr, metaScope)
+	if err != nil {
+		return nil, err
+	}
+	return keys[digestKeyKey], nil
+}
+
+// ProgressWriter stores a record (state.Progress).
+type ProgressWriter interface {
+	ProgressReader
+	Put(ctx context.Context, scope, key string, v any) error
+}
+
+// EnsureSecretDigestKey returns the state's key for secret digests,
+// creating a random one on first use.
+func EnsureSecretDigestKey(ctx context.Context, pw ProgressWriter) ([]byte, error) {
+	key, err := SecretDigestKey(ctx, pw)
+	if err != nil || key != nil {
+		return key, err
+	}
+	key = make([]byte, 32)
+	if _, err := rand.Read(key); err != nil {
+		return nil, fmt.Errorf("make secret digest key: %w", err)
+	}
+	return key, pw.Put(ctx, metaScope, digestKeyKey, key)
+}
+
+// SecretDigest is a keyed digest (HMAC-SHA-256) of a value rehome wrote,
+// kept in place of the value to recognise it later; "" without a key.
+func SecretDigest(key, value []byte) string {
+	if key == nil || value == nil {
+		return ""
+	}
+	m := hmac.New(sha256.New, key)
+	m.Write(value)
+	return hex.EncodeToString(m.Sum(nil))
 }

@@ -31,6 +31,24 @@ type Options struct {
 // Executor runs plans and rollbacks.
 type Executor struct {
 	o Options
+
+	keyMu sync.Mutex
+	key   []byte // the state's key for secret digests, once loaded
+}
+
+// digestKey returns the state's key for secret digests, creating it once
+// (actions run in parallel, and all must use one key).
+func (x *Executor) digestKey(ctx context.Context) ([]byte, error) {
+	x.keyMu.Lock()
+	defer x.keyMu.Unlock()
+	if x.key == nil {
+		k, err := planner.EnsureSecretDigestKey(ctx, x.o.Progress)
+		if err != nil {
+			return nil, err
+		}
+		x.key = k
+	}
+	return x.key, nil
 }
 
 // New returns an executor.

@@ -588,17 +588,30 @@ func (u *undoer) secrets(ctx context.Context) (state.Result, error) {
 	for _, m := range metas {
 		curVer[m.Name] = m.Version
 	}
+	key, err := planner.SecretDigestKey(ctx, u.x.o.Progress)
+	if err != nil {
+		return state.Result{}, err
+	}
 	var del, lost, kept []string
 	var res state.Result
 	for n, r := range recs {
 		ver, exists := curVer[n]
-		if !exists && r.Created {
+		if !exists {
 			continue // gone already
 		}
-		// rehome's write stands: confirmed and not rotated since, or never
-		// confirmed but holding the source's value (it landed).
-		mine := r.Owns(ver)
-		if r.State != planner.ItemDone {
+		cur, err := dst.Secrets().GetSecret(ctx, n)
+		if errors.Is(err, providers.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return res, fmt.Errorf("read destination secret %q: %w", n, err)
+		}
+		dig := planner.SecretDigest(key, cur.Value)
+		// rehome's write stands: confirmed and unchanged since, or never
+		// confirmed but landed (its digest; or, for records without one,
+		// the source's value).
+		mine := r.Owns(ver, dig) || r.Landed(dig)
+		if !mine && r.State != planner.ItemDone && r.Digest == "" {
 			if mine, err = u.secretFromSource(ctx, dst, n); err != nil {
 				return res, err
 			}

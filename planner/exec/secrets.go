@@ -43,6 +43,10 @@ func (r *actionRun) copySecrets(ctx context.Context, names []string) (state.Resu
 	for _, m := range dstMeta {
 		dstVer[m.Name] = m.Version
 	}
+	key, err := r.x.digestKey(ctx)
+	if err != nil {
+		return state.Result{}, err
+	}
 	res := state.Result{}
 	var errs []error
 	for _, name := range names {
@@ -55,8 +59,9 @@ func (r *actionRun) copySecrets(ctx context.Context, names []string) (state.Resu
 			continue
 		}
 		rec, has := recs[name]
+		pending := has && rec.State != planner.ItemDone
 		ver, exists := dstVer[name]
-		ours := has && rec.Owns(ver)
+		ours := false
 		if exists {
 			cur, err := dst.Secrets().GetSecret(ctx, name)
 			if err != nil && !errors.Is(err, providers.ErrNotFound) {
@@ -64,9 +69,9 @@ func (r *actionRun) copySecrets(ctx context.Context, names []string) (state.Resu
 				continue
 			}
 			if err == nil && bytes.Equal(cur.Value, want.Value) {
-				if has && rec.State != planner.ItemDone {
+				if pending {
 					// An interrupted write that landed: confirm it.
-					rec.State, rec.WrittenVersion = planner.ItemDone, ver
+					rec.State, rec.WrittenVersion, rec.Digest = planner.ItemDone, ver, planner.SecretDigest(key, want.Value)
 					if err := r.x.o.Progress.Put(ctx, scope, name, rec); err != nil {
 						return res, err
 					}
@@ -74,6 +79,10 @@ func (r *actionRun) copySecrets(ctx context.Context, names []string) (state.Resu
 				res.Skipped++
 				continue
 			}
+			dig := planner.SecretDigest(key, cur.Value)
+			// rehome's: its confirmed write still stands, or an
+			// unconfirmed write landed (the source changed since).
+			ours = has && (rec.Owns(ver, dig) || (pending && rec.Landed(dig)))
 			if !ours && !overwrite {
 				errs = append(errs, fmt.Errorf("secret %q exists at %s with another value and is not rehome's; not overwriting", name, a.To.Env))
 				continue
@@ -92,7 +101,7 @@ func (r *actionRun) copySecrets(ctx context.Context, names []string) (state.Resu
 		if !ours {
 			rec = planner.SecretRecord{Created: !exists, PrevVersion: ver}
 		}
-		rec.State = planner.ItemWriting
+		rec.State, rec.Digest = planner.ItemWriting, planner.SecretDigest(key, want.Value)
 		if err := r.x.o.Progress.Put(ctx, scope, name, rec); err != nil {
 			return res, err
 		}
