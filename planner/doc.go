@@ -12,9 +12,13 @@
 //
 // Ownership rules, which every diff here applies:
 //   - an item is rehome's when rehome created it, or replaced a foreign one
-//     (overwrite = true) after its backup was durable; an identical foreign
-//     item rehome left alone stays foreign; a record set is rehome's only
-//     while it holds what rehome last wrote;
+//     (overwrite = true) after its backup was durable, and only while it
+//     still holds what rehome wrote (objects: the size/time/ETag rehome left;
+//     record sets: the set written; secrets: the version and a keyed digest);
+//     an identical foreign item rehome left alone stays foreign;
+//   - every write is recorded before it is made, with what it writes, and
+//     confirmed after it is verified; an unconfirmed write is settled on the
+//     next run by what stands there (it landed, or it is someone else's);
 //   - scopes include the destination, so a move pointed elsewhere starts
 //     with everything there foreign;
 //   - foreign items that differ from the source are conflicts (blockers)
