@@ -91,18 +91,30 @@ func OwnsObject(rec *ObjectRecord, t *providers.Object) bool {
 	if t == nil {
 		return true
 	}
-	return rec.Unchanged(*t) || rec.Landed(*t)
+	return rec.Unchanged(*t)
 }
 
-// Landed reports whether t is what an unconfirmed write was putting at the
-// key: its size, and its modification time (stores that keep the source's)
-// or ETag (stores whose ETag is the content digest) match.
-func (r *ObjectRecord) Landed(t providers.Object) bool {
-	w := r.Writing
-	if r.State == ItemDone || w == nil || t.Size != w.Size {
+// Landed reports whether t is proven to be what an unconfirmed write was
+// putting at the key: a content-digest ETag matches, or — only when the
+// move verifies by size — size and modification time match. (In checksum
+// mode a time match proves nothing: callers compare content.)
+func (r *ObjectRecord) Landed(t providers.Object, bySize bool) bool {
+	if r == nil || r.State == ItemDone || r.Writing == nil || t.Size != r.Writing.Size {
 		return false
 	}
-	return (w.MTime != 0 && t.ModTime.UnixNano() == w.MTime) || (w.ETag != "" && !strings.Contains(w.ETag, "-") && t.ETag == w.ETag)
+	w := r.Writing
+	if w.ETag != "" && !strings.Contains(w.ETag, "-") && t.ETag == w.ETag {
+		return true
+	}
+	return bySize && w.MTime != 0 && t.ModTime.UnixNano() == w.MTime
+}
+
+// WritingSource reports whether the source object s is still the version
+// the unconfirmed write was putting (so comparing content with the source
+// proves whether it landed).
+func (r *ObjectRecord) WritingSource(s providers.Object) bool {
+	w := r.Writing
+	return w != nil && w.Size == s.Size && w.MTime == s.ModTime.UnixNano() && w.ETag == s.ETag
 }
 
 // Version describes a listed object's version as a LeftObject.
@@ -160,23 +172,30 @@ type SecretRecord struct {
 	// WrittenVersion is the version rehome's confirmed write created;
 	// "" for stores without versions.
 	WrittenVersion string `json:"written_version,omitempty"`
-	// Digest is a keyed digest of the value rehome writes (never the
-	// value), to recognise it later on stores without versions and after
+	// Digest is a keyed digest of the value of rehome's last confirmed
+	// write, WritingDigest that of a write under way (never the values):
+	// they recognise rehome's writes on stores without versions and after
 	// a lost response.
-	Digest string `json:"digest,omitempty"`
+	Digest        string `json:"digest,omitempty"`
+	WritingDigest string `json:"writing_digest,omitempty"`
 }
 
 // Owns reports whether the secret at the destination — current version
-// cur, value digest dig (SecretDigest) — is rehome's: its write was
-// confirmed and it still holds what rehome wrote (a secret someone rotated
-// or changed since is theirs again).
+// cur, value digest dig (SecretDigest) — holds rehome's last confirmed
+// write (a secret someone rotated or changed since is theirs again). A
+// write under way does not change that until it is confirmed.
 func (r *SecretRecord) Owns(cur, dig string) bool {
-	return r != nil && r.State == ItemDone && (r.WrittenVersion == "" || r.WrittenVersion == cur) &&
-		(r.Digest == "" || r.Digest == dig)
+	if r == nil {
+		return false
+	}
+	if r.Digest == "" { // confirmed before digests were kept
+		return r.State == ItemDone && (r.WrittenVersion == "" || r.WrittenVersion == cur)
+	}
+	return r.Digest == dig && (r.WrittenVersion == "" || r.WrittenVersion == cur)
 }
 
-// Landed reports whether an unconfirmed write put the value whose digest
-// is dig.
+// Landed reports whether the write under way put the value whose digest
+// is dig (its response was lost, or the run stopped before confirming).
 func (r *SecretRecord) Landed(dig string) bool {
-	return r != nil && r.State != ItemDone && r.Digest != "" && r.Digest == dig
+	return r != nil && r.State != ItemDone && r.WritingDigest != "" && r.WritingDigest == dig
 }

@@ -94,7 +94,7 @@ func DiffSecrets(ctx context.Context, in SecretDiffInput) (*SecretDiff, error) {
 			continue
 		}
 		dig := SecretDigest(in.DigestKey, dstVal)
-		ours := has && (rec.Owns(ver, dig) || (pending && rec.Landed(dig)))
+		ours := has && (rec.Owns(ver, dig) || rec.Landed(dig))
 		if !ours && !in.Overwrite {
 			d.Conflicts = append(d.Conflicts, m.Name)
 			continue

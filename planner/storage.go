@@ -139,7 +139,7 @@ func DiffObjects(ctx context.Context, in ObjectDiffInput) (*ObjectDiff, error) {
 				return nil, err
 			}
 		case s == nil || t.Key < s.Key:
-			if r, ok := in.Records[t.Key]; ok && r.Created && OwnsObject(&r, t) && !in.Skip[t.Key] {
+			if r, ok := in.Records[t.Key]; ok && r.Created && (OwnsObject(&r, t) || r.Landed(*t, in.Verify == "size")) && !in.Skip[t.Key] {
 				d.Orphans = append(d.Orphans, t.Key) // rehome's copy of an object gone from the source
 			} else {
 				d.DestOnly++
@@ -200,9 +200,11 @@ func (d *ObjectDiff) classify(ctx context.Context, s providers.Object, t *provid
 		// not rewrite it; the version is known even if the source changed
 		// since) or still the write rehome left before; anyone else's
 		// otherwise — writes are atomic.
-		landed := rec.Landed(*t)
-		if !landed && rec.Writing == nil {
-			var err error // a record without the version: compare content
+		landed := rec.Landed(*t, in.Verify == "size")
+		if !landed && (rec.Writing == nil || rec.WritingSource(s)) {
+			// The source is still what the write was putting (or the
+			// record predates versions): its content decides.
+			var err error
 			if landed, _, err = SameContent(ctx, in.Src, in.Dst, in.SrcBucket, in.DstBucket, s.Key); err != nil {
 				return err
 			}

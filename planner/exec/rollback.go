@@ -345,11 +345,12 @@ func (u *undoer) objects(ctx context.Context) (state.Result, error) {
 		// (the write landed) or rehome's previous write.
 		mine := !present
 		if present {
-			mine = rec.Unchanged(now) || rec.Landed(now)
-			if !mine && rec.State != planner.ItemDone && rec.Writing == nil {
-				// A record without the version being written: compare
-				// with the source's content.
-				if mine, err = u.sourceContent(ctx, k); err != nil {
+			mine = rec.Unchanged(now) || rec.Landed(now, u.p["verify"] == "size")
+			if !mine && rec.State != planner.ItemDone {
+				// Unconfirmed: compare with the source's content, if the
+				// source still is the version being written (or the record
+				// predates versions); otherwise it cannot be proven.
+				if mine, err = u.sourceContent(ctx, k, rec); err != nil {
 					return res, err
 				}
 			}
@@ -406,11 +407,21 @@ func isOriginal(now providers.Object, rec planner.ObjectRecord) bool {
 }
 
 // sourceContent reports whether the destination object at key holds the
-// source's content; false when the source object is gone.
-func (u *undoer) sourceContent(ctx context.Context, key string) (bool, error) {
+// source's content, where the source still is the version rec's write was
+// putting; false when the source object is gone or moved on.
+func (u *undoer) sourceContent(ctx context.Context, key string, rec planner.ObjectRecord) (bool, error) {
 	src, err := u.env(u.p["from_env"])
 	if err != nil {
 		return false, err
+	}
+	if rec.Writing != nil {
+		s, err := src.Storage().Head(ctx, u.p["src_bucket"], key)
+		if errors.Is(err, providers.ErrNotFound) || (err == nil && !rec.WritingSource(s)) {
+			return false, nil
+		}
+		if err != nil {
+			return false, err
+		}
 	}
 	dst, err := u.env(u.p["to_env"])
 	if err != nil {
@@ -611,7 +622,7 @@ func (u *undoer) secrets(ctx context.Context) (state.Result, error) {
 		// confirmed but landed (its digest; or, for records without one,
 		// the source's value).
 		mine := r.Owns(ver, dig) || r.Landed(dig)
-		if !mine && r.State != planner.ItemDone && r.Digest == "" {
+		if !mine && r.State != planner.ItemDone && r.Digest == "" && r.WritingDigest == "" {
 			if mine, err = u.secretFromSource(ctx, dst, n); err != nil {
 				return res, err
 			}

@@ -71,7 +71,8 @@ func (r *actionRun) copySecrets(ctx context.Context, names []string) (state.Resu
 			if err == nil && bytes.Equal(cur.Value, want.Value) {
 				if pending {
 					// An interrupted write that landed: confirm it.
-					rec.State, rec.WrittenVersion, rec.Digest = planner.ItemDone, ver, planner.SecretDigest(key, want.Value)
+					rec.State, rec.WrittenVersion = planner.ItemDone, ver
+					rec.Digest, rec.WritingDigest = planner.SecretDigest(key, want.Value), ""
 					if err := r.x.o.Progress.Put(ctx, scope, name, rec); err != nil {
 						return res, err
 					}
@@ -82,7 +83,13 @@ func (r *actionRun) copySecrets(ctx context.Context, names []string) (state.Resu
 			dig := planner.SecretDigest(key, cur.Value)
 			// rehome's: its confirmed write still stands, or an
 			// unconfirmed write landed (the source changed since).
-			ours = has && (rec.Owns(ver, dig) || (pending && rec.Landed(dig)))
+			if has && rec.Landed(dig) {
+				// The write under way landed (its response was lost): it is
+				// rehome's confirmed write now, before a new one starts.
+				rec.State, rec.WrittenVersion = planner.ItemDone, ver
+				rec.Digest, rec.WritingDigest = rec.WritingDigest, ""
+			}
+			ours = has && rec.Owns(ver, dig)
 			if !ours && !overwrite {
 				errs = append(errs, fmt.Errorf("secret %q exists at %s with another value and is not rehome's; not overwriting", name, a.To.Env))
 				continue
@@ -101,7 +108,7 @@ func (r *actionRun) copySecrets(ctx context.Context, names []string) (state.Resu
 		if !ours {
 			rec = planner.SecretRecord{Created: !exists, PrevVersion: ver}
 		}
-		rec.State, rec.Digest = planner.ItemWriting, planner.SecretDigest(key, want.Value)
+		rec.State, rec.WritingDigest = planner.ItemWriting, planner.SecretDigest(key, want.Value)
 		if err := r.x.o.Progress.Put(ctx, scope, name, rec); err != nil {
 			return res, err
 		}
@@ -116,6 +123,7 @@ func (r *actionRun) copySecrets(ctx context.Context, names []string) (state.Resu
 			continue
 		}
 		rec.State, rec.WrittenVersion = planner.ItemDone, versions[name]
+		rec.Digest, rec.WritingDigest = rec.WritingDigest, ""
 		if err := r.x.o.Progress.Put(ctx, scope, name, rec); err != nil {
 			return res, err
 		}

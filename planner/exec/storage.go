@@ -167,7 +167,8 @@ feed:
 	for _, key := range d.Orphans {
 		// Only if it is still what rehome left: someone may have written
 		// the key during the copy.
-		if now, err := ds.Head(ctx, dstBucket, key); err != nil || !planner.OwnsObject(recOf(recs, key), &now) {
+		rec := recOf(recs, key)
+		if now, err := ds.Head(ctx, dstBucket, key); err != nil || !(planner.OwnsObject(rec, &now) || rec.Landed(now, a.Params["verify"] == "size")) {
 			if err != nil && !errors.Is(err, providers.ErrNotFound) {
 				errs = append(errs, fmt.Errorf("check %q before removing it: %w", key, err))
 			}
