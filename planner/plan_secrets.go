@@ -28,6 +28,12 @@ func (b *builder) secrets(m *lang.Move) error {
 	if err != nil {
 		return err
 	}
+	if len(probe.Gone) > 0 {
+		b.finding(m, SevWarning, m.Addr(), "secrets.source_gone", "",
+			fmt.Sprintf("%s rehome copied %s gone from %s but still at %s: %s; secrets are not removed automatically",
+				plural(int64(len(probe.Gone)), "secret", "secrets"), verb(len(probe.Gone), "is", "are"), m.From, m.To, first(probe.Gone, 5)),
+			"delete them at the destination once nothing uses them (rollback would delete them too)")
+	}
 	if probe.Selected == 0 {
 		b.finding(m, SevWarning, m.Addr(), "secrets.no_match", "",
 			fmt.Sprintf("no secret in %s matches include %v / exclude %v", m.From, m.Secrets.Include, m.Secrets.Exclude),
@@ -70,7 +76,7 @@ func (b *builder) secrets(m *lang.Move) error {
 			a.Undo = fmt.Sprintf("delete secret %q at %s", name, m.To)
 		case ch != nil && ch.Replace && !versioned:
 			a.Irreversible = true
-			a.Undo = fmt.Sprintf("cannot be undone: %s (%s) keeps no prior versions, so the value rehome replaces is lost", m.To, dst.Factory.Name)
+			a.Undo = fmt.Sprintf("%s (%s) keeps no prior versions, so the value rehome replaces is lost", m.To, dst.Factory.Name)
 			b.finding(m, SevWarning, addr, "secrets.overwrite_irreversible", "",
 				fmt.Sprintf("secret %q at %s will be overwritten and %s keeps no versions: rollback cannot restore the old value", name, m.To, dst.Factory.Name),
 				"back up the destination secret first if you may need it")

@@ -194,6 +194,9 @@ func (b *builder) storageBucket(m *lang.Move, src, dst *Env, r providers.Resourc
 		if ad > 0 {
 			cp.Reason += fmt.Sprintf("; %s an interrupted run wrote, to record (not rewritten)", plural(ad, "object", "objects"))
 		}
+		if k := int64(len(d.Conflicts) + len(d.Skipped) + len(d.Invalid)); k > 0 {
+			cp.Reason += fmt.Sprintf("; %s not copied (see the findings)", plural(k, "object", "objects"))
+		}
 		if rm > 0 {
 			cp.Reason += fmt.Sprintf("; %s rehome copied earlier to remove (gone from the source: %s)",
 				plural(rm, "object", "objects"), first(d.Orphans, 3))

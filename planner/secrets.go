@@ -9,6 +9,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"sort"
 
 	"github.com/rehome/rehome/providers"
 )
@@ -45,6 +46,9 @@ type SecretDiff struct {
 	Conflicts []string
 	Skipped   []string
 	Selected  int
+	// Gone are secrets rehome created whose source secret is gone; they
+	// are left at the destination (secrets are not removed automatically).
+	Gone []string
 }
 
 // DiffSecrets reads values on both sides, compares them in memory and
@@ -63,6 +67,16 @@ func DiffSecrets(ctx context.Context, in SecretDiffInput) (*SecretDiff, error) {
 		dstVer[m.Name] = m.Version
 	}
 	d := &SecretDiff{}
+	inSource := map[string]bool{}
+	for _, m := range src {
+		inSource[m.Name] = true
+	}
+	for n, r := range in.Records {
+		if _, there := dstVer[n]; there && r.Created && r.State == ItemDone && !inSource[n] {
+			d.Gone = append(d.Gone, n)
+		}
+	}
+	sort.Strings(d.Gone)
 	for _, m := range src {
 		if !MatchNames(m.Name, in.Include, in.Exclude) {
 			continue

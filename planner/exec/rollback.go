@@ -53,6 +53,33 @@ func undoGroups(f *state.File) []*undoGroup {
 	return groups
 }
 
+// address names the group for people: the entry's own address, or for a
+// group of several (a copy and its cutover sync; a move's secrets) the
+// thing undone as a whole.
+func (g *undoGroup) address() string {
+	e := g.entries[0]
+	p := e.Undo.Params
+	switch p["kind"] + "/" + p["type"] {
+	case "storage/objects":
+		return fmt.Sprintf("%s.objects[%q]", p["move"], p["src_bucket"])
+	case "dns/records":
+		return fmt.Sprintf("%s.records[%q]", p["move"], p["zone"])
+	case "secrets/secret", "secrets/secrets":
+		return p["move"] + ".secrets"
+	}
+	return e.Address
+}
+
+// description says what undoing the group does.
+func (g *undoGroup) description() string {
+	e := g.entries[0]
+	p := e.Undo.Params
+	if k := p["kind"] + "/" + p["type"]; k == "secrets/secret" || k == "secrets/secrets" {
+		return fmt.Sprintf("delete the secrets rehome created at %s, and restore earlier versions of those it replaced where the store keeps them", p["to_env"])
+	}
+	return e.Undo.Description
+}
+
 // UndoStep is one step a rollback would take, for showing before it runs.
 type UndoStep struct {
 	Address     string
@@ -63,8 +90,7 @@ type UndoStep struct {
 func RollbackSteps(f *state.File) []UndoStep {
 	var out []UndoStep
 	for _, g := range undoGroups(f) {
-		e := g.entries[0]
-		out = append(out, UndoStep{Address: e.Address, Description: e.Undo.Description})
+		out = append(out, UndoStep{Address: g.address(), Description: g.description()})
 	}
 	return out
 }
@@ -81,14 +107,13 @@ func (x *Executor) Rollback(ctx context.Context) *Report {
 			rep.Errors = append(rep.Errors, fmt.Errorf("interrupted: %w", ctx.Err()))
 			break
 		}
-		e := g.entries[0]
 		rep.Actions++
 		res, err := x.undoGroup(ctx, g)
 		rep.Deleted += res.Deleted
 		rep.Restored += res.Restored
 		if err != nil {
 			rep.Failed++
-			rep.Errors = append(rep.Errors, fmt.Errorf("undo %s: %w", e.Address, err))
+			rep.Errors = append(rep.Errors, fmt.Errorf("undo %s: %w", g.address(), err))
 		}
 	}
 	if len(rep.Errors) == 0 {
@@ -103,12 +128,13 @@ func (x *Executor) Rollback(ctx context.Context) *Report {
 
 func (x *Executor) undoGroup(ctx context.Context, g *undoGroup) (state.Result, error) {
 	e := g.entries[0]
-	seq, err := x.o.Journal.Begin(ctx, "rollback", e.Address, "undo", e.Phase,
-		state.Undo{Description: "undo: " + e.Undo.Description})
+	addr := g.address()
+	seq, err := x.o.Journal.Begin(ctx, "rollback", addr, "undo", e.Phase,
+		state.Undo{Description: "undo: " + g.description()})
 	if err != nil {
 		return state.Result{}, fmt.Errorf("journal begin: %w", err)
 	}
-	x.o.Sink.Event(Event{Type: EvActionStart, Op: "rollback", Address: e.Address, Action: "undo", Message: e.Undo.Description})
+	x.o.Sink.Event(Event{Type: EvActionStart, Op: "rollback", Address: addr, Action: "undo", Message: g.description()})
 	u := &undoer{x: x, p: e.Undo.Params, addr: e.Address, entries: g.entries}
 	x.o.Log.Debug("undo begin", "address", e.Address, "entries", len(g.entries), "seq", seq)
 	res, err := u.run(ctx)
@@ -123,7 +149,7 @@ func (x *Executor) undoGroup(ctx context.Context, g *undoGroup) (state.Result, e
 		return res, errors.Join(err, jerr)
 	}
 	if err != nil {
-		x.o.Sink.Event(Event{Type: EvActionFail, Op: "rollback", Address: e.Address, Action: "undo", Error: err.Error()})
+		x.o.Sink.Event(Event{Type: EvActionFail, Op: "rollback", Address: addr, Action: "undo", Error: err.Error()})
 		return res, err
 	}
 	// The group's per-item records describe what is now undone: drop them,
@@ -138,7 +164,7 @@ func (x *Executor) undoGroup(ctx context.Context, g *undoGroup) (state.Result, e
 		// completed by this one.
 		for i := range f.Journal {
 			fe := &f.Journal[i]
-			if fe.Op == "rollback" && fe.Status == state.Begun && fe.Address == e.Address && fe.Seq != seq {
+			if fe.Op == "rollback" && fe.Status == state.Begun && fe.Address == addr && fe.Seq != seq {
 				fe.Status = state.Failed
 				fe.Result.Error = fmt.Sprintf("interrupted; completed by entry %d", seq)
 			}
@@ -155,7 +181,7 @@ func (x *Executor) undoGroup(ctx context.Context, g *undoGroup) (state.Result, e
 			f.RemoveResource(addr)
 		}
 	})
-	x.o.Sink.Event(Event{Type: EvActionDone, Op: "rollback", Address: e.Address, Action: "undo",
+	x.o.Sink.Event(Event{Type: EvActionDone, Op: "rollback", Address: addr, Action: "undo",
 		Deleted: res.Deleted, Restored: res.Restored, Message: u.note})
 	return res, err
 }

@@ -159,6 +159,9 @@ feed:
 	if err := fl.Close(); err != nil {
 		return res, fmt.Errorf("record progress: %w", err)
 	}
+	if pc, ok := ds.(providers.PartialCleaner); ok {
+		_, _ = pc.CleanPartial(context.WithoutCancel(ctx), dstBucket) // tidy: no temp folders left behind
+	}
 	if err := ctx.Err(); err != nil {
 		return res, fmt.Errorf("interrupted after %d of %d objects: %w", res.Copied, total, err)
 	}

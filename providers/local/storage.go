@@ -187,8 +187,17 @@ func (p *Provider) DeleteBucket(ctx context.Context, name string) error {
 			return fmt.Errorf("local: delete bucket %q: %w", name, err)
 		}
 	}
+	// Leave no trace of the bucket: its temp folder, and the folders that
+	// held them when they are empty now.
+	os.RemoveAll(p.tmpDir(name))
+	removeIfEmpty(filepath.Join(p.root, tmpDirName))
+	removeIfEmpty(p.bucketsRoot())
 	return nil
 }
+
+// removeIfEmpty removes a folder that holds nothing (an error means it is
+// not empty or gone, and leaves it).
+func removeIfEmpty(dir string) { _ = os.Remove(dir) }
 
 func isNotEmpty(err error) bool {
 	return errors.Is(err, syscall.ENOTEMPTY) || errors.Is(err, syscall.EEXIST)

@@ -541,6 +541,7 @@ func (p *Provider) DeleteZone(ctx context.Context, name string) error {
 	if err := os.Remove(fp); err != nil {
 		return fmt.Errorf("local: delete zone %s: remove %s: %w", name, fp, err)
 	}
+	removeIfEmpty(p.zonesRoot())
 	return nil
 }
 

@@ -310,7 +310,7 @@ func (s *HumanEvents) startLine(e exec.Event, r *running) string {
 	line := fmt.Sprintf("%s: %s %s", e.Address, e.Action, verb)
 	var size []string
 	if e.Total > 0 {
-		size = append(size, HumanCount(e.Total)+" "+r.unit)
+		size = append(size, HumanCount(e.Total)+" "+singular(r.unit, e.Total))
 	}
 	if e.TotalBytes > 0 {
 		size = append(size, HumanBytes(e.TotalBytes))
@@ -371,6 +371,9 @@ func (s *HumanEvents) endLine(e exec.Event, r *running, now time.Time) string {
 	}
 	if r != nil {
 		line += " (" + humanDuration(now.Sub(r.started).Seconds()) + ")"
+	}
+	if e.Message != "" {
+		line += "; " + e.Message // what the step kept or could not undo
 	}
 	return line
 }
@@ -491,4 +494,12 @@ func unitFor(addr string) string {
 		return "messages"
 	}
 	return "items"
+}
+
+// singular drops the plural "s" of a unit for a count of one.
+func singular(unit string, n int64) string {
+	if n == 1 {
+		return strings.TrimSuffix(unit, "s")
+	}
+	return unit
 }
