@@ -786,7 +786,7 @@ func TestBuildSecretsConflictAndOverwrite(t *testing.T) {
 		warn         []btFinding
 		undo         string
 	}{
-		{local.Name, true, []btFinding{{"secrets.overwrite_irreversible", planner.SevWarning, addr, false}}, "cannot be undone"},
+		{local.Name, true, []btFinding{{"secrets.overwrite_irreversible", planner.SevWarning, addr, false}}, "keeps no prior versions"},
 		{memory.Name, false, nil, "restore the previous version"},
 	}
 	for _, tt := range tests {
