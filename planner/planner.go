@@ -77,6 +77,16 @@ func Build(ctx context.Context, in Input) (*Plan, error) {
 		p.Environments = append(p.Environments, es)
 	}
 	if len(in.Targets) > 0 {
+		for _, t := range in.Targets {
+			matched := false
+			for _, a := range p.Actions {
+				matched = matched || MatchTarget(a.Address, t)
+			}
+			if !matched {
+				return nil, fmt.Errorf("-target=%q matches no address of the plan (addresses look like %s, or a whole move such as %s)",
+					t, `move.storage.NAME.bucket["BUCKET"]`, "move.storage.NAME")
+			}
+		}
 		p.Targets = append([]string(nil), in.Targets...)
 		p.Actions, p.Audit = applyTargets(p.Actions, p.Audit, in.Targets)
 	}

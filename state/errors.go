@@ -76,6 +76,8 @@ func (e *LockedError) Error() string {
 	if i.ID == "" {
 		return fmt.Sprintf("state: %s is locked by another process that left no lock info; another rehome may be running", e.Path)
 	}
-	return fmt.Sprintf("state: %s is locked: lock %s, operation %q, by %s (pid %d) since %s; another rehome may be running; if you are sure it is not, run `rehome state unlock %s`",
+	return fmt.Sprintf("state: %s is locked: lock %s, operation %q, by %s (pid %d) since %s; another rehome is running "+
+		"(the lock is held by a live process and released when it exits): wait for it, or stop it; "+
+		"`rehome state unlock %s` only clears lock info a process that is gone left behind",
 		e.Path, i.ID, i.Operation, i.Who, i.PID, i.Created.Format(time.RFC3339), i.ID)
 }

@@ -88,7 +88,7 @@ func TestLockHeld(t *testing.T) {
 			if le.Info.ID != id || le.Info.PID != os.Getpid() {
 				t.Errorf("LockedError.Info = %+v", le.Info)
 			}
-			for _, want := range []string{id, "apply", l.Info().Who, strconv.Itoa(os.Getpid()), "rehome state unlock " + id, "another rehome may be running"} {
+			for _, want := range []string{id, "apply", l.Info().Who, strconv.Itoa(os.Getpid()), "rehome state unlock " + id, "another rehome is running"} {
 				if !strings.Contains(err.Error(), want) {
 					t.Errorf("error %q does not say %q", err, want)
 				}

@@ -186,6 +186,28 @@ func (c *cli) newFlags(name, help string) *flag.FlagSet {
 	return fs
 }
 
+// parse parses flags wherever they stand among the arguments (Go's flag
+// package stops at the first argument) and returns the positional ones,
+// refusing more than max.
+func (c *cli) parse(fs *flag.FlagSet, args []string, max int) ([]string, bool) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, false
+		}
+		if fs.NArg() == 0 {
+			break
+		}
+		pos = append(pos, fs.Arg(0))
+		args = fs.Args()[1:]
+	}
+	if len(pos) > max {
+		c.errorf("unexpected argument %q for %s (global options such as -chdir go before the command)", pos[max], c.cmd)
+		return nil, false
+	}
+	return pos, true
+}
+
 type multi []string
 
 func (m *multi) String() string     { return strings.Join(*m, ",") }

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hashicorp/hcl/v2"
+
 	"github.com/rehome/rehome/cmd/rehome/views"
 	"github.com/rehome/rehome/engine"
 	"github.com/rehome/rehome/lang"
@@ -18,11 +20,17 @@ import (
 )
 
 func (c *cli) version(args []string) int {
+	if len(args) > 0 {
+		return c.errorf("version takes no arguments")
+	}
 	fmt.Fprintf(c.s.out, "rehome v%s\n", strings.TrimPrefix(version, "v"))
 	return 0
 }
 
 func (c *cli) providers(args []string) int {
+	if len(args) > 0 {
+		return c.errorf("providers takes no arguments")
+	}
 	if err := views.RenderProviders(c.s.out, newRegistry()); err != nil {
 		return c.errorf("%v", err)
 	}
@@ -34,7 +42,8 @@ func (c *cli) validate(args []string) int {
 	jsonOut := fs.Bool("json", false, "print the result as JSON")
 	var v varFlags
 	v.add(fs)
-	if fs.Parse(args) != nil {
+	_, ok := c.parse(fs, args, 0)
+	if !ok {
 		return 1
 	}
 	cfg, diags := c.engine(v).Load(c.ctx)
@@ -59,23 +68,32 @@ func (c *cli) fmt(args []string) int {
 	check := fs.Bool("check", false, "only check; exit 3 if any file needs formatting")
 	diff := fs.Bool("diff", false, "print the changes as a unified diff")
 	rec := fs.Bool("recursive", false, "also format files in subdirectories")
-	if fs.Parse(args) != nil {
+	pos, ok := c.parse(fs, args, 1)
+	if !ok {
 		return 1
 	}
 	dir := c.dir
-	if fs.NArg() > 0 {
-		dir = filepath.Join(c.dir, fs.Arg(0))
+	if len(pos) > 0 {
+		dir = pos[0]
+		if !filepath.IsAbs(dir) {
+			dir = filepath.Join(c.dir, dir)
+		}
 	}
 	res, err := lang.FormatDir(dir, *rec)
 	if err != nil {
 		return c.errorf("%v", err)
 	}
+	// A file that does not parse stops fmt before anything is written.
+	var bad hcl.Diagnostics
+	for _, r := range res {
+		bad = append(bad, r.Diags...)
+	}
+	if bad.HasErrors() {
+		c.diags(&lang.Config{Files: lang.SourceFiles(res)}, bad)
+		return 1
+	}
 	changed := 0
 	for _, r := range res {
-		if r.Diags.HasErrors() {
-			c.diags(&lang.Config{Files: lang.SourceFiles(res)}, r.Diags)
-			return 1
-		}
 		if !r.Changed {
 			continue
 		}
@@ -134,7 +152,8 @@ func (c *cli) plan(args []string) int {
 	fs.Var(&targets, "target", "plan only this address and what it depends on (repeatable)")
 	var v varFlags
 	v.add(fs)
-	if fs.Parse(args) != nil {
+	_, ok := c.parse(fs, args, 0)
+	if !ok {
 		return 1
 	}
 	if *jsonOut {
@@ -186,16 +205,17 @@ func (c *cli) apply(args []string) int {
 	r.add(fs, "accept the safety thresholds (for example, applying after the cutover)")
 	var targets multi
 	fs.Var(&targets, "target", "apply only this address and what it depends on (repeatable)")
-	if fs.Parse(args) != nil {
+	pos, ok := c.parse(fs, args, 1)
+	if !ok {
 		return 1
 	}
 	c.jsonOut = r.json
-	if fs.NArg() > 1 {
+	if len(pos) > 1 {
 		return c.errorf("apply takes at most one plan file")
 	}
 	var saved *planner.Plan
-	if fs.NArg() == 1 {
-		p, err := engine.ReadPlan(fs.Arg(0))
+	if len(pos) == 1 {
+		p, err := engine.ReadPlan(pos[0])
 		if err != nil {
 			return c.errorf("%v", err)
 		}
@@ -281,7 +301,8 @@ func (c *cli) cutover(args []string) int {
 	fs := c.newFlags("cutover [-auto-approve] [-force] [-json]", "cutover")
 	var r runFlags
 	r.add(fs, "cut over even though prepare-phase steps the cutover does not cover are pending")
-	if fs.Parse(args) != nil {
+	_, ok := c.parse(fs, args, 0)
+	if !ok {
 		return 1
 	}
 	c.jsonOut = r.json
@@ -322,7 +343,8 @@ func (c *cli) rollback(args []string) int {
 	fs := c.newFlags("rollback [-auto-approve] [-force] [-json]", "rollback")
 	var r runFlags
 	r.add(fs, "roll back even after the cutover")
-	if fs.Parse(args) != nil {
+	_, ok := c.parse(fs, args, 0)
+	if !ok {
 		return 1
 	}
 	c.jsonOut = r.json
@@ -366,7 +388,8 @@ func (c *cli) finalize(args []string) int {
 	jsonOut := fs.Bool("json", false, "print the decommission list as JSON")
 	var v varFlags
 	v.add(fs)
-	if fs.Parse(args) != nil {
+	_, ok := c.parse(fs, args, 0)
+	if !ok {
 		return 1
 	}
 	sess, code := c.session(v, "finalize", 0)
@@ -404,11 +427,14 @@ func (c *cli) finalize(args []string) int {
 func (c *cli) show(args []string) int {
 	fs := c.newFlags("show [PLANFILE] [-json]", "show")
 	jsonOut := fs.Bool("json", false, "print as JSON")
-	if fs.Parse(args) != nil {
+	var v varFlags
+	v.add(fs)
+	pos, ok := c.parse(fs, args, 1)
+	if !ok {
 		return 1
 	}
-	if fs.NArg() == 1 {
-		p, err := engine.ReadPlan(fs.Arg(0))
+	if len(pos) == 1 {
+		p, err := engine.ReadPlan(pos[0])
 		if err != nil {
 			return c.errorf("%v", err)
 		}
@@ -417,9 +443,13 @@ func (c *cli) show(args []string) int {
 		}
 		return c.ok(c.renderPlan(p, "human"))
 	}
-	f, code := c.readState()
+	f, code := c.readState(v)
 	if f == nil {
 		return code
+	}
+	if f.Serial == 0 {
+		fmt.Fprintln(c.s.out, "No state yet: nothing has been applied.")
+		return 0
 	}
 	if *jsonOut {
 		out, _ := json.MarshalIndent(f, "", "  ")
@@ -445,8 +475,8 @@ func (c *cli) ok(err error) int {
 }
 
 // readState loads the state without locking (read-only commands).
-func (c *cli) readState() (*state.File, int) {
-	path, code := c.statePath(c.engine(varFlags{}))
+func (c *cli) readState(v varFlags) (*state.File, int) {
+	path, code := c.statePath(c.engine(v))
 	if code != 0 {
 		return nil, code
 	}
@@ -458,51 +488,54 @@ func (c *cli) readState() (*state.File, int) {
 }
 
 func (c *cli) state(args []string) int {
+	const usage = "usage: rehome state list | show ADDR | rm ADDR... | unlock LOCK_ID  [-var ...] [-var-file ...]"
 	if len(args) == 0 {
-		return c.errorf("usage: rehome state list | show ADDR | rm ADDR... | unlock LOCK_ID")
+		return c.errorf(usage)
 	}
-	switch args[0] {
-	case "list":
-		f, code := c.readState()
+	sub := args[0]
+	fs := c.newFlags("state "+sub, "state "+sub)
+	var v varFlags
+	v.add(fs)
+	want := map[string][2]int{"list": {0, 0}, "show": {1, 1}, "rm": {1, 1 << 20}, "unlock": {1, 1}}
+	n, known := want[sub]
+	if !known {
+		return c.errorf("unknown state subcommand %q (list, show, rm, unlock)", sub)
+	}
+	pos, ok := c.parse(fs, args[1:], n[1])
+	if !ok {
+		return 1
+	}
+	if len(pos) < n[0] {
+		return c.errorf(usage)
+	}
+	switch sub {
+	case "list", "show":
+		f, code := c.readState(v)
 		if f == nil {
 			return code
 		}
-		return c.ok(views.RenderStateList(c.s.out, f))
-	case "show":
-		if len(args) != 2 {
-			return c.errorf("usage: rehome state show ADDR")
+		if sub == "list" {
+			return c.ok(views.RenderStateList(c.s.out, f))
 		}
-		f, code := c.readState()
-		if f == nil {
-			return code
-		}
-		return c.ok(views.RenderStateShow(c.s.out, f, args[1]))
+		return c.ok(views.RenderStateShow(c.s.out, f, pos[0]))
 	case "rm":
-		if len(args) < 2 {
-			return c.errorf("usage: rehome state rm ADDR...")
-		}
-		return c.stateRm(args[1:])
-	case "unlock":
-		if len(args) != 2 {
-			return c.errorf("usage: rehome state unlock LOCK_ID")
-		}
-		path, code := c.statePath(c.engine(varFlags{}))
-		if code != 0 {
-			return code
-		}
-		if err := state.Open(path).ForceUnlock(c.ctx, args[1]); err != nil {
-			return c.errorf("%v", err)
-		}
-		fmt.Fprintf(c.s.out, "The state lock %s was removed.\n", args[1])
-		return 0
+		return c.stateRm(v, pos)
 	}
-	return c.errorf("unknown state subcommand %q (list, show, rm, unlock)", args[0])
+	path, code := c.statePath(c.engine(v))
+	if code != 0 {
+		return code
+	}
+	if err := state.Open(path).ForceUnlock(c.ctx, pos[0]); err != nil {
+		return c.errorf("%v", err)
+	}
+	fmt.Fprintf(c.s.out, "The state lock %s was removed.\n", pos[0])
+	return 0
 }
 
 // stateRm forgets resources (and their journal entries) without touching
 // anything: rollback will then leave them alone.
-func (c *cli) stateRm(addrs []string) int {
-	e := c.engine(varFlags{})
+func (c *cli) stateRm(v varFlags, addrs []string) int {
+	e := c.engine(v)
 	cfg, ok := c.load(e)
 	if !ok {
 		return 1

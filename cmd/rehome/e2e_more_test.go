@@ -161,3 +161,45 @@ func TestE2EExamplesValidate(t *testing.T) {
 		})
 	}
 }
+
+// TestE2EArgumentHandling: flags may follow positional arguments, stray
+// arguments are refused, a -target that matches nothing is an error, fmt
+// writes nothing when a file does not parse, and show says when there is
+// no state yet.
+func TestE2EArgumentHandling(t *testing.T) {
+	dir := quickstartCopy(t)
+	mustRun(t, dir, 0, "plan", "-out=p.plan")
+	r := mustRun(t, dir, 0, "show", "p.plan", "-json")
+	if !strings.HasPrefix(strings.TrimSpace(r.Stdout), "{") || !strings.Contains(r.Stdout, `"format_version"`) {
+		t.Errorf("show PLANFILE -json did not print the plan JSON:\n%.200s", r.Stdout)
+	}
+	r = mustRun(t, dir, 1, "validate", "somewhere")
+	if !strings.Contains(r.Stderr, `unexpected argument "somewhere"`) {
+		t.Errorf("validate with a stray argument: %s", r.Stderr)
+	}
+	r = mustRun(t, dir, 1, "plan", "-target=move.storage.typo")
+	if !strings.Contains(r.Stderr, "matches no address") {
+		t.Errorf("plan with an unmatched target: %s", r.Stderr)
+	}
+	r = mustRun(t, dir, 0, "show")
+	if !strings.Contains(r.Stdout, "No state yet") {
+		t.Errorf("show without state: %s", r.Stdout)
+	}
+
+	fdir := t.TempDir()
+	writeFiles(t, fdir, map[string]string{
+		"a.hcl": "variable \"x\" {\n  default=1\n}\n",
+		"b.hcl": "variable \"y\" {\n",
+	})
+	mustRun(t, fdir, 1, "fmt")
+	if got := string(readFile(t, filepath.Join(fdir, "a.hcl"))); got != "variable \"x\" {\n  default=1\n}\n" {
+		t.Errorf("fmt rewrote a.hcl although b.hcl does not parse:\n%s", got)
+	}
+	// -check after the directory still only checks (exit 3, file kept).
+	mustRun(t, fdir, 3, "fmt", "-check", "a.hcl") // a single file may be named too
+	writeFiles(t, fdir, map[string]string{"b.hcl": "variable \"y\" {}\n"})
+	mustRun(t, fdir, 3, "fmt", ".", "-check")
+	if got := string(readFile(t, filepath.Join(fdir, "a.hcl"))); got != "variable \"x\" {\n  default=1\n}\n" {
+		t.Errorf("fmt . -check rewrote a.hcl:\n%s", got)
+	}
+}
