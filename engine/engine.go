@@ -267,7 +267,7 @@ func (s *Session) reconcile(ctx context.Context, p *planner.Plan, phase planner.
 			noop[a.Address] = true
 		}
 	}
-	return s.Journal.Update(ctx, func(f *state.File) {
+	return s.Journal.Update(context.WithoutCancel(ctx), func(f *state.File) {
 		for i := range f.Journal {
 			e := &f.Journal[i]
 			if e.Status != state.Begun || !noop[e.Address] || (e.Op != "apply" && e.Op != "cutover") {

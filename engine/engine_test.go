@@ -376,3 +376,39 @@ func TestCheckSavedEnvironmentMoved(t *testing.T) {
 		t.Fatalf("CheckSaved after the destination was pointed elsewhere = %v; want a stale plan naming the new place", err)
 	}
 }
+
+// TestApplyCancelledBeforeStart: an apply whose context is already
+// cancelled starts nothing: every action is reported as not run, none as
+// failed, and the journal holds no begun entry.
+func TestApplyCancelledBeforeStart(t *testing.T) {
+	h := newHarness(t)
+	for _, b := range []string{"b2-bucket", "b3-bucket", "b4-bucket"} {
+		if err := h.store.Env("src").CreateBucket(h.ctx, providers.Bucket{Name: b}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s := h.session("apply")
+	p := h.plan(s)
+	ctx, cancel := context.WithCancel(h.ctx)
+	cancel()
+	var summary exec.Event
+	rep, err := s.Apply(ctx, p, engine.RunOptions{Parallelism: 1, Sink: exec.SinkFunc(func(e exec.Event) {
+		if e.Type == exec.EvSummary {
+			summary = e
+		}
+	})})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Actions != 0 || rep.Failed != 0 || rep.Skipped == 0 {
+		t.Fatalf("report = actions %d, failed %d, not run %d; want nothing run or failed", rep.Actions, rep.Failed, rep.Skipped)
+	}
+	if summary.NotRun != rep.Skipped {
+		t.Fatalf("summary event not_run = %d, want %d", summary.NotRun, rep.Skipped)
+	}
+	for _, e := range s.State().Journal {
+		if e.Status == state.Begun {
+			t.Fatalf("begun entry left: %+v", e)
+		}
+	}
+}

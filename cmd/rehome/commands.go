@@ -254,7 +254,11 @@ func (c *cli) apply(args []string) int {
 	if !p.HasChanges() {
 		// Still closes what an interrupted run left open, and records the
 		// phase, so cutover can follow.
-		if _, err := sess.Apply(c.ctx, p, engine.RunOptions{Parallelism: r.parallelism}); err != nil {
+		var sink exec.Sink
+		if r.json {
+			sink = views.NewJSONEvents(c.s.out) // still a summary line for bots
+		}
+		if _, err := sess.Apply(c.ctx, p, engine.RunOptions{Parallelism: r.parallelism, Sink: sink}); err != nil {
 			return c.errorf("%v", err)
 		}
 		if !r.json {
@@ -288,8 +292,8 @@ func (c *cli) finish(what string, rep *exec.Report, p *planner.Plan, jsonOut boo
 		}
 	}
 	if c.ctx.Err() != nil {
-		fmt.Fprintf(c.s.err, "\n%s interrupted. The journal is saved; run the same command again to resume.\n", what)
-		return 1
+		fmt.Fprintln(c.s.err)
+		return c.errorf("%s interrupted. The journal is saved; run the same command again to resume.", what)
 	}
 	if err := rep.Err(); err != nil {
 		return c.errorf("%s finished with errors:\n%v", strings.ToLower(what), err)
@@ -324,7 +328,11 @@ func (c *cli) cutover(args []string) int {
 		}
 	}
 	if p.Summary.CutoverSteps == 0 {
-		fmt.Fprintln(c.s.out, "\nNo cutover steps are pending.")
+		if r.json {
+			views.NewJSONEvents(c.s.out).Event(exec.Event{Type: exec.EvSummary, Op: "cutover"})
+		} else {
+			fmt.Fprintln(c.s.out, "\nNo cutover steps are pending.")
+		}
 		return 0
 	}
 	if !c.confirm("Do you want rehome to run the cutover phase? Applications should be switched to the destination after it.", r.auto) {

@@ -33,7 +33,10 @@ type Event struct {
 	Resumed    bool   `json:"resumed,omitempty"`
 	// Summary fields.
 	Actions int `json:"actions,omitempty"`
-	Failed  int `json:"failed,omitempty"`
+	// NotRun counts actions that did not start (a dependency failed, or
+	// the run was interrupted).
+	NotRun int `json:"not_run,omitempty"`
+	Failed int `json:"failed,omitempty"`
 }
 
 // Sink receives events; implementations must be safe for concurrent use.

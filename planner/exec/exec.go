@@ -139,6 +139,12 @@ func (x *Executor) Apply(ctx context.Context, p *planner.Plan, phase planner.Pha
 				return
 			}
 			defer func() { <-sem }()
+			if ctx.Err() != nil { // interrupted while waiting for a slot
+				mu.Lock()
+				rep.Skipped++
+				mu.Unlock()
+				return
+			}
 			res, err := x.runAction(ctx, a, op, unfinished[a.Address])
 			mu.Lock()
 			defer mu.Unlock()
@@ -159,7 +165,7 @@ func (x *Executor) Apply(ctx context.Context, p *planner.Plan, phase planner.Pha
 	if ctx.Err() != nil {
 		rep.Errors = append(rep.Errors, fmt.Errorf("interrupted: %w", ctx.Err()))
 	}
-	x.o.Sink.Event(Event{Type: EvSummary, Op: op, Actions: rep.Actions, Failed: rep.Failed,
+	x.o.Sink.Event(Event{Type: EvSummary, Op: op, Actions: rep.Actions, Failed: rep.Failed, NotRun: rep.Skipped,
 		Copied: rep.Copied, Skipped: rep.Already, Bytes: rep.Bytes, Deleted: rep.Deleted})
 	return rep
 }
@@ -169,7 +175,9 @@ func (x *Executor) runAction(ctx context.Context, a planner.Action, op string, i
 	undo := state.Undo{Description: a.Undo, Params: undoParams(a)}
 	seq, err := x.o.Journal.Begin(ctx, op, a.Address, string(a.Action), string(a.Phase), undo)
 	if err != nil {
-		return state.Result{}, fmt.Errorf("journal begin: %w", err)
+		err = fmt.Errorf("journal begin: %w", err)
+		x.o.Sink.Event(Event{Type: EvActionFail, Op: op, Address: a.Address, Action: string(a.Action), Error: err.Error()})
+		return state.Result{}, err
 	}
 	ev := Event{Type: EvActionStart, Op: op, Address: a.Address, Action: string(a.Action),
 		Total: a.Estimate.Objects + a.Estimate.Records + a.Estimate.Secrets, TotalBytes: a.Estimate.Bytes,

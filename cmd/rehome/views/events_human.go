@@ -439,8 +439,11 @@ func (s *HumanEvents) summaryLine(e exec.Event) string {
 	if e.Restored > 0 {
 		parts = append(parts, HumanCount(e.Restored)+" restored")
 	}
+	if e.NotRun > 0 {
+		parts = append(parts, fmt.Sprintf("%d %s not run", e.NotRun, plural(e.NotRun, "action", "actions")))
+	}
 	body := strings.Join(parts, ", ") + "."
-	if e.Failed > 0 || e.Error != "" {
+	if e.Failed > 0 || e.NotRun > 0 || e.Error != "" {
 		line := s.paint.red(s.paint.bold(op+" failed")) + ": " + body
 		if e.Error != "" {
 			line = s.paint.red(s.paint.bold(op+" failed")) + ": " + e.Error + ". " + body
