@@ -131,6 +131,21 @@ func (r *runFlags) add(fs *flag.FlagSet, forceHelp string) {
 	r.v.add(fs)
 }
 
+// runSession is the start of cutover and rollback: their shared flags,
+// no arguments, -json only with -auto-approve, then the session.
+func (c *cli) runSession(args []string, op string, r *runFlags, forceHelp string) (*engine.Session, int) {
+	fs := c.newFlags(op+" [-auto-approve] [-force] [-json]", op)
+	r.add(fs, forceHelp)
+	if _, ok := c.parse(fs, args, 0); !ok {
+		return nil, 1
+	}
+	c.jsonOut = r.json
+	if r.json && !r.auto {
+		return nil, c.errorf("-json needs -auto-approve")
+	}
+	return c.session(r.v, op, r.lockTimeout)
+}
+
 // session loads the configuration, then locks and opens the state.
 func (c *cli) session(v varFlags, op string, lockTimeout time.Duration) (*engine.Session, int) {
 	e := c.engine(v)
@@ -302,18 +317,8 @@ func (c *cli) finish(what string, rep *exec.Report, p *planner.Plan, jsonOut boo
 }
 
 func (c *cli) cutover(args []string) int {
-	fs := c.newFlags("cutover [-auto-approve] [-force] [-json]", "cutover")
 	var r runFlags
-	r.add(fs, "cut over even though prepare-phase steps the cutover does not cover are pending")
-	_, ok := c.parse(fs, args, 0)
-	if !ok {
-		return 1
-	}
-	c.jsonOut = r.json
-	if r.json && !r.auto {
-		return c.errorf("-json needs -auto-approve")
-	}
-	sess, code := c.session(r.v, "cutover", r.lockTimeout)
+	sess, code := c.runSession(args, "cutover", &r, "cut over even though prepare-phase steps the cutover does not cover are pending")
 	if sess == nil {
 		return code
 	}
@@ -348,18 +353,8 @@ func (c *cli) cutover(args []string) int {
 }
 
 func (c *cli) rollback(args []string) int {
-	fs := c.newFlags("rollback [-auto-approve] [-force] [-json]", "rollback")
 	var r runFlags
-	r.add(fs, "roll back even after the cutover")
-	_, ok := c.parse(fs, args, 0)
-	if !ok {
-		return 1
-	}
-	c.jsonOut = r.json
-	if r.json && !r.auto {
-		return c.errorf("-json needs -auto-approve")
-	}
-	sess, code := c.session(r.v, "rollback", r.lockTimeout)
+	sess, code := c.runSession(args, "rollback", &r, "roll back even after the cutover")
 	if sess == nil {
 		return code
 	}
