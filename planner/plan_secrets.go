@@ -52,11 +52,7 @@ func (b *builder) secrets(m *lang.Move) error {
 	if err := b.checkSecrets(m, src, dst, probe, skip); err != nil {
 		return err
 	}
-	in.Skip = skip
-	d, err := DiffSecrets(b.ctx, in)
-	if err != nil {
-		return err
-	}
+	d := probe.without(skip)
 	versioned := dst.Factory.Caps.Secrets.Versioned
 	var syncDeps []string
 	add := func(name string, act ActionType, reason string, ch *SecretChange) {

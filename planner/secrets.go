@@ -118,6 +118,30 @@ func DiffSecrets(ctx context.Context, in SecretDiffInput) (*SecretDiff, error) {
 	return d, nil
 }
 
+// without returns the diff with the named secrets left out (acknowledged
+// findings): not changed, not conflicts, listed as skipped. It saves
+// reading every value again.
+func (d *SecretDiff) without(skip map[string]bool) *SecretDiff {
+	out := *d
+	out.Changes, out.Conflicts, out.Skipped = nil, nil, append([]string(nil), d.Skipped...)
+	for _, c := range d.Changes {
+		if skip[c.Name] {
+			out.Skipped = append(out.Skipped, c.Name)
+		} else {
+			out.Changes = append(out.Changes, c)
+		}
+	}
+	for _, n := range d.Conflicts {
+		if skip[n] {
+			out.Skipped = append(out.Skipped, n)
+		} else {
+			out.Conflicts = append(out.Conflicts, n)
+		}
+	}
+	sort.Strings(out.Skipped)
+	return &out
+}
+
 // readBoth reads a secret's value on both sides (nil where absent).
 func readBoth(ctx context.Context, src, dst providers.Secrets, name string) ([]byte, []byte, error) {
 	a, err := src.GetSecret(ctx, name)
