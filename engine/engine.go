@@ -30,6 +30,11 @@ type Engine struct {
 	Vars     []string
 	VarFiles []string
 	Now      func() time.Time
+
+	// configured holds the providers Load configured, for the config it
+	// loaded, so Open does not configure them a second time.
+	configured    map[string]providers.Provider
+	configuredFor *lang.Config
 }
 
 // Load reads and validates the configuration, including what each
@@ -42,13 +47,16 @@ func (e *Engine) Load(ctx context.Context) (*lang.Config, hcl.Diagnostics) {
 	if diags.HasErrors() {
 		return cfg, diags
 	}
-	return cfg, append(diags, e.checkEnvironments(ctx, cfg)...)
+	more, ready := e.checkEnvironments(ctx, cfg)
+	e.configured, e.configuredFor = ready, cfg
+	return cfg, append(diags, more...)
 }
 
 // checkEnvironments configures every environment's provider once and turns
 // its errors into diagnostics.
-func (e *Engine) checkEnvironments(ctx context.Context, cfg *lang.Config) hcl.Diagnostics {
+func (e *Engine) checkEnvironments(ctx context.Context, cfg *lang.Config) (hcl.Diagnostics, map[string]providers.Provider) {
 	var diags hcl.Diagnostics
+	ready := map[string]providers.Provider{}
 	names := make([]string, 0, len(cfg.Environments))
 	for n := range cfg.Environments {
 		names = append(names, n)
@@ -60,8 +68,10 @@ func (e *Engine) checkEnvironments(ctx context.Context, cfg *lang.Config) hcl.Di
 		if !ok {
 			continue // lang reported it
 		}
-		err := f.New().Configure(ctx, providers.Config{Env: n, Dir: cfg.Dir, Value: env.Value, Logger: e.Log})
+		p := f.New()
+		err := p.Configure(ctx, providers.Config{Env: n, Dir: cfg.Dir, Value: env.Value, Logger: e.Log.With("env", n)})
 		if err == nil {
+			ready[n] = p
 			continue
 		}
 		for _, one := range splitJoined(err) {
@@ -79,7 +89,7 @@ func (e *Engine) checkEnvironments(ctx context.Context, cfg *lang.Config) hcl.Di
 				Subject: &subject})
 		}
 	}
-	return diags
+	return diags, ready
 }
 
 // splitJoined flattens errors.Join trees (through wrapping) into leaves.
@@ -135,7 +145,11 @@ func (e *Engine) Open(ctx context.Context, cfg *lang.Config, op string, lockTime
 		s.Close()
 		return nil, err
 	}
-	if s.Envs, err = planner.OpenEnvironments(ctx, cfg, e.Registry, e.Log); err != nil {
+	var ready map[string]providers.Provider
+	if e.configuredFor == cfg {
+		ready = e.configured
+	}
+	if s.Envs, err = planner.OpenEnvironments(ctx, cfg, e.Registry, e.Log, ready); err != nil {
 		s.Close()
 		return nil, err
 	}

@@ -68,8 +68,9 @@ func (es Envs) Names() []string {
 }
 
 // OpenEnvironments instantiates and configures the provider of every
-// environment a move uses.
-func OpenEnvironments(ctx context.Context, cfg *lang.Config, reg *providers.Registry, log *slog.Logger) (Envs, error) {
+// environment a move uses; ready holds providers already configured for
+// cfg (by environment name), which are used as they are.
+func OpenEnvironments(ctx context.Context, cfg *lang.Config, reg *providers.Registry, log *slog.Logger, ready map[string]providers.Provider) (Envs, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
@@ -85,10 +86,13 @@ func OpenEnvironments(ctx context.Context, cfg *lang.Config, reg *providers.Regi
 			if !ok {
 				return fmt.Errorf("environment %q: unknown provider %q", name, ec.Provider)
 			}
-			p := f.New()
-			err := p.Configure(ctx, providers.Config{Env: name, Dir: cfg.Dir, Value: ec.Value, Logger: log.With("env", name)})
-			if err != nil {
-				return fmt.Errorf("configure environment %q (provider %s): %w", name, ec.Provider, err)
+			p, ok := ready[name]
+			if !ok {
+				p = f.New()
+				err := p.Configure(ctx, providers.Config{Env: name, Dir: cfg.Dir, Value: ec.Value, Logger: log.With("env", name)})
+				if err != nil {
+					return fmt.Errorf("configure environment %q (provider %s): %w", name, ec.Provider, err)
+				}
 			}
 			e = &Env{Name: name, Factory: f, Provider: p}
 			envs[name] = e
