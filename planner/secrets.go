@@ -23,7 +23,6 @@ type SecretDiffInput struct {
 	// (SecretDigest); nil before rehome has written any secret.
 	DigestKey []byte
 	Overwrite bool
-	Skip      map[string]bool
 }
 
 // SecretChange is one secret to write. It carries no value: the executor
@@ -82,10 +81,6 @@ func DiffSecrets(ctx context.Context, in SecretDiffInput) (*SecretDiff, error) {
 			continue
 		}
 		d.Selected++
-		if in.Skip[m.Name] {
-			d.Skipped = append(d.Skipped, m.Name)
-			continue
-		}
 		ver, exists := dstVer[m.Name]
 		if !exists {
 			d.Changes = append(d.Changes, SecretChange{Name: m.Name, Create: true})
