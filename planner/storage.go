@@ -11,6 +11,7 @@ import (
 	"path"
 	"strings"
 
+	"github.com/rehome/rehome/internal/ctxio"
 	"github.com/rehome/rehome/providers"
 )
 
@@ -289,23 +290,10 @@ func Digest(ctx context.Context, s providers.Storage, bucket, key string) (strin
 	}
 	defer rc.Close()
 	h := sha256.New()
-	if _, err := io.Copy(h, ctxReader{ctx, rc}); err != nil {
+	if _, err := io.Copy(h, ctxio.Reader(ctx, rc)); err != nil {
 		return "", fmt.Errorf("read %s/%s: %w", bucket, key, err)
 	}
 	return hex.EncodeToString(h.Sum(nil)), nil
-}
-
-// ctxReader stops a long read when the context ends.
-type ctxReader struct {
-	ctx context.Context
-	r   io.Reader
-}
-
-func (c ctxReader) Read(p []byte) (int, error) {
-	if err := c.ctx.Err(); err != nil {
-		return 0, err
-	}
-	return c.r.Read(p)
 }
 
 // SameObject reports whether the destination object t already holds the

@@ -11,6 +11,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+
+	"github.com/rehome/rehome/internal/ctxio"
 )
 
 // File and directory names inside a state directory.
@@ -197,7 +199,7 @@ func writeAtomic(ctx context.Context, path string, r io.Reader, n *int64) (err e
 	if err := tmp.Chmod(fileMode); err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
-	written, err := io.Copy(tmp, ctxReader{ctx, r})
+	written, err := io.Copy(tmp, ctxio.Reader(ctx, r))
 	if err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
@@ -230,19 +232,6 @@ func syncDir(dir string) error {
 		return fmt.Errorf("fsync dir %s: %w", dir, err)
 	}
 	return nil
-}
-
-// ctxReader stops a copy when its context is done.
-type ctxReader struct {
-	ctx context.Context
-	r   io.Reader
-}
-
-func (c ctxReader) Read(p []byte) (int, error) {
-	if err := c.ctx.Err(); err != nil {
-		return 0, err
-	}
-	return c.r.Read(p)
 }
 
 // newID returns a random UUID (version 4) string.

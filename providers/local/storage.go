@@ -19,6 +19,7 @@ import (
 	"syscall"
 	"unicode/utf8"
 
+	"github.com/rehome/rehome/internal/ctxio"
 	"github.com/rehome/rehome/providers"
 )
 
@@ -575,29 +576,13 @@ func renameInto(bucketDir, tmp, dst string, noClobber bool) error {
 	return fmt.Errorf("move into place: %w", err)
 }
 
-// copyCtx copies src to dst in chunks, checking ctx between them.
+// copyCtx copies src to dst in chunks, stopping when ctx ends.
 func copyCtx(ctx context.Context, dst io.Writer, src io.Reader) (int64, error) {
-	buf := make([]byte, copyChunk)
-	var n int64
-	for {
-		if err := ctx.Err(); err != nil {
-			return n, err
-		}
-		r, rerr := src.Read(buf)
-		if r > 0 {
-			w, werr := dst.Write(buf[:r])
-			n += int64(w)
-			if werr != nil {
-				return n, fmt.Errorf("write temp file: %w", werr)
-			}
-		}
-		if rerr == io.EOF {
-			return n, nil
-		}
-		if rerr != nil {
-			return n, fmt.Errorf("read body: %w", rerr)
-		}
+	n, err := io.CopyBuffer(dst, ctxio.Reader(ctx, src), make([]byte, copyChunk))
+	if err != nil && ctx.Err() == nil {
+		err = fmt.Errorf("copy body: %w", err)
 	}
+	return n, err
 }
 
 // Delete removes an object and then the folders it leaves empty, up to

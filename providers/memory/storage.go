@@ -15,6 +15,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/rehome/rehome/internal/ctxio"
 	"github.com/rehome/rehome/providers"
 )
 
@@ -23,9 +24,6 @@ const region = "memory-1"
 
 // maxKeyLen is S3's limit on a key's length in bytes.
 const maxKeyLen = 1024
-
-// readChunk is how much Put reads between ctx checks.
-const readChunk = 64 << 10
 
 type bucket struct {
 	created time.Time
@@ -310,21 +308,7 @@ func (p *Provider) bucketExists(ctx context.Context, name string) error {
 
 // readAll reads r to the end, checking ctx between chunks.
 func readAll(ctx context.Context, r io.Reader) ([]byte, error) {
-	var buf bytes.Buffer
-	chunk := make([]byte, readChunk)
-	for {
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
-		n, err := r.Read(chunk)
-		buf.Write(chunk[:n])
-		if errors.Is(err, io.EOF) {
-			return buf.Bytes(), nil
-		}
-		if err != nil {
-			return nil, err
-		}
-	}
+	return io.ReadAll(ctxio.Reader(ctx, r))
 }
 
 // Delete removes an object; an absent object is not an error (S3's
