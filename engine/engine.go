@@ -14,16 +14,20 @@ import (
 	"github.com/hashicorp/hcl/v2"
 
 	"github.com/rehome/rehome/lang"
+	"github.com/rehome/rehome/movers"
 	"github.com/rehome/rehome/planner"
 	"github.com/rehome/rehome/planner/exec"
 	"github.com/rehome/rehome/providers"
 	"github.com/rehome/rehome/state"
+	"github.com/rehome/rehome/transfer"
 )
 
 // Engine holds what every command needs.
 type Engine struct {
 	Dir      string
 	Registry *providers.Registry
+	// Kinds are the move kinds of this build (movers/builtin).
+	Kinds    *movers.Registry
 	Version  string
 	Log      *slog.Logger
 	Getenv   func(string) (string, bool)
@@ -42,7 +46,7 @@ type Engine struct {
 // recipient, a name server that is not a domain name): every problem is a
 // diagnostic pointing at its attribute.
 func (e *Engine) Load(ctx context.Context) (*lang.Config, hcl.Diagnostics) {
-	cfg, diags := lang.Load(e.Dir, lang.Options{Registry: e.Registry, Vars: e.Vars, VarFiles: e.VarFiles,
+	cfg, diags := lang.Load(e.Dir, lang.Options{Registry: e.Registry, Kinds: e.Kinds, Vars: e.Vars, VarFiles: e.VarFiles,
 		Getenv: e.Getenv, Version: e.Version})
 	if diags.HasErrors() {
 		return cfg, diags
@@ -149,7 +153,7 @@ func (e *Engine) Open(ctx context.Context, cfg *lang.Config, op string, lockTime
 	if e.configuredFor == cfg {
 		ready = e.configured
 	}
-	if s.Envs, err = planner.OpenEnvironments(ctx, cfg, e.Registry, e.Log, ready); err != nil {
+	if s.Envs, err = e.openEnvironments(ctx, cfg, ready); err != nil {
 		s.Close()
 		return nil, err
 	}
@@ -188,11 +192,20 @@ func (s *Session) State() *state.File {
 
 // Plan discovers and plans.
 func (s *Session) Plan(ctx context.Context, targets []string) (*planner.Plan, error) {
-	if err := planner.Discover(ctx, s.Envs, s.e.Log); err != nil {
+	if err := s.e.discover(ctx, s.Envs); err != nil {
 		return nil, err
 	}
-	return planner.Build(ctx, planner.Input{Config: s.Config, Envs: s.Envs, State: s.State(),
+	return planner.Build(ctx, planner.Input{Config: s.Config, Kinds: s.e.Kinds, Envs: s.Envs, State: s.State(),
 		Progress: s.Progress, Targets: targets, Now: s.e.Now()})
+}
+
+// Check says whether op may run in the migration's current phase (force:
+// -force was given); see Allowed.
+func (s *Session) Check(op Op, force bool) error { return Allowed(s.State().Phase, op, force) }
+
+// setPhase records the phase after op succeeded.
+func (s *Session) setPhase(ctx context.Context, op Op) error {
+	return s.Journal.Update(context.WithoutCancel(ctx), func(f *state.File) { f.Phase = After(f.Phase, op) })
 }
 
 // ErrStalePlan is returned when a saved plan no longer matches.
@@ -236,34 +249,33 @@ func (e *BlockerError) Error() string {
 // RunOptions tune apply, cutover and rollback.
 type RunOptions struct {
 	Parallelism int
-	Sink        exec.Sink
+	// Force: -force was given (apply after the cutover, rollback after it,
+	// cutover with uncovered prepare steps pending).
+	Force bool
+	// Retry bounds the retries of transient provider failures.
+	Retry transfer.RetryPolicy
+	Sink  exec.Sink
 }
 
 func (s *Session) executor(o RunOptions) *exec.Executor {
-	return exec.New(exec.Options{Envs: s.Envs, Store: s.Store, Journal: s.Journal, Progress: s.Progress,
-		Parallelism: o.Parallelism, Sink: o.Sink, Log: s.e.Log})
+	return exec.New(exec.Options{Kinds: s.e.Kinds, Envs: s.Envs, Store: s.Store, Journal: s.Journal, Progress: s.Progress,
+		Parallelism: o.Parallelism, Retry: o.Retry, Sink: o.Sink, Log: s.e.Log})
 }
 
 // Apply runs the plan's prepare phase.
 func (s *Session) Apply(ctx context.Context, p *planner.Plan, o RunOptions) (*exec.Report, error) {
+	if err := s.Check(OpApply, o.Force); err != nil {
+		return nil, err
+	}
 	if b := p.Blockers(); len(b) > 0 {
 		return nil, &BlockerError{b}
-	}
-	if ph := s.State().Phase; ph == "cutover" || ph == "finalized" {
-		// Allowed: apply after cutover keeps copying, but say so.
-		s.e.Log.Info("apply after cutover", "phase", ph)
 	}
 	if err := s.reconcile(ctx, p, planner.PhasePrepare); err != nil {
 		return nil, err
 	}
-	rep := s.executor(o).Apply(ctx, p, planner.PhasePrepare, "apply")
+	rep := s.executor(o).Apply(ctx, p, planner.PhasePrepare, string(OpApply))
 	if rep.Failed == 0 && ctx.Err() == nil {
-		err := s.Journal.Update(context.WithoutCancel(ctx), func(f *state.File) {
-			if f.Phase == "" {
-				f.Phase = "applied"
-			}
-		})
-		if err != nil {
+		if err := s.setPhase(ctx, OpApply); err != nil {
 			return rep, err
 		}
 	}
@@ -287,32 +299,25 @@ func (s *Session) reconcile(ctx context.Context, p *planner.Plan, phase planner.
 			if e.Status != state.Begun || !noop[e.Address] || (e.Op != "apply" && e.Op != "cutover") {
 				continue
 			}
-			p := e.Undo.Params
 			e.Status = state.Done
 			e.Ended = s.e.Now().UTC()
 			e.Result.Error = "interrupted after its work was done; a fresh plan found it complete"
 			if e.Action == string(planner.ActCreate) {
 				// A bucket or zone create the crash cut short: whether
 				// rehome made it cannot be told, so it is not claimed.
-				e.Result.Error = "interrupted; the " + p["type"] + " exists, but whether rehome created it is unknown, so rollback keeps it"
+				e.Result.Error = "interrupted; the " + e.Undo.Type + " exists, but whether rehome created it is unknown, so rollback keeps it"
 			}
 		}
 	})
 }
 
-// ErrPhase is returned when a command does not fit the migration's phase.
-var ErrPhase = errors.New("wrong phase")
-
-// Cutover runs the plan's cutover phase.
-func (s *Session) Cutover(ctx context.Context, p *planner.Plan, force bool, o RunOptions) (*exec.Report, error) {
-	f := s.State()
-	switch f.Phase {
-	case "":
-		return nil, fmt.Errorf("%w: nothing has been applied yet; run `rehome apply` first", ErrPhase)
-	case "finalized":
-		return nil, fmt.Errorf("%w: the migration was finalized; there is nothing to cut over", ErrPhase)
+// Cutover runs the plan's cutover phase. With pending prepare-phase steps
+// the cutover does not cover, it needs o.Force.
+func (s *Session) Cutover(ctx context.Context, p *planner.Plan, o RunOptions) (*exec.Report, error) {
+	if err := s.Check(OpCutover, o.Force); err != nil {
+		return nil, err
 	}
-	if un := Uncovered(p); len(un) > 0 && !force {
+	if un := Uncovered(p); len(un) > 0 && !o.Force {
 		return nil, fmt.Errorf("%w: the prepare phase has %d pending step(s) the cutover does not cover (%s); run `rehome apply` first, or cut over with -force to leave them out",
 			ErrPhase, len(un), strings.Join(un, ", "))
 	}
@@ -322,10 +327,9 @@ func (s *Session) Cutover(ctx context.Context, p *planner.Plan, force bool, o Ru
 	if err := s.reconcile(ctx, p, planner.PhaseCutover); err != nil {
 		return nil, err
 	}
-	rep := s.executor(o).Apply(ctx, p, planner.PhaseCutover, "cutover")
+	rep := s.executor(o).Apply(ctx, p, planner.PhaseCutover, string(OpCutover))
 	if rep.Failed == 0 && ctx.Err() == nil {
-		err := s.Journal.Update(context.WithoutCancel(ctx), func(f *state.File) { f.Phase = "cutover" })
-		if err != nil {
+		if err := s.setPhase(ctx, OpCutover); err != nil {
 			return rep, err
 		}
 	}
@@ -333,20 +337,14 @@ func (s *Session) Cutover(ctx context.Context, p *planner.Plan, force bool, o Ru
 }
 
 // Uncovered lists the pending prepare-phase steps that no cutover step
-// covers. Copies of objects, record sets and secrets are covered: the
-// cutover's final syncs copy whatever changed at the source since the
-// apply. Creating a bucket or zone, or lowering TTLs, is not.
+// covers (Action.Covered): creating a bucket or zone, lowering TTLs. The
+// cutover's final syncs redo the copies.
 func Uncovered(p *planner.Plan) []string {
 	var out []string
 	for _, a := range p.Actions {
-		if a.Phase != planner.PhasePrepare || a.Action == planner.ActNoop {
-			continue
+		if a.Phase == planner.PhasePrepare && a.Action != planner.ActNoop && !a.Covered {
+			out = append(out, a.Address)
 		}
-		switch a.Type {
-		case "objects", "records", "secret":
-			continue
-		}
-		out = append(out, a.Address)
 	}
 	return out
 }
@@ -379,19 +377,22 @@ func Forget(ctx context.Context, st *state.Store, addrs []string) ([]string, err
 	if len(missing) > 0 {
 		return missing, nil
 	}
-	// What rehome recorded per item: secrets share their move's scope and
-	// are forgotten one name at a time; other scopes (a bucket's objects,
-	// a zone's record sets) go whole, with every entry that used them.
+	// What rehome recorded per item: an entry with keys (one secret of a
+	// move's scope) is forgotten key by key; other scopes (a bucket's
+	// objects, a zone's record sets) go whole, with every entry that used
+	// them.
 	type item struct{ scope, key string }
 	var items []item
 	whole := map[string]bool{}
 	for _, e := range f.Journal {
-		sc := e.Undo.Params["scope"]
+		sc := e.Undo.Scope
 		if !forget[e.Address] || sc == "" {
 			continue
 		}
-		if name := e.Undo.Params["name"]; name != "" {
-			items = append(items, item{sc, name})
+		if len(e.Undo.Keys) > 0 {
+			for _, k := range e.Undo.Keys {
+				items = append(items, item{sc, k})
+			}
 		} else {
 			whole[sc] = true
 		}
@@ -416,7 +417,7 @@ func Forget(ctx context.Context, st *state.Store, addrs []string) ([]string, err
 	}
 	for i := range f.Journal {
 		e := &f.Journal[i]
-		if e.Status != state.Undone && (forget[e.Address] || whole[e.Undo.Params["scope"]]) {
+		if e.Status != state.Undone && (forget[e.Address] || whole[e.Undo.Scope]) {
 			e.Status = state.Undone
 			e.Result.Error = "forgotten by `rehome state rm`"
 		}
@@ -424,27 +425,23 @@ func Forget(ctx context.Context, st *state.Store, addrs []string) ([]string, err
 	return nil, st.Save(ctx, f)
 }
 
-// Rollback undoes the applied steps. After a cutover it needs force.
-func (s *Session) Rollback(ctx context.Context, force bool, o RunOptions) (*exec.Report, error) {
-	if err := s.CanRollback(force); err != nil {
+// Rollback undoes the applied steps. After a cutover it needs o.Force.
+func (s *Session) Rollback(ctx context.Context, o RunOptions) (*exec.Report, error) {
+	if err := s.Check(OpRollback, o.Force); err != nil {
 		return nil, err
 	}
-	return s.executor(o).Rollback(ctx), nil
-}
-
-// CanRollback says whether the rollback window is open: not after finalize,
-// and after a cutover only with force.
-func (s *Session) CanRollback(force bool) error {
-	switch s.State().Phase {
-	case "finalized":
-		return fmt.Errorf("%w: the migration was finalized, which closed the rollback window", ErrPhase)
-	case "cutover":
-		if !force {
-			return fmt.Errorf("%w: the cutover has run, so the destination may have taken writes that a rollback would lose; "+
-				"re-run with -force to roll back anyway", ErrPhase)
+	rep := s.executor(o).Rollback(ctx)
+	if len(rep.Errors) == 0 {
+		if err := s.setPhase(ctx, OpRollback); err != nil {
+			return rep, err
 		}
 	}
-	return nil
+	return rep, nil
+}
+
+// RollbackSteps lists, newest first, the steps a rollback would take now.
+func (s *Session) RollbackSteps() []exec.UndoStep {
+	return s.executor(RunOptions{}).RollbackSteps(s.State())
 }
 
 // Decommission lists source resources that can go once a migration is final.
@@ -453,37 +450,26 @@ type Decommission struct {
 }
 
 // Finalize closes the rollback window after a cutover and lists the source
-// resources that can now be decommissioned. It deletes nothing.
+// resources that can now be decommissioned (the plan's actions that move a
+// source resource, Action.Moves). It deletes nothing.
 func (s *Session) Finalize(ctx context.Context, p *planner.Plan) ([]Decommission, error) {
-	if ph := s.State().Phase; ph != "cutover" {
-		return nil, fmt.Errorf("%w: finalize follows a successful cutover (the migration is %q)", ErrPhase, phaseName(ph))
+	if err := s.Check(OpFinalize, false); err != nil {
+		return nil, err
 	}
 	seen := map[string]bool{}
 	var out []Decommission
 	for _, a := range p.Actions {
-		if a.Phase != planner.PhasePrepare || a.Type == "source_ttl" || a.From.Name == "" {
+		if a.Phase != planner.PhasePrepare || a.Moves == nil || a.From.Name == "" {
 			continue
 		}
-		typ := map[string]string{"bucket": "bucket", "zone": "zone", "secret": "secret"}[a.Type]
-		if typ == "" {
-			continue
-		}
-		k := a.From.Env + "/" + typ + "/" + a.From.Name
+		k := a.From.Env + "/" + a.Moves.Type + "/" + a.From.Name
 		if seen[k] {
 			continue
 		}
 		seen[k] = true
-		out = append(out, Decommission{Env: a.From.Env, Kind: string(a.Kind), Type: typ, Name: a.From.Name})
+		out = append(out, Decommission{Env: a.From.Env, Kind: string(a.Kind), Type: a.Moves.Type, Name: a.From.Name})
 	}
-	err := s.Journal.Update(ctx, func(f *state.File) { f.Phase = "finalized" })
-	return out, err
-}
-
-func phaseName(ph string) string {
-	if ph == "" {
-		return "not applied"
-	}
-	return ph
+	return out, s.setPhase(ctx, OpFinalize)
 }
 
 // SavePlan writes a plan file (mode 0600).
@@ -509,8 +495,24 @@ func ReadPlan(path string) (*planner.Plan, error) {
 		return nil, fmt.Errorf("read plan file %s: not a rehome plan: %w", path, err)
 	}
 	major := strings.SplitN(p.FormatVersion, ".", 2)[0]
-	if major != strings.SplitN(planner.FormatVersion, ".", 2)[0] {
-		return nil, fmt.Errorf("plan file %s has format version %q; this rehome reads %s", path, p.FormatVersion, planner.FormatVersion)
+	if want := strings.SplitN(planner.FormatVersion, ".", 2)[0]; major != want {
+		age := "a newer"
+		if n, w := atoi(major), atoi(want); n < w {
+			age = "an older"
+		}
+		return nil, fmt.Errorf("plan file %s was made by %s rehome (plan format %q); this rehome reads format %s: make the plan again with `rehome plan -out=%s`",
+			path, age, p.FormatVersion, planner.FormatVersion, path)
 	}
 	return &p, nil
+}
+
+func atoi(s string) int {
+	n := 0
+	for _, c := range s {
+		if c < '0' || c > '9' {
+			return 0
+		}
+		n = n*10 + int(c-'0')
+	}
+	return n
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -14,6 +15,8 @@ import (
 
 	"github.com/rehome/rehome/engine"
 	"github.com/rehome/rehome/lang"
+	"github.com/rehome/rehome/movers/builtin"
+	"github.com/rehome/rehome/movers/storage"
 	"github.com/rehome/rehome/planner"
 	"github.com/rehome/rehome/planner/exec"
 	"github.com/rehome/rehome/providers"
@@ -40,9 +43,9 @@ func newHarness(t *testing.T) *harness {
 		Migration:    &lang.Migration{Name: "m", StatePath: filepath.Join(dir, "state")},
 		Environments: map[string]*lang.Environment{"src": env("src"), "dst": env("dst")},
 		Moves: []*lang.Move{{Kind: providers.KindStorage, Name: "s", From: "src", To: "dst",
-			Storage: &lang.StorageMove{Verify: "checksum"}}}}
+			Settings: &storage.Settings{Verify: storage.VerifyChecksum}}}}
 	h := &harness{t: t, ctx: context.Background(), store: st, cfg: cfg,
-		e: &engine.Engine{Dir: dir, Registry: providers.NewRegistry(st.Factory()), Version: "test",
+		e: &engine.Engine{Dir: dir, Registry: providers.NewRegistry(st.Factory()), Kinds: builtin.Registry(), Version: "test",
 			Log: slog.New(slog.DiscardHandler), Now: time.Now}}
 	src := st.Env("src")
 	if err := src.CreateBucket(h.ctx, providers.Bucket{Name: "bkt"}); err != nil {
@@ -134,7 +137,7 @@ func TestCheckSaved(t *testing.T) {
 func TestPhaseGuards(t *testing.T) {
 	h := newHarness(t)
 	s := h.session("cutover")
-	if _, err := s.Cutover(h.ctx, h.plan(s), false, engine.RunOptions{}); !errors.Is(err, engine.ErrPhase) {
+	if _, err := s.Cutover(h.ctx, h.plan(s), engine.RunOptions{}); !errors.Is(err, engine.ErrPhase) {
 		t.Fatalf("cutover before apply = %v, want ErrPhase", err)
 	}
 	if _, err := s.Finalize(h.ctx, h.plan(s)); !errors.Is(err, engine.ErrPhase) {
@@ -150,14 +153,14 @@ func TestPhaseGuards(t *testing.T) {
 	if un := engine.Uncovered(p); len(un) != 0 {
 		t.Fatalf("Uncovered = %v, want none (a new object is copied by the cutover sync)", un)
 	}
-	rep, err := s.Cutover(h.ctx, p, false, engine.RunOptions{})
+	rep, err := s.Cutover(h.ctx, p, engine.RunOptions{})
 	if err != nil || rep.Err() != nil {
 		t.Fatalf("cutover: %v %v", err, rep.Err())
 	}
 	if _, err := h.store.Env("dst").Head(h.ctx, "bkt", "new.txt"); err != nil {
 		t.Fatalf("the cutover did not copy the new object: %v", err)
 	}
-	if _, err := s.Rollback(h.ctx, false, engine.RunOptions{}); !errors.Is(err, engine.ErrPhase) || !strings.Contains(err.Error(), "-force") {
+	if _, err := s.Rollback(h.ctx, engine.RunOptions{}); !errors.Is(err, engine.ErrPhase) || !strings.Contains(err.Error(), "-force") {
 		t.Fatalf("rollback after cutover without force = %v, want ErrPhase naming -force", err)
 	}
 	list, err := s.Finalize(h.ctx, h.plan(s))
@@ -170,7 +173,7 @@ func TestPhaseGuards(t *testing.T) {
 	if _, err := h.store.Env("src").Head(h.ctx, "bkt", "a.txt"); err != nil {
 		t.Fatalf("finalize touched the source: %v", err)
 	}
-	if _, err := s.Rollback(h.ctx, true, engine.RunOptions{}); !errors.Is(err, engine.ErrPhase) {
+	if _, err := s.Rollback(h.ctx, engine.RunOptions{Force: true}); !errors.Is(err, engine.ErrPhase) {
 		t.Fatalf("rollback after finalize, even forced = %v, want ErrPhase", err)
 	}
 }
@@ -187,7 +190,7 @@ func TestUncoveredNewBucket(t *testing.T) {
 	if len(un) != 1 || un[0] != `move.storage.s.bucket["cee"]` {
 		t.Fatalf("Uncovered = %v, want the new bucket's create", un)
 	}
-	if _, err := s.Cutover(h.ctx, p, false, engine.RunOptions{}); !errors.Is(err, engine.ErrPhase) {
+	if _, err := s.Cutover(h.ctx, p, engine.RunOptions{}); !errors.Is(err, engine.ErrPhase) {
 		t.Fatalf("cutover with an uncovered step = %v, want ErrPhase", err)
 	}
 }
@@ -209,7 +212,7 @@ func TestForget(t *testing.T) {
 	}
 	// Rollback now leaves the forgotten objects, and so the bucket, alone.
 	s := h.session("rollback")
-	rep, err := s.Rollback(h.ctx, false, engine.RunOptions{})
+	rep, err := s.Rollback(h.ctx, engine.RunOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -228,8 +231,19 @@ func TestReadPlanVersion(t *testing.T) {
 	if err := engine.SavePlan(path, p); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := engine.ReadPlan(path); err == nil || !strings.Contains(err.Error(), "format version") {
+	if _, err := engine.ReadPlan(path); err == nil || !strings.Contains(err.Error(), `made by a newer rehome (plan format "9.0")`) {
 		t.Fatalf("ReadPlan of a newer format = %v, want a format version error", err)
+	}
+	// A plan of format 1.0 (string parameters, per-unit estimates) is
+	// refused with what to do.
+	old := `{"format_version": "1.0", "migration": "m", "actions": [{"address": "move.storage.s.objects[\"b\"]",
+		"params": {"verify": "checksum", "overwrite": "false"}, "estimate": {"objects": 3}}]}`
+	if err := os.WriteFile(path, []byte(old), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := engine.ReadPlan(path); err == nil || !strings.Contains(err.Error(), `made by an older rehome (plan format "1.0")`) ||
+		!strings.Contains(err.Error(), "rehome plan -out=") {
+		t.Fatalf("ReadPlan of format 1.0 = %v, want a refusal saying to plan again", err)
 	}
 	p.FormatVersion = planner.FormatVersion
 	if err := engine.SavePlan(path, p); err != nil {
@@ -263,7 +277,7 @@ func TestRollbackResumes(t *testing.T) {
 			cancel()
 		}
 	})
-	rep, err := s.Rollback(ctx, false, engine.RunOptions{Sink: sink})
+	rep, err := s.Rollback(ctx, engine.RunOptions{Sink: sink})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -291,14 +305,14 @@ func TestRollbackResumes(t *testing.T) {
 	s.Close()
 
 	s = h.session("rollback")
-	rep, err = s.Rollback(h.ctx, false, engine.RunOptions{})
+	rep, err = s.Rollback(h.ctx, engine.RunOptions{})
 	if err != nil || rep.Err() != nil {
 		t.Fatalf("resumed rollback: %v %v", err, rep.Err())
 	}
 	if bs, _ := h.store.Env("dst").Buckets(h.ctx); len(bs) != 0 {
 		t.Fatalf("after the resumed rollback %d buckets remain at the destination", len(bs))
 	}
-	if f := s.State(); f.Phase != "" || len(f.Resources) != 0 {
+	if f := s.State(); f.Phase != state.PhaseRolledBack || len(f.Resources) != 0 {
 		t.Fatalf("state after rollback: phase %q, %d resources", f.Phase, len(f.Resources))
 	}
 }
@@ -317,11 +331,11 @@ func TestRollbackIdempotent(t *testing.T) {
 		t.Fatal(err)
 	}
 	s := h.session("rollback")
-	rep, err := s.Rollback(h.ctx, false, engine.RunOptions{})
+	rep, err := s.Rollback(h.ctx, engine.RunOptions{})
 	if err != nil || rep.Err() != nil {
 		t.Fatalf("rollback after its work was already done: %v %v", err, rep.Err())
 	}
-	if f := s.State(); f.Phase != "" || len(f.Resources) != 0 {
+	if f := s.State(); f.Phase != state.PhaseRolledBack || len(f.Resources) != 0 {
 		t.Fatalf("state after rollback: phase %q, %d resources", f.Phase, len(f.Resources))
 	}
 }
@@ -341,7 +355,7 @@ func TestPartialRollbackForgetsUndoneItems(t *testing.T) {
 	}
 	put("theirs.txt", "someone else's")
 	s := h.session("rollback")
-	rep, err := s.Rollback(h.ctx, false, engine.RunOptions{})
+	rep, err := s.Rollback(h.ctx, engine.RunOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -400,11 +414,11 @@ func TestApplyCancelledBeforeStart(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rep.Actions != 0 || rep.Failed != 0 || rep.Skipped == 0 {
-		t.Fatalf("report = actions %d, failed %d, not run %d; want nothing run or failed", rep.Actions, rep.Failed, rep.Skipped)
+	if rep.Actions != 0 || rep.Failed != 0 || rep.NotRun == 0 {
+		t.Fatalf("report = actions %d, failed %d, not run %d; want nothing run or failed", rep.Actions, rep.Failed, rep.NotRun)
 	}
-	if summary.NotRun != rep.Skipped {
-		t.Fatalf("summary event not_run = %d, want %d", summary.NotRun, rep.Skipped)
+	if summary.NotRun != rep.NotRun {
+		t.Fatalf("summary event not_run = %d, want %d", summary.NotRun, rep.NotRun)
 	}
 	for _, e := range s.State().Journal {
 		if e.Status == state.Begun {

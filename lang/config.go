@@ -75,8 +75,7 @@ type Environment struct {
 	AttrRanges map[string]hcl.Range
 }
 
-// Move is a move block. Exactly one of the kind-specific parts is set,
-// matching Kind.
+// Move is a move block.
 type Move struct {
 	Kind providers.Kind
 	Name string
@@ -88,49 +87,13 @@ type Move struct {
 	// the plan shows each and the journal keeps what rollback restores.
 	Overwrite bool
 	DeclRange hcl.Range
-
-	Storage  *StorageMove
-	DNS      *DNSMove
-	Secrets  *SecretsMove
-	Database *DatabaseMove
-	Queue    *QueueMove
+	// Settings are the kind's own arguments as its MoveKind decoded them
+	// (for example *storage.Settings); nil when the kind takes none.
+	Settings any
 }
 
 // Addr is the move's address, e.g. move.storage.assets.
 func (m *Move) Addr() string { return "move." + string(m.Kind) + "." + m.Name }
-
-// StorageMove holds a storage move's attributes.
-type StorageMove struct {
-	Include []string          // globs over bucket names; empty = all
-	Exclude []string          // globs over bucket names
-	Rename  map[string]string // source bucket -> destination bucket
-	Verify  string            // "checksum" (default) or "size"
-}
-
-// DNSMove holds a dns move's attributes.
-type DNSMove struct {
-	Zones []string // zone names without trailing dot; empty = all
-	// CutoverTTL, when > 0, lowers the source TTLs to this value in the
-	// prepare phase (recorded and undoable).
-	CutoverTTL uint32
-}
-
-// SecretsMove holds a secrets move's attributes.
-type SecretsMove struct {
-	Include []string // globs over secret names; empty = all
-	Exclude []string
-}
-
-// DatabaseMove holds a database move's attributes.
-type DatabaseMove struct {
-	Databases []string
-}
-
-// QueueMove holds a queue move's attributes.
-type QueueMove struct {
-	Include []string
-	Exclude []string
-}
 
 // Audit is the audit block.
 type Audit struct {

@@ -11,6 +11,7 @@ import (
 	"github.com/zclconf/go-cty/cty"
 
 	"github.com/rehome/rehome/lang"
+	"github.com/rehome/rehome/movers/builtin"
 	"github.com/rehome/rehome/providers"
 )
 
@@ -79,6 +80,50 @@ func testRegistry() *providers.Registry {
 	)
 }
 
+// testKind is a kind of move only these tests know, its arguments lists
+// of strings (like a database move's databases).
+type testKind struct{ args []string }
+
+func (k testKind) MoveSchema() providers.Schema {
+	var s providers.Schema
+	for _, n := range k.args {
+		s.Attributes = append(s.Attributes, providers.Attribute{Name: n, Type: cty.List(cty.String)})
+	}
+	return s
+}
+
+func (k testKind) DecodeMove(a *lang.MoveArgs) any {
+	out := map[string][]string{}
+	for _, n := range k.args {
+		if v, ok := a.Strings(n); ok {
+			out[n] = v
+		}
+	}
+	return out
+}
+
+// testKinds are the built-in kinds plus database and queue kinds of the
+// tests' own, as lang.Kinds.
+type testKinds struct {
+	m     map[providers.Kind]lang.MoveKind
+	order []providers.Kind
+}
+
+func (k testKinds) MoveKind(n providers.Kind) (lang.MoveKind, bool) { m, ok := k.m[n]; return m, ok }
+func (k testKinds) KindNames() []providers.Kind                     { return k.order }
+
+func newTestKinds() testKinds {
+	k := testKinds{m: map[providers.Kind]lang.MoveKind{}}
+	reg := builtin.Registry()
+	for _, n := range reg.KindNames() {
+		m, _ := reg.MoveKind(n)
+		k.m[n], k.order = m, append(k.order, n)
+	}
+	k.m["database"], k.m["queue"] = testKind{[]string{"databases"}}, testKind{[]string{"include", "exclude"}}
+	k.order = append(k.order, "database", "queue")
+	return k
+}
+
 // envFunc returns a Getenv over a fixed map.
 func envFunc(env map[string]string) func(string) (string, bool) {
 	return func(k string) (string, bool) {
@@ -91,6 +136,7 @@ func envFunc(env map[string]string) func(string) (string, bool) {
 func testOptions() lang.Options {
 	return lang.Options{
 		Registry: testRegistry(),
+		Kinds:    newTestKinds(),
 		Getenv: envFunc(map[string]string{
 			"HCLOUD_TOKEN":     "hc-token-123",
 			"ORDERS_MYSQL_URL": "mysql://u@db/orders",

@@ -20,6 +20,9 @@ type Options struct {
 	// Registry supplies provider schemas and capabilities. A nil registry
 	// knows no providers, so every environment is an "Unknown provider".
 	Registry *providers.Registry
+	// Kinds supplies the move kinds and their schemas. Nil knows none, so
+	// every move block is of an "Unknown move kind".
+	Kinds Kinds
 	// Vars are the -var options ("name=value"), in command-line order.
 	Vars []string
 	// VarFiles are the -var-file paths (relative to the working directory
@@ -101,6 +104,7 @@ type loader struct {
 	dir      string
 	opts     Options
 	registry *providers.Registry
+	kinds    Kinds
 	getenv   func(string) (string, bool)
 
 	cfg   *Config
@@ -134,10 +138,15 @@ func newLoader(dir string, opts Options) *loader {
 	if registry == nil {
 		registry = providers.NewRegistry()
 	}
+	kinds := opts.Kinds
+	if kinds == nil {
+		kinds = noKinds{}
+	}
 	return &loader{
 		dir:      abs,
 		opts:     opts,
 		registry: registry,
+		kinds:    kinds,
 		getenv:   getenv,
 		cfg: &Config{
 			Dir:          abs,

@@ -14,6 +14,9 @@ import (
 	"github.com/zclconf/go-cty/cty"
 
 	"github.com/rehome/rehome/lang"
+	"github.com/rehome/rehome/movers/dns"
+	"github.com/rehome/rehome/movers/secrets"
+	"github.com/rehome/rehome/movers/storage"
 	"github.com/rehome/rehome/providers"
 )
 
@@ -66,16 +69,16 @@ func TestLoadValid(t *testing.T) {
 				t.Error("environment value is marked; want it unmarked for the provider")
 			}
 			wantMoves := []*lang.Move{
-				{Kind: providers.KindStorage, Name: "assets", From: "aws", To: "hetzner", Storage: &lang.StorageMove{
+				{Kind: providers.KindStorage, Name: "assets", From: "aws", To: "hetzner", Settings: &storage.Settings{
 					Include: []string{"shop-*"},
 					Rename:  map[string]string{"shop-assets": "shop-assets-fsn1"},
 					Verify:  "checksum",
 				}},
 				{Kind: providers.KindDNS, Name: "zones", From: "aws", To: "hetzner",
 					Acknowledge: []string{"dns.unsupported_type"},
-					DNS:         &lang.DNSMove{Zones: []string{"shop.example.com"}, CutoverTTL: 60}},
+					Settings:    &dns.Settings{Zones: []string{"shop.example.com"}, CutoverTTL: 60}},
 				{Kind: providers.KindDatabase, Name: "orders", From: "orders_mysql", To: "orders_pg", Overwrite: true,
-					Database: &lang.DatabaseMove{Databases: []string{"orders"}}},
+					Settings: map[string][]string{"databases": {"orders"}}},
 			}
 			if diff := cmp.Diff(wantMoves, cfg.Moves, ignoreRanges); diff != "" {
 				t.Errorf("Moves (-want +got):\n%s", diff)
@@ -104,9 +107,9 @@ func TestLoadValid(t *testing.T) {
 				t.Errorf("Audit = %+v, want nil", cfg.Audit)
 			}
 			wantMoves := []*lang.Move{
-				{Kind: providers.KindSecrets, Name: "all", From: "src", To: "dst", Secrets: &lang.SecretsMove{}},
-				{Kind: providers.KindQueue, Name: "jobs", From: "src", To: "dst", Queue: &lang.QueueMove{
-					Include: []string{"jobs-*"}, Exclude: []string{"jobs-tmp-?"},
+				{Kind: providers.KindSecrets, Name: "all", From: "src", To: "dst", Settings: &secrets.Settings{}},
+				{Kind: providers.KindQueue, Name: "jobs", From: "src", To: "dst", Settings: map[string][]string{
+					"include": {"jobs-*"}, "exclude": {"jobs-tmp-?"},
 				}},
 			}
 			if diff := cmp.Diff(wantMoves, cfg.Moves, ignoreRanges); diff != "" {
@@ -130,7 +133,7 @@ func TestLoadValid(t *testing.T) {
 			if got := cfg.Environments["src"].Value.GetAttr("path").AsString(); got != "/srv/shop-prod" {
 				t.Errorf("src path = %q", got)
 			}
-			if got := cfg.Moves[0].Storage.Include; !slices.Equal(got, []string{"shop-prod-*"}) {
+			if got := cfg.Moves[0].Settings.(*storage.Settings).Include; !slices.Equal(got, []string{"shop-prod-*"}) {
 				t.Errorf("include = %v", got)
 			}
 		}},

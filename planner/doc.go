@@ -3,19 +3,30 @@
 // checks and undo descriptions, plus the audit findings that must be fixed or
 // acknowledged before anything runs.
 //
-// The planner decides; providers only list, read and write (package
-// providers) and the executor (package planner/exec) only carries actions
-// out. The per-item bookkeeping both share — which objects, record sets and
-// secrets rehome wrote, and what stood there before — lives in the state's
-// progress store under the scope names defined in records.go, so that a plan
-// made after a crashed apply knows what is rehome's own.
+// The planner knows no kind of move. Build hands each move block to its
+// kind's planner (KindPlanner, found through the Kinds the caller passes:
+// the movers registry), which adds actions and findings through a
+// MoveContext; the planner then applies what is common to every kind:
+// acknowledgements, collisions between moves writing one destination
+// resource (Action.Moves), the scan of application code for references
+// to moved resources, -target selection and the summary. An action is
+// plain data read alike for every kind (address, verb, phase, estimate in
+// the kind's unit, progress scope, cutover coverage); only its kind reads
+// its typed Params.
 //
-// Ownership rules, which every diff here applies:
+// The providers only list, read and write (package providers); the
+// executor (package planner/exec) only carries actions out; the movers
+// (movers/...) decide what each kind's actions are and how each is done
+// and undone, and keep their per-item records — which items rehome wrote
+// and what stood there before — in the state's progress store
+// (ProgressReader, LoadRecords).
+//
+// Ownership, which every mover applies to its items in its diff, its
+// apply and its undo through one rule per kind:
 //   - an item is rehome's when rehome created it, or replaced a foreign one
 //     (overwrite = true) after its backup was durable, and only while it
-//     still holds what rehome wrote (objects: the size/time/ETag rehome left;
-//     record sets: the set written; secrets: the version and a keyed digest);
-//     an identical foreign item rehome left alone stays foreign;
+//     still holds what rehome wrote; an identical foreign item rehome left
+//     alone stays foreign;
 //   - every write is recorded before it is made, with what it writes, and
 //     confirmed after it is verified; an unconfirmed write is settled on the
 //     next run by what stands there (it landed, or it is someone else's);
@@ -25,7 +36,5 @@
 //     unless the move says overwrite; rehome's items are updated freely and
 //     removed when their source is gone (the copy mirrors the source).
 //
-// Limits: storage diffs hold one listing entry per object in memory; moves of
-// kind database and queue are recognised but not yet planned (they produce a
-// blocker finding); the cost report is empty until a price catalog exists.
+// Limits: the cost report is empty until a price catalog exists.
 package planner

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"path"
 	"sort"
 	"strings"
 	"time"
@@ -14,10 +15,29 @@ import (
 	"github.com/rehome/rehome/state"
 )
 
-// Input is what Build needs: the configuration, the discovered environments,
-// the state and its progress store (nil when there is none yet).
+// KindPlanner is what Build needs of a kind: its unit and how to plan one
+// of its move blocks. Each mover implements it.
+type KindPlanner interface {
+	// Unit is the plural noun the kind counts its items in (objects,
+	// records, secrets, rows, messages); its singular drops the final "s".
+	Unit() string
+	// Plan adds the move's actions and audit findings through mc. Problems
+	// with what would be moved are findings; an error means planning
+	// itself failed (a provider call).
+	Plan(ctx context.Context, mc *MoveContext) error
+}
+
+// Kinds looks up the planner of a kind.
+type Kinds interface {
+	KindPlanner(k providers.Kind) (KindPlanner, bool)
+}
+
+// Input is what Build needs: the configuration, the kinds, the discovered
+// environments, the state and its progress store (nil when there is none
+// yet).
 type Input struct {
 	Config   *lang.Config
+	Kinds    Kinds
 	Envs     Envs
 	State    *state.File
 	Progress ProgressReader
@@ -29,7 +49,7 @@ type Input struct {
 // Build makes the plan. Runtime failures (a provider call failing) are
 // errors; problems with what would be moved are audit findings.
 func Build(ctx context.Context, in Input) (*Plan, error) {
-	b := &builder{in: in, ctx: ctx}
+	b := &builder{in: in}
 	p := &Plan{
 		FormatVersion: FormatVersion,
 		Migration:     in.Config.Migration.Name,
@@ -45,21 +65,18 @@ func Build(ctx context.Context, in Input) (*Plan, error) {
 		p.StateLineage, p.StateSerial = in.State.Lineage, in.State.Serial
 	}
 	b.plan = p
+	units := map[string]bool{}
 	for _, m := range in.Config.Moves {
-		var err error
-		switch m.Kind {
-		case providers.KindStorage:
-			err = b.storage(m)
-		case providers.KindDNS:
-			err = b.dns(m)
-		case providers.KindSecrets:
-			err = b.secrets(m)
-		default:
-			b.finding(m, SevBlocker, m.Addr(), "move.kind_not_implemented", "",
-				fmt.Sprintf("rehome cannot plan %s moves yet", m.Kind),
-				"remove the move or acknowledge this finding to skip it")
+		kp, ok := in.Kinds.KindPlanner(m.Kind)
+		if !ok {
+			return nil, fmt.Errorf("plan %s: no mover for kind %q in this build", m.Addr(), m.Kind)
 		}
-		if err != nil {
+		units[kp.Unit()] = true
+		mc := &MoveContext{Move: m, From: in.Envs[m.From], To: in.Envs[m.To], b: b, unit: kp.Unit()}
+		if mc.From == nil || mc.To == nil {
+			return nil, fmt.Errorf("plan %s: environments %q and %q are not both open", m.Addr(), m.From, m.To)
+		}
+		if err := kp.Plan(ctx, mc); err != nil {
 			return nil, fmt.Errorf("plan %s: %w", m.Addr(), err)
 		}
 		b.checkAcks(m)
@@ -83,8 +100,12 @@ func Build(ctx context.Context, in Input) (*Plan, error) {
 				matched = matched || MatchTarget(a.Address, t)
 			}
 			if !matched {
+				example := "move.KIND.NAME"
+				if len(in.Config.Moves) > 0 {
+					example = in.Config.Moves[0].Addr()
+				}
 				return nil, fmt.Errorf("-target=%q matches no address of the plan (addresses look like %s, or a whole move such as %s)",
-					t, `move.storage.NAME.bucket["BUCKET"]`, "move.storage.NAME")
+					t, `move.KIND.NAME.TYPE["KEY"]`, example)
 			}
 		}
 		p.Targets = append([]string(nil), in.Targets...)
@@ -92,6 +113,11 @@ func Build(ctx context.Context, in Input) (*Plan, error) {
 	}
 	sortFindings(p.Audit)
 	p.Summary = Summarize(p)
+	for u := range units {
+		if _, ok := p.Summary.Items[u]; !ok {
+			p.Summary.Items[u] = 0 // every unit of the plan's kinds is in the summary, 0 or not
+		}
+	}
 	if p.Actions == nil {
 		p.Actions = []Action{}
 	}
@@ -102,49 +128,100 @@ func Build(ctx context.Context, in Input) (*Plan, error) {
 }
 
 type builder struct {
-	ctx  context.Context
 	in   Input
 	plan *Plan
 }
 
-func (b *builder) add(a Action) {
+// MoveContext is what a kind's planner works with for one move block: the
+// move, its two environments (discovered), the state, and the methods that
+// add actions and findings to the plan.
+type MoveContext struct {
+	Move     *lang.Move
+	From, To *Env
+	b        *builder
+	unit     string
+}
+
+// State returns the state as loaded (empty when there is none yet). It
+// must not be changed.
+func (mc *MoveContext) State() *state.File {
+	if mc.b.in.State == nil {
+		return &state.File{}
+	}
+	return mc.b.in.State
+}
+
+// Progress returns the state's progress store (nil before any apply).
+func (mc *MoveContext) Progress() ProgressReader { return mc.b.in.Progress }
+
+// CutoverDone reports whether a cutover has already run.
+func (mc *MoveContext) CutoverDone() bool {
+	ph := mc.State().Phase
+	return ph == state.PhaseCutover || ph == state.PhaseFinalized
+}
+
+// Addr builds an address in the move: move.KIND.NAME.TYPE["KEY"], or
+// move.KIND.NAME.TYPE when key is "".
+func (mc *MoveContext) Addr(typ, key string) string {
+	if key == "" {
+		return mc.Move.Addr() + "." + typ
+	}
+	return fmt.Sprintf("%s.%s[%q]", mc.Move.Addr(), typ, key)
+}
+
+// Add appends an action: it fills in the move, kind, unit and where the
+// environments point.
+func (mc *MoveContext) Add(a Action) {
+	a.Move, a.Kind = mc.Move.Addr(), mc.Move.Kind
+	if a.Estimate.Items > 0 && a.Estimate.Unit == "" {
+		a.Estimate.Unit = mc.unit
+	}
 	if a.DependsOn == nil {
 		a.DependsOn = []string{}
 	}
-	b.identify(&a)
-	b.plan.Actions = append(b.plan.Actions, a)
+	mc.identify(&a)
+	mc.b.plan.Actions = append(mc.b.plan.Actions, a)
 }
 
 // identify records where the action's environments point.
-func (b *builder) identify(a *Action) {
-	if e, ok := b.in.Envs[a.From.Env]; ok {
+func (mc *MoveContext) identify(a *Action) {
+	if e, ok := mc.b.in.Envs[a.From.Env]; ok {
 		a.From.ID = e.ID()
 	}
-	if e, ok := b.in.Envs[a.To.Env]; ok {
+	if e, ok := mc.b.in.Envs[a.To.Env]; ok {
 		a.To.ID = e.ID()
 	}
 }
 
-// container adds the create action of a bucket or zone: create when it is
-// absent, a no-op when it exists (rehome's own from an earlier apply, whose
-// rollback still deletes it, or a foreign one, reported and kept).
-func (b *builder) container(m *lang.Move, a Action, exists bool, deleteUndo, code, foreignNote string) {
+// Finding adds an audit finding about addr; detail tells apart findings
+// of one code at one address, so that each keeps a stable id. It returns
+// the finding, Acknowledged set when the move's acknowledge list names it.
+func (mc *MoveContext) Finding(sev Severity, addr, code, detail, msg, remedy string) Finding {
+	return mc.b.finding(mc.Move, sev, addr, code, detail, msg, remedy)
+}
+
+// Container adds the create action of a container (a bucket, a zone): a
+// create when it is absent; a no-op when it exists, either rehome's own
+// from an earlier apply (whose rollback still deletes it) or a foreign one,
+// reported with an info finding (code, foreignNote) and kept. deleteUndo
+// is the undo of a create.
+func (mc *MoveContext) Container(a Action, exists bool, deleteUndo, code, foreignNote string) {
 	a.Action, a.Phase = ActNoop, PhasePrepare
-	b.identify(&a)
-	switch st := b.state().FindResource(a.Address); {
+	mc.identify(&a)
+	switch st := mc.State().FindResource(a.Address); {
 	case !exists:
 		a.Action, a.Undo = ActCreate, deleteUndo
 	case st != nil && st.Created && st.Attrs["id"] == a.To.ID && st.Name == a.To.Name:
 		a.Reason, a.Undo = "created by rehome earlier", deleteUndo
 	default:
 		a.Reason, a.Undo = "already exists at the destination", "nothing (it existed before rehome)"
-		b.finding(m, SevInfo, a.Address, code, "", foreignNote, "none needed")
+		mc.Finding(SevInfo, a.Address, code, "", foreignNote, "none needed")
 	}
-	b.add(a)
+	mc.Add(a)
 }
 
-// targetCollisions reports two moves writing the same destination bucket,
-// zone or secret: each would take the other's items for foreign, or worse.
+// targetCollisions reports two moves writing the same destination
+// resource: each would take the other's items for foreign, or worse.
 func (b *builder) targetCollisions() {
 	seen := map[string]Action{}
 	moves := map[string]*lang.Move{}
@@ -152,10 +229,10 @@ func (b *builder) targetCollisions() {
 		moves[m.Addr()] = m
 	}
 	for _, a := range b.plan.Actions {
-		if a.Phase != PhasePrepare || (a.Type != "bucket" && a.Type != "zone" && a.Type != "secret") {
+		if a.Phase != PhasePrepare || a.Moves == nil {
 			continue
 		}
-		k := string(a.Kind) + "\x00" + a.To.Env + "\x00" + a.Type + "\x00" + a.To.Name
+		k := string(a.Kind) + "\x00" + a.To.Env + "\x00" + a.Moves.Type + "\x00" + a.To.Name
 		prev, dup := seen[k]
 		if !dup {
 			seen[k] = a
@@ -165,7 +242,7 @@ func (b *builder) targetCollisions() {
 			continue // within one move: reported by the move itself
 		}
 		b.finding(moves[a.Move], SevBlocker, a.Address, "move.target_collision", prev.Address,
-			fmt.Sprintf("%s and %s both write %s %q at %s", prev.Move, a.Move, a.Type, a.To.Name, a.To.Env),
+			fmt.Sprintf("%s and %s both write %s %q at %s", prev.Move, a.Move, a.Moves.Type, a.To.Name, a.To.Env),
 			"point one of the moves elsewhere (rename, include/exclude), or merge them")
 	}
 }
@@ -208,67 +285,61 @@ func (b *builder) checkAcks(m *lang.Move) {
 	}
 }
 
-func (b *builder) state() *state.File {
-	if b.in.State == nil {
-		return &state.File{}
-	}
-	return b.in.State
-}
-
-// cutoverDone reports whether a cutover has already run.
-func (b *builder) cutoverDone() bool {
-	ph := b.state().Phase
-	return ph == "cutover" || ph == "finalized"
-}
-
-// Addr builds an action address: move.KIND.NAME.TYPE["KEY"].
-func Addr(m *lang.Move, typ, key string) string {
-	if key == "" {
-		return m.Addr() + "." + typ
-	}
-	return fmt.Sprintf("%s.%s[%q]", m.Addr(), typ, key)
-}
-
-func copySeconds(objects, bytes int64) float64 {
-	// A deliberately rough figure: 50 MiB/s and 2 ms per object.
-	s := float64(bytes)/(50<<20) + float64(objects)*0.002
+// CopySeconds is a deliberately rough duration for copying objects of
+// bytes: 50 MiB/s and 2 ms per item.
+func CopySeconds(items, bytes int64) float64 {
+	s := float64(bytes)/(50<<20) + float64(items)*0.002
 	return float64(int64(s*10+0.5)) / 10
 }
 
-func plural(n int64, one, many string) string {
+// Plural formats "1 object" or "3 objects".
+func Plural(n int64, one, many string) string {
 	if n == 1 {
 		return fmt.Sprintf("%d %s", n, one)
 	}
 	return fmt.Sprintf("%d %s", n, many)
 }
 
-// verb picks the singular or plural form for a count.
-func verb(n int, one, many string) string {
+// Verb picks the singular or plural form for a count.
+func Verb(n int, one, many string) string {
 	if n == 1 {
 		return one
 	}
 	return many
 }
 
-// first returns at most n of xs, joined, with a count of the rest.
-func first(xs []string, n int) string {
+// First returns at most n of xs, joined, with a count of the rest.
+func First(xs []string, n int) string {
 	if len(xs) <= n {
 		return strings.Join(xs, ", ")
 	}
 	return fmt.Sprintf("%s and %d more", strings.Join(xs[:n], ", "), len(xs)-n)
 }
 
-func toSet(xs []string) map[string]bool {
-	m := make(map[string]bool, len(xs))
-	for _, x := range xs {
-		m[x] = true
+// MatchNames reports whether name passes include/exclude globs (path.Match
+// syntax); an empty include list includes everything.
+func MatchNames(name string, include, exclude []string) bool {
+	in := len(include) == 0
+	for _, g := range include {
+		if ok, _ := path.Match(g, name); ok {
+			in = true
+			break
+		}
 	}
-	return m
+	if !in {
+		return false
+	}
+	for _, g := range exclude {
+		if ok, _ := path.Match(g, name); ok {
+			return false
+		}
+	}
+	return true
 }
 
 // Summarize counts the plan's actions, findings and volumes.
 func Summarize(p *Plan) Summary {
-	s := Summary{Prepare: map[ActionType]int{}, Cutover: map[ActionType]int{}}
+	s := Summary{Prepare: map[ActionType]int{}, Cutover: map[ActionType]int{}, Items: map[string]int64{}}
 	for _, a := range p.Actions {
 		if a.Phase == PhaseCutover {
 			s.Cutover[a.Action]++
@@ -280,10 +351,10 @@ func Summarize(p *Plan) Summary {
 		s.Prepare[a.Action]++
 		if a.Action != ActNoop {
 			s.Changes++
-			s.Objects += a.Estimate.Objects
+			if a.Estimate.Unit != "" {
+				s.Items[a.Estimate.Unit] += a.Estimate.Items
+			}
 			s.Bytes += a.Estimate.Bytes
-			s.Records += a.Estimate.Records
-			s.Secrets += a.Estimate.Secrets
 			s.Removals += a.Estimate.Removals
 		}
 	}

@@ -12,8 +12,8 @@ import (
 )
 
 // scan searches the audit block's directories for references to the moved
-// source resources (bucket and zone names), so code that still points at
-// the source is found before the cutover.
+// source resources whose names code uses (Moved.Referenced: bucket names),
+// so code that still points at the source is found before the cutover.
 func (b *builder) scan() error {
 	a := b.in.Config.Audit
 	if a == nil || len(a.Scan) == 0 {
@@ -23,15 +23,12 @@ func (b *builder) scan() error {
 	var targets []target
 	seen := map[string]bool{}
 	for _, act := range b.plan.Actions {
-		// Buckets: code that names one needs the destination's endpoint
-		// (and its new name, if renamed). Zones keep their names, so a
-		// hostname in code is not a reference to the source.
-		if act.Type != "bucket" {
+		if act.Moves == nil || !act.Moves.Referenced {
 			continue
 		}
-		what := "bucket"
+		what := act.Moves.Type
 		if act.To.Name != act.From.Name {
-			what = fmt.Sprintf("bucket (renamed to %q at the destination)", act.To.Name)
+			what = fmt.Sprintf("%s (renamed to %q at the destination)", act.Moves.Type, act.To.Name)
 		}
 		n := act.From.Name
 		if len(n) < 4 || seen[n] {
@@ -105,7 +102,7 @@ func (b *builder) scan() error {
 			where = append(where, fmt.Sprintf("%s:%d", h.file, h.line))
 		}
 		b.finding(nil, SevWarning, addr, "audit.source_reference", "",
-			fmt.Sprintf("application code references the source %q %s: %s", t.name, t.what, first(where, 5)),
+			fmt.Sprintf("application code references the source %q %s: %s", t.name, t.what, First(where, 5)),
 			"point these references at the destination before the cutover")
 	}
 	return nil

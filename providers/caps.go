@@ -50,11 +50,10 @@ func (c Caps) Role(k Kind) Role { return c.Kinds[k] }
 
 // StorageCaps describes an object store's features.
 type StorageCaps struct {
-	Metadata       bool // user metadata (x-amz-meta-*)
-	Tags           bool // object tags
-	ContentType    bool // a stored Content-Type (false: derived, e.g. from the extension)
-	Versioning     bool
-	ServerSideCopy bool
+	Metadata    bool // user metadata (x-amz-meta-*)
+	Tags        bool // object tags
+	ContentType bool // a stored Content-Type (false: derived, e.g. from the extension)
+	Versioning  bool
 	// FileKeys: keys are file paths, so a key cannot also be a "folder"
 	// of another key (`a` and `a/b`), and some names are impossible.
 	FileKeys bool
@@ -73,6 +72,12 @@ type DNSCaps struct {
 	Wildcards bool
 	// MinTTL is the lowest TTL the provider accepts (0: any).
 	MinTTL uint32
+	// Routing: several sets of one name and type under a routing policy
+	// (weighted, latency, geolocation, failover, multivalue).
+	Routing bool
+	// Alias: alias sets that point at another resource instead of holding
+	// values.
+	Alias bool
 }
 
 // SupportsType reports whether record type t can be held.

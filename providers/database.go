@@ -115,8 +115,11 @@ type DatabaseStore interface {
 	// FinishSchema adds the deferred indexes and foreign keys.
 	FinishSchema(ctx context.Context, db string, s DBSchema) error
 	ReadRows(ctx context.Context, db, table string, r KeyRange) (RowStream, error)
-	// WriteRows appends rows and returns how many were written.
-	WriteRows(ctx context.Context, db, table string, rows RowStream) (int64, error)
+	// WriteRows makes the rows of key range r at the destination exactly
+	// the rows of the stream, in one transaction: rows already in the
+	// range are replaced, so a range resumed after a crash is written
+	// again whole, never appended twice. It returns how many rows it wrote.
+	WriteRows(ctx context.Context, db, table string, r KeyRange, rows RowStream) (int64, error)
 	Fingerprint(ctx context.Context, db, table string) (Fingerprint, error)
 }
 

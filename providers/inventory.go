@@ -13,7 +13,7 @@ type Inventory struct {
 }
 
 // Resource is one discovered resource. Movable resources have a Kind among
-// MoveKinds; others (instances, volumes, load balancers) have an empty Kind
+// the movers registry; others (instances, volumes, load balancers) have an empty Kind
 // and are listed for the audit and the cost report.
 type Resource struct {
 	Env      string `json:"env"`

@@ -11,6 +11,9 @@ import (
 )
 
 // Kind is a kind of movable resource, and the first label of a move block.
+// A provider declares in its Caps which kinds it handles; what each kind
+// means (its move blocks, plans, apply and undo) is its mover's, found
+// through the movers registry.
 type Kind string
 
 const (
@@ -20,9 +23,6 @@ const (
 	KindQueue    Kind = "queue"
 	KindSecrets  Kind = "secrets"
 )
-
-// MoveKinds lists the kinds a move block may name, in display order.
-var MoveKinds = []Kind{KindStorage, KindDNS, KindDatabase, KindQueue, KindSecrets}
 
 // Sentinel errors providers return (wrapped) so the planner can react.
 var (

@@ -58,3 +58,14 @@ type SecretChecker interface {
 type SecretVersioner interface {
 	RestoreSecretVersion(ctx context.Context, name, version string) error
 }
+
+// SecretStoreChecker is implemented by stores whose settings decide
+// whether they can take secrets at all, so the plan can say so before
+// anything is written. WriteReady reports why a write would be refused (no
+// key to encrypt to); ReadReady why what rehome writes could not be read
+// back to verify it (no key to decrypt with). Each error names the setting
+// (an *AttrError) and says what to do.
+type SecretStoreChecker interface {
+	WriteReady() error
+	ReadReady() error
+}

@@ -51,11 +51,6 @@ type Storage interface {
 	Delete(ctx context.Context, bucket, key string) error
 }
 
-// ServerSideCopier is implemented by stores that copy within themselves.
-type ServerSideCopier interface {
-	CopyObject(ctx context.Context, srcBucket, srcKey, dstBucket, dstKey string) (Object, error)
-}
-
 // ConditionalPutter is implemented by stores that can create an object
 // only where none exists (S3's If-None-Match: *). rehome uses it for keys
 // that were empty when it diffed, so an object someone writes there in the

@@ -125,7 +125,9 @@ func (f *File) Clone() *File {
 	}
 	c.Journal = slices.Clone(f.Journal)
 	for i := range c.Journal {
-		c.Journal[i].Undo.Params = maps.Clone(c.Journal[i].Undo.Params)
+		u := &c.Journal[i].Undo
+		u.Params = slices.Clone(u.Params)
+		u.Keys = slices.Clone(u.Keys)
 	}
 	return &c
 }

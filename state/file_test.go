@@ -102,9 +102,11 @@ func TestFileClone(t *testing.T) {
 	}
 	c.Resources[0].Attrs["ttl"] = "1"
 	c.Resources[0].Name = "x"
-	c.Journal[0].Undo.Params["ttl"] = "1"
+	c.Journal[0].Undo.Params[6] = '9'
+	c.Journal[0].Undo.Keys[0] = "z"
 	c.Journal[0].Status = Failed
-	if f.Resources[0].Attrs["ttl"] != "300" || f.Resources[0].Name == "x" || f.Journal[0].Undo.Params["ttl"] != "300" || f.Journal[0].Status != Done {
+	if f.Resources[0].Attrs["ttl"] != "300" || f.Resources[0].Name == "x" || string(f.Journal[0].Undo.Params) != `{"ttl":300}` ||
+		f.Journal[0].Undo.Keys[0] != "a" || f.Journal[0].Status != Done {
 		t.Errorf("changing the clone changed the original")
 	}
 }

@@ -18,7 +18,8 @@ func sampleFile(t *testing.T) *File {
 	f.Phase = "applied"
 	f.SetResource(Resource{Address: "move.storage.assets.bucket[\"b\"]", Kind: "storage", Type: "bucket", Env: "hetzner", Name: "b", Created: true})
 	f.SetResource(Resource{Address: "move.dns.zones.zone[\"a\"]", Kind: "dns", Type: "zone", Env: "hetzner", Name: "a", Changed: true, Attrs: map[string]string{"ttl": "300"}})
-	seq := f.Begin("apply", "move.dns.zones.zone[\"a\"]", "lower_ttl", "prepare", Undo{Description: "restore TTL 300", Params: map[string]string{"ttl": "300"}})
+	seq := f.Begin("apply", "move.dns.zones.zone[\"a\"]", "lower_ttl", "prepare", Undo{Description: "restore TTL 300",
+		Kind: "dns", Type: "source_ttl", Keys: []string{"a"}, Params: []byte(`{"ttl":300}`)})
 	f.End(seq, Done, Result{Copied: 3, Bytes: 42})
 	return f
 }
@@ -185,10 +186,10 @@ func TestLoadErrors(t *testing.T) {
 		content string
 		check   func(t *testing.T, err error)
 	}{
-		{"future version", `{"version": 2, "lineage": "x"}`, func(t *testing.T, err error) {
+		{"future version", `{"version": 3, "lineage": "x"}`, func(t *testing.T, err error) {
 			var ve *VersionError
-			if !errors.As(err, &ve) || ve.Version != 2 || ve.Supported != FormatVersion {
-				t.Fatalf("err = %v; want *VersionError for 2", err)
+			if !errors.As(err, &ve) || ve.Version != 3 || ve.Supported != FormatVersion {
+				t.Fatalf("err = %v; want *VersionError for 3", err)
 			}
 			if !strings.Contains(err.Error(), "newer") || !strings.Contains(err.Error(), "upgrade rehome") {
 				t.Errorf("message %q should say the file is newer", err)

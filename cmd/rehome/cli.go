@@ -222,7 +222,7 @@ func (v *varFlags) add(fs *flag.FlagSet) {
 }
 
 func (c *cli) engine(v varFlags) *engine.Engine {
-	return &engine.Engine{Dir: c.dir, Registry: newRegistry(), Version: version, Log: c.log, Getenv: c.getenv,
+	return &engine.Engine{Dir: c.dir, Registry: newRegistry(), Kinds: newKinds(), Version: version, Log: c.log, Getenv: c.getenv,
 		Vars: v.vars, VarFiles: v.files, Now: time.Now}
 }
 

@@ -31,7 +31,7 @@ func (c *cli) providers(args []string) int {
 	if len(args) > 0 {
 		return c.errorf("providers takes no arguments")
 	}
-	if err := views.RenderProviders(c.s.out, newRegistry()); err != nil {
+	if err := views.RenderProviders(c.s.out, newRegistry(), newKinds()); err != nil {
 		return c.errorf("%v", err)
 	}
 	return 0
@@ -120,6 +120,11 @@ type runFlags struct {
 	parallelism       int
 	lockTimeout       time.Duration
 	v                 varFlags
+}
+
+// options are the engine's run options for these flags.
+func (r *runFlags) options(sink exec.Sink) engine.RunOptions {
+	return engine.RunOptions{Parallelism: r.parallelism, Force: r.force, Sink: sink}
 }
 
 func (r *runFlags) add(fs *flag.FlagSet, forceHelp string) {
@@ -244,8 +249,8 @@ func (c *cli) apply(args []string) int {
 		return code
 	}
 	defer sess.Close()
-	if ph := sess.State().Phase; (ph == "cutover" || ph == "finalized") && !r.force {
-		return c.errorf("the migration is past its cutover (%s): the destination is live. Re-run with -force to apply anyway.", ph)
+	if err := sess.Check(engine.OpApply, r.force); err != nil {
+		return c.errorf("%v", err)
 	}
 	p := saved
 	if p != nil {
@@ -273,7 +278,7 @@ func (c *cli) apply(args []string) int {
 		if r.json {
 			sink = views.NewJSONEvents(c.s.out) // still a summary line for bots
 		}
-		if _, err := sess.Apply(c.ctx, p, engine.RunOptions{Parallelism: r.parallelism, Sink: sink}); err != nil {
+		if _, err := sess.Apply(c.ctx, p, r.options(sink)); err != nil {
 			return c.errorf("%v", err)
 		}
 		if !r.json {
@@ -285,7 +290,7 @@ func (c *cli) apply(args []string) int {
 		return 1
 	}
 	sink, done := c.sink(r.json)
-	rep, err := sess.Apply(c.ctx, p, engine.RunOptions{Parallelism: r.parallelism, Sink: sink})
+	rep, err := sess.Apply(c.ctx, p, r.options(sink))
 	done()
 	if err != nil {
 		return c.errorf("%v", err)
@@ -323,6 +328,9 @@ func (c *cli) cutover(args []string) int {
 		return code
 	}
 	defer sess.Close()
+	if err := sess.Check(engine.OpCutover, r.force); err != nil {
+		return c.errorf("%v", err)
+	}
 	p, err := sess.Plan(c.ctx, nil)
 	if err != nil {
 		return c.errorf("%v", err)
@@ -344,7 +352,7 @@ func (c *cli) cutover(args []string) int {
 		return 1
 	}
 	sink, done := c.sink(r.json)
-	rep, err := sess.Cutover(c.ctx, p, r.force, engine.RunOptions{Parallelism: r.parallelism, Sink: sink})
+	rep, err := sess.Cutover(c.ctx, p, r.options(sink))
 	done()
 	if err != nil {
 		return c.errorf("%v", err)
@@ -359,11 +367,11 @@ func (c *cli) rollback(args []string) int {
 		return code
 	}
 	defer sess.Close()
-	if err := sess.CanRollback(r.force); err != nil {
+	if err := sess.Check(engine.OpRollback, r.force); err != nil {
 		return c.errorf("%v", err)
 	}
 	var steps []string
-	for _, st := range exec.RollbackSteps(sess.State()) {
+	for _, st := range sess.RollbackSteps() {
 		steps = append(steps, fmt.Sprintf("  - %s: %s", st.Address, st.Description))
 	}
 	if len(steps) == 0 {
@@ -377,7 +385,7 @@ func (c *cli) rollback(args []string) int {
 		return 1
 	}
 	sink, done := c.sink(r.json)
-	rep, err := sess.Rollback(c.ctx, r.force, engine.RunOptions{Parallelism: r.parallelism, Sink: sink})
+	rep, err := sess.Rollback(c.ctx, r.options(sink))
 	done()
 	if err != nil {
 		return c.errorf("%v", err)
@@ -401,8 +409,8 @@ func (c *cli) finalize(args []string) int {
 	}
 	cfg := sess.Config
 	defer sess.Close()
-	if ph := sess.State().Phase; ph != "cutover" {
-		return c.errorf("finalize follows a successful cutover; the migration is %q", ph)
+	if err := sess.Check(engine.OpFinalize, false); err != nil {
+		return c.errorf("%v", err)
 	}
 	if !c.confirm("Finalizing closes the rollback window: rehome rollback will refuse afterwards. Continue?", *auto) {
 		return 1
@@ -459,15 +467,8 @@ func (c *cli) show(args []string) int {
 		fmt.Fprintln(c.s.out, string(out))
 		return 0
 	}
-	fmt.Fprintf(c.s.out, "Migration %q, phase %q, serial %d, lineage %s\n\n", f.Migration, phaseOr(f.Phase), f.Serial, f.Lineage)
+	fmt.Fprintf(c.s.out, "Migration %q, phase %q, serial %d, lineage %s\n\n", f.Migration, engine.PhaseName(f.Phase), f.Serial, f.Lineage)
 	return c.ok(views.RenderStateList(c.s.out, f))
-}
-
-func phaseOr(p string) string {
-	if p == "" {
-		return "not applied"
-	}
-	return p
 }
 
 func (c *cli) ok(err error) int {

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"github.com/rehome/rehome/movers"
+	"github.com/rehome/rehome/movers/builtin"
 	"github.com/rehome/rehome/providers"
 	"github.com/rehome/rehome/providers/local"
 )
@@ -11,3 +13,6 @@ func newRegistry() *providers.Registry {
 		local.Factory(),
 	)
 }
+
+// newKinds lists the kinds of move this build knows.
+func newKinds() *movers.Registry { return builtin.Registry() }

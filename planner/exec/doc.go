@@ -1,15 +1,25 @@
 // Package exec carries out a plan's actions: it runs independent actions in
-// parallel (bounded), writes the journal's begin before each action and its
-// end after it, keeps per-item progress and pre-images in the state's
-// progress store, and undoes applied actions newest first on rollback.
+// parallel (bounded), each after the actions it depends on, writes the
+// journal's begin before each action and its end after it, hands each
+// action to its kind's runner (KindRunner, found through the movers
+// registry), and undoes applied actions newest first on rollback, one step
+// per progress scope.
 //
-// Every handler is written to be re-run: after a crash (kill -9) the next
-// run re-reads both sides, trusts the progress store only for items it
-// recorded as verified, checks half-finished items by content and completes
-// them, and never writes an item twice once it was verified.
+// The executor knows no kind. What a kind's Apply and Undo get (Run,
+// UndoRun) is the machinery every kind shares: typed parameters, the
+// environments (checked, on rollback, to still point where the step was
+// applied), the progress store and backups, batched progress events, a
+// batched record writer, a once-per-run value (Once), the container
+// create (CreateContainer, Created, KeepContainer) and a transfer.Caller
+// that retries transient failures from the run's budget.
 //
-// Limits: the executor holds one storage diff (one entry per object) in
-// memory per running copy; source drift since planning is copied as found,
-// but destination items that changed since the plan and are not rehome's
-// are never overwritten (the action fails naming them).
+// Every kind's handler is written to be re-run: after a crash (kill -9) the
+// next run re-reads both sides, trusts the progress store only for items
+// recorded as verified, checks half-finished items by content and
+// completes them, and never writes an item twice once it was verified. An
+// action whose entry a crash left begun is resumed (its event says so) and
+// the stale entry is closed.
+//
+// Limits: one process runs a plan; the journal holds one entry per action,
+// not per item.
 package exec

@@ -19,18 +19,24 @@ type Event struct {
 	Op      string    `json:"op"` // apply, cutover, rollback
 	Address string    `json:"address,omitempty"`
 	Action  string    `json:"action,omitempty"`
+	// Unit is what Done and Total count (objects, records, secrets, ...),
+	// from the action's estimate.
+	Unit string `json:"unit,omitempty"`
 	// Progress counters (cumulative within the action).
-	Done       int64  `json:"done,omitempty"`
-	Total      int64  `json:"total,omitempty"`
-	Bytes      int64  `json:"bytes,omitempty"`
-	TotalBytes int64  `json:"total_bytes,omitempty"`
-	Copied     int64  `json:"copied,omitempty"`
-	Skipped    int64  `json:"skipped,omitempty"` // already done before this run
-	Deleted    int64  `json:"deleted,omitempty"`
-	Restored   int64  `json:"restored,omitempty"`
-	Message    string `json:"message,omitempty"`
-	Error      string `json:"error,omitempty"`
-	Resumed    bool   `json:"resumed,omitempty"`
+	Done       int64 `json:"done,omitempty"`
+	Total      int64 `json:"total,omitempty"`
+	Bytes      int64 `json:"bytes,omitempty"`
+	TotalBytes int64 `json:"total_bytes,omitempty"`
+	Copied     int64 `json:"copied,omitempty"`
+	// AlreadyDone counts items found done: verified by an earlier run, or
+	// already identical at the destination.
+	AlreadyDone int64  `json:"already_done,omitempty"`
+	Deleted     int64  `json:"deleted,omitempty"`
+	Restored    int64  `json:"restored,omitempty"`
+	Retries     int64  `json:"retries,omitempty"`
+	Message     string `json:"message,omitempty"`
+	Error       string `json:"error,omitempty"`
+	Resumed     bool   `json:"resumed,omitempty"`
 	// Summary fields.
 	Actions int `json:"actions,omitempty"`
 	// NotRun counts actions that did not start (a dependency failed, or

@@ -5,18 +5,39 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"maps"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/rehome/rehome/planner"
 	"github.com/rehome/rehome/providers"
 	"github.com/rehome/rehome/state"
+	"github.com/rehome/rehome/transfer"
 )
+
+// KindRunner is what the executor needs of a kind: carrying out its
+// actions and undoing them. Each mover implements it.
+type KindRunner interface {
+	// Apply carries out one action of the kind (r.Action). It must be
+	// safe to run again: after a crash the next run calls it for an
+	// action left begun, and it checks what is done before doing more.
+	Apply(ctx context.Context, r *Run) (state.Result, error)
+	// Undo reverses one rollback step (u.Group): the journal entries that
+	// share a progress scope, or an address, newest first. It must be safe
+	// to run again after an interrupted rollback.
+	Undo(ctx context.Context, u *UndoRun) (state.Result, error)
+	// UndoStep names a rollback step and says what undoing it does, for
+	// showing before rollback runs and for its journal entry.
+	UndoStep(g UndoGroup) UndoStep
+}
+
+// Kinds looks up the runner of a kind.
+type Kinds interface {
+	KindRunner(k providers.Kind) (KindRunner, bool)
+}
 
 // Options configure an Executor.
 type Options struct {
+	Kinds    Kinds
 	Envs     planner.Envs
 	Store    *state.Store
 	Journal  *state.Journal
@@ -24,31 +45,26 @@ type Options struct {
 	// Parallelism bounds concurrent actions, and concurrent items within
 	// one action (default 4).
 	Parallelism int
-	Sink        Sink
-	Log         *slog.Logger
+	// Retry bounds the retries of transient provider failures in one run.
+	Retry transfer.RetryPolicy
+	Sink  Sink
+	Log   *slog.Logger
 }
 
-// Executor runs plans and rollbacks.
+// Executor runs plans and rollbacks. One executor serves one command run:
+// its retry budget and its shared values (Run.Once) last as long as it.
 type Executor struct {
-	o Options
+	o     Options
+	retry *transfer.Retrier
 
-	keyMu sync.Mutex
-	key   []byte // the state's key for secret digests, once loaded
+	onceMu sync.Mutex
+	once   map[string]*onceVal
 }
 
-// digestKey returns the state's key for secret digests, creating it once
-// (actions run in parallel, and all must use one key).
-func (x *Executor) digestKey(ctx context.Context) ([]byte, error) {
-	x.keyMu.Lock()
-	defer x.keyMu.Unlock()
-	if x.key == nil {
-		k, err := planner.EnsureSecretDigestKey(ctx, x.o.Progress)
-		if err != nil {
-			return nil, err
-		}
-		x.key = k
-	}
-	return x.key, nil
+type onceVal struct {
+	done chan struct{}
+	v    any
+	err  error
 }
 
 // New returns an executor.
@@ -62,24 +78,76 @@ func New(o Options) *Executor {
 	if o.Log == nil {
 		o.Log = slog.New(slog.DiscardHandler)
 	}
-	return &Executor{o: o}
+	x := &Executor{o: o, retry: transfer.NewRetrier(o.Retry), once: map[string]*onceVal{}}
+	x.retry.OnRetry = func(what string, attempt int, wait time.Duration, err error) {
+		o.Log.Debug("retrying after a transient failure", "call", what, "attempt", attempt, "wait", wait, "error", err)
+	}
+	return x
+}
+
+// Retrier returns the run's retrier (its budget is shared by every action).
+func (x *Executor) Retrier() *transfer.Retrier { return x.retry }
+
+// once runs fn the first time key is asked for and returns its result to
+// every caller, also those asking concurrently.
+func (x *Executor) onceFor(key string, fn func() (any, error)) (any, error) {
+	x.onceMu.Lock()
+	v, ok := x.once[key]
+	if !ok {
+		v = &onceVal{done: make(chan struct{})}
+		x.once[key] = v
+		x.onceMu.Unlock()
+		v.v, v.err = fn()
+		close(v.done)
+		return v.v, v.err
+	}
+	x.onceMu.Unlock()
+	<-v.done
+	return v.v, v.err
+}
+
+func (x *Executor) runner(k providers.Kind) (KindRunner, error) {
+	if x.o.Kinds != nil {
+		if kr, ok := x.o.Kinds.KindRunner(k); ok {
+			return kr, nil
+		}
+	}
+	return nil, fmt.Errorf("no mover for kind %q in this build", k)
 }
 
 // Report sums up a run.
 type Report struct {
-	Actions  int
-	Failed   int
-	Skipped  int // not run because a dependency failed
-	Copied   int64
-	Already  int64 // items found done (verified earlier or identical)
-	Deleted  int64
-	Restored int64
-	Bytes    int64
-	Errors   []error
+	Actions int
+	Failed  int
+	// NotRun counts actions that did not start: a dependency failed, or
+	// the run was interrupted before their turn.
+	NotRun int
+	Copied int64
+	// AlreadyDone counts items found done (verified earlier or identical).
+	AlreadyDone int64
+	Deleted     int64
+	Restored    int64
+	Bytes       int64
+	Retries     int64
+	Errors      []error
 }
 
 // Err joins the run's errors.
 func (r *Report) Err() error { return errors.Join(r.Errors...) }
+
+func (r *Report) add(res state.Result) {
+	r.Copied += res.Copied
+	r.AlreadyDone += res.AlreadyDone
+	r.Deleted += res.Deleted
+	r.Restored += res.Restored
+	r.Bytes += res.Bytes
+	r.Retries += res.Retries
+}
+
+func (r *Report) summary(op string) Event {
+	return Event{Type: EvSummary, Op: op, Actions: r.Actions, Failed: r.Failed, NotRun: r.NotRun,
+		Copied: r.Copied, AlreadyDone: r.AlreadyDone, Bytes: r.Bytes, Deleted: r.Deleted, Restored: r.Restored, Retries: r.Retries}
+}
 
 type outcome struct {
 	done chan struct{}
@@ -87,8 +155,9 @@ type outcome struct {
 }
 
 // Apply runs the plan's actions of the given phase (op is "apply" or
-// "cutover"), skipping no-ops. It returns an error only when the run could
-// not start; action failures are in the report.
+// "cutover"), leaving out no-ops: independent actions in parallel (at most
+// Parallelism), each after the actions it depends on, none after one of
+// them failed. Action failures are in the report.
 func (x *Executor) Apply(ctx context.Context, p *planner.Plan, phase planner.Phase, op string) *Report {
 	rep := &Report{}
 	var run []planner.Action
@@ -110,6 +179,11 @@ func (x *Executor) Apply(ctx context.Context, p *planner.Plan, phase planner.Pha
 	}
 	sem := make(chan struct{}, x.o.Parallelism)
 	var mu sync.Mutex
+	notRun := func() {
+		mu.Lock()
+		rep.NotRun++
+		mu.Unlock()
+	}
 	var wg sync.WaitGroup
 	for _, a := range run {
 		wg.Add(1)
@@ -121,9 +195,7 @@ func (x *Executor) Apply(ctx context.Context, p *planner.Plan, phase planner.Pha
 				if o, ok := outs[d]; ok {
 					<-o.done
 					if !o.ok {
-						mu.Lock()
-						rep.Skipped++
-						mu.Unlock()
+						notRun()
 						x.o.Sink.Event(Event{Type: EvActionFail, Op: op, Address: a.Address, Action: string(a.Action),
 							Error: "not run: dependency " + d + " failed"})
 						return
@@ -133,26 +205,19 @@ func (x *Executor) Apply(ctx context.Context, p *planner.Plan, phase planner.Pha
 			select {
 			case sem <- struct{}{}:
 			case <-ctx.Done():
-				mu.Lock()
-				rep.Skipped++
-				mu.Unlock()
+				notRun()
 				return
 			}
 			defer func() { <-sem }()
 			if ctx.Err() != nil { // interrupted while waiting for a slot
-				mu.Lock()
-				rep.Skipped++
-				mu.Unlock()
+				notRun()
 				return
 			}
 			res, err := x.runAction(ctx, a, op, unfinished[a.Address])
 			mu.Lock()
 			defer mu.Unlock()
 			rep.Actions++
-			rep.Copied += res.Copied
-			rep.Already += res.Skipped
-			rep.Deleted += res.Deleted
-			rep.Bytes += res.Bytes
+			rep.add(res)
 			if err != nil {
 				rep.Failed++
 				rep.Errors = append(rep.Errors, fmt.Errorf("%s: %w", a.Address, err))
@@ -165,33 +230,37 @@ func (x *Executor) Apply(ctx context.Context, p *planner.Plan, phase planner.Pha
 	if ctx.Err() != nil {
 		rep.Errors = append(rep.Errors, fmt.Errorf("interrupted: %w", ctx.Err()))
 	}
-	x.o.Sink.Event(Event{Type: EvSummary, Op: op, Actions: rep.Actions, Failed: rep.Failed, NotRun: rep.Skipped,
-		Copied: rep.Copied, Skipped: rep.Already, Bytes: rep.Bytes, Deleted: rep.Deleted})
+	x.o.Sink.Event(rep.summary(op))
 	return rep
 }
 
 // runAction journals and runs one action.
 func (x *Executor) runAction(ctx context.Context, a planner.Action, op string, interrupted []int) (state.Result, error) {
-	undo := state.Undo{Description: a.Undo, Params: undoParams(a)}
+	undo := state.Undo{Description: a.Undo, Move: a.Move, Kind: string(a.Kind), Type: a.Type, From: a.From, To: a.To,
+		Scope: a.Scope, Keys: a.Keys, Params: a.Params}
 	seq, err := x.o.Journal.Begin(ctx, op, a.Address, string(a.Action), string(a.Phase), undo)
 	if err != nil {
 		err = fmt.Errorf("journal begin: %w", err)
 		x.o.Sink.Event(Event{Type: EvActionFail, Op: op, Address: a.Address, Action: string(a.Action), Error: err.Error()})
 		return state.Result{}, err
 	}
-	ev := Event{Type: EvActionStart, Op: op, Address: a.Address, Action: string(a.Action),
-		Total: a.Estimate.Objects + a.Estimate.Records + a.Estimate.Secrets, TotalBytes: a.Estimate.Bytes,
-		Resumed: len(interrupted) > 0}
+	ev := Event{Type: EvActionStart, Op: op, Address: a.Address, Action: string(a.Action), Unit: a.Estimate.Unit,
+		Total: a.Estimate.Items, TotalBytes: a.Estimate.Bytes, Resumed: len(interrupted) > 0}
 	if len(interrupted) > 0 {
 		ev.Message = "resuming an interrupted run: finished items are checked, not redone"
 	}
 	x.o.Sink.Event(ev)
-	run := &actionRun{x: x, a: a, op: op}
+	r := &Run{Action: a, Op: op, x: x, Caller: &transfer.Caller{R: x.retry}}
 	x.o.Log.Debug("action begin", "op", op, "address", a.Address, "action", a.Action, "seq", seq, "resumed", len(interrupted) > 0)
 	start := time.Now()
-	res, err := x.dispatch(ctx, run)
+	var res state.Result
+	kr, err := x.runner(a.Kind)
+	if err == nil {
+		res, err = kr.Apply(ctx, r)
+	}
+	res.Retries += r.Caller.Retries()
 	x.o.Log.Debug("action end", "op", op, "address", a.Address, "seq", seq, "elapsed", time.Since(start).Round(time.Millisecond),
-		"copied", res.Copied, "already_done", res.Skipped, "bytes", res.Bytes, "error", err)
+		"copied", res.Copied, "already_done", res.AlreadyDone, "bytes", res.Bytes, "retries", res.Retries, "error", err)
 	status := state.Done
 	if err != nil {
 		status = state.Failed
@@ -213,62 +282,35 @@ func (x *Executor) runAction(ctx context.Context, a planner.Action, op string, i
 			}
 		})
 	}
+	done := Event{Op: op, Address: a.Address, Action: string(a.Action), Unit: a.Estimate.Unit,
+		Copied: res.Copied, AlreadyDone: res.AlreadyDone, Bytes: res.Bytes, Deleted: res.Deleted, Retries: res.Retries}
 	if err != nil {
-		x.o.Sink.Event(Event{Type: EvActionFail, Op: op, Address: a.Address, Action: string(a.Action), Error: err.Error(),
-			Copied: res.Copied, Skipped: res.Skipped})
+		done.Type, done.Error = EvActionFail, err.Error()
+		x.o.Sink.Event(done)
 		return res, err
 	}
-	x.o.Sink.Event(Event{Type: EvActionDone, Op: op, Address: a.Address, Action: string(a.Action),
-		Copied: res.Copied, Skipped: res.Skipped, Bytes: res.Bytes, Deleted: res.Deleted})
+	done.Type = EvActionDone
+	x.o.Sink.Event(done)
 	return res, nil
 }
 
-// undoParams are what rollback needs to find the action's handler and data.
-func undoParams(a planner.Action) map[string]string {
-	p := maps.Clone(a.Params)
-	if p == nil {
-		p = map[string]string{}
-	}
-	p["move"] = a.Move
-	p["kind"] = string(a.Kind)
-	p["type"] = a.Type
-	p["from_env"], p["from"], p["from_id"] = a.From.Env, a.From.Name, a.From.ID
-	p["to_env"], p["to"], p["to_id"] = a.To.Env, a.To.Name, a.To.ID
-	return p
+// Run is one action's execution, as its kind's Apply sees it.
+type Run struct {
+	Action planner.Action
+	// Op is "apply" or "cutover".
+	Op string
+	// Caller makes the action's provider calls: retries of transient
+	// failures from the run's budget, and the action's rate limits.
+	Caller *transfer.Caller
+
+	x *Executor
 }
 
-func (x *Executor) dispatch(ctx context.Context, r *actionRun) (state.Result, error) {
-	a := r.a
-	switch {
-	case a.Kind == providers.KindStorage && a.Type == "bucket":
-		return r.createBucket(ctx)
-	case a.Kind == providers.KindStorage && a.Type == "objects":
-		return r.copyObjects(ctx)
-	case a.Kind == providers.KindDNS && a.Type == "zone":
-		return r.createZone(ctx)
-	case a.Kind == providers.KindDNS && a.Type == "records":
-		return r.copyRecords(ctx)
-	case a.Kind == providers.KindDNS && a.Type == "source_ttl":
-		return r.lowerTTL(ctx)
-	case a.Kind == providers.KindSecrets && a.Type == "secret":
-		return r.copySecrets(ctx, []string{a.Params["name"]})
-	case a.Kind == providers.KindSecrets && a.Type == "secrets":
-		return r.copySecrets(ctx, nil)
-	}
-	return state.Result{}, fmt.Errorf("no handler for %s %s (%s)", a.Kind, a.Type, a.Action)
-}
+// Params decodes the action's typed parameters into v.
+func (r *Run) Params(v any) error { return planner.DecodeParams(r.Action.Address, r.Action.Params, v) }
 
-// actionRun is one action's execution context.
-type actionRun struct {
-	x  *Executor
-	a  planner.Action
-	op string
-
-	done, bytes atomic.Int64
-	lastEvent   atomic.Int64 // unix nanoseconds of the last progress event
-}
-
-func (r *actionRun) env(name string) (*planner.Env, error) {
+// Env returns a configured environment by name.
+func (r *Run) Env(name string) (*planner.Env, error) {
 	e, ok := r.x.o.Envs[name]
 	if !ok {
 		return nil, fmt.Errorf("environment %q is not configured", name)
@@ -276,33 +318,54 @@ func (r *actionRun) env(name string) (*planner.Env, error) {
 	return e, nil
 }
 
-// sides returns the action's source and destination environments.
-func (r *actionRun) sides() (src, dst *planner.Env, err error) {
-	if src, err = r.env(r.a.From.Env); err != nil {
+// Sides returns the action's source and destination environments.
+func (r *Run) Sides() (src, dst *planner.Env, err error) {
+	if src, err = r.Env(r.Action.From.Env); err != nil {
 		return nil, nil, err
 	}
-	dst, err = r.env(r.a.To.Env)
+	dst, err = r.Env(r.Action.To.Env)
 	return src, dst, err
 }
 
-// progressEvery is the time after which a progress event is sent anyway;
-// otherwise one goes out per percent of the items (and for the first and
-// the last), so a million-object copy does not emit a million events.
-const progressEvery = 200 * time.Millisecond
+// Records returns the state's progress store, where the kind keeps its
+// per-item records.
+func (r *Run) Records() *state.Progress { return r.x.o.Progress }
 
-func (r *actionRun) progress(total, totalBytes int64) {
-	done := r.done.Load()
-	now := time.Now().UnixNano()
-	step := max(total/100, 1)
-	if done != 0 && done < total && done%step != 0 && now-r.lastEvent.Load() < int64(progressEvery) {
-		return
-	}
-	r.lastEvent.Store(now)
-	r.x.o.Sink.Event(Event{Type: EvProgress, Op: r.op, Address: r.a.Address, Action: string(r.a.Action),
-		Done: done, Total: total, Bytes: r.bytes.Load(), TotalBytes: totalBytes})
+// Backups returns the state store, which keeps what rehome replaced.
+func (r *Run) Backups() *state.Store { return r.x.o.Store }
+
+// Workers is how many items of the action may be in flight at once.
+func (r *Run) Workers() int { return r.x.o.Parallelism }
+
+// Once returns the value fn makes for key, calling fn only once per run
+// (for example one key for every action's digests).
+func (r *Run) Once(key string, fn func() (any, error)) (any, error) { return r.x.onceFor(key, fn) }
+
+// Message reports a note about the action.
+func (r *Run) Message(format string, args ...any) {
+	r.x.o.Sink.Event(Event{Type: EvMessage, Op: r.Op, Address: r.Action.Address, Message: fmt.Sprintf(format, args...)})
 }
 
-func (r *actionRun) setResource(ctx context.Context, res state.Resource) error {
+// Progress returns a counter of the action's items that sends progress
+// events in batches.
+func (r *Run) Progress(total, totalBytes int64) *transfer.Progress {
+	a := r.Action
+	return transfer.NewProgress(total, totalBytes, func(done, bytes int64) {
+		r.x.o.Sink.Event(Event{Type: EvProgress, Op: r.Op, Address: a.Address, Action: string(a.Action), Unit: a.Estimate.Unit,
+			Done: done, Total: total, Bytes: bytes, TotalBytes: totalBytes})
+	})
+}
+
+// SetResource records what the action created or changed in the state
+// (kind and scope default to the action's); flags already set on the
+// address stay set.
+func (r *Run) SetResource(ctx context.Context, res state.Resource) error {
+	if res.Kind == "" {
+		res.Kind = string(r.Action.Kind)
+	}
+	if res.Scope == "" {
+		res.Scope = r.Action.Scope
+	}
 	return r.x.o.Journal.Update(context.WithoutCancel(ctx), func(f *state.File) {
 		if old := f.FindResource(res.Address); old != nil {
 			res.Created = res.Created || old.Created
@@ -310,4 +373,92 @@ func (r *actionRun) setResource(ctx context.Context, res state.Resource) error {
 		}
 		f.SetResource(res)
 	})
+}
+
+// CreateContainer carries out the create action of a container (a
+// bucket, a zone) at the destination, named what ("bucket \"b\"") in
+// messages. create must return an error wrapping providers.ErrExists when
+// the container exists: one that appeared since the plan is used and not
+// claimed, so rollback keeps it. Result.Created records in the journal
+// entry itself whether rehome created it, which is what rollback goes by.
+func (r *Run) CreateContainer(ctx context.Context, what string, create func(ctx context.Context) error) (state.Result, error) {
+	a := r.Action
+	// A retried create that finds the container (the earlier attempt's
+	// response was lost, or someone else made it) cannot tell which, so it
+	// does not claim it either.
+	err := r.Caller.Do(ctx, "create "+what, func(ctx context.Context, _ int) error { return create(ctx) })
+	created := err == nil
+	if errors.Is(err, providers.ErrExists) {
+		r.Message("%s appeared at %s since the plan; using it, and rollback will not delete it", what, a.To.Env)
+		err = nil
+	}
+	if err != nil {
+		return state.Result{}, fmt.Errorf("create %s at %s: %w", what, a.To.Env, err)
+	}
+	return state.Result{Created: created}, r.SetResource(ctx, state.Resource{Address: a.Address, Type: a.Type,
+		Env: a.To.Env, Name: a.To.Name, Created: created, Attrs: map[string]string{"id": a.To.ID}})
+}
+
+// Recorder writes per-item records of one scope in batches, so a copy of
+// many small items does not pay one store transaction per item. Records
+// put but not yet flushed when the process dies are lost; a kind using it
+// must find such items again on the next run (by content), never rewrite
+// them blindly.
+type Recorder struct {
+	ch   chan recItem
+	errc chan error
+}
+
+type recItem struct {
+	key string
+	rec any
+}
+
+// Recorder starts a batched writer for scope. Close it to flush.
+func (r *Run) Recorder(ctx context.Context, scope string) *Recorder {
+	p := r.x.o.Progress
+	rec := &Recorder{ch: make(chan recItem, 256), errc: make(chan error, 1)}
+	// Flushes survive Ctrl-C: finished items are recorded on the way out.
+	ctx = context.WithoutCancel(ctx)
+	go func() {
+		var firstErr error
+		batch := map[string]any{}
+		flush := func() {
+			if len(batch) == 0 {
+				return
+			}
+			if err := p.PutMany(ctx, scope, batch); err != nil && firstErr == nil {
+				firstErr = err
+			}
+			batch = map[string]any{}
+		}
+		t := time.NewTicker(200 * time.Millisecond)
+		defer t.Stop()
+		for {
+			select {
+			case it, ok := <-rec.ch:
+				if !ok {
+					flush()
+					rec.errc <- firstErr
+					return
+				}
+				batch[it.key] = it.rec
+				if len(batch) >= 512 {
+					flush()
+				}
+			case <-t.C:
+				flush()
+			}
+		}
+	}()
+	return rec
+}
+
+// Put queues a record.
+func (r *Recorder) Put(key string, v any) { r.ch <- recItem{key, v} }
+
+// Close flushes what is queued and reports the first error.
+func (r *Recorder) Close() error {
+	close(r.ch)
+	return <-r.errc
 }

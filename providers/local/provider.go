@@ -96,13 +96,15 @@ func capabilities() providers.Caps {
 }
 
 var (
-	_ providers.Provider          = (*Provider)(nil)
-	_ providers.Storage           = (*Provider)(nil)
-	_ providers.PartialCleaner    = (*Provider)(nil)
-	_ providers.ConditionalPutter = (*Provider)(nil)
-	_ providers.DNS               = (*Provider)(nil)
-	_ providers.Secrets           = (*Provider)(nil)
-	_ providers.SecretChecker     = (*Provider)(nil)
+	_ providers.Provider           = (*Provider)(nil)
+	_ providers.Storage            = (*Provider)(nil)
+	_ providers.PartialCleaner     = (*Provider)(nil)
+	_ providers.ConditionalPutter  = (*Provider)(nil)
+	_ providers.DNS                = (*Provider)(nil)
+	_ providers.Secrets            = (*Provider)(nil)
+	_ providers.SecretChecker      = (*Provider)(nil)
+	_ providers.SecretStoreChecker = (*Provider)(nil)
+	_ providers.Identifier         = (*Provider)(nil)
 )
 
 // Provider is a local directory acting as an environment. Create it with

@@ -186,6 +186,52 @@ func (p *Provider) storeSecrets(m map[string]string) error {
 	return nil
 }
 
+// WriteReady reports why secrets cannot be written here: no
+// age_recipients, or a plaintext secrets.env in the way.
+func (p *Provider) WriteReady() error {
+	if err := p.configured(); err != nil {
+		return err
+	}
+	if len(p.recipients) == 0 {
+		return &providers.AttrError{Attr: "age_recipients", Err: fmt.Errorf(
+			"environment %q has no age_recipients, and rehome never writes secrets unencrypted: list the age recipients (age1...) to encrypt to", p.env)}
+	}
+	if ok, err := exists(p.plainPath()); err != nil || ok {
+		if err == nil {
+			err = fmt.Errorf("plaintext %s exists; writing %s next to it would make the environment ambiguous: move or encrypt it first", p.plainPath(), p.agePath())
+		}
+		return err
+	}
+	return nil
+}
+
+// ReadReady reports why secrets written here cannot be read back: no
+// age_identity_file, or one holding no identity for any of age_recipients.
+func (p *Provider) ReadReady() error {
+	if err := p.configured(); err != nil {
+		return err
+	}
+	if len(p.identities) == 0 {
+		return &providers.AttrError{Attr: "age_identity_file", Err: fmt.Errorf(
+			"environment %q has no age_identity_file, so rehome cannot decrypt what it writes to verify it: set age_identity_file to a file holding the identity of one of its age_recipients", p.env)}
+	}
+	mine := map[string]bool{}
+	for _, id := range p.identities {
+		if x, ok := id.(*age.X25519Identity); ok {
+			mine[x.Recipient().String()] = true
+		} else {
+			return nil // an identity whose recipient cannot be told (a passphrase, a plugin): decryption will say
+		}
+	}
+	for _, r := range p.recipients {
+		if x, ok := r.(*age.X25519Recipient); !ok || mine[x.String()] {
+			return nil
+		}
+	}
+	return &providers.AttrError{Attr: "age_identity_file", Err: fmt.Errorf(
+		"the identities in %s belong to none of environment %q's age_recipients, so rehome could not decrypt what it writes to verify it: use the identity of one of the recipients", p.identityLoc, p.env)}
+}
+
 // CheckSecret reports whether a secret can be written here: its name must
 // be a dotenv key and its value must survive a dotenv round trip.
 func (p *Provider) CheckSecret(name string, value []byte) error {

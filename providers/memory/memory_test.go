@@ -12,6 +12,8 @@ import (
 
 	"github.com/rehome/rehome/engine"
 	"github.com/rehome/rehome/lang"
+	"github.com/rehome/rehome/movers/builtin"
+	"github.com/rehome/rehome/movers/secrets"
 	"github.com/rehome/rehome/planner"
 	"github.com/rehome/rehome/providers"
 	"github.com/rehome/rehome/providers/memory"
@@ -40,7 +42,7 @@ func newHarness(t *testing.T, m *lang.Move) *harness {
 
 func (h *harness) open(op string) *engine.Session {
 	h.t.Helper()
-	e := &engine.Engine{Dir: h.dir, Registry: providers.NewRegistry(h.store.Factory()), Version: "test",
+	e := &engine.Engine{Dir: h.dir, Registry: providers.NewRegistry(h.store.Factory()), Kinds: builtin.Registry(), Version: "test",
 		Log: slog.New(slog.DiscardHandler), Now: func() time.Time { return time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC) }}
 	s, err := e.Open(context.Background(), h.cfg, op, 0)
 	if err != nil {
@@ -82,7 +84,7 @@ func (h *harness) rollback() {
 	h.t.Helper()
 	s := h.open("rollback")
 	defer s.Close()
-	rep, err := s.Rollback(context.Background(), false, engine.RunOptions{})
+	rep, err := s.Rollback(context.Background(), engine.RunOptions{})
 	if err != nil {
 		h.t.Fatalf("rollback: %v", err)
 	}
@@ -112,7 +114,7 @@ func secretState(t *testing.T, p *memory.Provider) map[string]string {
 // rehome created.
 func TestSecretsOverwriteRollbackRestoresVersion(t *testing.T) {
 	ctx := context.Background()
-	m := &lang.Move{Kind: providers.KindSecrets, Name: "keys", From: "src", To: "dst", Overwrite: true, Secrets: &lang.SecretsMove{}}
+	m := &lang.Move{Kind: providers.KindSecrets, Name: "keys", From: "src", To: "dst", Overwrite: true, Settings: &secrets.Settings{}}
 	h := newHarness(t, m)
 	src, dst := h.store.Env("src"), h.store.Env("dst")
 	if _, err := src.PutSecrets(ctx, []providers.Secret{sec("API_KEY", "new-key"), sec("DB_URL", "postgres://new")}); err != nil {

@@ -17,6 +17,9 @@ import (
 	"github.com/zclconf/go-cty/cty"
 
 	"github.com/rehome/rehome/lang"
+	"github.com/rehome/rehome/movers/dns"
+	"github.com/rehome/rehome/movers/secrets"
+	"github.com/rehome/rehome/movers/storage"
 	"github.com/rehome/rehome/planner"
 	"github.com/rehome/rehome/providers"
 	"github.com/rehome/rehome/providers/local"
@@ -141,11 +144,11 @@ func (h *harness) config(k providers.Kind, overwrite bool, fx fixture) *lang.Con
 	m := &lang.Move{Kind: k, Name: "conf", From: "src", To: "dst", Overwrite: overwrite}
 	switch k {
 	case providers.KindStorage:
-		m.Storage = &lang.StorageMove{Include: []string{"conf-*"}, Verify: "checksum"}
+		m.Settings = &storage.Settings{Include: []string{"conf-*"}, Verify: storage.VerifyChecksum}
 	case providers.KindDNS:
-		m.DNS = &lang.DNSMove{Zones: []string{fx.zone[:len(fx.zone)-1]}}
+		m.Settings = &dns.Settings{Zones: []string{fx.zone[:len(fx.zone)-1]}}
 	case providers.KindSecrets:
-		m.Secrets = &lang.SecretsMove{}
+		m.Settings = &secrets.Settings{}
 	}
 	return &lang.Config{Dir: h.dir, Hash: "conformance",
 		Migration:    &lang.Migration{Name: "conformance", StatePath: filepath.Join(h.dir, "state")},
@@ -447,7 +450,7 @@ func checkArrived(t *testing.T, ctx context.Context, src, dst providers.Provider
 			g, ok := got[rs.Key()]
 			want := rs
 			slices.Sort(want.Values)
-			if !ok || !planner.SameSet(g, want) {
+			if !ok || !g.Equal(want) {
 				t.Fatalf("destination record set %s = %+v, want %+v", rs.Key(), g, want)
 			}
 		}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/rehome/rehome/engine"
 	"github.com/rehome/rehome/lang"
+	"github.com/rehome/rehome/movers/builtin"
 	"github.com/rehome/rehome/planner"
 	"github.com/rehome/rehome/planner/exec"
 	"github.com/rehome/rehome/providers"
@@ -24,7 +25,7 @@ type Runner struct {
 // NewRunner returns a runner over the given providers, with a fixed clock
 // and no log.
 func NewRunner(ctx context.Context, reg *providers.Registry, dir string) *Runner {
-	return &Runner{Ctx: ctx, Engine: &engine.Engine{Dir: dir, Registry: reg, Version: "test",
+	return &Runner{Ctx: ctx, Engine: &engine.Engine{Dir: dir, Registry: reg, Kinds: builtin.Registry(), Version: "test",
 		Log: slog.New(slog.DiscardHandler), Now: func() time.Time { return time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC) }}}
 }
 
@@ -92,7 +93,7 @@ func (r *Runner) Cutover(t testing.TB, cfg *lang.Config) {
 	if err != nil {
 		t.Fatalf("plan: %v", err)
 	}
-	rep, err := s.Cutover(r.Ctx, p, false, engine.RunOptions{})
+	rep, err := s.Cutover(r.Ctx, p, engine.RunOptions{})
 	if err == nil {
 		err = rep.Err()
 	}
@@ -106,7 +107,7 @@ func (r *Runner) Rollback(t testing.TB, cfg *lang.Config) *exec.Report {
 	t.Helper()
 	s := r.Open(t, cfg, "rollback")
 	defer s.Close()
-	rep, err := s.Rollback(r.Ctx, false, engine.RunOptions{})
+	rep, err := s.Rollback(r.Ctx, engine.RunOptions{})
 	if err == nil {
 		err = rep.Err()
 	}

@@ -203,7 +203,7 @@ func (s *HumanEvents) start(e exec.Event, now time.Time) *running {
 		s.running[e.Address] = r
 		s.order = append(s.order, e.Address)
 	}
-	r.action, r.unit, r.started, r.printed = e.Action, unitFor(e.Address), now, now
+	r.action, r.unit, r.started, r.printed = e.Action, orText(e.Unit, "items"), now, now
 	return r
 }
 
@@ -315,8 +315,8 @@ func (s *HumanEvents) startLine(e exec.Event, r *running) string {
 	if e.TotalBytes > 0 {
 		size = append(size, HumanBytes(e.TotalBytes))
 	}
-	if e.Resumed && (e.Done > 0 || e.Skipped > 0) {
-		size = append(size, HumanCount(max(e.Done, e.Skipped))+" already done")
+	if e.Resumed && (e.Done > 0 || e.AlreadyDone > 0) {
+		size = append(size, HumanCount(max(e.Done, e.AlreadyDone))+" already done")
 	}
 	if len(size) > 0 {
 		line += " (" + strings.Join(size, ", ") + ")"
@@ -366,7 +366,7 @@ func (s *HumanEvents) endLine(e exec.Event, r *running, now time.Time) string {
 		return s.paint.red(head+" FAILED") + ": " + msg
 	}
 	line := head + " " + s.paint.green("done")
-	if parts := resultParts(e.Copied, e.Skipped, e.Deleted, e.Restored, e.Bytes); len(parts) > 0 {
+	if parts := resultParts(e); len(parts) > 0 {
 		line += ": " + strings.Join(parts, ", ")
 	}
 	if r != nil {
@@ -380,24 +380,39 @@ func (s *HumanEvents) endLine(e exec.Event, r *running, now time.Time) string {
 
 // resultParts lists an action's counters: "2,998 copied", "2 already
 // done", "12.0 MiB".
-func resultParts(copied, skipped, deleted, restored, bytes int64) []string {
+func resultParts(e exec.Event) []string {
 	var parts []string
-	if copied > 0 {
-		parts = append(parts, HumanCount(copied)+" copied")
+	if e.Copied > 0 {
+		parts = append(parts, HumanCount(e.Copied)+" copied")
 	}
-	if skipped > 0 {
-		parts = append(parts, HumanCount(skipped)+" already done")
+	parts = append(parts, doneParts(e)...)
+	if e.Bytes > 0 {
+		parts = append(parts, HumanBytes(e.Bytes))
 	}
-	if deleted > 0 {
-		parts = append(parts, HumanCount(deleted)+" deleted")
+	return append(parts, retryParts(e)...)
+}
+
+// doneParts are "2 already done", "3 deleted", "1 restored".
+func doneParts(e exec.Event) []string {
+	var parts []string
+	if e.AlreadyDone > 0 {
+		parts = append(parts, HumanCount(e.AlreadyDone)+" already done")
 	}
-	if restored > 0 {
-		parts = append(parts, HumanCount(restored)+" restored")
+	if e.Deleted > 0 {
+		parts = append(parts, HumanCount(e.Deleted)+" deleted")
 	}
-	if bytes > 0 {
-		parts = append(parts, HumanBytes(bytes))
+	if e.Restored > 0 {
+		parts = append(parts, HumanCount(e.Restored)+" restored")
 	}
 	return parts
+}
+
+// retryParts is "4 calls retried".
+func retryParts(e exec.Event) []string {
+	if e.Retries > 0 {
+		return []string{countNoun(e.Retries, "call retried", "calls retried")}
+	}
+	return nil
 }
 
 func messageLine(e exec.Event) string {
@@ -430,15 +445,8 @@ func (s *HumanEvents) summaryLine(e exec.Event) string {
 	} else if e.Bytes > 0 {
 		parts = append(parts, HumanBytes(e.Bytes))
 	}
-	if e.Skipped > 0 {
-		parts = append(parts, HumanCount(e.Skipped)+" already done")
-	}
-	if e.Deleted > 0 {
-		parts = append(parts, HumanCount(e.Deleted)+" deleted")
-	}
-	if e.Restored > 0 {
-		parts = append(parts, HumanCount(e.Restored)+" restored")
-	}
+	parts = append(parts, doneParts(e)...)
+	parts = append(parts, retryParts(e)...)
 	if e.NotRun > 0 {
 		parts = append(parts, fmt.Sprintf("%d %s not run", e.NotRun, plural(e.NotRun, "action", "actions")))
 	}
@@ -475,28 +483,6 @@ func retryHint(op string) string {
 		return "Fix what the errors name and run `rehome rollback` again (finished steps are not redone), or keep an item and forget it with `rehome state rm ADDR`."
 	}
 	return ""
-}
-
-// unitFor names what an action counts, from its address's kind
-// (move.<kind>.<name>...): objects, records, rows, secrets, messages.
-func unitFor(addr string) string {
-	kind := ""
-	if rest, ok := strings.CutPrefix(addr, "move."); ok {
-		kind, _, _ = strings.Cut(rest, ".")
-	}
-	switch kind {
-	case "storage":
-		return "objects"
-	case "dns":
-		return "records"
-	case "database":
-		return "rows"
-	case "secrets":
-		return "secrets"
-	case "queue":
-		return "messages"
-	}
-	return "items"
 }
 
 // singular drops the plural "s" of a unit for a count of one.

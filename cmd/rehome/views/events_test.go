@@ -100,7 +100,7 @@ func TestHumanEventsPlain(t *testing.T) {
 	var b bytes.Buffer
 	s := NewHumanEvents(&b, EventOptions{Now: clock.now}) // default interval 2s
 	ev := func(e exec.Event) {
-		e.Op, e.Address, e.Action = "apply", media, "copy"
+		e.Op, e.Address, e.Action, e.Unit = "apply", media, "copy", "objects"
 		s.Event(e)
 	}
 	progress := func(done int64) {
@@ -117,11 +117,11 @@ func TestHumanEventsPlain(t *testing.T) {
 	clock.advance(100 * time.Millisecond)
 	progress(2500) // 2s: shown
 	clock.advance(time.Second)
-	ev(exec.Event{Type: exec.EvActionDone, Copied: 2998, Skipped: 2, Bytes: 12582912})
-	s.Event(exec.Event{Type: exec.EvActionStart, Op: "apply", Address: `move.dns.zones.records["shop.example.com"]`, Action: "copy", Resumed: true, Total: 42, Done: 40})
+	ev(exec.Event{Type: exec.EvActionDone, Copied: 2998, AlreadyDone: 2, Bytes: 12582912})
+	s.Event(exec.Event{Type: exec.EvActionStart, Op: "apply", Address: `move.dns.zones.records["shop.example.com"]`, Action: "copy", Unit: "records", Resumed: true, Total: 42, Done: 40})
 	s.Event(exec.Event{Type: exec.EvMessage, Op: "apply", Message: "resuming: 1 action was interrupted"})
 	s.Event(exec.Event{Type: exec.EvActionFail, Op: "apply", Address: `move.dns.zones.records["shop.example.com"]`, Action: "copy", Error: "hetzner: create record: 422 invalid TTL"})
-	s.Event(exec.Event{Type: exec.EvSummary, Op: "apply", Actions: 2, Failed: 1, Copied: 2998, Skipped: 2, Bytes: 12582912})
+	s.Event(exec.Event{Type: exec.EvSummary, Op: "apply", Actions: 2, Failed: 1, Copied: 2998, AlreadyDone: 2, Bytes: 12582912})
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -147,7 +147,7 @@ func TestSummaryLine(t *testing.T) {
 		e    exec.Event
 		want string
 	}{
-		{"apply", exec.Event{Type: exec.EvSummary, Op: "apply", Actions: 5, Copied: 3000, Skipped: 12, Bytes: 12582912},
+		{"apply", exec.Event{Type: exec.EvSummary, Op: "apply", Actions: 5, Copied: 3000, AlreadyDone: 12, Bytes: 12582912},
 			"Apply complete: 5 actions, 3,000 items copied (12.0 MiB), 12 already done."},
 		{"cutover", exec.Event{Type: exec.EvSummary, Op: "cutover", Actions: 2, Copied: 1},
 			"Cutover complete: 2 actions, 1 item copied."},

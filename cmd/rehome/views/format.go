@@ -3,58 +3,18 @@ package views
 import (
 	"fmt"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 
+	"github.com/rehome/rehome/internal/format"
 	"github.com/rehome/rehome/planner"
 )
 
 // HumanBytes formats n bytes with IEC units: "512 B", "3.2 MiB", "1.5 TiB".
-func HumanBytes(n int64) string {
-	const units = "KMGTPE"
-	if n < 0 {
-		if n == -n { // math.MinInt64
-			return "-8.0 EiB"
-		}
-		return "-" + HumanBytes(-n)
-	}
-	if n < 1024 {
-		return strconv.FormatInt(n, 10) + " B"
-	}
-	v := float64(n)
-	i := -1
-	for v >= 1024 && i < len(units)-1 {
-		v /= 1024
-		i++
-	}
-	// 1023.96 KiB rounds to "1024.0": show it as the next unit instead.
-	if v >= 1023.95 && i < len(units)-1 {
-		v /= 1024
-		i++
-	}
-	return fmt.Sprintf("%.1f %ciB", v, units[i])
-}
+func HumanBytes(n int64) string { return format.Bytes(n) }
 
 // HumanCount formats n with thousands separators: 1204 -> "1,204".
-func HumanCount(n int64) string {
-	s := strconv.FormatInt(n, 10)
-	neg := strings.HasPrefix(s, "-")
-	if neg {
-		s = s[1:]
-	}
-	var b strings.Builder
-	if neg {
-		b.WriteByte('-')
-	}
-	for i, c := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(c)
-	}
-	return b.String()
-}
+func HumanCount(n int64) string { return format.Count(n) }
 
 // countNoun formats "1 object", "1,204 objects".
 func countNoun(n int64, singular, plural string) string {
@@ -91,40 +51,62 @@ func humanDuration(sec float64) string {
 // estimateText formats an estimate: "1,204 objects, 3.2 MiB, ~2m30s".
 // It returns "" for an empty estimate.
 func estimateText(e planner.Estimate) string {
-	var parts []string
-	if e.Objects > 0 {
-		parts = append(parts, countNoun(e.Objects, "object", "objects"))
-	}
-	if e.Bytes > 0 {
-		parts = append(parts, HumanBytes(e.Bytes))
-	}
-	if e.Rows > 0 {
-		parts = append(parts, countNoun(e.Rows, "row", "rows"))
-	}
-	if e.Records > 0 {
-		parts = append(parts, countNoun(e.Records, "record", "records"))
-	}
-	if e.Secrets > 0 {
-		parts = append(parts, countNoun(e.Secrets, "secret", "secrets"))
-	}
-	if e.Removals > 0 {
-		parts = append(parts, countNoun(e.Removals, "removal", "removals"))
-	}
-	if e.Seconds > 0 {
-		parts = append(parts, "~"+humanDuration(e.Seconds))
-	}
-	return strings.Join(parts, ", ")
+	var t tally
+	t.add(e)
+	return t.text(true, true)
 }
 
-// addEstimate sums b into a.
-func addEstimate(a *planner.Estimate, b planner.Estimate) {
-	a.Objects += b.Objects
-	a.Bytes += b.Bytes
-	a.Rows += b.Rows
-	a.Records += b.Records
-	a.Secrets += b.Secrets
-	a.Removals += b.Removals
-	a.Seconds += b.Seconds
+// tally sums estimates unit by unit, in the order the units first appear.
+type tally struct {
+	units    []string
+	items    map[string]int64
+	bytes    int64
+	bytesAt  string // the unit the bytes are shown after: the first one that came with bytes
+	removals int64
+	seconds  float64
+}
+
+func (t *tally) add(e planner.Estimate) {
+	if t.items == nil {
+		t.items = map[string]int64{}
+	}
+	if e.Items > 0 {
+		u := orText(e.Unit, "items")
+		if _, ok := t.items[u]; !ok {
+			t.units = append(t.units, u)
+		}
+		t.items[u] += e.Items
+		if e.Bytes > 0 && t.bytesAt == "" {
+			t.bytesAt = u
+		}
+	}
+	t.bytes += e.Bytes
+	t.removals += e.Removals
+	t.seconds += e.Seconds
+}
+
+// text is "49,417 objects, 12.4 GiB, 14 records, 3 secrets", then the
+// removals and a duration when asked.
+func (t tally) text(withSeconds, withRemovals bool) string {
+	var parts []string
+	shownBytes := false
+	for _, u := range t.units {
+		parts = append(parts, countNoun(t.items[u], singular(u, 1), u))
+		if u == t.bytesAt && t.bytes > 0 {
+			parts = append(parts, HumanBytes(t.bytes))
+			shownBytes = true
+		}
+	}
+	if t.bytes > 0 && !shownBytes {
+		parts = append(parts, HumanBytes(t.bytes))
+	}
+	if withRemovals && t.removals > 0 {
+		parts = append(parts, countNoun(t.removals, "removal", "removals"))
+	}
+	if withSeconds && t.seconds > 0 {
+		parts = append(parts, "~"+humanDuration(t.seconds))
+	}
+	return strings.Join(parts, ", ")
 }
 
 // endpointText formats one side of an action: "aws/shop-assets".
@@ -185,18 +167,13 @@ func actionSymbol(t planner.ActionType) string {
 	return "?"
 }
 
-// paramsText formats params as "overwrite=true, ttl=60", keys sorted.
-// paramsText shows the parameters a reader decides on (verify mode, an
-// overwrite, a TTL); the executor's bookkeeping (scopes, bucket names
-// already shown as from/to) stays in the JSON document.
-func paramsText(m map[string]string) string {
-	var parts []string
-	for _, k := range []string{"verify", "ttl", "overwrite", "skip_types"} {
-		v, ok := m[k]
-		if !ok || v == "" || (k == "overwrite" && v != "true") {
-			continue
-		}
-		parts = append(parts, k+"="+v)
+// optionsText formats an action's options as "verify=checksum, ttl=60",
+// in the order the kind gave them: the settings a reader decides on. The
+// executor's parameters stay in the JSON document.
+func optionsText(opts []planner.Option) string {
+	parts := make([]string, 0, len(opts))
+	for _, o := range opts {
+		parts = append(parts, o.Name+"="+o.Value)
 	}
 	return strings.Join(parts, ", ")
 }
@@ -227,7 +204,7 @@ type planCounts struct {
 	prepare, cutover         []planner.Action // non-no-op actions
 	prepareNoop, cutoverNoop []planner.Action
 	byType                   map[planner.ActionType]int // prepare phase
-	copied                   planner.Estimate           // prepare copy+sync
+	copied                   tally                      // prepare copy+sync
 	irreversible             int
 	blockers, acknowledged   []planner.Finding // blocker findings
 	warnings, infos          []planner.Finding
@@ -248,7 +225,7 @@ func countPlan(p *planner.Plan) planCounts {
 			c.prepare = append(c.prepare, a)
 			c.byType[a.Action]++
 			if a.Action == planner.ActCopy || a.Action == planner.ActSync {
-				addEstimate(&c.copied, a.Estimate)
+				c.copied.add(a.Estimate)
 			}
 		}
 		if a.Irreversible && !noop {
@@ -289,7 +266,7 @@ func (c planCounts) changesText() string {
 	if s := c.byType[planner.ActSync]; s > 0 {
 		copyText += fmt.Sprintf(", %d to sync", s)
 	}
-	if e := estimateText(planner.Estimate{Objects: c.copied.Objects, Bytes: c.copied.Bytes, Rows: c.copied.Rows, Records: c.copied.Records, Secrets: c.copied.Secrets}); e != "" {
+	if e := c.copied.text(false, false); e != "" {
 		copyText += " (" + e + ")"
 	}
 	parts = append(parts, copyText)
@@ -297,7 +274,7 @@ func (c planCounts) changesText() string {
 	add(planner.ActLowerTTL, "TTL to lower", false)
 	add(planner.ActSwitch, "to switch", false)
 	deleteText := fmt.Sprintf("%d to delete", c.byType[planner.ActDelete])
-	if r := c.copied.Removals; r > 0 {
+	if r := c.copied.removals; r > 0 {
 		// Copies that remove rehome's own copies of items gone from the
 		// source: deletions a reviewer must see in the tally.
 		deleteText += fmt.Sprintf(" (and %s rehome copied earlier, gone from the source)", countNoun(r, "item to remove", "items to remove"))

@@ -165,7 +165,7 @@ func humanActions(b *bytes.Buffer, acts, noops []planner.Action, paint painter) 
 		if a.Reason != "" {
 			fmt.Fprintf(b, "%sreason: %s\n", pad, a.Reason)
 		}
-		if s := paramsText(a.Params); s != "" {
+		if s := optionsText(a.Options); s != "" {
 			fmt.Fprintf(b, "%soptions: %s\n", pad, s)
 		}
 		if len(a.Items) > 0 {

@@ -205,7 +205,7 @@ func mdSteps(b *bytes.Buffer, acts []planner.Action, first int, steps map[string
 		if a.Reason != "" {
 			item("Reason:", a.Reason)
 		}
-		if s := paramsText(a.Params); s != "" {
+		if s := optionsText(a.Options); s != "" {
 			item("Parameters:", mdCode(s))
 		}
 		if len(a.Items) > 0 {

@@ -11,23 +11,30 @@ import (
 	"github.com/rehome/rehome/providers"
 )
 
+// Kinds is what RenderProviders needs of the move kinds: their names in
+// display order, and what a provider's capabilities mean for each.
+type Kinds interface {
+	KindNames() []providers.Kind
+	Features(k providers.Kind, c providers.Caps) string
+}
+
 // RenderProviders writes the capability matrix of reg: one row per
-// provider, one column per movable kind ("src+dst", "src", "dst" or "-"),
+// provider, one column per kind of move ("src+dst", "src", "dst" or "-"),
 // then per provider the features its capability table declares for the
 // kinds it handles. Providers are in name order.
-func RenderProviders(w io.Writer, reg *providers.Registry) error {
+func RenderProviders(w io.Writer, reg *providers.Registry, kinds Kinds) error {
 	var b bytes.Buffer
 	names := reg.Names()
 	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
 	head := []string{"PROVIDER"}
-	for _, k := range providers.MoveKinds {
+	for _, k := range kinds.KindNames() {
 		head = append(head, strings.ToUpper(string(k)))
 	}
 	fmt.Fprintln(tw, strings.Join(head, "\t"))
 	for _, n := range names {
 		f, _ := reg.Get(n)
 		row := []string{n}
-		for _, k := range providers.MoveKinds {
+		for _, k := range kinds.KindNames() {
 			row = append(row, roleCell(f.Caps.Role(k)))
 		}
 		fmt.Fprintln(tw, strings.Join(row, "\t"))
@@ -43,7 +50,7 @@ func RenderProviders(w io.Writer, reg *providers.Registry) error {
 		} else {
 			fmt.Fprintf(&b, "%s\n", n)
 		}
-		lines := featureLines(f.Caps)
+		lines := featureLines(kinds, f.Caps)
 		if len(lines) == 0 {
 			b.WriteString("  moves nothing\n")
 		}
@@ -71,64 +78,12 @@ func roleCell(r providers.Role) string {
 
 // featureLines describes the declared features, one {label, text} per
 // kind the provider handles, plus what discovery lists but cannot move.
-func featureLines(c providers.Caps) [][2]string {
+func featureLines(kinds Kinds, c providers.Caps) [][2]string {
 	var out [][2]string
-	has := func(k providers.Kind) bool { return c.Role(k) != 0 }
-	if has(providers.KindStorage) {
-		s := c.Storage
-		text := features([]feature{
-			{"metadata", s.Metadata}, {"tags", s.Tags}, {"content type", s.ContentType},
-			{"versioning", s.Versioning}, {"server-side copy", s.ServerSideCopy},
-		})
-		if s.FileKeys {
-			text += "; keys are file paths"
+	for _, k := range kinds.KindNames() {
+		if c.Role(k) != 0 {
+			out = append(out, [2]string{string(k), kinds.Features(k, c)})
 		}
-		if s.MaxObjectSize > 0 {
-			text += "; max object " + HumanBytes(s.MaxObjectSize)
-		}
-		out = append(out, [2]string{"storage", text})
-	}
-	if has(providers.KindDNS) {
-		d := c.DNS
-		types := append([]string(nil), d.RecordTypes...)
-		sort.Strings(types)
-		text := "records " + orText(strings.Join(types, " "), "(none declared)")
-		text += "; " + features([]feature{{"wildcards", d.Wildcards}})
-		if d.MinTTL > 0 {
-			text += fmt.Sprintf("; min TTL %d", d.MinTTL)
-		}
-		if d.OwnApex {
-			text += "; apex SOA/NS are the provider's own (not copied)"
-		}
-		out = append(out, [2]string{"dns", text})
-	}
-	if has(providers.KindDatabase) {
-		d := c.Database
-		engines := append([]string(nil), d.Engines...)
-		sort.Strings(engines)
-		text := "engines " + orText(strings.Join(engines, ", "), "(none declared)")
-		text += "; " + features([]feature{{"change capture", d.ChangeCapture}})
-		out = append(out, [2]string{"database", text})
-	}
-	if has(providers.KindQueue) {
-		q := c.Queue
-		out = append(out, [2]string{"queue", features([]feature{
-			{"FIFO", q.FIFO}, {"dead-letter", q.DeadLetter}, {"delay", q.DelaySeconds}, {"message copy", q.Messages},
-		})})
-	}
-	if has(providers.KindSecrets) {
-		s := c.Secrets
-		text := "not versioned (an overwrite cannot be undone)"
-		if s.Versioned {
-			text = "versioned (rollback restores an overwritten value)"
-		}
-		if s.EncryptedAtRest {
-			text += ", encrypted at rest"
-		}
-		if s.MaxValueSize > 0 {
-			text += "; max value " + HumanBytes(int64(s.MaxValueSize))
-		}
-		out = append(out, [2]string{"secrets", text})
 	}
 	if len(c.Inventory) > 0 {
 		inv := append([]string(nil), c.Inventory...)
@@ -136,22 +91,4 @@ func featureLines(c providers.Caps) [][2]string {
 		out = append(out, [2]string{"also lists", strings.Join(inv, ", ") + " (for audit and cost; not moved)"})
 	}
 	return out
-}
-
-type feature struct {
-	name string
-	ok   bool
-}
-
-// features is "metadata, content type; no tags, no versioning".
-func features(fs []feature) string {
-	var yes, no []string
-	for _, f := range fs {
-		if f.ok {
-			yes = append(yes, f.name)
-		} else {
-			no = append(no, "no "+f.name)
-		}
-	}
-	return strings.Join(append(yes, no...), ", ")
 }

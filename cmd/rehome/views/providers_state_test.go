@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rehome/rehome/movers/builtin"
 	"github.com/rehome/rehome/providers"
 	"github.com/rehome/rehome/state"
 )
@@ -35,7 +36,7 @@ func testRegistry() *providers.Registry {
 					providers.KindQueue: both, providers.KindSecrets: both,
 				},
 				Inventory: []string{"instance", "volume"},
-				Storage:   providers.StorageCaps{Metadata: true, Tags: true, ContentType: true, Versioning: true, ServerSideCopy: true, MaxObjectSize: 5 << 40},
+				Storage:   providers.StorageCaps{Metadata: true, Tags: true, ContentType: true, Versioning: true, MaxObjectSize: 5 << 40},
 				DNS:       providers.DNSCaps{RecordTypes: []string{"A", "AAAA", "CAA", "CNAME", "MX", "NS", "PTR", "SRV", "TXT"}, OwnApex: true, Wildcards: true},
 				Database:  providers.DatabaseCaps{Engines: []string{"postgres", "mysql"}},
 				Queue:     providers.QueueCaps{FIFO: true, DeadLetter: true, DelaySeconds: true, Messages: true},
@@ -47,7 +48,7 @@ func testRegistry() *providers.Registry {
 
 func TestRenderProviders(t *testing.T) {
 	var b bytes.Buffer
-	if err := RenderProviders(&b, testRegistry()); err != nil {
+	if err := RenderProviders(&b, testRegistry(), builtin.Registry()); err != nil {
 		t.Fatal(err)
 	}
 	golden(t, "providers.golden", b.Bytes())
@@ -69,7 +70,7 @@ func testState() *state.File {
 			{Seq: 2, Op: "apply", Address: objects, Action: "copy", Phase: "prepare", Status: state.Failed,
 				Started: t0.Add(2 * time.Second), Ended: t0.Add(95 * time.Second),
 				Result: state.Result{Copied: 1100, Bytes: 3100000, Error: "put logo.png: connection reset by peer"},
-				Undo:   state.Undo{Description: "delete the objects rehome copied into shop-assets-fsn1", Params: map[string]string{"bucket": "shop-assets-fsn1", "env": "hetzner"}}},
+				Undo:   state.Undo{Description: "delete the objects rehome copied into shop-assets-fsn1", Params: []byte(`{"bucket":"shop-assets-fsn1","env":"hetzner"}`)}},
 			{Seq: 1, Op: "apply", Address: bucket, Action: "create", Phase: "prepare", Status: state.Done,
 				Started: t0, Ended: t0.Add(1500 * time.Millisecond),
 				Undo: state.Undo{Description: "delete bucket shop-assets-fsn1 at hetzner (only if empty)"}},
@@ -77,7 +78,7 @@ func testState() *state.File {
 				Started: t0.Add(10 * time.Minute), Result: state.Result{}},
 			{Seq: 4, Op: "apply", Address: objects, Action: "copy", Phase: "prepare", Status: state.Done,
 				Started: t0.Add(20 * time.Minute), Ended: t0.Add(20*time.Minute + 3*time.Second),
-				Result: state.Result{Copied: 104, Skipped: 1100, Bytes: 255443},
+				Result: state.Result{Copied: 104, AlreadyDone: 1100, Bytes: 255443},
 				Undo:   state.Undo{Description: "delete the objects rehome copied into shop-assets-fsn1"}},
 		},
 	}

@@ -2,13 +2,17 @@ package views
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 	"text/tabwriter"
 	"time"
 
+	"github.com/rehome/rehome/planner/exec"
 	"github.com/rehome/rehome/state"
 )
 
@@ -100,7 +104,8 @@ func RenderStateShow(w io.Writer, f *state.File, addr string) error {
 		}
 		fmt.Fprintf(&b, "    %s\n", times)
 		r := e.Result
-		if parts := resultParts(r.Copied, r.Skipped, r.Deleted, r.Restored, r.Bytes); len(parts) > 0 {
+		if parts := resultParts(exec.Event{Copied: r.Copied, AlreadyDone: r.AlreadyDone, Deleted: r.Deleted,
+			Restored: r.Restored, Bytes: r.Bytes, Retries: r.Retries}); len(parts) > 0 {
 			fmt.Fprintf(&b, "    result: %s\n", strings.Join(parts, ", "))
 		}
 		if r.Error != "" {
@@ -108,7 +113,7 @@ func RenderStateShow(w io.Writer, f *state.File, addr string) error {
 		}
 		if e.Undo.Description != "" || len(e.Undo.Params) > 0 {
 			undo := orText(e.Undo.Description, "(no description)")
-			if p := paramsText(e.Undo.Params); p != "" {
+			if p := rawParamsText(e.Undo.Params); p != "" {
 				undo += " [" + p + "]"
 			}
 			fmt.Fprintf(&b, "    undo: %s\n", undo)
@@ -116,6 +121,40 @@ func RenderStateShow(w io.Writer, f *state.File, addr string) error {
 	}
 	_, err := w.Write(b.Bytes())
 	return err
+}
+
+// rawParamsText formats a step's parameters as "verify=checksum,
+// zone=example.com": the object's fields with values, sorted by name.
+func rawParamsText(raw json.RawMessage) string {
+	var m map[string]any
+	if len(raw) == 0 || json.Unmarshal(raw, &m) != nil {
+		return ""
+	}
+	var parts []string
+	for _, k := range slices.Sorted(maps.Keys(m)) {
+		switch v := m[k].(type) {
+		case nil:
+		case string:
+			if v != "" {
+				parts = append(parts, k+"="+v)
+			}
+		case bool:
+			if v {
+				parts = append(parts, k+"=true")
+			}
+		case []any:
+			var xs []string
+			for _, x := range v {
+				xs = append(xs, fmt.Sprint(x))
+			}
+			if len(xs) > 0 {
+				parts = append(parts, k+"="+strings.Join(xs, ","))
+			}
+		default:
+			parts = append(parts, fmt.Sprintf("%s=%v", k, v))
+		}
+	}
+	return strings.Join(parts, ", ")
 }
 
 // stamp formats a journal time in UTC, to the second.

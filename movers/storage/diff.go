@@ -1,42 +1,17 @@
-package planner
+package storage
 
 import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"io"
 	"iter"
-	"path"
 	"strings"
 
 	"github.com/rehome/rehome/internal/ctxio"
 	"github.com/rehome/rehome/providers"
 )
-
-// ProgressReader reads the state's progress store (state.Progress).
-type ProgressReader interface {
-	ForEach(ctx context.Context, scope string, fn func(key string, raw []byte) error) error
-}
-
-// LoadRecords reads every record of a scope into a map. A nil reader (no
-// state yet) gives an empty map.
-func LoadRecords[T any](ctx context.Context, pr ProgressReader, scope string) (map[string]T, error) {
-	out := map[string]T{}
-	if pr == nil {
-		return out, nil
-	}
-	err := pr.ForEach(ctx, scope, func(key string, raw []byte) error {
-		var v T
-		if err := json.Unmarshal(raw, &v); err != nil {
-			return fmt.Errorf("progress %s: record %q: %w", scope, key, err)
-		}
-		out[key] = v
-		return nil
-	})
-	return out, err
-}
 
 // CopyItem is one object to copy.
 type CopyItem struct {
@@ -80,8 +55,8 @@ type ObjectDiff struct {
 	SourceObjects, SourceBytes int64
 }
 
-// ObjectDiffInput parameterises DiffObjects.
-type ObjectDiffInput struct {
+// DiffInput parameterises Diff.
+type DiffInput struct {
 	Src, Dst             providers.Storage
 	SrcBucket, DstBucket string
 	// DstExists is false when the destination bucket is still to be created.
@@ -89,15 +64,17 @@ type ObjectDiffInput struct {
 	DstCaps   providers.StorageCaps
 	Records   map[string]ObjectRecord
 	Overwrite bool
-	// Verify is the move's verify mode; in "checksum" mode a foreign object
-	// matching only by size and time is compared by content.
-	Verify string
+	// BySize is the move's verify = "size"; in checksum mode a foreign
+	// object matching only by size and time is compared by content.
+	BySize bool
 	// Skip lists keys to leave out (acknowledged findings).
 	Skip map[string]bool
 }
 
-// DiffObjects merges the two sorted listings and classifies every key.
-func DiffObjects(ctx context.Context, in ObjectDiffInput) (*ObjectDiff, error) {
+// Diff merges the two sorted listings and classifies every key. The plan
+// and the copy both call it, so what the copy does is what the plan said,
+// applied to what stands when it runs.
+func Diff(ctx context.Context, in DiffInput) (*ObjectDiff, error) {
 	d := &ObjectDiff{}
 	var keys []string
 	srcNext, srcStop := iter.Pull2(in.Src.Objects(ctx, in.SrcBucket))
@@ -140,7 +117,7 @@ func DiffObjects(ctx context.Context, in ObjectDiffInput) (*ObjectDiff, error) {
 				return nil, err
 			}
 		case s == nil || t.Key < s.Key:
-			if r, ok := in.Records[t.Key]; ok && r.Created && (OwnsObject(&r, t) || r.Landed(*t, in.Verify == "size")) && !in.Skip[t.Key] {
+			if r, ok := in.Records[t.Key]; ok && r.Created && r.owns(t, in.BySize) && !in.Skip[t.Key] {
 				d.Orphans = append(d.Orphans, t.Key) // rehome's copy of an object gone from the source
 			} else {
 				d.DestOnly++
@@ -164,26 +141,30 @@ func DiffObjects(ctx context.Context, in ObjectDiffInput) (*ObjectDiff, error) {
 	if in.DstCaps.FileKeys {
 		d.Invalid = FileKeyProblems(keys)
 		if len(d.Invalid) > 0 {
-			bad := map[string]bool{}
-			for _, k := range d.Invalid {
-				bad[k] = true
-			}
-			kept := d.Copy[:0]
-			d.CopyBytes = 0
-			for _, it := range d.Copy {
-				if bad[it.Src.Key] {
-					continue
-				}
-				kept = append(kept, it)
-				d.CopyBytes += it.Src.Size
-			}
-			d.Copy = kept
+			d.drop(d.Invalid)
 		}
 	}
 	return d, nil
 }
 
-func (d *ObjectDiff) classify(ctx context.Context, s providers.Object, t *providers.Object, in ObjectDiffInput) error {
+// drop takes keys out of the copy list.
+func (d *ObjectDiff) drop(keys []string) {
+	bad := make(map[string]bool, len(keys))
+	for _, k := range keys {
+		bad[k] = true
+	}
+	kept := d.Copy[:0]
+	d.CopyBytes = 0
+	for _, it := range d.Copy {
+		if !bad[it.Src.Key] {
+			kept = append(kept, it)
+			d.CopyBytes += it.Src.Size
+		}
+	}
+	d.Copy = kept
+}
+
+func (d *ObjectDiff) classify(ctx context.Context, s providers.Object, t *providers.Object, in DiffInput) error {
 	d.SourceObjects++
 	d.SourceBytes += s.Size
 	if in.Skip[s.Key] {
@@ -201,18 +182,21 @@ func (d *ObjectDiff) classify(ctx context.Context, s providers.Object, t *provid
 		// not rewrite it; the version is known even if the source changed
 		// since) or still the write rehome left before; anyone else's
 		// otherwise — writes are atomic.
-		landed := rec.Landed(*t, in.Verify == "size")
-		if !landed && (rec.Writing == nil || rec.WritingSource(s)) {
+		h := rec.holds(*t, in.BySize)
+		if (h == unproven || h == heldLeft) && rec.writingSource(s) {
 			// The source is still what the write was putting (or the
 			// record predates versions): its content decides.
-			var err error
-			if landed, _, err = SameContent(ctx, in.Src, in.Dst, in.SrcBucket, in.DstBucket, s.Key); err != nil {
+			same, _, err := SameContent(ctx, in.Src, in.Dst, in.SrcBucket, in.DstBucket, s.Key)
+			if err != nil {
 				return err
 			}
+			if same {
+				h = heldLanded
+			}
 		}
-		switch {
-		case landed && (rec.Created || rec.Backup || rec.Left != nil):
-			if rec.Writing == nil || (rec.Writing.Size == s.Size && rec.Writing.MTime == s.ModTime.UnixNano() && rec.Writing.ETag == s.ETag) {
+		switch h {
+		case heldLanded:
+			if rec.writingSource(s) {
 				// It is also the source's current version: record it.
 				d.Adopt = append(d.Adopt, CopyItem{Src: s, Dst: t, Rec: rec})
 				return nil
@@ -220,9 +204,9 @@ func (d *ObjectDiff) classify(ctx context.Context, s providers.Object, t *provid
 			// The source changed again since: copy the new version over
 			// rehome's landed write (which the new intent keeps as Left).
 			adopted := *rec
-			adopted.State, adopted.Left, adopted.Writing = ItemDone, Version(*t), nil
+			adopted.State, adopted.Left, adopted.Writing = ItemDone, VersionOf(*t), nil
 			rec = &adopted
-		case rec.Left != nil && rec.Unchanged(*t):
+		case heldLeft:
 			// rehome's earlier write is still there: copy over it.
 		default:
 			if !rec.Backup {
@@ -232,7 +216,7 @@ func (d *ObjectDiff) classify(ctx context.Context, s providers.Object, t *provid
 	}
 	if t != nil && SameObject(s, *t, rec) {
 		same := true
-		if rec == nil && in.Verify != "size" && !sameByDigest(s, *t) {
+		if rec == nil && !in.BySize && !sameByDigest(s, *t) {
 			// Only size and time match a foreign object: in checksum mode
 			// that is not enough to call it the source's content.
 			var err error
@@ -247,7 +231,7 @@ func (d *ObjectDiff) classify(ctx context.Context, s providers.Object, t *provid
 		}
 	}
 	item := CopyItem{Src: s, Dst: t, Rec: rec}
-	if t != nil && !OwnsObject(rec, t) {
+	if t != nil && !rec.owns(t, in.BySize) {
 		if !in.Overwrite {
 			d.Conflicts = append(d.Conflicts, s.Key)
 			return nil
@@ -363,27 +347,6 @@ func validFileKey(k string) bool {
 	for _, seg := range strings.Split(k, "/") {
 		// 255 bytes is the file-name limit of every common file system.
 		if seg == "" || seg == "." || seg == ".." || len(seg) > 255 {
-			return false
-		}
-	}
-	return true
-}
-
-// MatchNames reports whether name passes include/exclude globs (path.Match
-// syntax); an empty include list includes everything.
-func MatchNames(name string, include, exclude []string) bool {
-	in := len(include) == 0
-	for _, g := range include {
-		if ok, _ := path.Match(g, name); ok {
-			in = true
-			break
-		}
-	}
-	if !in {
-		return false
-	}
-	for _, g := range exclude {
-		if ok, _ := path.Match(g, name); ok {
 			return false
 		}
 	}

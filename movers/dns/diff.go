@@ -1,4 +1,4 @@
-package planner
+package dns
 
 import (
 	"slices"
@@ -14,19 +14,14 @@ func IsApexOwn(zone string, rs providers.RecordSet) bool {
 	return rs.Name == zone && (rs.Type == "SOA" || rs.Type == "NS")
 }
 
-// SameSet reports whether two record sets are equal (TTL and values).
-func SameSet(a, b providers.RecordSet) bool {
-	return a.Name == b.Name && a.Type == b.Type && a.TTL == b.TTL && slices.Equal(a.Values, b.Values)
-}
-
-// RecordDiffInput parameterises DiffRecords.
-type RecordDiffInput struct {
+// DiffInput parameterises Diff.
+type DiffInput struct {
 	Zone string // fully qualified, trailing dot
 	Src  []providers.RecordSet
 	// Dst is nil when the destination zone is still to be created.
 	Dst       []providers.RecordSet
 	DstCaps   providers.DNSCaps
-	Records   map[string]RecordSetRecord // rehome's records of the zone
+	Records   map[string]SetRecord // rehome's records of the zone
 	Overwrite bool
 	// SkipTypes and SkipKeys leave sets out (acknowledged findings).
 	SkipTypes map[string]bool
@@ -35,11 +30,14 @@ type RecordDiffInput struct {
 
 // RecordDiff is the set-level difference of a zone.
 type RecordDiff struct {
-	Changes     []providers.RecordChange
-	Unchanged   int
-	Unsupported map[string][]string // type -> set keys the destination cannot hold
-	Conflicts   []string            // foreign, different sets (overwrite off)
-	Replaced    []string            // foreign, different sets replaced (overwrite on)
+	Changes   []providers.RecordChange
+	Unchanged int
+	// Unsupported maps what the destination cannot hold to the set keys
+	// that need it: a record type ("PTR"), "routing" (routing policies)
+	// or "alias" (alias sets).
+	Unsupported map[string][]string
+	Conflicts   []string // foreign, different sets (overwrite off)
+	Replaced    []string // foreign, different sets replaced (overwrite on)
 	DestOnly    []string
 	// CNAMEClash are source sets that would share a name with a CNAME (or
 	// be a CNAME beside other data) at the destination, which DNS forbids.
@@ -54,9 +52,16 @@ type RecordDiff struct {
 	Skipped []string
 }
 
-// DiffRecords computes the changes that make the destination hold the
-// source's record sets. Destination-only sets are never deleted.
-func DiffRecords(in RecordDiffInput) *RecordDiff {
+// Unsupported keys for what is not a record type.
+const (
+	needRouting = "routing"
+	needAlias   = "alias"
+)
+
+// Diff computes the changes that make the destination hold the source's
+// record sets. The plan and the copy both call it. Destination-only sets
+// are never deleted unless rehome created them.
+func Diff(in DiffInput) *RecordDiff {
 	d := &RecordDiff{Unsupported: map[string][]string{}}
 	dst := map[string]providers.RecordSet{}
 	for _, rs := range in.Dst {
@@ -75,25 +80,34 @@ func DiffRecords(in RecordDiffInput) *RecordDiff {
 			d.Apex = append(d.Apex, k)
 			continue
 		}
-		if in.SkipKeys[k] || in.SkipTypes[rs.Type] {
+		need := ""
+		switch {
+		case !in.DstCaps.SupportsType(rs.Type) || (!in.DstCaps.Wildcards && strings.HasPrefix(rs.Name, "*.")):
+			need = rs.Type
+		case (rs.Routing != nil || rs.SetID != "") && !in.DstCaps.Routing:
+			need = needRouting
+		case rs.Alias != nil && !in.DstCaps.Alias:
+			need = needAlias
+		}
+		if in.SkipKeys[k] || in.SkipTypes[rs.Type] || (need != "" && in.SkipTypes[need]) {
 			d.Skipped = append(d.Skipped, k)
 			continue
 		}
-		if !in.DstCaps.SupportsType(rs.Type) || (!in.DstCaps.Wildcards && strings.HasPrefix(rs.Name, "*.")) {
-			d.Unsupported[rs.Type] = append(d.Unsupported[rs.Type], k)
+		if need != "" {
+			d.Unsupported[need] = append(d.Unsupported[need], k)
 			continue
 		}
 		want := rs
-		if in.DstCaps.MinTTL > 0 && want.TTL < in.DstCaps.MinTTL {
+		if in.DstCaps.MinTTL > 0 && want.TTL < in.DstCaps.MinTTL && want.Alias == nil {
 			want.TTL = in.DstCaps.MinTTL
 		}
 		cur, ok := dst[k]
 		switch {
 		case !ok:
 			d.Changes = append(d.Changes, providers.RecordChange{Op: providers.ChangeCreate, New: &want})
-		case SameSet(cur, want):
+		case cur.Equal(want):
 			d.Unchanged++
-			if r, ok := in.Records[k]; ok && r.Prev != nil && r.Written != nil && SameSet(*r.Written, cur) {
+			if r, ok := in.Records[k]; ok && r.Prev != nil && r.Written != nil && r.Written.Equal(cur) {
 				// A write whose confirmation was lost landed: record it, so
 				// the earlier write stops counting as rehome's.
 				d.Confirm = append(d.Confirm, k)
@@ -145,11 +159,12 @@ func DiffRecords(in RecordDiffInput) *RecordDiff {
 }
 
 // LowerTTLChanges returns the updates that lower every set above ttl
-// (except the SOA, whose TTL governs negative caching only).
+// (except the SOA, whose TTL governs negative caching only, and alias
+// sets, which have no TTL of their own).
 func LowerTTLChanges(sets []providers.RecordSet, ttl uint32) []providers.RecordChange {
 	var out []providers.RecordChange
 	for _, rs := range sets {
-		if rs.Type == "SOA" || rs.TTL <= ttl {
+		if rs.Type == "SOA" || rs.Alias != nil || rs.TTL <= ttl {
 			continue
 		}
 		old, nw := rs, rs
@@ -176,4 +191,15 @@ func ChangeKeys(cs []providers.RecordChange) []string {
 func Fqdn(name string) string {
 	name = strings.ToLower(strings.TrimSuffix(name, "."))
 	return name + "."
+}
+
+func applyTTL(sets []providers.RecordSet, ttl uint32) []providers.RecordSet {
+	out := make([]providers.RecordSet, len(sets))
+	for i, rs := range sets {
+		if rs.Type != "SOA" && rs.Alias == nil && rs.TTL > ttl {
+			rs.TTL = ttl
+		}
+		out[i] = rs
+	}
+	return out
 }

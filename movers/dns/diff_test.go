@@ -1,4 +1,4 @@
-package planner
+package dns
 
 import (
 	"testing"
@@ -12,7 +12,7 @@ func rs(name, typ string, ttl uint32, vals ...string) providers.RecordSet {
 	return providers.RecordSet{Name: name, Type: typ, TTL: ttl, Values: vals}
 }
 
-func TestDiffRecords(t *testing.T) {
+func TestDiff(t *testing.T) {
 	const z = "e.com."
 	caps := providers.DNSCaps{RecordTypes: []string{"A", "MX", "NS", "SOA", "TXT", "CNAME"}, OwnApex: true, Wildcards: true}
 	src := []providers.RecordSet{
@@ -26,7 +26,7 @@ func TestDiffRecords(t *testing.T) {
 	tests := []struct {
 		name       string
 		dst        []providers.RecordSet
-		records    map[string]RecordSetRecord
+		records    map[string]SetRecord
 		overwrite  bool
 		skipTypes  map[string]bool
 		wantOps    []string
@@ -46,18 +46,18 @@ func TestDiffRecords(t *testing.T) {
 			overwrite: true, wantOps: []string{"update e.com. A", "create mail.e.com. A", "create www.e.com. CNAME"}, unsupp: []string{"e.com. CAA"}},
 		{name: "rehome's own set is updated",
 			dst:     []providers.RecordSet{rs(z, "A", 300, "198.51.100.1"), rs("mail."+z, "A", 300, "192.0.2.2"), rs("www."+z, "CNAME", 300, "e.com.")},
-			records: map[string]RecordSetRecord{"e.com. A": {Written: ptr(rs(z, "A", 300, "198.51.100.1"))}},
+			records: map[string]SetRecord{"e.com. A": {Written: ptr(rs(z, "A", 300, "198.51.100.1"))}},
 			wantOps: []string{"update e.com. A"}, unsupp: []string{"e.com. CAA"}, wantUnchgd: 2},
 		{name: "a set rehome wrote but someone changed since is foreign again",
 			dst:       []providers.RecordSet{rs(z, "A", 300, "198.51.100.9"), rs("mail."+z, "A", 300, "192.0.2.2"), rs("www."+z, "CNAME", 300, "e.com.")},
-			records:   map[string]RecordSetRecord{"e.com. A": {Written: ptr(rs(z, "A", 300, "198.51.100.1"))}},
+			records:   map[string]SetRecord{"e.com. A": {Written: ptr(rs(z, "A", 300, "198.51.100.1"))}},
 			conflicts: []string{"e.com. A"}, unsupp: []string{"e.com. CAA"}, wantUnchgd: 2},
 		{name: "acknowledged type is skipped", skipTypes: map[string]bool{"CAA": true},
 			wantOps: []string{"create e.com. A", "create mail.e.com. A", "create www.e.com. CNAME"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			d := DiffRecords(RecordDiffInput{Zone: z, Src: src, Dst: tt.dst, DstCaps: caps, Records: tt.records,
+			d := Diff(DiffInput{Zone: z, Src: src, Dst: tt.dst, DstCaps: caps, Records: tt.records,
 				Overwrite: tt.overwrite, SkipTypes: tt.skipTypes})
 			var ops []string
 			for _, c := range d.Changes {

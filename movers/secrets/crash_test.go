@@ -1,19 +1,36 @@
-package planner_test
+package secrets_test
 
-import "testing"
+// Crash-window tests (crash_*_test.go): a memory provider wrapped to fail
+// calls before or after they take effect — a lost response leaves the same
+// durable state as kill -9 between a write and its record — drives the
+// ownership rules through every window the executor has. Each test names
+// the guarantee it holds.
+
+import (
+	"testing"
+
+	"github.com/rehome/rehome/lang"
+	"github.com/rehome/rehome/movers/movertest"
+	"github.com/rehome/rehome/movers/secrets"
+	"github.com/rehome/rehome/providers"
+)
+
+func secretsMove(to string, overwrite bool) *lang.Move {
+	return &lang.Move{Kind: providers.KindSecrets, Name: "s", From: "cloud", To: to, Overwrite: overwrite, Settings: &secrets.Settings{}}
+}
 
 // newSecretsCase seeds source secret K and, when foreign is not "", a
 // foreign K at a faulty destination; it returns readers and writers of K.
-func newSecretsCase(t *testing.T, srcVal, foreign string) (*buildHarness, *faultHooks, func() string, func(string)) {
-	h := newBuildHarness(t)
-	src := h.mem("cloud")
-	dst, hooks := h.faulty("dst")
-	putSecret(t, src, "K", srcVal)
+func newSecretsCase(t *testing.T, srcVal, foreign string) (*movertest.Harness, *movertest.FaultHooks, func() string, func(string)) {
+	h := movertest.New(t)
+	src := h.Mem("cloud")
+	dst, hooks := h.Faulty("dst")
+	movertest.PutSecret(t, src, "K", srcVal)
 	if foreign != "" {
-		putSecret(t, dst, "K", foreign)
+		movertest.PutSecret(t, dst, "K", foreign)
 	}
-	dstVal := func() string { return secretValue(t, dst, "K") }
-	setSource := func(v string) { putSecret(t, src, "K", v) }
+	dstVal := func() string { return movertest.SecretValue(t, dst, "K") }
+	setSource := func(v string) { movertest.PutSecret(t, src, "K", v) }
 	return h, hooks, dstVal, setSource
 }
 
@@ -22,12 +39,12 @@ func newSecretsCase(t *testing.T, srcVal, foreign string) (*buildHarness, *fault
 func TestCrashLostSecretWriteIsConfirmed(t *testing.T) {
 	h, hooks, dstVal, setSource := newSecretsCase(t, "v1", "")
 	m := secretsMove("dst", false)
-	hooks.secretsAfter = 1
-	h.failApply(t, m)
-	h.apply(h.config(m)) // same value: recorded, not rewritten
+	hooks.SecretsAfter = 1
+	h.FailApply(t, h.Config(m))
+	h.Apply(h.Config(m)) // same value: recorded, not rewritten
 	setSource("v2")
-	h.apply(h.config(m)) // rehome's own: updated without overwrite
-	h.rollback(h.config(m))
+	h.Apply(h.Config(m)) // rehome's own: updated without overwrite
+	h.Rollback(h.Config(m))
 	if got := dstVal(); got != "<absent>" {
 		t.Errorf("after rollback K = %q; rehome created it", got)
 	}
@@ -38,12 +55,12 @@ func TestCrashLostSecretWriteIsConfirmed(t *testing.T) {
 func TestCrashLostSecretReplaceKeepsOriginal(t *testing.T) {
 	h, hooks, dstVal, setSource := newSecretsCase(t, "v1", "F-foreign")
 	m := secretsMove("dst", true)
-	hooks.secretsAfter = 1
-	h.failApply(t, m)
-	h.apply(h.config(m))
+	hooks.SecretsAfter = 1
+	h.FailApply(t, h.Config(m))
+	h.Apply(h.Config(m))
 	setSource("v2")
-	h.apply(h.config(m))
-	h.rollback(h.config(m))
+	h.Apply(h.Config(m))
+	h.Rollback(h.Config(m))
 	if got := dstVal(); got != "F-foreign" {
 		t.Errorf("after rollback K = %q, want the foreign original", got)
 	}
@@ -52,15 +69,15 @@ func TestCrashLostSecretReplaceKeepsOriginal(t *testing.T) {
 // A secret rehome created and someone rotated since is theirs: a conflict
 // for the next copy, and kept by rollback.
 func TestCrashRotatedSecretIsTheirs(t *testing.T) {
-	h := newBuildHarness(t)
-	src, dst := h.mem("cloud"), h.mem("dst")
-	putSecret(t, src, "K", "v1")
+	h := movertest.New(t)
+	src, dst := h.Mem("cloud"), h.Mem("dst")
+	movertest.PutSecret(t, src, "K", "v1")
 	m := secretsMove("dst", false)
-	h.apply(h.config(m))
-	putSecret(t, dst, "K", "rotated-at-dst")
-	btFindingByCode(t, h.plan(h.config(m)), "secrets.dest_conflict")
-	h.rollback(h.config(m))
-	if got := secretValue(t, dst, "K"); got != "rotated-at-dst" {
+	h.Apply(h.Config(m))
+	movertest.PutSecret(t, dst, "K", "rotated-at-dst")
+	movertest.FindingByCode(t, h.Plan(h.Config(m)), "secrets.dest_conflict")
+	h.Rollback(h.Config(m))
+	if got := movertest.SecretValue(t, dst, "K"); got != "rotated-at-dst" {
 		t.Fatalf("after rollback K = %q, want the rotated value kept", got)
 	}
 }
@@ -68,15 +85,15 @@ func TestCrashRotatedSecretIsTheirs(t *testing.T) {
 // On a store without versions (local) a secret someone changed after rehome
 // wrote it is theirs too: kept by rollback.
 func TestCrashChangedUnversionedSecretIsTheirs(t *testing.T) {
-	h := newBuildHarness(t)
-	src, dst := h.mem("cloud"), h.local("disk")
-	putSecret(t, src, "K", "v1")
+	h := movertest.New(t)
+	src, dst := h.Mem("cloud"), h.Local("disk")
+	movertest.PutSecret(t, src, "K", "v1")
 	m := secretsMove("disk", false)
-	h.apply(h.config(m))
-	putSecret(t, dst, "K", "changed-by-owner")
-	btFindingByCode(t, h.plan(h.config(m)), "secrets.dest_conflict")
-	_ = h.rollbackErr(m)
-	if got := secretValue(t, dst, "K"); got != "changed-by-owner" {
+	h.Apply(h.Config(m))
+	movertest.PutSecret(t, dst, "K", "changed-by-owner")
+	movertest.FindingByCode(t, h.Plan(h.Config(m)), "secrets.dest_conflict")
+	_ = h.RollbackErr(h.Config(m))
+	if got := movertest.SecretValue(t, dst, "K"); got != "changed-by-owner" {
 		t.Errorf("after rollback K = %q; the owner's change was not kept", got)
 	}
 }
@@ -86,10 +103,10 @@ func TestCrashChangedUnversionedSecretIsTheirs(t *testing.T) {
 func TestCrashFailedSecretReplaceRestoresNothing(t *testing.T) {
 	h, hooks, dstVal, _ := newSecretsCase(t, "source", "F-foreign")
 	m := secretsMove("dst", true)
-	hooks.secretsBefore = 1
-	h.failApply(t, m)
-	putSecret(t, h.store.Env("dst"), "K", "G-rotated-by-owner")
-	h.rollback(h.config(m))
+	hooks.SecretsBefore = 1
+	h.FailApply(t, h.Config(m))
+	movertest.PutSecret(t, h.Store.Env("dst"), "K", "G-rotated-by-owner")
+	h.Rollback(h.Config(m))
 	if got := dstVal(); got != "G-rotated-by-owner" {
 		t.Errorf("rehome never wrote K, yet rollback changed it to %q", got)
 	}
@@ -101,13 +118,13 @@ func TestCrashLostSecretCreateThenRotationRollsBack(t *testing.T) {
 	for _, reapply := range []bool{false, true} {
 		h, hooks, dstVal, setSource := newSecretsCase(t, "v1", "")
 		m := secretsMove("dst", reapply)
-		hooks.secretsAfter = 1
-		h.failApply(t, m)
+		hooks.SecretsAfter = 1
+		h.FailApply(t, h.Config(m))
 		setSource("v2")
 		if reapply {
-			h.apply(h.config(m))
+			h.Apply(h.Config(m))
 		}
-		if err := h.rollbackErr(m); err != nil {
+		if err := h.RollbackErr(h.Config(m)); err != nil {
 			t.Errorf("re-apply %v: rollback: %v", reapply, err)
 		}
 		if got := dstVal(); got != "<absent>" {
@@ -124,20 +141,20 @@ func TestCrashFailedSecretRewriteKeepsOwnership(t *testing.T) {
 		h, hooks, dstVal, setSource := newSecretsCase(t, "v1", "")
 		m := secretsMove("dst", false)
 		if lostFirst {
-			hooks.secretsAfter = 1
-			h.failApply(t, m)
+			hooks.SecretsAfter = 1
+			h.FailApply(t, h.Config(m))
 		} else {
-			h.apply(h.config(m))
+			h.Apply(h.Config(m))
 		}
 		setSource("v2")
-		hooks.secretsBefore = 1
-		h.failApply(t, m)
-		for _, f := range btFindings(h.plan(h.config(m))) {
+		hooks.SecretsBefore = 1
+		h.FailApply(t, h.Config(m))
+		for _, f := range movertest.Findings(h.Plan(h.Config(m))) {
 			if f.Code == "secrets.dest_conflict" {
 				t.Errorf("lost first %v: rehome's own write is a conflict after a failed rewrite", lostFirst)
 			}
 		}
-		h.rollback(h.config(m))
+		h.Rollback(h.Config(m))
 		if got := dstVal(); got != "<absent>" {
 			t.Errorf("lost first %v: after rollback K = %q; rehome created it", lostFirst, got)
 		}

@@ -1,0 +1,35 @@
+// Package dns is the dns kind: it moves zones and their record sets
+// between providers that implement providers.DNS.
+//
+//	move "dns" "zones" {
+//	  from        = environment.old
+//	  to          = environment.new
+//	  zones       = ["shop.example.com"]   # default: every zone
+//	  cutover_ttl = 60                     # lower source TTLs first (undone by rollback)
+//	}
+//
+// Plan: per zone a create (or a no-op), optionally the lowering of source
+// TTLs (a recorded, undoable change at the source), a record copy and the
+// cutover's final pass, from a set-level Diff against the records of
+// what rehome wrote. Record sets are keyed by name, type and (under a
+// routing policy) set identifier. What the destination cannot hold — a
+// record type, wildcards, routing policies, alias sets — is a blocker
+// naming the sets, never a silent skip; acknowledged, those sets are left
+// out. The apex SOA and NS of a destination that owns its apex are its
+// own and are not copied. TTLs under the destination's minimum are
+// raised.
+//
+// Apply: the copy diffs again, records each set's first pre-image and
+// what it is about to write before the write, applies the changes as one
+// unit where the provider can, reads the zone back to verify, and then
+// confirms. A write is not retried (a replay of updates whose response was
+// lost would fail on them); the next run's diff confirms what landed.
+//
+// Undo: sets rehome created are deleted and those it changed restored,
+// where they still hold what rehome wrote (SetRecord.Owns); lowered
+// source TTLs are put back where the lowered value still stands; a zone is
+// deleted only if rehome created it and it holds nothing else.
+//
+// Limits: alias records are not flattened; health checks and DNSSEC are
+// not moved.
+package dns

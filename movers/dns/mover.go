@@ -1,0 +1,108 @@
+package dns
+
+import (
+	"fmt"
+	"math/big"
+	"sort"
+	"strings"
+
+	"github.com/zclconf/go-cty/cty"
+
+	"github.com/rehome/rehome/lang"
+	"github.com/rehome/rehome/movers"
+	"github.com/rehome/rehome/providers"
+)
+
+// Kind is the dns kind.
+const Kind = providers.KindDNS
+
+// maxCutoverTTL is the largest TTL DNS allows (RFC 2181: 2^31 - 1).
+const maxCutoverTTL = 1<<31 - 1
+
+// Settings are a dns move's own arguments.
+type Settings struct {
+	Zones []string // zone names without trailing dot, lower case; empty = all
+	// CutoverTTL, when > 0, lowers the source TTLs to this value in the
+	// prepare phase (recorded and undoable).
+	CutoverTTL uint32
+}
+
+func settings(m *lang.Move) *Settings {
+	if s, ok := m.Settings.(*Settings); ok && s != nil {
+		return s
+	}
+	return &Settings{}
+}
+
+// Mover is the dns kind: zones and their record sets.
+type Mover struct{}
+
+// New returns the dns mover.
+func New() Mover { return Mover{} }
+
+var _ movers.Mover = Mover{}
+
+// Kind returns "dns".
+func (Mover) Kind() providers.Kind { return Kind }
+
+// Description says what the kind moves.
+func (Mover) Description() string {
+	return "DNS zones and their record sets, translated through the destination's capabilities, with a TTL-staged cutover"
+}
+
+// Unit is what the kind counts: record sets, shown as records.
+func (Mover) Unit() string { return "records" }
+
+// MoveSchema lists a dns move's arguments.
+func (Mover) MoveSchema() providers.Schema {
+	return providers.Schema{Attributes: []providers.Attribute{
+		{Name: "zones", Type: cty.List(cty.String), Description: `zone names to move, like "example.com" (default: all)`},
+		{Name: "cutover_ttl", Type: cty.Number, Description: "lower the source's TTLs to this many seconds before the cutover (recorded, undone by rollback)"},
+	}}
+}
+
+// DecodeMove checks a dns move's arguments.
+func (Mover) DecodeMove(a *lang.MoveArgs) any {
+	s := &Settings{}
+	zones, _ := a.Strings("zones")
+	for i, z := range zones {
+		z = strings.TrimSuffix(strings.ToLower(strings.TrimSpace(z)), ".")
+		if z == "" {
+			a.Errorf(a.ElementRange("zones", i), "Invalid zone name",
+				"A zone name must not be empty; write it like \"example.com\".")
+			continue
+		}
+		s.Zones = append(s.Zones, z)
+	}
+	if bf, ok := a.Number("cutover_ttl"); ok {
+		ttl, acc := bf.Int64()
+		if acc != big.Exact || ttl < 0 || ttl > maxCutoverTTL {
+			a.Errorf(a.Range("cutover_ttl"), "Invalid cutover_ttl",
+				"cutover_ttl is a whole number of seconds from 1 to %d, or 0 for no TTL lowering; got %s.",
+				maxCutoverTTL, bf.Text('f', -1))
+		} else {
+			s.CutoverTTL = uint32(ttl)
+		}
+	}
+	return s
+}
+
+// Features describes a provider's DNS capabilities.
+func (Mover) Features(c providers.Caps) string {
+	d := c.DNS
+	types := append([]string(nil), d.RecordTypes...)
+	sort.Strings(types)
+	text := "records " + strings.Join(types, " ")
+	if len(types) == 0 {
+		text = "records (none declared)"
+	}
+	text += "; " + movers.Features(movers.Feature{Name: "wildcards", OK: d.Wildcards},
+		movers.Feature{Name: "routing policies", OK: d.Routing}, movers.Feature{Name: "alias records", OK: d.Alias})
+	if d.MinTTL > 0 {
+		text += fmt.Sprintf("; min TTL %d", d.MinTTL)
+	}
+	if d.OwnApex {
+		text += "; apex SOA/NS are the provider's own (not copied)"
+	}
+	return text
+}

@@ -1,0 +1,158 @@
+package storage
+
+import (
+	"fmt"
+	"math/big"
+	"strconv"
+	"strings"
+
+	"github.com/zclconf/go-cty/cty"
+
+	"github.com/rehome/rehome/internal/format"
+	"github.com/rehome/rehome/lang"
+	"github.com/rehome/rehome/movers"
+	"github.com/rehome/rehome/providers"
+)
+
+// Kind is the storage kind.
+const Kind = providers.KindStorage
+
+// Verify modes.
+const (
+	VerifyChecksum = "checksum"
+	VerifySize     = "size"
+)
+
+// Settings are a storage move's own arguments.
+type Settings struct {
+	Include []string          // globs over bucket names; empty = all
+	Exclude []string          // globs over bucket names
+	Rename  map[string]string // source bucket -> destination bucket
+	Verify  string            // VerifyChecksum (default) or VerifySize
+	// BytesPerSecond and RequestsPerSecond cap what one bucket's copy
+	// sends (0: no cap).
+	BytesPerSecond    int64
+	RequestsPerSecond float64
+}
+
+// settings returns m's settings (the defaults when a test built the move
+// without any).
+func settings(m *lang.Move) *Settings {
+	if s, ok := m.Settings.(*Settings); ok && s != nil {
+		return s
+	}
+	return &Settings{Verify: VerifyChecksum}
+}
+
+// Mover is the storage kind: buckets and their objects.
+type Mover struct{}
+
+// New returns the storage mover.
+func New() Mover { return Mover{} }
+
+// Kind returns "storage".
+func (Mover) Kind() providers.Kind { return Kind }
+
+// Description says what the kind moves.
+func (Mover) Description() string {
+	return "object storage: buckets and their objects, verified by size or SHA-256, mirrored incrementally"
+}
+
+// Unit is what the kind counts.
+func (Mover) Unit() string { return "objects" }
+
+// MoveSchema lists a storage move's arguments.
+func (Mover) MoveSchema() providers.Schema {
+	return providers.Schema{Attributes: []providers.Attribute{
+		{Name: "include", Type: cty.List(cty.String), Description: "globs over source bucket names (default: all)"},
+		{Name: "exclude", Type: cty.List(cty.String), Description: "globs over source bucket names to leave out"},
+		{Name: "rename", Type: cty.Map(cty.String), Description: "source bucket name to destination bucket name"},
+		{Name: "verify", Type: cty.String, Description: `"checksum" (SHA-256 of every object, the default) or "size"`},
+		{Name: "bandwidth", Type: cty.String, Description: `cap on bytes sent per bucket, e.g. "100MiB/s"`},
+		{Name: "requests_per_second", Type: cty.Number, Description: "cap on requests per bucket per second"},
+	}}
+}
+
+// DecodeMove checks a storage move's arguments.
+func (Mover) DecodeMove(a *lang.MoveArgs) any {
+	s := &Settings{Verify: VerifyChecksum}
+	s.Include, s.Exclude = a.Globs("include"), a.Globs("exclude")
+	if rn, ok := a.StringMap("rename"); ok {
+		s.Rename = rn
+		for from, to := range rn {
+			if from == "" || to == "" {
+				a.Errorf(a.Range("rename"), "Invalid rename",
+					"rename maps source bucket names to destination bucket names; neither may be empty.")
+				break
+			}
+		}
+	}
+	if v, ok := a.String("verify"); ok {
+		switch v {
+		case VerifyChecksum, VerifySize:
+			s.Verify = v
+		default:
+			a.Errorf(a.Range("verify"), "Invalid verify value",
+				"verify is %q (compare content checksums, the default) or %q (compare sizes only), not %q.",
+				VerifyChecksum, VerifySize, v)
+		}
+	}
+	if v, ok := a.String("bandwidth"); ok {
+		n, err := ParseRate(v)
+		if err != nil {
+			a.Errorf(a.Range("bandwidth"), "Invalid bandwidth", "%s.", err)
+		}
+		s.BytesPerSecond = n
+	}
+	if n, ok := a.Number("requests_per_second"); ok {
+		f, _ := n.Float64()
+		if n.Sign() <= 0 || n.Cmp(big.NewFloat(1e6)) > 0 {
+			a.Errorf(a.Range("requests_per_second"), "Invalid requests_per_second",
+				"requests_per_second is a number above 0 and at most 1000000, got %s.", n.Text('f', -1))
+		} else {
+			s.RequestsPerSecond = f
+		}
+	}
+	return s
+}
+
+// ParseRate reads a byte rate such as "100MiB/s", "500 KB/s" or "1GiB"
+// (per second either way) and returns bytes per second.
+func ParseRate(s string) (int64, error) {
+	t := strings.TrimSpace(s)
+	t = strings.TrimSuffix(strings.TrimSuffix(t, "/s"), "ps")
+	i := 0
+	for i < len(t) && (t[i] >= '0' && t[i] <= '9' || t[i] == '.') {
+		i++
+	}
+	num, unit := t[:i], strings.ToLower(strings.TrimSpace(t[i:]))
+	f, err := strconv.ParseFloat(num, 64)
+	if err != nil || f <= 0 {
+		return 0, fmt.Errorf("%q is not a byte rate: write a positive number and a unit, such as \"100MiB/s\" or \"500KB/s\"", s)
+	}
+	mult := map[string]float64{"": 1, "b": 1, "kb": 1e3, "kib": 1 << 10, "mb": 1e6, "mib": 1 << 20, "gb": 1e9, "gib": 1 << 30}
+	m, ok := mult[unit]
+	if !ok {
+		return 0, fmt.Errorf("%q has an unknown unit %q: use B, KB, KiB, MB, MiB, GB or GiB", s, t[i:])
+	}
+	if f*m < 1024 {
+		return 0, fmt.Errorf("%q is below 1 KiB/s, too slow to copy anything", s)
+	}
+	return int64(f * m), nil
+}
+
+// Features describes a provider's storage capabilities.
+func (Mover) Features(c providers.Caps) string {
+	s := c.Storage
+	text := movers.Features(
+		movers.Feature{Name: "metadata", OK: s.Metadata}, movers.Feature{Name: "tags", OK: s.Tags},
+		movers.Feature{Name: "content type", OK: s.ContentType}, movers.Feature{Name: "versioning", OK: s.Versioning},
+	)
+	if s.FileKeys {
+		text += "; keys are file paths"
+	}
+	if s.MaxObjectSize > 0 {
+		text += "; max object " + format.Bytes(s.MaxObjectSize)
+	}
+	return text
+}

@@ -1,0 +1,255 @@
+package storage
+
+import (
+	"context"
+	"fmt"
+	"sort"
+
+	"github.com/rehome/rehome/internal/format"
+	"github.com/rehome/rehome/planner"
+	"github.com/rehome/rehome/providers"
+)
+
+// Action types of the storage kind.
+const (
+	typeBucket  = "bucket"
+	typeObjects = "objects"
+)
+
+// bucketParams are the create action's inputs.
+type bucketParams struct {
+	Bucket string `json:"bucket"`
+}
+
+// objectsParams are the inputs of a bucket's copy and of its cutover sync.
+type objectsParams struct {
+	SrcBucket         string  `json:"src_bucket"`
+	DstBucket         string  `json:"dst_bucket"`
+	Verify            string  `json:"verify"`
+	Overwrite         bool    `json:"overwrite"`
+	BytesPerSecond    int64   `json:"bytes_per_second,omitempty"`
+	RequestsPerSecond float64 `json:"requests_per_second,omitempty"`
+}
+
+// what names the kind's provider interface in errors.
+const what = "object storage"
+
+// sides returns the storage interfaces of a move's environments.
+func sides(src, dst *planner.Env) (providers.Storage, providers.Storage, error) {
+	return planner.Capabilities[providers.Storage](src, dst, what)
+}
+
+// Plan plans a storage move: per selected bucket, its create, its copy and
+// its cutover sync, with the findings the diff turns up.
+func (Mover) Plan(ctx context.Context, mc *planner.MoveContext) error {
+	m, src, dst := mc.Move, mc.From, mc.To
+	if _, _, err := sides(src, dst); err != nil {
+		return err
+	}
+	cfg := settings(m)
+	scaps, dcaps := src.Factory.Caps.Storage, dst.Factory.Caps.Storage
+	if (scaps.Metadata && !dcaps.Metadata) || (scaps.Tags && !dcaps.Tags) {
+		mc.Finding(planner.SevWarning, m.Addr(), "storage.metadata_lost", "",
+			fmt.Sprintf("%s (%s) keeps user metadata and tags on objects; %s (%s) cannot, so they are not carried over",
+				m.From, src.Factory.Name, m.To, dst.Factory.Name),
+			"move application state out of object metadata first, or accept the loss")
+	}
+	if !dcaps.ContentType && scaps.ContentType {
+		mc.Finding(planner.SevInfo, m.Addr(), "storage.content_type_derived", "",
+			fmt.Sprintf("%s derives Content-Type from the file extension; stored content types are not kept", m.To),
+			"none needed unless objects rely on a non-standard Content-Type")
+	}
+
+	dstBuckets := map[string]bool{}
+	for _, r := range dst.Inventory.OfKind(Kind) {
+		if r.Type == typeBucket {
+			dstBuckets[r.Name] = true
+		}
+	}
+	var buckets []providers.Resource
+	for _, r := range src.Inventory.OfKind(Kind) {
+		if r.Type == typeBucket && planner.MatchNames(r.Name, cfg.Include, cfg.Exclude) {
+			buckets = append(buckets, r)
+		}
+	}
+	if len(buckets) == 0 {
+		mc.Finding(planner.SevWarning, m.Addr(), "storage.no_match", "",
+			fmt.Sprintf("no bucket in %s matches include %v / exclude %v", m.From, cfg.Include, cfg.Exclude),
+			"check the include and exclude globs")
+	}
+	used := map[string]bool{}
+	targets := map[string]string{}
+	for _, r := range buckets {
+		name := r.Name
+		if n, ok := cfg.Rename[r.Name]; ok {
+			name = n
+			used[r.Name] = true
+		}
+		if prev, dup := targets[name]; dup {
+			mc.Finding(planner.SevBlocker, mc.Addr(typeBucket, r.Name), "storage.name_collision", name,
+				fmt.Sprintf("buckets %q and %q would both become %q at %s", prev, r.Name, name, m.To),
+				"rename one of them with the move's rename map")
+			continue
+		}
+		targets[name] = r.Name
+		if err := planBucket(ctx, mc, cfg, r, name, dstBuckets[name]); err != nil {
+			return err
+		}
+	}
+	var unused []string
+	for k := range cfg.Rename {
+		if !used[k] {
+			unused = append(unused, k)
+		}
+	}
+	sort.Strings(unused)
+	for _, k := range unused {
+		mc.Finding(planner.SevWarning, m.Addr(), "storage.rename_unused", k,
+			fmt.Sprintf("rename names bucket %q, which is not among the moved buckets", k),
+			"correct or remove the rename entry")
+	}
+	return nil
+}
+
+func planBucket(ctx context.Context, mc *planner.MoveContext, cfg *Settings, r providers.Resource, dstName string, dstExists bool) error {
+	m, src, dst := mc.Move, mc.From, mc.To
+	ss, ds, _ := sides(src, dst)
+	bucketAddr := mc.Addr(typeBucket, r.Name)
+	objAddr := mc.Addr(typeObjects, r.Name)
+	syncAddr := mc.Addr("cutover_sync", r.Name)
+	from := planner.Endpoint{Env: m.From, Name: r.Name}
+	to := planner.Endpoint{Env: m.To, Name: dstName}
+	if n := r.Attrs["skipped_files"]; n != "" && n != "0" {
+		mc.Finding(planner.SevWarning, bucketAddr, "storage.skipped_files", "",
+			fmt.Sprintf("bucket %q at %s holds %s links or special files that are not objects; they are not copied", r.Name, m.From, n),
+			"replace them with regular files if they matter")
+	}
+
+	mc.Container(planner.Action{Address: bucketAddr, Type: typeBucket, From: from, To: to,
+		Moves: &planner.Moved{Type: "bucket", Referenced: true},
+		Check: fmt.Sprintf("bucket %q exists at %s", dstName, m.To), Params: planner.EncodeParams(bucketParams{Bucket: dstName})}, dstExists,
+		fmt.Sprintf("delete bucket %q at %s once the objects rehome wrote are removed (refused if anything else was put in it)", dstName, m.To),
+		"storage.dest_bucket_exists",
+		fmt.Sprintf("bucket %q already exists at %s; rehome adds objects to it and never deletes what it did not write", dstName, m.To))
+
+	scope := Scope(m.Addr(), r.Name, dst.ID(), dstName)
+	recs, err := planner.LoadRecords[ObjectRecord](ctx, mc.Progress(), scope)
+	if err != nil {
+		return err
+	}
+	d, err := Diff(ctx, DiffInput{Src: ss, Dst: ds, SrcBucket: r.Name, DstBucket: dstName, DstExists: dstExists,
+		DstCaps: dst.Factory.Caps.Storage, Records: recs, Overwrite: m.Overwrite, BySize: cfg.Verify == VerifySize})
+	if err != nil {
+		return err
+	}
+	objects := func(n int) string { return planner.Plural(int64(n), "object", "objects") }
+	var skipped []string
+	if len(d.Invalid) > 0 {
+		f := mc.Finding(planner.SevBlocker, objAddr, "storage.key_invalid", "",
+			fmt.Sprintf("%s in %q cannot be stored as files at %s (a key that is also a folder of another key, or a bad path segment): %s",
+				planner.Plural(int64(len(d.Invalid)), "key", "keys"), r.Name, m.To, planner.First(d.Invalid, 5)),
+			"rename the objects at the source, or acknowledge to skip these keys")
+		if f.Acknowledged {
+			skipped = append(skipped, d.Invalid...)
+		}
+	}
+	if n := len(d.Conflicts); n > 0 {
+		f := mc.Finding(planner.SevBlocker, objAddr, "storage.dest_conflict", "",
+			fmt.Sprintf("%s at %s/%s %s from the source and %s not rehome's (rehome did not write %s, or someone changed %s since): %s",
+				objects(n), m.To, dstName, planner.Verb(n, "differs", "differ"),
+				planner.Verb(n, "is", "are"), planner.Verb(n, "it", "them"), planner.Verb(n, "it", "them"), planner.First(d.Conflicts, 5)),
+			"set overwrite = true in "+m.Addr()+" to replace them (the originals are kept for rollback), or acknowledge to leave them and skip these keys")
+		if f.Acknowledged {
+			skipped = append(skipped, d.Conflicts...)
+		}
+	}
+	if n := len(d.Replaced); n > 0 {
+		mc.Finding(planner.SevWarning, objAddr, "storage.overwrite", "",
+			fmt.Sprintf("%s at %s/%s that rehome did not write will be replaced (overwrite = true): %s; the originals are kept in the state for rollback",
+				objects(n), m.To, dstName, planner.First(d.Replaced, 5)),
+			"none needed if intended")
+	}
+	if max := dst.Factory.Caps.Storage.MaxObjectSize; max > 0 {
+		var big []string
+		for _, it := range d.Copy {
+			if it.Src.Size > max {
+				big = append(big, it.Src.Key)
+			}
+		}
+		if n := len(big); n > 0 {
+			f := mc.Finding(planner.SevBlocker, objAddr, "storage.too_large", "",
+				fmt.Sprintf("%s in %q %s the %d-byte object limit of %s (%s): %s",
+					objects(n), r.Name, planner.Verb(n, "exceeds", "exceed"), max, m.To, dst.Factory.Name, planner.First(big, 5)),
+				"split or remove them at the source, or acknowledge to skip them")
+			if f.Acknowledged {
+				skipped = append(skipped, big...)
+				d.drop(big)
+			}
+		}
+	}
+	if d.DestOnly > 0 {
+		n := int(d.DestOnly)
+		mc.Finding(planner.SevInfo, objAddr, "storage.dest_only", "",
+			fmt.Sprintf("%s %s only at %s/%s; rehome leaves %s untouched", objects(n),
+				planner.Verb(n, "exists", "exist"), m.To, dstName, planner.Verb(n, "it", "them")),
+			"none needed")
+	}
+	sort.Strings(skipped)
+
+	params := planner.EncodeParams(objectsParams{SrcBucket: r.Name, DstBucket: dstName, Verify: cfg.Verify, Overwrite: m.Overwrite,
+		BytesPerSecond: cfg.BytesPerSecond, RequestsPerSecond: cfg.RequestsPerSecond})
+	options := []planner.Option{{Name: "verify", Value: cfg.Verify}}
+	if m.Overwrite {
+		options = append(options, planner.Option{Name: "overwrite", Value: "true"})
+	}
+	if cfg.BytesPerSecond > 0 {
+		options = append(options, planner.Option{Name: "bandwidth", Value: format.Bytes(cfg.BytesPerSecond) + "/s"})
+	}
+	if cfg.RequestsPerSecond > 0 {
+		options = append(options, planner.Option{Name: "requests_per_second", Value: fmt.Sprint(cfg.RequestsPerSecond)})
+	}
+	cp := planner.Action{Address: objAddr, Type: typeObjects, Action: planner.ActNoop, Phase: planner.PhasePrepare,
+		DependsOn: []string{bucketAddr}, From: from, To: to, Params: params, Options: options, Scope: scope, Covered: true,
+		Skipped: skipped}
+	if cfg.Verify == VerifySize {
+		cp.Check = fmt.Sprintf("every source object of %q is at %s/%s with the same size", r.Name, m.To, dstName)
+	} else {
+		cp.Check = fmt.Sprintf("every source object of %q is at %s/%s with the same size and SHA-256", r.Name, m.To, dstName)
+	}
+	cp.Undo = fmt.Sprintf("delete the objects rehome wrote to %s/%s and restore any it replaced from the state's backups", m.To, dstName)
+	if n, rm, ad := int64(len(d.Copy)), int64(len(d.Orphans)), int64(len(d.Adopt)); n+rm+ad > 0 {
+		cp.Action = planner.ActCopy
+		cp.Estimate = planner.Estimate{Items: n, Bytes: d.CopyBytes, Removals: rm, Seconds: planner.CopySeconds(n+rm+ad, d.CopyBytes)}
+		cp.Reason = fmt.Sprintf("%s to copy, %s already in place", objects(int(n)), objects(int(d.Unchanged)))
+		if ad > 0 {
+			cp.Reason += fmt.Sprintf("; %s an interrupted run wrote, to record (not rewritten)", objects(int(ad)))
+		}
+		if k := len(d.Conflicts) + len(d.Skipped) + len(d.Invalid); k > 0 {
+			cp.Reason += fmt.Sprintf("; %s not copied (see the findings)", objects(k))
+		}
+		if rm > 0 {
+			cp.Reason += fmt.Sprintf("; %s rehome copied earlier to remove (gone from the source: %s)",
+				objects(int(rm)), planner.First(d.Orphans, 3))
+		}
+	} else {
+		cp.Reason = fmt.Sprintf("all %s in place", objects(int(d.Unchanged)))
+	}
+	mc.Add(cp)
+
+	sync := planner.Action{Address: syncAddr, Type: typeObjects, Action: planner.ActSync, Phase: planner.PhaseCutover,
+		DependsOn: []string{objAddr}, From: from, To: to, Params: params, Options: options, Scope: scope, Skipped: skipped,
+		Check:  cp.Check + ", after a final incremental pass",
+		Undo:   cp.Undo,
+		Reason: "final incremental copy of objects added or changed at the source since the last copy"}
+	if mc.CutoverDone() {
+		sync.Reason = "cutover already ran"
+		if cp.Action == planner.ActNoop {
+			sync.Action = planner.ActNoop
+		} else {
+			sync.Estimate = cp.Estimate
+			sync.Reason = fmt.Sprintf("%s changed at the source since the cutover", objects(len(d.Copy)+len(d.Orphans)+len(d.Adopt)))
+		}
+	}
+	mc.Add(sync)
+	return nil
+}
