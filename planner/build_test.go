@@ -24,6 +24,7 @@ import (
 // TestBuildUnknownAcknowledge: an acknowledge entry matching no finding is
 // a warning naming it, on the move's address.
 func TestBuildUnknownAcknowledge(t *testing.T) {
+	t.Parallel()
 	h := movertest.New(t)
 	src := h.Mem("cloud")
 	h.Mem("dst")
@@ -47,6 +48,7 @@ func TestBuildUnknownAcknowledge(t *testing.T) {
 // cutover steps; source drift shows as exactly the drifted object; after the
 // cutover the syncs are no-ops until the source drifts again.
 func TestBuildReplanAfterApply(t *testing.T) {
+	t.Parallel()
 	h := movertest.New(t)
 	src := h.Mem("cloud")
 	h.Mem("dst")
@@ -131,6 +133,7 @@ func TestBuildReplanAfterApply(t *testing.T) {
 // destination's size limit, a secret name the destination cannot hold, and
 // a CNAME beside foreign data. A plan without blockers must apply.
 func TestBuildPlanWithoutBlockersApplies(t *testing.T) {
+	t.Parallel()
 	secret := func(n string, v []byte) []providers.Secret {
 		return []providers.Secret{{SecretMeta: providers.SecretMeta{Name: n}, Value: v}}
 	}
@@ -211,6 +214,7 @@ func TestBuildPlanWithoutBlockersApplies(t *testing.T) {
 // TestTargetCollision: two moves writing the same destination bucket are a
 // blocker.
 func TestTargetCollision(t *testing.T) {
+	t.Parallel()
 	h := movertest.New(t)
 	a, b := h.Mem("one"), h.Mem("two")
 	h.Mem("dst")

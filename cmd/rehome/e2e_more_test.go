@@ -2,14 +2,20 @@ package main_test
 
 import (
 	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"filippo.io/age"
 )
 
 // TestE2EFmtAndValidateJSON: fmt -check/-diff/rewrite and validate -json.
 func TestE2EFmtAndValidateJSON(t *testing.T) {
+	t.Parallel()
 	dir := quickstartCopy(t)
 	cfg := filepath.Join(dir, "migration.hcl")
 	orig := readFile(t, cfg)
@@ -60,6 +66,7 @@ func TestE2EFmtAndValidateJSON(t *testing.T) {
 // what it depends on; cutover_ttl lowers the source TTLs as a recorded step
 // that rollback undoes.
 func TestE2ETargetAndCutoverTTL(t *testing.T) {
+	t.Parallel()
 	dir := quickstartCopy(t)
 	cfg := filepath.Join(dir, "migration.hcl")
 	text := strings.Replace(string(readFile(t, cfg)), `zones = ["shop.example.com"]`, "zones       = [\"shop.example.com\"]\n  cutover_ttl = 60", 1)
@@ -111,6 +118,7 @@ func TestE2ETargetAndCutoverTTL(t *testing.T) {
 // name, an identity file that is missing) is reported by validate, all at
 // once, each pointing at its attribute's line.
 func TestE2EProviderSettingsAreDiagnostics(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	writeConfig(t, dir, `migration "x" {}
 
@@ -145,6 +153,7 @@ move "storage" "s" {
 // TestE2EExamplesValidate: every configuration under examples/ is valid
 // and formatted.
 func TestE2EExamplesValidate(t *testing.T) {
+	t.Parallel()
 	dirs, err := filepath.Glob(filepath.Join("..", "..", "examples", "*"))
 	if err != nil || len(dirs) == 0 {
 		t.Fatalf("no examples found: %v", err)
@@ -167,6 +176,7 @@ func TestE2EExamplesValidate(t *testing.T) {
 // writes nothing when a file does not parse, and show says when there is
 // no state yet.
 func TestE2EArgumentHandling(t *testing.T) {
+	t.Parallel()
 	dir := quickstartCopy(t)
 	mustRun(t, dir, 0, "plan", "-out=p.plan")
 	r := mustRun(t, dir, 0, "show", "p.plan", "-json")
@@ -201,5 +211,71 @@ func TestE2EArgumentHandling(t *testing.T) {
 	mustRun(t, fdir, 3, "fmt", ".", "-check")
 	if got := string(readFile(t, filepath.Join(fdir, "a.hcl"))); got != "variable \"x\" {\n  default=1\n}\n" {
 		t.Errorf("fmt . -check rewrote a.hcl:\n%s", got)
+	}
+}
+
+// TestE2ESecretsDestinationMustBeVerifiable: a destination that could not
+// read back (no age_identity_file, or one for another key) or could not
+// encrypt (no age_recipients) what rehome writes is a blocker at plan
+// time naming the setting; apply refuses and writes nothing.
+func TestE2ESecretsDestinationMustBeVerifiable(t *testing.T) {
+	t.Parallel()
+	mine, err := age.GenerateX25519Identity()
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, err := age.GenerateX25519Identity()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name, settings, code, names string
+	}{
+		{"recipients without identity", fmt.Sprintf("age_recipients = [%q]", mine.Recipient()), "secrets.dest_unverifiable", "age_identity_file"},
+		{"identity of another key", fmt.Sprintf("age_recipients = [%q]\n  age_identity_file = \"other.key\"", mine.Recipient()), "secrets.dest_unverifiable", "age_identity_file"},
+		{"no recipients", `age_identity_file = "mine.key"`, "secrets.dest_unwritable", "age_recipients"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			writeFiles(t, dir, map[string]string{
+				"src/secrets.env": "DB_PASSWORD=hunter2-VALUE\n",
+				"mine.key":        mine.String() + "\n",
+				"other.key":       other.String() + "\n",
+			})
+			writeConfig(t, dir, fmt.Sprintf(`migration "m" {}
+
+environment "src" {
+  provider = "local"
+  path     = "src"
+}
+
+environment "dst" {
+  provider = "local"
+  path     = "dst"
+  %s
+}
+
+move "secrets" "app" {
+  from = environment.src
+  to   = environment.dst
+}
+`, tc.settings))
+			p := planJSON(t, dir)
+			found := findings(p, tc.code)
+			if len(found) != 1 || found[0]["severity"] != "blocker" || !strings.Contains(found[0]["message"].(string), tc.names) ||
+				!strings.Contains(found[0]["remedy"].(string), `environment "dst"`) {
+				t.Fatalf("plan findings %v; want one %s blocker naming %s and the environment", p["audit"], tc.code, tc.names)
+			}
+			r := runRehome(t, dir, "apply", "-auto-approve")
+			if r.Code != 1 || !strings.Contains(r.Stderr, "must be fixed or acknowledged") {
+				t.Errorf("apply: want a refusal over the blocker, got %s", r)
+			}
+			if strings.Contains(r.Stdout+r.Stderr, "hunter2") {
+				t.Errorf("a secret value was printed: %s", r)
+			}
+			if _, err := os.Stat(filepath.Join(dir, "dst", "secrets.env.age")); !errors.Is(err, fs.ErrNotExist) {
+				t.Errorf("apply wrote secrets despite the blocker (stat: %v)", err)
+			}
+		})
 	}
 }

@@ -94,6 +94,7 @@ var applyCompleteRE = regexp.MustCompile(`Apply complete: (\d+) actions?, ([\d,]
 // TestE2EQuickstartRoundTrip runs the quickstart: validate, plan, apply,
 // check every destination item, plan again, roll back, plan again.
 func TestE2EQuickstartRoundTrip(t *testing.T) {
+	t.Parallel()
 	named, err := exec.LookPath("named-checkzone")
 	if err != nil {
 		t.Fatalf("named-checkzone is needed to check the written zone file: apt-get install bind9-utils (%v)", err)
@@ -198,6 +199,7 @@ func TestE2EQuickstartRoundTrip(t *testing.T) {
 // TestE2EPlanRenderings checks that plan -json, plan -format=json and show
 // -json of a saved plan are one document, and the Markdown rendering.
 func TestE2EPlanRenderings(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name  string
 		setup func(t *testing.T, dir string)
@@ -303,6 +305,7 @@ func TestE2EPlanRenderings(t *testing.T) {
 // with its file and line, by validate and by plan, and that plan touches
 // nothing. "# ERR" marks the line each diagnostic must point at.
 func TestE2EBrokenConfigs(t *testing.T) {
+	t.Parallel()
 	const base = `migration "broken" {}
 
 environment "a" {
@@ -458,6 +461,7 @@ func smallMigration(t *testing.T, moveExtra string) string {
 // state or the configuration changed, and that a fresh one applies without
 // a prompt.
 func TestE2EStalePlanRefused(t *testing.T) {
+	t.Parallel()
 	t.Run("state changed", func(t *testing.T) {
 		dir := smallMigration(t, "")
 		plans := t.TempDir()
@@ -519,6 +523,7 @@ func TestE2EStalePlanRefused(t *testing.T) {
 // TestE2ENoTerminalNoAutoApprove checks that apply and rollback do not act
 // without a terminal to confirm on, unless told to.
 func TestE2ENoTerminalNoAutoApprove(t *testing.T) {
+	t.Parallel()
 	dir := smallMigration(t, "")
 	dst := filepath.Join(dir, "dst")
 	for _, tc := range []struct {
@@ -562,6 +567,7 @@ func TestE2ENoTerminalNoAutoApprove(t *testing.T) {
 // plan) is refused while one runs, with the lock's holder and how to break
 // it, and `state unlock` refuses to break a live lock.
 func TestE2EConcurrentApplyRefused(t *testing.T) {
+	t.Parallel()
 	dir, dstBucket := bigMigration(t)
 	lockInfo := filepath.Join(dir, ".rehome", "state", "state.lock.info")
 
@@ -648,6 +654,7 @@ func fileIDs(t *testing.T, root string) map[string]fileID {
 // 3,000-object copy and checks that the next apply takes over the stale
 // lock, keeps what was finished and completes the rest.
 func TestE2EKillAndResume(t *testing.T) {
+	t.Parallel()
 	dir, dstBucket := bigMigration(t)
 	srcBucket := filepath.Join(bigSource(t), "buckets", bigBucket)
 	stateDir := filepath.Join(dir, ".rehome", "state")
@@ -758,6 +765,7 @@ func TestE2EKillAndResume(t *testing.T) {
 // TestE2EInterrupt sends SIGINT in the middle of a copy: the apply stops,
 // records the interrupted action as failed, and the next apply completes.
 func TestE2EInterrupt(t *testing.T) {
+	t.Parallel()
 	dir, dstBucket := bigMigration(t)
 	srcBucket := filepath.Join(bigSource(t), "buckets", bigBucket)
 
@@ -798,6 +806,7 @@ func TestE2EInterrupt(t *testing.T) {
 // TestE2EOverwriteAndRollback covers a destination bucket that already
 // holds a different object at a key the source has, and a foreign one.
 func TestE2EOverwriteAndRollback(t *testing.T) {
+	t.Parallel()
 	const (
 		foreignA = "the destination's own a.txt, longer than the source's\n"
 		foreignF = "only at the destination\n"
@@ -889,6 +898,7 @@ func TestE2EOverwriteAndRollback(t *testing.T) {
 // TestE2ESecretsNeverLeak runs every command over a secrets move with debug
 // logging and looks for the secret values in everything rehome wrote.
 func TestE2ESecretsNeverLeak(t *testing.T) {
+	t.Parallel()
 	secrets := map[string]string{
 		"API_TOKEN":   "s3cr3t-VALUE-7f3a9",
 		"DB_PASSWORD": "p4ss VALUE-b81c2 with spaces #and-a-hash",
@@ -1027,6 +1037,7 @@ move "secrets" "app" {
 // TestE2ESensitiveVariable checks that a sensitive variable's value is not
 // printed, even by a diagnostic or finding about it.
 func TestE2ESensitiveVariable(t *testing.T) {
+	t.Parallel()
 	const secret = "s3cr3t-VAR-7f3a9"
 	for _, tc := range []struct {
 		name      string
@@ -1083,6 +1094,7 @@ func TestE2ESensitiveVariable(t *testing.T) {
 // TestE2EStateCommands covers state list/show/rm/unlock, providers and
 // version.
 func TestE2EStateCommands(t *testing.T) {
+	t.Parallel()
 	const (
 		zoneAddr    = `move.dns.zones.zone["shop.example.com"]`
 		recordsAddr = `move.dns.zones.records["shop.example.com"]`
@@ -1174,6 +1186,7 @@ func TestE2EStateCommands(t *testing.T) {
 // TestE2ECutoverAndFinalize runs apply, cutover (which syncs what the
 // source gained since), finalize, and checks rollback's guards.
 func TestE2ECutoverAndFinalize(t *testing.T) {
+	t.Parallel()
 	dir := quickstartCopy(t)
 	out := filepath.Join(dir, "out", "new-env")
 	mustRun(t, dir, 0, "apply", "-auto-approve")

@@ -63,6 +63,7 @@ func dnsMove(overwrite bool) *lang.Move {
 // owning its set and the foreign original as the pre-image: rollback after
 // an overwrite restores the original.
 func TestCrashFailedDNSWritesKeepOriginal(t *testing.T) {
+	t.Parallel()
 	h := movertest.New(t)
 	src := h.Mem("cloud")
 	dst, hooks := h.Faulty("dst")
@@ -83,6 +84,7 @@ func TestCrashFailedDNSWritesKeepOriginal(t *testing.T) {
 
 // The same for a set rehome created: rollback removes it without error.
 func TestCrashFailedDNSWritesOfCreatedSetRollBack(t *testing.T) {
+	t.Parallel()
 	h := movertest.New(t)
 	src := h.Mem("cloud")
 	dst, hooks := h.Faulty("dst")
@@ -105,6 +107,7 @@ func TestCrashFailedDNSWritesOfCreatedSetRollBack(t *testing.T) {
 // rehome's earlier write stops counting as its own: an operator who later
 // sets the record back to that earlier value keeps it through rollback.
 func TestCrashLostDNSWriteIsConfirmed(t *testing.T) {
+	t.Parallel()
 	h := movertest.New(t)
 	src := h.Mem("cloud")
 	dst, hooks := h.Faulty("dst")

@@ -13,6 +13,7 @@ func rs(name, typ string, ttl uint32, vals ...string) providers.RecordSet {
 }
 
 func TestDiff(t *testing.T) {
+	t.Parallel()
 	const z = "e.com."
 	caps := providers.DNSCaps{RecordTypes: []string{"A", "MX", "NS", "SOA", "TXT", "CNAME"}, OwnApex: true, Wildcards: true}
 	src := []providers.RecordSet{
@@ -90,6 +91,7 @@ func TestDiff(t *testing.T) {
 }
 
 func TestLowerTTLChanges(t *testing.T) {
+	t.Parallel()
 	sets := []providers.RecordSet{rs("e.com.", "SOA", 3600, "x"), rs("e.com.", "A", 3600, "1.2.3.4"), rs("a.e.com.", "A", 30, "1.2.3.5")}
 	cs := LowerTTLChanges(sets, 60)
 	if len(cs) != 1 || cs[0].New.TTL != 60 || cs[0].Old.TTL != 3600 || cs[0].New.Type != "A" || cs[0].New.Name != "e.com." {

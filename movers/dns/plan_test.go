@@ -44,6 +44,7 @@ func btSeedLocalZone(t *testing.T, d providers.DNS) {
 // by the memory destination: one blocker per type; acknowledged, the sets
 // are skipped and the rest is copied.
 func TestBuildDNSUnsupportedType(t *testing.T) {
+	t.Parallel()
 	h := movertest.New(t)
 	src := h.Local("disk")
 	dst := h.Mem("cloud")
@@ -105,6 +106,7 @@ func TestBuildDNSUnsupportedType(t *testing.T) {
 // TestBuildDNSZoneMissing: a listed zone the source lacks is a blocker on
 // that zone's address; the others are planned.
 func TestBuildDNSZoneMissing(t *testing.T) {
+	t.Parallel()
 	h := movertest.New(t)
 	src := h.Mem("cloud")
 	h.Mem("dst")
@@ -136,6 +138,7 @@ func TestBuildDNSZoneMissing(t *testing.T) {
 // phase before the copy, which carries the lowered TTLs; rollback restores
 // the source exactly.
 func TestBuildDNSCutoverTTL(t *testing.T) {
+	t.Parallel()
 	h := movertest.New(t)
 	src, dst := h.Mem("cloud"), h.Mem("dst")
 	if _, err := src.CreateZone(h.Ctx, providers.Zone{Name: "example.com."}); err != nil {
@@ -229,6 +232,7 @@ func TestBuildDNSCutoverTTL(t *testing.T) {
 // TestPruneRecords: a record set rehome created and that is then removed
 // at the source is deleted at the destination; foreign sets stay.
 func TestPruneRecords(t *testing.T) {
+	t.Parallel()
 	h := movertest.New(t)
 	src, dst := h.Mem("cloud"), h.Mem("dst")
 	for _, d := range []providers.DNS{src, dst} {
@@ -287,6 +291,7 @@ func TestPruneRecords(t *testing.T) {
 // (not the state before rehome); a set rehome removed and someone then
 // re-created, even identically, is not removed again.
 func TestDNSOwnershipLapses(t *testing.T) {
+	t.Parallel()
 	h := movertest.New(t)
 	src, dst := h.Mem("cloud"), h.Mem("dst")
 	for _, d := range []providers.DNS{src, dst} {
@@ -344,6 +349,7 @@ func TestDNSOwnershipLapses(t *testing.T) {
 // TestTTLRollbackKeepsLaterEdits: rollback puts back only the TTLs rehome
 // lowered and that still stand; a TTL someone set since is theirs.
 func TestTTLRollbackKeepsLaterEdits(t *testing.T) {
+	t.Parallel()
 	h := movertest.New(t)
 	src, _ := h.Mem("cloud"), h.Mem("dst")
 	if _, err := src.CreateZone(h.Ctx, providers.Zone{Name: "example.com."}); err != nil {

@@ -150,7 +150,7 @@ func (h *Harness) Rollback(cfg *lang.Config) *exec.Report {
 func (h *Harness) RollbackErr(cfg *lang.Config) error {
 	s := h.Open(cfg, "rollback")
 	defer s.Close()
-	rep, err := s.Rollback(h.Ctx, engine.RunOptions{})
+	rep, err := s.Rollback(h.Ctx, h.Runner().Options)
 	if err == nil {
 		err = rep.Err()
 	}
@@ -335,6 +335,9 @@ type FaultHooks struct {
 	SecretsBefore, SecretsAfter int
 	// OnPut, if set, runs after each Put took effect (or failed).
 	OnPut func(key string)
+	// OnFail, if set, runs after a Put failed before taking effect (for
+	// a write someone else makes between an attempt and its retry).
+	OnFail func(key string)
 	// Transient marks the injected failures retryable, as a provider
 	// marks a connection reset, so the transfer layer retries them.
 	Transient bool
@@ -379,6 +382,9 @@ type putFunc func(context.Context, string, providers.Object, io.Reader) (provide
 
 func (f *faulty) put(ctx context.Context, b string, o providers.Object, r io.Reader, put putFunc) (providers.Object, error) {
 	if f.h.TakeKey(f.h.PutBefore, o.Key) {
+		if hook := f.h.OnFail; hook != nil {
+			hook(o.Key)
+		}
 		return providers.Object{}, f.h.fail()
 	}
 	got, err := put(ctx, b, o, r)

@@ -37,6 +37,7 @@ func newSecretsCase(t *testing.T, srcVal, foreign string) (*movertest.Harness, *
 // A secret write whose response was lost is confirmed on the next run:
 // after a source change it is not a conflict, and rollback deletes it.
 func TestCrashLostSecretWriteIsConfirmed(t *testing.T) {
+	t.Parallel()
 	h, hooks, dstVal, setSource := newSecretsCase(t, "v1", "")
 	m := secretsMove("dst", false)
 	hooks.SecretsAfter = 1
@@ -53,6 +54,7 @@ func TestCrashLostSecretWriteIsConfirmed(t *testing.T) {
 // A replace whose response was lost keeps the foreign original as the
 // version rollback restores, through later re-copies.
 func TestCrashLostSecretReplaceKeepsOriginal(t *testing.T) {
+	t.Parallel()
 	h, hooks, dstVal, setSource := newSecretsCase(t, "v1", "F-foreign")
 	m := secretsMove("dst", true)
 	hooks.SecretsAfter = 1
@@ -69,6 +71,7 @@ func TestCrashLostSecretReplaceKeepsOriginal(t *testing.T) {
 // A secret rehome created and someone rotated since is theirs: a conflict
 // for the next copy, and kept by rollback.
 func TestCrashRotatedSecretIsTheirs(t *testing.T) {
+	t.Parallel()
 	h := movertest.New(t)
 	src, dst := h.Mem("cloud"), h.Mem("dst")
 	movertest.PutSecret(t, src, "K", "v1")
@@ -85,6 +88,7 @@ func TestCrashRotatedSecretIsTheirs(t *testing.T) {
 // On a store without versions (local) a secret someone changed after rehome
 // wrote it is theirs too: kept by rollback.
 func TestCrashChangedUnversionedSecretIsTheirs(t *testing.T) {
+	t.Parallel()
 	h := movertest.New(t)
 	src, dst := h.Mem("cloud"), h.Local("disk")
 	movertest.PutSecret(t, src, "K", "v1")
@@ -101,6 +105,7 @@ func TestCrashChangedUnversionedSecretIsTheirs(t *testing.T) {
 // A replace that failed before writing restores nothing: a value the owner
 // set since is kept by rollback.
 func TestCrashFailedSecretReplaceRestoresNothing(t *testing.T) {
+	t.Parallel()
 	h, hooks, dstVal, _ := newSecretsCase(t, "source", "F-foreign")
 	m := secretsMove("dst", true)
 	hooks.SecretsBefore = 1
@@ -115,6 +120,7 @@ func TestCrashFailedSecretReplaceRestoresNothing(t *testing.T) {
 // A create whose response was lost, then a source rotation — with or
 // without a re-apply (overwrite on) — is still rolled back.
 func TestCrashLostSecretCreateThenRotationRollsBack(t *testing.T) {
+	t.Parallel()
 	for _, reapply := range []bool{false, true} {
 		h, hooks, dstVal, setSource := newSecretsCase(t, "v1", "")
 		m := secretsMove("dst", reapply)
@@ -137,6 +143,7 @@ func TestCrashLostSecretCreateThenRotationRollsBack(t *testing.T) {
 // write (no conflict); so does a lost write followed by a failed one; both
 // are rolled back.
 func TestCrashFailedSecretRewriteKeepsOwnership(t *testing.T) {
+	t.Parallel()
 	for _, lostFirst := range []bool{false, true} {
 		h, hooks, dstVal, setSource := newSecretsCase(t, "v1", "")
 		m := secretsMove("dst", false)

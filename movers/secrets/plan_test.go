@@ -24,6 +24,7 @@ import (
 // blocker; with overwrite, an unversioned destination makes the action
 // irreversible (with a warning), a versioned one does not.
 func TestBuildSecretsConflictAndOverwrite(t *testing.T) {
+	t.Parallel()
 	const addr = `move.secrets.s.secret["API_KEY"]`
 	tests := []struct {
 		dst          string
@@ -89,6 +90,7 @@ func TestBuildSecretsConflictAndOverwrite(t *testing.T) {
 // plan showed as a create but that someone wrote at the destination since is
 // not replaced by that plan (its loss would be unreviewed).
 func TestSecretAppearedSincePlanNotReplaced(t *testing.T) {
+	t.Parallel()
 	h := movertest.New(t)
 	src, dst := h.Mem("cloud"), h.Mem("dst")
 	secret := func(v string) []providers.Secret {

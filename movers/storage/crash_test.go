@@ -66,6 +66,7 @@ func (c *objectCase) dest(t *testing.T) string {
 // A replace that failed before writing claims nothing: someone's later
 // write at the key is a conflict (overwrite now off) and is kept.
 func TestCrashFailedReplaceClaimsNothing(t *testing.T) {
+	t.Parallel()
 	c := newObjectCase(t, "source", "X-foreign", nil)
 	c.m.Overwrite = true
 	c.hooks.PutBefore["a.txt"] = 1
@@ -84,6 +85,7 @@ func TestCrashFailedReplaceClaimsNothing(t *testing.T) {
 // A replace that landed (response lost), then someone's write at the key:
 // rollback keeps their write and says the original stays in the backups.
 func TestCrashRollbackKeepsLaterForeignWrite(t *testing.T) {
+	t.Parallel()
 	c := newObjectCase(t, "source", "X-foreign", nil)
 	c.m.Overwrite = true
 	c.hooks.PutAfter["a.txt"] = 1
@@ -101,6 +103,7 @@ func TestCrashRollbackKeepsLaterForeignWrite(t *testing.T) {
 // A create whose response was lost is adopted on the next run, so rehome's
 // own copy is never a conflict later.
 func TestCrashLostCreateIsAdopted(t *testing.T) {
+	t.Parallel()
 	c := newObjectCase(t, "v1", "", nil)
 	c.hooks.PutAfter["a.txt"] = 1
 	c.h.FailApply(t, c.h.Config(c.m))
@@ -116,6 +119,7 @@ func TestCrashLostCreateIsAdopted(t *testing.T) {
 // A re-copy of a key rehome owns whose response was lost still counts as
 // rehome's: rollback restores the original it replaced first.
 func TestCrashLostRecopyKeepsOriginal(t *testing.T) {
+	t.Parallel()
 	c := newObjectCase(t, "v1", "X-original", nil)
 	c.m.Overwrite = true
 	c.h.Apply(c.h.Config(c.m))
@@ -132,6 +136,7 @@ func TestCrashLostRecopyKeepsOriginal(t *testing.T) {
 // The same for an object rehome created: rollback removes it (and so the
 // bucket) without error.
 func TestCrashLostRecopyOfCreatedRollsBack(t *testing.T) {
+	t.Parallel()
 	c := newObjectCase(t, "v1", "", nil)
 	c.h.Apply(c.h.Config(c.m))
 	c.setSource(t, "v2", movertest.At(1))
@@ -147,6 +152,7 @@ func TestCrashLostRecopyOfCreatedRollsBack(t *testing.T) {
 // made before the write (the earlier record, unconfirmed): the re-run
 // settles it and rollback still restores the original.
 func TestCrashKillInFlushWindowKeepsOriginal(t *testing.T) {
+	t.Parallel()
 	c := newObjectCase(t, "v1", "X-original", nil)
 	h := c.h
 	c.m.Overwrite = true
@@ -186,6 +192,7 @@ func TestCrashKillInFlushWindowKeepsOriginal(t *testing.T) {
 // A replace whose response was lost, then a source change: the original
 // is kept, with or without a re-apply in between.
 func TestCrashLostReplaceThenSourceChangeKeepsOriginal(t *testing.T) {
+	t.Parallel()
 	for _, reapply := range []bool{true, false} {
 		c := newObjectCase(t, "S1-source", "X-foreign-original", nil)
 		c.m.Overwrite = true
@@ -207,6 +214,7 @@ func TestCrashLostReplaceThenSourceChangeKeepsOriginal(t *testing.T) {
 // A create whose response was lost, then a source change: rollback still
 // removes rehome's copy and the bucket it created.
 func TestCrashLostCreateThenSourceChangeRollsBack(t *testing.T) {
+	t.Parallel()
 	c := newObjectCase(t, "S1", "", nil)
 	c.hooks.PutAfter["a.txt"] = 1
 	c.h.FailApply(t, c.h.Config(c.m))
@@ -222,6 +230,7 @@ func TestCrashLostCreateThenSourceChangeRollsBack(t *testing.T) {
 // A create whose response was lost, then the source object is deleted:
 // the next copy removes rehome's copy (the destination mirrors the source).
 func TestCrashLostCreateThenSourceDeleteIsRemoved(t *testing.T) {
+	t.Parallel()
 	c := newObjectCase(t, "S1", "", nil)
 	movertest.Put(t, c.src, "data", movertest.Obj("b.txt"), "B")
 	c.hooks.PutAfter["a.txt"] = 1
@@ -242,6 +251,7 @@ func TestCrashLostCreateThenSourceDeleteIsRemoved(t *testing.T) {
 // alone (reproducible builds stamp equal times on different content):
 // neither for a foreign object nor for rehome's own earlier copy.
 func TestCrashSameTimeIsNotProofOfWrite(t *testing.T) {
+	t.Parallel()
 	t.Run("foreign", func(t *testing.T) {
 		c := newObjectCase(t, "AAAA", "BBBB", &storage.Settings{Verify: "checksum"})
 		c.m.Overwrite = true
@@ -268,6 +278,7 @@ func TestCrashSameTimeIsNotProofOfWrite(t *testing.T) {
 // A source rewritten within the same second (local listings carry no
 // checksums) is copied again: the record's nanosecond time shows the change.
 func TestCrashSameSecondRewriteIsCopied(t *testing.T) {
+	t.Parallel()
 	h := movertest.New(t)
 	src, dst := h.Local("disk"), h.Local("disk2")
 	movertest.Buckets(t, src, "data")
@@ -284,6 +295,7 @@ func TestCrashSameSecondRewriteIsCopied(t *testing.T) {
 // An orphan is re-checked before removal: an object someone writes at the
 // key during the copy is kept.
 func TestCrashOrphanRecheckedBeforeRemoval(t *testing.T) {
+	t.Parallel()
 	c := newObjectCase(t, "v1", "", nil)
 	movertest.Put(t, c.src, "data", movertest.Obj("gone.txt"), "old")
 	c.h.Apply(c.h.Config(c.m))
@@ -306,6 +318,7 @@ func TestCrashOrphanRecheckedBeforeRemoval(t *testing.T) {
 // An identical re-upload over rehome's replacement keeps the original's
 // backup: rollback restores the original.
 func TestCrashIdenticalReuploadKeepsBackup(t *testing.T) {
+	t.Parallel()
 	c := newObjectCase(t, "S1", "X-original", nil)
 	c.m.Overwrite = true
 	c.h.Apply(c.h.Config(c.m))
@@ -322,6 +335,7 @@ func TestCrashIdenticalReuploadKeepsBackup(t *testing.T) {
 // A bucket create cut short after its journal begin is not claimed: a
 // bucket someone else made meanwhile survives rollback.
 func TestCrashInterruptedCreateIsNotClaimed(t *testing.T) {
+	t.Parallel()
 	h := movertest.New(t)
 	src, dst := h.Mem("cloud"), h.Mem("dst")
 	movertest.Buckets(t, src, "data")
@@ -342,5 +356,80 @@ func TestCrashInterruptedCreateIsNotClaimed(t *testing.T) {
 	h.Rollback(cfg)
 	if bs, _ := dst.Buckets(h.Ctx); len(bs) == 0 {
 		t.Errorf("rollback deleted a bucket rehome never created")
+	}
+}
+
+// A transient failure before the write takes effect is retried, and the
+// retry writes the object once.
+func TestRetryTransientWriteFailure(t *testing.T) {
+	t.Parallel()
+	c := newObjectCase(t, "source", "", nil)
+	c.hooks.Transient = true
+	c.hooks.PutBefore["a.txt"] = 2
+	p := c.h.Apply(c.h.Config(c.m))
+	if got := c.dest(t); got != "source" {
+		t.Fatalf("a.txt = %q after retries, want the source's", got)
+	}
+	if n := c.h.Store.KeyWrites("dst", "data", "a.txt"); n != 1 {
+		t.Errorf("a.txt written %d times, want once", n)
+	}
+	s := c.h.Open(c.h.Config(c.m), "plan")
+	var retries int64
+	for _, e := range s.State().Journal {
+		if e.Address == `move.storage.data.objects["data"]` {
+			retries += e.Result.Retries
+		}
+	}
+	s.Close()
+	if retries != 2 {
+		t.Errorf("the copy's journal entry records %d retries, want 2", retries)
+	}
+	if again := c.h.Plan(c.h.Config(c.m)); again.Summary.Changes != 0 || p.Summary.Changes == 0 {
+		t.Errorf("changes: first plan %d, re-plan %d; want some, then none", p.Summary.Changes, again.Summary.Changes)
+	}
+}
+
+// A write whose response was lost is retried as a create-only-if-absent,
+// which then finds the key taken: rehome's own write landed, proven by
+// content, so the object is rehome's (rollback removes it), not a foreign
+// one that appeared.
+func TestRetryAfterLostCreateResponseClaimsOwnWrite(t *testing.T) {
+	t.Parallel()
+	c := newObjectCase(t, "source", "", nil)
+	c.hooks.Transient = true
+	c.hooks.PutAfter["a.txt"] = 1
+	c.h.Apply(c.h.Config(c.m))
+	if n := c.h.Store.KeyWrites("dst", "data", "a.txt"); n != 1 {
+		t.Errorf("a.txt written %d times, want once", n)
+	}
+	if again := c.h.Plan(c.h.Config(c.m)); again.Summary.Changes != 0 {
+		t.Errorf("re-plan has %d changes; the landed write was not recorded as rehome's", again.Summary.Changes)
+	}
+	c.h.Rollback(c.h.Config(c.m))
+	if got := c.dest(t); got != "<absent>" {
+		t.Errorf("after rollback a.txt = %q; rehome's own write should be gone", got)
+	}
+}
+
+// A retried create that finds the key taken by someone else's object
+// claims nothing: the copy fails naming it, and the object survives
+// rollback.
+func TestRetryFindingForeignObjectClaimsNothing(t *testing.T) {
+	t.Parallel()
+	c := newObjectCase(t, "source", "", nil)
+	c.hooks.Transient = true
+	c.hooks.PutBefore["a.txt"] = 1
+	// Between the failed attempt and the retry, someone writes the key.
+	c.hooks.OnFail = func(string) { c.setDest(t, "someone else's", movertest.At(2)) }
+	if err := c.h.ApplyErr(c.h.Config(c.m)); err == nil || !strings.Contains(err.Error(), "appeared at the destination") {
+		t.Fatalf("apply = %v; want it to refuse the object that appeared", err)
+	}
+	// The bucket rehome created now holds someone's object: rollback keeps
+	// both, and says so.
+	if err := c.h.RollbackErr(c.h.Config(c.m)); err == nil || !strings.Contains(err.Error(), "holds objects rehome did not write") {
+		t.Errorf("rollback = %v; want it to keep the bucket holding a foreign object", err)
+	}
+	if got := c.dest(t); got != "someone else's" {
+		t.Errorf("after rollback a.txt = %q; the foreign object must stay", got)
 	}
 }

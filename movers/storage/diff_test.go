@@ -10,6 +10,7 @@ import (
 )
 
 func TestFileKeyProblems(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name string
 		keys []string
@@ -31,6 +32,7 @@ func TestFileKeyProblems(t *testing.T) {
 }
 
 func TestSameObject(t *testing.T) {
+	t.Parallel()
 	t0 := time.Date(2026, 1, 1, 10, 0, 0, 123, time.UTC)
 	src := providers.Object{Key: "k", Size: 10, ModTime: t0, ETag: "abc"}
 	later := t0.Add(time.Hour) // the destination's mtime as rehome left it

@@ -41,6 +41,7 @@ func btStorageMove(name, from, to string, sm *storage.Settings) *lang.Move {
 // also a folder, an empty segment, a trailing '/') block a move to the
 // local provider; acknowledged, they are skipped and the rest is copied.
 func TestBuildStorageKeyInvalid(t *testing.T) {
+	t.Parallel()
 	h := movertest.New(t)
 	src := h.Mem("cloud")
 	dst := h.Local("disk")
@@ -114,6 +115,7 @@ func TestBuildStorageKeyInvalid(t *testing.T) {
 // TestBuildStorageCapabilityFindings: what the destination's capability
 // table says about metadata, tags and Content-Type.
 func TestBuildStorageCapabilityFindings(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name string
 		dst  string // provider
@@ -163,6 +165,7 @@ func TestBuildStorageCapabilityFindings(t *testing.T) {
 // rehome did not write blocks the move; with overwrite it is a warning,
 // apply replaces it and rollback restores it.
 func TestBuildStorageConflictAndOverwrite(t *testing.T) {
+	t.Parallel()
 	old := time.Date(2024, 6, 1, 0, 0, 0, 0, time.UTC)
 	for _, dstProv := range []string{memory.Name, local.Name} {
 		t.Run(dstProv, func(t *testing.T) {
@@ -245,6 +248,7 @@ func TestBuildStorageConflictAndOverwrite(t *testing.T) {
 // with its bytes (the executor records them with the backup, before the
 // write).
 func TestBuildStorageOverwriteRollbackKeepsMetadata(t *testing.T) {
+	t.Parallel()
 	h := movertest.New(t)
 	src, dst := h.Mem("cloud"), h.Mem("dst")
 	movertest.Buckets(t, src, "data")
@@ -274,6 +278,7 @@ func TestBuildStorageOverwriteRollbackKeepsMetadata(t *testing.T) {
 // TestBuildStorageSelection: include, exclude and rename choose and name the
 // buckets; mistakes in them are findings.
 func TestBuildStorageSelection(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name    string
 		sm      storage.Settings
@@ -351,6 +356,7 @@ func TestBuildStorageSelection(t *testing.T) {
 // action as failed and every finished object as done; the next apply
 // writes only what is missing and never rewrites a recorded object.
 func TestBuildResumeWithoutRewrite(t *testing.T) {
+	t.Parallel()
 	const (
 		total       = 500
 		parallelism = 4
@@ -481,6 +487,7 @@ func TestBuildResumeWithoutRewrite(t *testing.T) {
 // source is removed from the destination by the next copy (shown in the
 // plan as a removal); a foreign destination-only object is never touched.
 func TestPruneStorage(t *testing.T) {
+	t.Parallel()
 	h := movertest.New(t)
 	src, dst := h.Mem("cloud"), h.Mem("dst")
 	movertest.Buckets(t, src, "data")
@@ -517,6 +524,7 @@ func TestPruneStorage(t *testing.T) {
 // ownership over: the new bucket's objects are foreign (conflicts, never
 // removals), and rollback undoes both places correctly.
 func TestRetargetedMoveTreatsNewPlaceAsForeign(t *testing.T) {
+	t.Parallel()
 	h := movertest.New(t)
 	src, dst := h.Mem("cloud"), h.Mem("dst")
 	movertest.Buckets(t, src, "data")
@@ -566,6 +574,7 @@ func TestRetargetedMoveTreatsNewPlaceAsForeign(t *testing.T) {
 // overwrite is off, it is a conflict, and with overwrite on it is backed up
 // and restored by rollback.
 func TestUntouchedStaysForeign(t *testing.T) {
+	t.Parallel()
 	h := movertest.New(t)
 	src, dst := h.Mem("cloud"), h.Mem("dst")
 	movertest.Buckets(t, src, "data")
@@ -603,6 +612,7 @@ func TestUntouchedStaysForeign(t *testing.T) {
 // when verify = "checksum" (it is a conflict); verify = "size" accepts it,
 // as its name says.
 func TestChecksumModeComparesForeignContent(t *testing.T) {
+	t.Parallel()
 	for _, tt := range []struct {
 		verify       string
 		wantConflict bool
@@ -632,6 +642,7 @@ func TestChecksumModeComparesForeignContent(t *testing.T) {
 // someone changed at the destination since is theirs: a conflict for the
 // next copy, and kept (not deleted) by rollback.
 func TestChangedDestinationObjectIsForeign(t *testing.T) {
+	t.Parallel()
 	h := movertest.New(t)
 	src, dst := h.Mem("cloud"), h.Mem("dst")
 	movertest.Buckets(t, src, "data")
@@ -655,6 +666,7 @@ func TestChangedDestinationObjectIsForeign(t *testing.T) {
 // intent for but never wrote are not rehome's: a foreign object put there
 // is a conflict, and rollback leaves it.
 func TestPendingIntentDoesNotClaim(t *testing.T) {
+	t.Parallel()
 	h := movertest.New(t)
 	src := h.Mem("cloud")
 	dst := h.Mem("dst")
@@ -726,6 +738,7 @@ func rollbackKeepsBucket(t *testing.T, h *movertest.Harness, cfg *lang.Config) {
 // removal), and rollback refuses to act on the new place for steps applied
 // at the old one, saying where each is.
 func TestSameEnvironmentNameElsewhere(t *testing.T) {
+	t.Parallel()
 	h := movertest.New(t)
 	src, dst := h.Mem("cloud"), h.Mem("dst")
 	movertest.Buckets(t, src, "data")

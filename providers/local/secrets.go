@@ -215,6 +215,9 @@ func (p *Provider) ReadReady() error {
 		return &providers.AttrError{Attr: "age_identity_file", Err: fmt.Errorf(
 			"environment %q has no age_identity_file, so rehome cannot decrypt what it writes to verify it: set age_identity_file to a file holding the identity of one of its age_recipients", p.env)}
 	}
+	if len(p.recipients) == 0 {
+		return nil // nothing can be written: WriteReady says so
+	}
 	mine := map[string]bool{}
 	for _, id := range p.identities {
 		if x, ok := id.(*age.X25519Identity); ok {

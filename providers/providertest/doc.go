@@ -11,6 +11,15 @@
 //     is restored;
 //   - the source is never changed.
 //
+// Before those, for each kind the provider can be the destination of, the
+// contract checks call the provider directly for what the movers rely on:
+// the sentinel errors (ErrNotFound for a missing bucket, key, zone or
+// secret; ErrExists for an existing bucket or zone; ErrNotEmpty for a
+// bucket with objects), listings in byte order of the keys, puts that
+// replace atomically (a body that breaks off leaves the previous object
+// whole, or nothing), conditional puts that write nothing when the key is
+// taken, and record-set updates refused when they name a stale set.
+//
 // A provider's test is one call: providertest.Run(t, providertest.Opt{...}).
 // Limits: the suite exercises storage, dns and secrets; database and queue
 // checks arrive with those movers.

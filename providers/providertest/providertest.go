@@ -37,9 +37,13 @@ type Opt struct {
 // Run runs the conformance suite.
 func Run(t *testing.T, o Opt) {
 	t.Helper()
+	contracts := map[providers.Kind]func(*testing.T, Opt){
+		providers.KindStorage: runStorageContract, providers.KindDNS: runDNSContract, providers.KindSecrets: runSecretsContract,
+	}
 	for _, k := range []providers.Kind{providers.KindStorage, providers.KindDNS, providers.KindSecrets} {
 		role := o.Factory.Caps.Role(k)
 		if role.Can(providers.Destination) {
+			t.Run(string(k)+"/contract", func(t *testing.T) { contracts[k](t, o) })
 			t.Run(string(k)+"/destination", func(t *testing.T) { runDestination(t, o, k, false) })
 			t.Run(string(k)+"/destination-overwrite", func(t *testing.T) { runDestination(t, o, k, true) })
 		}

@@ -12,6 +12,7 @@ import (
 	"github.com/rehome/rehome/planner"
 	"github.com/rehome/rehome/planner/exec"
 	"github.com/rehome/rehome/providers"
+	"github.com/rehome/rehome/transfer"
 )
 
 // Runner drives the engine the way the CLI does, for tests: each call opens
@@ -20,13 +21,18 @@ import (
 type Runner struct {
 	Engine *engine.Engine
 	Ctx    context.Context
+	// Options are what apply, cutover and rollback run with: three
+	// workers, and retries of transient failures after milliseconds, not
+	// seconds.
+	Options engine.RunOptions
 }
 
 // NewRunner returns a runner over the given providers, with a fixed clock
 // and no log.
 func NewRunner(ctx context.Context, reg *providers.Registry, dir string) *Runner {
 	return &Runner{Ctx: ctx, Engine: &engine.Engine{Dir: dir, Registry: reg, Kinds: builtin.Registry(), Version: "test",
-		Log: slog.New(slog.DiscardHandler), Now: func() time.Time { return time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC) }}}
+		Log: slog.New(slog.DiscardHandler), Now: func() time.Time { return time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC) }},
+		Options: engine.RunOptions{Parallelism: 3, Retry: transfer.RetryPolicy{BaseDelay: time.Millisecond, MaxDelay: 5 * time.Millisecond}}}
 }
 
 // Open opens a session for op; the caller closes it.
@@ -77,7 +83,7 @@ func (r *Runner) apply(t testing.TB, cfg *lang.Config) (*planner.Plan, error) {
 	if err != nil {
 		t.Fatalf("plan: %v", err)
 	}
-	rep, err := s.Apply(r.Ctx, p, engine.RunOptions{Parallelism: 3})
+	rep, err := s.Apply(r.Ctx, p, r.Options)
 	if err == nil {
 		err = rep.Err()
 	}
@@ -93,7 +99,7 @@ func (r *Runner) Cutover(t testing.TB, cfg *lang.Config) {
 	if err != nil {
 		t.Fatalf("plan: %v", err)
 	}
-	rep, err := s.Cutover(r.Ctx, p, engine.RunOptions{})
+	rep, err := s.Cutover(r.Ctx, p, r.Options)
 	if err == nil {
 		err = rep.Err()
 	}
@@ -107,7 +113,7 @@ func (r *Runner) Rollback(t testing.TB, cfg *lang.Config) *exec.Report {
 	t.Helper()
 	s := r.Open(t, cfg, "rollback")
 	defer s.Close()
-	rep, err := s.Rollback(r.Ctx, engine.RunOptions{})
+	rep, err := s.Rollback(r.Ctx, r.Options)
 	if err == nil {
 		err = rep.Err()
 	}
