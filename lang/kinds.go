@@ -1,7 +1,6 @@
 package lang
 
 import (
-	"fmt"
 	"math/big"
 	"path"
 
@@ -170,23 +169,6 @@ func (a *MoveArgs) Globs(name string) []string {
 		}
 	}
 	return list
-}
-
-// Choice returns a string argument that must be one of choices (def when
-// absent); what describes each choice for the error, in the same order.
-func (a *MoveArgs) Choice(name, def string, choices ...string) string {
-	v, ok := a.String(name)
-	if !ok {
-		return def
-	}
-	for _, c := range choices {
-		if v == c {
-			return v
-		}
-	}
-	a.Errorf(a.Range(name), fmt.Sprintf("Invalid %s value", name),
-		"%s is one of %s, not %q.", name, quotedList(choices), v)
-	return def
 }
 
 // decodeMoveArgs decodes the rest of a move block's body against the

@@ -3,6 +3,8 @@ package dns
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 
@@ -214,7 +216,7 @@ func planZone(ctx context.Context, mc *planner.MoveContext, zone string, dstExis
 	d := Diff(DiffInput{Zone: fq, Src: srcSets, Dst: dstSets, DstCaps: dcaps, Records: recs,
 		Overwrite: m.Overwrite, SkipTypes: skipTypes, SkipKeys: skipKeys})
 
-	p := recordsParams{Zone: zone, Overwrite: m.Overwrite, SkipTypes: sortedKeys(skipTypes), TTL: cfg.CutoverTTL}
+	p := recordsParams{Zone: zone, Overwrite: m.Overwrite, SkipTypes: slices.Sorted(maps.Keys(skipTypes)), TTL: cfg.CutoverTTL}
 	var options []planner.Option
 	if p.TTL > 0 {
 		options = append(options, planner.Option{Name: "ttl", Value: fmt.Sprint(p.TTL)})
@@ -264,13 +266,4 @@ func planZone(ctx context.Context, mc *planner.MoveContext, zone string, dstExis
 	}
 	mc.Add(sync)
 	return nil
-}
-
-func sortedKeys(m map[string]bool) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }

@@ -3,6 +3,8 @@ package secrets
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 
 	"github.com/rehome/rehome/planner"
@@ -170,7 +172,7 @@ func (Mover) Plan(ctx context.Context, mc *planner.MoveContext) error {
 		DependsOn: syncDeps, From: planner.Endpoint{Env: m.From}, To: planner.Endpoint{Env: m.To},
 		Params: planner.EncodeParams(params{Overwrite: m.Overwrite}), Scope: scope,
 		Items:   selected,
-		Skipped: sortedKeys(skip),
+		Skipped: slices.Sorted(maps.Keys(skip)),
 		Check:   fmt.Sprintf("every selected secret at %s equals the source's", m.To),
 		Undo:    fmt.Sprintf("restore or delete the secrets rehome wrote at %s", m.To),
 		Reason:  "final pass over secrets changed at the source since the copy"}
@@ -217,13 +219,4 @@ func checkValues(mc *planner.MoveContext, dst *planner.Env, d *SecretDiff, skip 
 			skip[ch.Name] = true
 		}
 	}
-}
-
-func sortedKeys(m map[string]bool) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }

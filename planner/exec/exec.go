@@ -85,9 +85,6 @@ func New(o Options) *Executor {
 	return x
 }
 
-// Retrier returns the run's retrier (its budget is shared by every action).
-func (x *Executor) Retrier() *transfer.Retrier { return x.retry }
-
 // once runs fn the first time key is asked for and returns its result to
 // every caller, also those asking concurrently.
 func (x *Executor) onceFor(key string, fn func() (any, error)) (any, error) {
