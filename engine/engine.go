@@ -72,8 +72,7 @@ func (e *Engine) checkEnvironments(ctx context.Context, cfg *lang.Config) (hcl.D
 		if !ok {
 			continue // lang reported it
 		}
-		p := f.New()
-		err := p.Configure(ctx, providers.Config{Env: n, Dir: cfg.Dir, Value: env.Value, Logger: e.Log.With("env", n)})
+		p, err := e.configure(ctx, cfg, n, f)
 		if err == nil {
 			ready[n] = p
 			continue
@@ -94,6 +93,15 @@ func (e *Engine) checkEnvironments(ctx context.Context, cfg *lang.Config) (hcl.D
 		}
 	}
 	return diags, ready
+}
+
+// configure makes and configures the provider of environment name: the one
+// place providers are configured.
+func (e *Engine) configure(ctx context.Context, cfg *lang.Config, name string, f providers.Factory) (providers.Provider, error) {
+	p := f.New()
+	err := p.Configure(ctx, providers.Config{Env: name, Dir: cfg.Dir, Value: cfg.Environments[name].Value,
+		Logger: e.Log.With("env", name), Getenv: e.Getenv})
+	return p, err
 }
 
 // splitJoined flattens errors.Join trees (through wrapping) into leaves.

@@ -28,10 +28,14 @@ func (e *Engine) openEnvironments(ctx context.Context, cfg *lang.Config, ready m
 			}
 			p, ok := ready[name]
 			if !ok {
-				p = f.New()
-				err := p.Configure(ctx, providers.Config{Env: name, Dir: cfg.Dir, Value: ec.Value, Logger: e.Log.With("env", name)})
-				if err != nil {
+				var err error
+				if p, err = e.configure(ctx, cfg, name, f); err != nil {
 					return fmt.Errorf("configure environment %q (provider %s): %w", name, ec.Provider, err)
+				}
+			}
+			if r, ok := p.(providers.Resolver); ok {
+				if err := r.Resolve(ctx); err != nil {
+					return fmt.Errorf("environment %q (provider %s): %w", name, ec.Provider, err)
 				}
 			}
 			env = &planner.Env{Name: name, Factory: f, Provider: p}

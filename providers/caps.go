@@ -53,7 +53,22 @@ type StorageCaps struct {
 	Metadata    bool // user metadata (x-amz-meta-*)
 	Tags        bool // object tags
 	ContentType bool // a stored Content-Type (false: derived, e.g. from the extension)
-	Versioning  bool
+	// Headers: the other stored HTTP headers (Cache-Control,
+	// Content-Disposition, Content-Encoding, Content-Language, Expires).
+	Headers bool
+	// ModTime: an object keeps the modification time it is written with
+	// (false: the store stamps its own).
+	ModTime bool
+	// ETagMD5: ETags are content MD5s (see Object.ETag), so the store's
+	// ETag of what it stored verifies a copy without reading it back.
+	ETagMD5 bool
+	// StorageClasses the store offers by name; empty: one class.
+	StorageClasses []string
+	Versioning     bool
+	// Bucket features the store can hold: lifecycle rules, CORS, bucket
+	// policies (public access), static website hosting, default
+	// encryption, object lock.
+	Lifecycle, CORS, Policy, Website, Encryption, ObjectLock bool
 	// FileKeys: keys are file paths, so a key cannot also be a "folder"
 	// of another key (`a` and `a/b`), and some names are impossible.
 	FileKeys bool

@@ -56,6 +56,21 @@ type Config struct {
 	Value cty.Value
 	// Logger receives debug output; never nil (use slog.New(slog.DiscardHandler)).
 	Logger *slog.Logger
+	// Getenv looks up the process environment for the variables a
+	// platform's tools read (AWS_*, HCLOUD_TOKEN, DIGITALOCEAN_TOKEN); nil
+	// sees none. Providers read the environment only through it, so tests
+	// decide what they see.
+	Getenv func(string) (string, bool)
+}
+
+// Lookup returns the environment variable name through Getenv ("" when unset
+// or without Getenv).
+func (c Config) Lookup(name string) string {
+	if c.Getenv == nil {
+		return ""
+	}
+	v, _ := c.Getenv(name)
+	return v
 }
 
 // Scope narrows discovery to the kinds (and, within a kind, names) a move
@@ -96,6 +111,15 @@ type Provider interface {
 // pointed elsewhere is not taken for the same place.
 type Identifier interface {
 	Identity() string
+}
+
+// Resolver is implemented by providers that must ask the platform where
+// an environment points (an account behind credentials) before Identity
+// can say. The engine calls Resolve once after Configure, before discovery
+// and before comparing a saved plan's environments; validation does not
+// (it works offline).
+type Resolver interface {
+	Resolve(ctx context.Context) error
 }
 
 // Factory registers a provider: its name, its configuration schema, its

@@ -2,6 +2,7 @@ package providers
 
 import (
 	"context"
+	"errors"
 	"io"
 	"iter"
 	"time"
@@ -18,13 +19,24 @@ type Bucket struct {
 // Object describes one stored object. Listings fill what the service
 // returns cheaply; SHA256 is filled only where known without reading.
 type Object struct {
-	Key          string
-	Size         int64
-	ModTime      time.Time
-	ETag         string // service ETag, quotes stripped; "" when none
-	SHA256       string // lower-case hex; "" when unknown
-	ContentType  string
-	CacheControl string
+	Key     string
+	Size    int64
+	ModTime time.Time
+	// ETag is the service's ETag, quotes stripped; "" when none. Where
+	// StorageCaps.ETagMD5 holds it is the content's MD5 (hex) for an object
+	// written whole, and "MD5-of-the-parts'-MD5s-N" for one assembled from
+	// N parts.
+	ETag   string
+	SHA256 string // lower-case hex; "" when unknown
+	// HTTP headers served with the object.
+	ContentType        string
+	CacheControl       string
+	ContentDisposition string
+	ContentEncoding    string
+	ContentLanguage    string
+	Expires            string // an HTTP date, as given
+	// StorageClass is the store's class name ("" for its default).
+	StorageClass string
 	Metadata     map[string]string // user metadata, keys lower-case
 	Tags         map[string]string
 }
@@ -49,6 +61,63 @@ type Storage interface {
 	Put(ctx context.Context, bucket string, obj Object, body io.Reader) (Object, error)
 	// Delete removes an object; deleting an absent one is not an error.
 	Delete(ctx context.Context, bucket, key string) error
+}
+
+// RangeReader is implemented by stores that read part of an object (an
+// HTTP Range), so that a large object is copied in parallel parts without
+// buffering. With ifMatch set, the read fails with an error wrapping
+// ErrChanged when the object's ETag is no longer ifMatch.
+type RangeReader interface {
+	GetRange(ctx context.Context, bucket, key string, off, n int64, ifMatch string) (io.ReadCloser, error)
+}
+
+// ErrChanged says an object is not the version a read or write expected.
+var ErrChanged = errors.New("changed since it was listed")
+
+// Part is one uploaded part of a multipart upload.
+type Part struct {
+	Number int    `json:"n"`
+	Size   int64  `json:"size"`
+	ETag   string `json:"etag"` // the store's ETag of the part: its content's MD5 where StorageCaps.ETagMD5
+}
+
+// MultipartWriter is implemented by stores that assemble an object from
+// parts uploaded separately (S3 multipart uploads), for objects too large
+// for one request or copied in parallel parts. An upload that is neither
+// completed nor aborted keeps its parts (and, at most services, bills
+// them): callers abort what they do not complete.
+type MultipartWriter interface {
+	// PartLimits returns the least size of every part but the last, and
+	// the most parts an upload may have.
+	PartLimits() (minSize int64, maxParts int)
+	// CreateUpload starts an upload of obj (its headers, metadata and tags
+	// are the object's) and returns its id.
+	CreateUpload(ctx context.Context, bucket string, obj Object) (uploadID string, err error)
+	// UploadPart stores part n (from 1) of size bytes and returns it.
+	UploadPart(ctx context.Context, bucket, key, uploadID string, n int, size int64, body io.Reader) (Part, error)
+	// Parts lists the parts an upload holds, to resume it; ErrNotFound when
+	// the upload is gone.
+	Parts(ctx context.Context, bucket, key, uploadID string) ([]Part, error)
+	// CompleteUpload assembles the parts into the object. With ifAbsent,
+	// only where no object stands (else an error wrapping ErrExists, and
+	// the upload is left to abort).
+	CompleteUpload(ctx context.Context, bucket, key, uploadID string, parts []Part, ifAbsent bool) (Object, error)
+	// AbortUpload discards an upload and its parts; an absent one is not an
+	// error.
+	AbortUpload(ctx context.Context, bucket, key, uploadID string) error
+}
+
+// ServerSideCopier is implemented by stores that copy an object from
+// another environment of theirs without the bytes passing through rehome
+// (S3 CopyObject on one endpoint and account).
+type ServerSideCopier interface {
+	// CanCopyFrom reports whether objects of src can be copied here.
+	CanCopyFrom(src Storage) bool
+	// CopyFrom copies src's object (as listed) into dstBucket under the
+	// same key, keeping its headers, metadata and tags. It fails with an
+	// error wrapping ErrChanged when the source is no longer that version,
+	// and with ifAbsent, wrapping ErrExists when the key is taken.
+	CopyFrom(ctx context.Context, src Storage, srcBucket string, obj Object, dstBucket string, ifAbsent bool) (Object, error)
 }
 
 // ConditionalPutter is implemented by stores that can create an object

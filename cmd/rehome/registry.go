@@ -4,13 +4,21 @@ import (
 	"github.com/rehome/rehome/movers"
 	"github.com/rehome/rehome/movers/builtin"
 	"github.com/rehome/rehome/providers"
+	"github.com/rehome/rehome/providers/aws"
+	"github.com/rehome/rehome/providers/digitalocean"
+	"github.com/rehome/rehome/providers/hcloud"
 	"github.com/rehome/rehome/providers/local"
+	"github.com/rehome/rehome/providers/s3"
 )
 
 // newRegistry lists the providers this build knows.
 func newRegistry() *providers.Registry {
 	return providers.NewRegistry(
 		local.Factory(),
+		aws.Factory(),
+		hcloud.Factory(),
+		digitalocean.Factory(),
+		s3.Factory(),
 	)
 }
 

@@ -70,9 +70,15 @@ type Version struct {
 	ETag  string `json:"etag,omitempty"`
 }
 
-// VersionOf describes a listed object's version.
+// VersionOf describes a listed object's version; a store that reported
+// no time (an S3 write answers with the ETag only) gives MTime 0, which
+// Unchanged does not compare.
 func VersionOf(o providers.Object) *Version {
-	return &Version{Size: o.Size, MTime: o.ModTime.UnixNano(), ETag: o.ETag}
+	v := &Version{Size: o.Size, ETag: o.ETag}
+	if !o.ModTime.IsZero() {
+		v.MTime = o.ModTime.UnixNano()
+	}
+	return v
 }
 
 // holding is what the ownership rule says of the object at a key.

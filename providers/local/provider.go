@@ -81,6 +81,7 @@ func capabilities() providers.Caps {
 			Metadata:    false,
 			Tags:        false,
 			ContentType: false, // derived from the extension
+			ModTime:     true,
 			FileKeys:    true,
 		},
 		DNS: providers.DNSCaps{

@@ -49,6 +49,9 @@ func capabilities() providers.Caps {
 			Metadata:    true,
 			Tags:        true,
 			ContentType: true,
+			Headers:     true,
+			ModTime:     true,
+			ETagMD5:     true,
 			FileKeys:    false,
 		},
 		DNS: providers.DNSCaps{

@@ -258,7 +258,13 @@ func (p *Provider) put(ctx context.Context, bucketName string, obj providers.Obj
 		SHA256:       hex.EncodeToString(sh[:]),
 		ContentType:  obj.ContentType,
 		CacheControl: obj.CacheControl,
-		Tags:         maps.Clone(obj.Tags),
+		// The other headers and the class, kept as given.
+		ContentDisposition: obj.ContentDisposition,
+		ContentEncoding:    obj.ContentEncoding,
+		ContentLanguage:    obj.ContentLanguage,
+		Expires:            obj.Expires,
+		StorageClass:       obj.StorageClass,
+		Tags:               maps.Clone(obj.Tags),
 	}
 	if meta.ContentType == "" {
 		meta.ContentType = "application/octet-stream"
