@@ -206,4 +206,3 @@ func (p *Provider) Discover(ctx context.Context, scope providers.Scope) (*provid
 	}
 	return inv, nil
 }
-
