@@ -267,7 +267,7 @@ type RunOptions struct {
 
 func (s *Session) executor(o RunOptions) *exec.Executor {
 	return exec.New(exec.Options{Kinds: s.e.Kinds, Envs: s.Envs, Store: s.Store, Journal: s.Journal, Progress: s.Progress,
-		Parallelism: o.Parallelism, Retry: o.Retry, Sink: o.Sink, Log: s.e.Log})
+		Parallelism: o.Parallelism, Retry: o.Retry, Force: o.Force, Sink: o.Sink, Log: s.e.Log})
 }
 
 // Apply runs the plan's prepare phase.

@@ -62,6 +62,11 @@ type StorageCaps struct {
 	// ETagMD5: ETags are content MD5s (see Object.ETag), so the store's
 	// ETag of what it stored verifies a copy without reading it back.
 	ETagMD5 bool
+	// SnapshotReads: a Get reads one version whatever is written
+	// meanwhile (S3); false where a reader can see a change in place (a
+	// file someone appends to), so a copy checks the source again after
+	// reading it.
+	SnapshotReads bool
 	// StorageClasses the store offers by name; empty: one class.
 	StorageClasses []string
 	Versioning     bool

@@ -53,6 +53,8 @@ type Harness struct {
 	// Kinds, when set, replaces the built-in kinds (a test of a kind of
 	// its own).
 	Kinds *movers.Registry
+	// Force runs every operation as with -force.
+	Force bool
 }
 
 // New returns a harness over a fresh memory store and a temporary folder.
@@ -110,6 +112,7 @@ func (h *Harness) Runner() *providertest.Runner {
 	if h.Kinds != nil {
 		r.Engine.Kinds = h.Kinds
 	}
+	r.Options.Force = h.Force
 	return r
 }
 
@@ -139,6 +142,12 @@ func (h *Harness) ApplyErr(cfg *lang.Config) error {
 
 // Cutover runs the cutover phase; it must succeed.
 func (h *Harness) Cutover(cfg *lang.Config) { h.T.Helper(); h.Runner().Cutover(h.T, cfg) }
+
+// CutoverErr runs the cutover and returns what went wrong.
+func (h *Harness) CutoverErr(cfg *lang.Config) error {
+	h.T.Helper()
+	return h.Runner().CutoverErr(h.T, cfg)
+}
 
 // Rollback rolls back; it must succeed.
 func (h *Harness) Rollback(cfg *lang.Config) *exec.Report {

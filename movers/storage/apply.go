@@ -2,11 +2,8 @@ package storage
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
 	"slices"
 	"strconv"
 	"sync"
@@ -99,9 +96,17 @@ func copyObjects(ctx context.Context, r *exec.Run) (state.Result, error) {
 		skip[k] = true
 	}
 	d, err := Diff(ctx, DiffInput{Src: ss, Dst: ds, SrcBucket: p.SrcBucket, DstBucket: p.DstBucket, DstExists: true,
-		DstCaps: dst.Factory.Caps.Storage, Records: recs, Overwrite: p.Overwrite, BySize: bySize, Skip: skip})
+		DstCaps: dst.Factory.Caps.Storage, Records: recs, Overwrite: p.Overwrite, BySize: bySize, Skip: skip,
+		Prefix: p.Prefix, Extra: p.DeleteExtra})
 	if err != nil {
 		return state.Result{}, err
+	}
+	if n := len(d.Extra); n > 0 && overThreshold(n, d.Unchanged+int64(len(d.Copy))+int64(n)) && !r.Force() {
+		// Checked before anything is written, as octoDNS checks its
+		// thresholds before it changes a zone.
+		return state.Result{}, fmt.Errorf("delete_extra would remove %d of the %d objects at %s/%s (more than %d%%), e.g. %v; "+
+			"check the source is the one meant, and cut over with -force to remove them", n,
+			d.Unchanged+int64(len(d.Copy))+int64(n), a.To.Env, p.DstBucket, thresholdPercent, head(keysOf(d.Extra), 5))
 	}
 	res := state.Result{AlreadyDone: d.Unchanged}
 	total := int64(len(d.Copy))
@@ -140,9 +145,16 @@ func copyObjects(ctx context.Context, r *exec.Run) (state.Result, error) {
 		rec.Put(it.Src.Key, or)
 		res.AlreadyDone++
 	}
-	c := &copier{r: r, src: ss, dst: ds, p: p, scope: scope, done: rec}
+	c := newCopier(r, ss, ds, src.Factory.Caps.Storage, dst.Factory.Caps.Storage, p, scope, rec)
+	if err := c.abortStale(ctx, recs, d); err != nil {
+		return res, err
+	}
+	workers := r.Workers()
+	if p.Parallelism > 0 {
+		workers = p.Parallelism
+	}
 	var mu sync.Mutex
-	errs := transfer.Each(ctx, r.Workers(), slices.Values(d.Copy), func(ctx context.Context, it CopyItem) error {
+	errs := transfer.Each(ctx, workers, slices.Values(d.Copy), func(ctx context.Context, it CopyItem) error {
 		var wrote bool
 		// One record across the attempts: a backup the first attempt made
 		// durable is the original's, and a retry must not take another
@@ -208,6 +220,13 @@ func copyObjects(ctx context.Context, r *exec.Run) (state.Result, error) {
 		}
 		res.Deleted++
 	}
+	for _, o := range d.Extra {
+		if err := removeExtra(ctx, r, ds, p.DstBucket, scope, o); err != nil {
+			errs = append(errs, fmt.Errorf("remove %q (not at the source; delete_extra): %w", o.Key, err))
+			continue
+		}
+		res.Deleted++
+	}
 	if len(d.Conflicts) > 0 {
 		errs = append(errs, fmt.Errorf("%d destination object(s) changed since the plan and are not rehome's; left untouched: %v",
 			len(d.Conflicts), head(d.Conflicts, 5)))
@@ -235,164 +254,34 @@ func recOf(recs map[string]ObjectRecord, key string) *ObjectRecord {
 	return nil
 }
 
-type copier struct {
-	r        *exec.Run
-	src, dst providers.Storage
-	p        objectsParams
-	scope    string
-	done     *exec.Recorder
-}
-
-// intentRecord is the record made durable before rehome writes a key.
-// For a key rehome owns it keeps what it knew (the first pre-image, the
-// backup, what rehome last left there) and only marks the write
-// unconfirmed; for any other key it says whether an object stood there.
-// Backup is set only once the backup of a replaced object is durable.
-func intentRecord(it CopyItem, bySize bool) ObjectRecord {
-	var rec ObjectRecord
-	switch {
-	case it.Rec.owns(it.Dst, bySize):
-		rec = *it.Rec
-	case it.Rec != nil && it.Rec.Backup:
-		// rehome replaced an original here once and keeps its backup:
-		// that stays the first pre-image, whatever stands there now.
-		rec = *it.Rec
-		rec.Left = nil
-	default:
-		rec = ObjectRecord{Created: it.Dst == nil}
-	}
-	rec.State, rec.Writing = ItemWriting, VersionOf(it.Src)
-	return rec
-}
-
-// one copies one object; rec is the key's record, which it updates, and
-// attempt counts the tries of this copy. It reports whether it wrote the
-// destination (false when the destination already held the content).
-func (c *copier) one(ctx context.Context, it CopyItem, rec *ObjectRecord, attempt int) (bool, error) {
-	key := it.Src.Key
-	bySize := c.p.Verify == VerifySize
-	foreign := it.Dst != nil && !it.Rec.owns(it.Dst, bySize)
-	// A destination object of the same size may already be the content: a
-	// copy interrupted after its write, or a pre-existing identical object.
-	// Check by content rather than writing again.
-	if it.Dst != nil && it.Dst.Size == it.Src.Size {
-		same, sum, err := SameContent(ctx, c.src, c.dst, c.p.SrcBucket, c.p.DstBucket, key)
-		if err != nil {
-			return false, err
-		}
-		if same {
-			if foreign && !rec.Backup {
-				*rec = ObjectRecord{Untouched: true}
-			}
-			rec.State = ItemDone
-			rec.SrcSize, rec.SrcMTime, rec.SrcETag, rec.SHA256 = it.Src.Size, it.Src.ModTime.UnixNano(), it.Src.ETag, sum
-			rec.setLeft(*it.Dst)
-			c.done.Put(key, *rec)
-			return attempt > 1, nil // on a retry, the earlier attempt's write landed
-		}
-	}
-	if foreign {
-		if !it.Replace {
-			return false, fmt.Errorf("destination object exists and is not rehome's; not overwriting")
-		}
-		if !rec.Backup { // the first pre-image is kept
-			if err := c.backup(ctx, key, rec); err != nil {
-				return false, err
-			}
-		}
-	}
-	rc, obj, err := c.src.Get(ctx, c.p.SrcBucket, key)
-	if err != nil {
-		return false, fmt.Errorf("read source: %w", err)
-	}
-	defer rc.Close()
-	h := sha256.New()
-	body := io.TeeReader(c.r.Caller.T.Reader(ctx, rc), h)
-	put := obj
-	put.Key = key
-	var stored providers.Object
-	if cp, ok := c.dst.(providers.ConditionalPutter); ok && it.Dst == nil {
-		// The key was empty when diffed: never replace what someone may
-		// have written there since.
-		stored, err = cp.PutIfAbsent(ctx, c.p.DstBucket, put, body)
-		if errors.Is(err, providers.ErrExists) {
-			if attempt > 1 {
-				// The earlier attempt's response was lost: it may be
-				// rehome's own write that landed. The content decides.
-				same, sum, cerr := SameContent(ctx, c.src, c.dst, c.p.SrcBucket, c.p.DstBucket, key)
-				if cerr != nil {
-					return false, cerr
-				}
-				if now, herr := c.dst.Head(ctx, c.p.DstBucket, key); same && herr == nil {
-					rec.State = ItemDone
-					rec.SrcSize, rec.SrcMTime, rec.SrcETag, rec.SHA256 = obj.Size, obj.ModTime.UnixNano(), obj.ETag, sum
-					rec.setLeft(now)
-					c.done.Put(key, *rec)
-					return true, nil
-				}
-			}
-			// Not rehome's: drop the intent, so nothing claims it.
-			if derr := c.r.Records().Delete(ctx, c.scope, key); derr != nil {
-				return false, derr
-			}
-			return false, fmt.Errorf("an object appeared at the destination since the diff; not replacing it (plan again)")
-		}
-	} else {
-		stored, err = c.dst.Put(ctx, c.p.DstBucket, put, body)
+// removeExtra removes a destination object the source lacks (delete_extra):
+// its backup and attributes are made durable first, and the record says
+// rehome removed it, so rollback puts it back (unless someone wrote the
+// key since).
+func removeExtra(ctx context.Context, r *exec.Run, ds providers.Storage, bucket, scope string, o providers.Object) error {
+	rc, prev, err := ds.Get(ctx, bucket, o.Key)
+	if errors.Is(err, providers.ErrNotFound) {
+		return nil // gone already
 	}
 	if err != nil {
-		return false, fmt.Errorf("write destination: %w", err)
+		return fmt.Errorf("read it for a backup: %w", err)
 	}
-	sum := hex.EncodeToString(h.Sum(nil))
-	if err := c.check(ctx, key, obj.Size, sum, stored); err != nil {
-		return true, err
-	}
-	rec.State = ItemDone
-	rec.SrcSize, rec.SrcMTime, rec.SrcETag, rec.SHA256 = obj.Size, obj.ModTime.UnixNano(), obj.ETag, sum
-	rec.setLeft(stored)
-	c.done.Put(key, *rec)
-	return true, nil
-}
-
-// backup saves the foreign object at key in the state's backups with all
-// its attributes, and records that durably, before it is replaced. It
-// always reads what is there now: a backup left by an interrupted run was
-// taken from the same object (the replacing write comes after the record),
-// and a key rehome wrote but someone changed since is backed up as changed.
-func (c *copier) backup(ctx context.Context, key string, rec *ObjectRecord) error {
-	rc, prev, err := c.dst.Get(ctx, c.p.DstBucket, key)
-	if err != nil {
-		return fmt.Errorf("read destination object for backup: %w", err)
-	}
-	_, err = c.r.Backups().WriteBackup(ctx, c.scope, key, rc)
+	_, err = r.Backups().WriteBackup(ctx, scope, o.Key, rc)
 	rc.Close()
 	if err != nil {
-		return fmt.Errorf("back up destination object: %w", err)
+		return fmt.Errorf("back it up: %w", err)
 	}
-	rec.Created, rec.Backup, rec.Untouched = false, true, false
-	rec.PrevSize, rec.PrevModTime, rec.PrevContentType, rec.PrevCacheControl = prev.Size, prev.ModTime.UnixNano(), prev.ContentType, prev.CacheControl
-	rec.PrevMetadata, rec.PrevTags = prev.Metadata, prev.Tags
-	return c.r.Records().Put(ctx, c.scope, key, *rec)
-}
-
-// check verifies a written object: size always, SHA-256 in checksum mode
-// (reading the destination back when the store did not report a digest).
-func (c *copier) check(ctx context.Context, key string, size int64, sum string, stored providers.Object) error {
-	if stored.Size != size {
-		return fmt.Errorf("verify: destination has %d bytes, source %d", stored.Size, size)
+	rec := ObjectRecord{State: ItemWriting, Backup: true, Removed: true}
+	rec.setPrev(prev)
+	if err := r.Records().Put(ctx, scope, o.Key, rec); err != nil {
+		return err
 	}
-	if c.p.Verify == VerifySize {
-		return nil
+	err = r.Caller.Do(ctx, fmt.Sprintf("remove object %q", o.Key), func(ctx context.Context, _ int) error {
+		return ds.Delete(ctx, bucket, o.Key)
+	})
+	if err != nil {
+		return err
 	}
-	got := stored.SHA256
-	if got == "" {
-		var err error
-		if got, err = Digest(ctx, c.dst, c.p.DstBucket, key); err != nil {
-			return fmt.Errorf("verify: %w", err)
-		}
-	}
-	if got != sum {
-		return fmt.Errorf("verify: destination SHA-256 %s differs from source %s", got, sum)
-	}
-	return nil
+	rec.State = ItemDone
+	return r.Records().Put(ctx, scope, o.Key, rec)
 }

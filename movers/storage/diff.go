@@ -51,6 +51,13 @@ type ObjectDiff struct {
 	// Adopt are objects an interrupted run wrote but did not record; they
 	// hold the source's content and are recorded as rehome's, not rewritten.
 	Adopt []CopyItem
+	// Archived are source keys in an archive storage class (Glacier, Deep
+	// Archive): they cannot be read until restored, and are not copied.
+	Archived []string
+	// Extra are destination objects not at the source and not rehome's
+	// (collected when DiffInput.Extra), with their size.
+	Extra      []providers.Object
+	ExtraBytes int64
 	// SourceObjects and SourceBytes size the whole source bucket.
 	SourceObjects, SourceBytes int64
 }
@@ -69,7 +76,42 @@ type DiffInput struct {
 	BySize bool
 	// Skip lists keys to leave out (acknowledged findings).
 	Skip map[string]bool
+	// Prefix limits the diff to keys that start with it, on both sides.
+	Prefix string
+	// Extra: collect the destination-only objects that are not rehome's
+	// (ObjectDiff.Extra), for a cutover that removes them.
+	Extra bool
 }
+
+// Prefixer is implemented by stores that list the keys under a prefix
+// without listing the rest (S3's ListObjectsV2 prefix).
+type Prefixer interface {
+	ObjectsWithPrefix(ctx context.Context, bucket, prefix string) iter.Seq2[providers.Object, error]
+}
+
+// listing lists a bucket's objects under prefix.
+func listing(ctx context.Context, s providers.Storage, bucket, prefix string) iter.Seq2[providers.Object, error] {
+	if prefix == "" {
+		return s.Objects(ctx, bucket)
+	}
+	if p, ok := s.(Prefixer); ok {
+		return p.ObjectsWithPrefix(ctx, bucket, prefix)
+	}
+	return func(yield func(providers.Object, error) bool) {
+		for o, err := range s.Objects(ctx, bucket) {
+			if err == nil && !strings.HasPrefix(o.Key, prefix) {
+				continue
+			}
+			if !yield(o, err) {
+				return
+			}
+		}
+	}
+}
+
+// archived are storage classes whose objects must be restored before
+// they can be read.
+var archived = map[string]bool{"GLACIER": true, "DEEP_ARCHIVE": true}
 
 // Diff merges the two sorted listings and classifies every key. The plan
 // and the copy both call it, so what the copy does is what the plan said,
@@ -77,11 +119,11 @@ type DiffInput struct {
 func Diff(ctx context.Context, in DiffInput) (*ObjectDiff, error) {
 	d := &ObjectDiff{}
 	var keys []string
-	srcNext, srcStop := iter.Pull2(in.Src.Objects(ctx, in.SrcBucket))
+	srcNext, srcStop := iter.Pull2(listing(ctx, in.Src, in.SrcBucket, in.Prefix))
 	defer srcStop()
 	var dstNext func() (providers.Object, error, bool)
 	if in.DstExists {
-		n, stop := iter.Pull2(in.Dst.Objects(ctx, in.DstBucket))
+		n, stop := iter.Pull2(listing(ctx, in.Dst, in.DstBucket, in.Prefix))
 		defer stop()
 		dstNext = n
 	} else {
@@ -121,6 +163,10 @@ func Diff(ctx context.Context, in DiffInput) (*ObjectDiff, error) {
 				d.Orphans = append(d.Orphans, t.Key) // rehome's copy of an object gone from the source
 			} else {
 				d.DestOnly++
+				if in.Extra && !in.Skip[t.Key] {
+					d.Extra = append(d.Extra, *t)
+					d.ExtraBytes += t.Size
+				}
 			}
 			if t, err = pull(dstNext, dstWhat); err != nil {
 				return nil, err
@@ -169,6 +215,10 @@ func (d *ObjectDiff) classify(ctx context.Context, s providers.Object, t *provid
 	d.SourceBytes += s.Size
 	if in.Skip[s.Key] {
 		d.Skipped = append(d.Skipped, s.Key)
+		return nil
+	}
+	if archived[s.StorageClass] {
+		d.Archived = append(d.Archived, s.Key)
 		return nil
 	}
 	var rec *ObjectRecord

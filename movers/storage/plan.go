@@ -2,8 +2,12 @@ package storage
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
+	"strings"
 
 	"github.com/rehome/rehome/internal/format"
 	"github.com/rehome/rehome/planner"
@@ -27,8 +31,14 @@ type objectsParams struct {
 	DstBucket         string  `json:"dst_bucket"`
 	Verify            string  `json:"verify"`
 	Overwrite         bool    `json:"overwrite"`
+	Prefix            string  `json:"prefix,omitempty"`
+	Parallelism       int     `json:"parallelism,omitempty"`
+	PartSize          int64   `json:"part_size,omitempty"`
 	BytesPerSecond    int64   `json:"bytes_per_second,omitempty"`
 	RequestsPerSecond float64 `json:"requests_per_second,omitempty"`
+	// DeleteExtra (the cutover's sync only): remove destination objects
+	// not at the source, backing each up first.
+	DeleteExtra bool `json:"delete_extra,omitempty"`
 }
 
 // what names the kind's provider interface in errors.
@@ -48,10 +58,21 @@ func (Mover) Plan(ctx context.Context, mc *planner.MoveContext) error {
 	}
 	cfg := settings(m)
 	scaps, dcaps := src.Factory.Caps.Storage, dst.Factory.Caps.Storage
-	if (scaps.Metadata && !dcaps.Metadata) || (scaps.Tags && !dcaps.Tags) {
+	var lost []string
+	for _, f := range []struct {
+		name     string
+		src, dst bool
+	}{{"user metadata", scaps.Metadata, dcaps.Metadata}, {"tags", scaps.Tags, dcaps.Tags},
+		{"HTTP headers (Cache-Control, Content-Disposition, Content-Encoding, Content-Language, Expires)", scaps.Headers, dcaps.Headers},
+		{"modification times", scaps.ModTime, dcaps.ModTime}} {
+		if f.src && !f.dst {
+			lost = append(lost, f.name)
+		}
+	}
+	if len(lost) > 0 {
 		mc.Finding(planner.SevWarning, m.Addr(), "storage.metadata_lost", "",
-			fmt.Sprintf("%s (%s) keeps user metadata and tags on objects; %s (%s) cannot, so they are not carried over",
-				m.From, src.Factory.Name, m.To, dst.Factory.Name),
+			fmt.Sprintf("%s (%s) keeps %s on objects; %s (%s) cannot, so they are not carried over",
+				m.From, src.Factory.Name, strings.Join(lost, ", "), m.To, dst.Factory.Name),
 			"move application state out of object metadata first, or accept the loss")
 	}
 	if !dcaps.ContentType && scaps.ContentType {
@@ -67,12 +88,34 @@ func (Mover) Plan(ctx context.Context, mc *planner.MoveContext) error {
 		}
 	}
 	var buckets []providers.Resource
-	for _, r := range src.Inventory.OfKind(Kind) {
-		if r.Type == typeBucket && planner.MatchNames(r.Name, cfg.Include, cfg.Exclude) {
+	if len(cfg.Buckets) > 0 {
+		srcBuckets := map[string]providers.Resource{}
+		var names []string
+		for _, r := range src.Inventory.OfKind(Kind) {
+			if r.Type == typeBucket {
+				srcBuckets[r.Name] = r
+				names = append(names, r.Name)
+			}
+		}
+		sort.Strings(names)
+		for _, n := range cfg.Buckets {
+			r, ok := srcBuckets[n]
+			if !ok {
+				mc.Finding(planner.SevBlocker, mc.Addr(typeBucket, n), "storage.bucket_missing", "",
+					fmt.Sprintf("bucket %q is not in %s (found: %s)", n, m.From, planner.First(names, 10)),
+					"correct the buckets list, or acknowledge to skip the bucket")
+				continue
+			}
 			buckets = append(buckets, r)
 		}
+	} else {
+		for _, r := range src.Inventory.OfKind(Kind) {
+			if r.Type == typeBucket && planner.MatchNames(r.Name, cfg.Include, cfg.Exclude) {
+				buckets = append(buckets, r)
+			}
+		}
 	}
-	if len(buckets) == 0 {
+	if len(buckets) == 0 && len(cfg.Buckets) == 0 {
 		mc.Finding(planner.SevWarning, m.Addr(), "storage.no_match", "",
 			fmt.Sprintf("no bucket in %s matches include %v / exclude %v", m.From, cfg.Include, cfg.Exclude),
 			"check the include and exclude globs")
@@ -119,6 +162,16 @@ func planBucket(ctx context.Context, mc *planner.MoveContext, cfg *Settings, r p
 	syncAddr := mc.Addr("cutover_sync", r.Name)
 	from := planner.Endpoint{Env: m.From, Name: r.Name}
 	to := planner.Endpoint{Env: m.To, Name: dstName}
+	featureFindings(mc, r, bucketAddr)
+	if ba, ok := ds.(interface {
+		BucketAccess(ctx context.Context, name string) error
+	}); ok && !dstExists {
+		if err := ba.BucketAccess(ctx, dstName); err != nil && !errors.Is(err, providers.ErrNotFound) {
+			mc.Finding(planner.SevBlocker, bucketAddr, "storage.bucket_name_taken", "",
+				fmt.Sprintf("bucket %q cannot be made at %s: %v", dstName, m.To, err),
+				"give the destination bucket another name with the move's rename map")
+		}
+	}
 	if n := r.Attrs["skipped_files"]; n != "" && n != "0" {
 		mc.Finding(planner.SevWarning, bucketAddr, "storage.skipped_files", "",
 			fmt.Sprintf("bucket %q at %s holds %s links or special files that are not objects; they are not copied", r.Name, m.From, n),
@@ -138,7 +191,8 @@ func planBucket(ctx context.Context, mc *planner.MoveContext, cfg *Settings, r p
 		return err
 	}
 	d, err := Diff(ctx, DiffInput{Src: ss, Dst: ds, SrcBucket: r.Name, DstBucket: dstName, DstExists: dstExists,
-		DstCaps: dst.Factory.Caps.Storage, Records: recs, Overwrite: m.Overwrite, BySize: cfg.Verify == VerifySize})
+		DstCaps: dst.Factory.Caps.Storage, Records: recs, Overwrite: m.Overwrite, BySize: cfg.Verify == VerifySize,
+		Prefix: cfg.Prefix, Extra: cfg.DeleteExtra})
 	if err != nil {
 		return err
 	}
@@ -169,6 +223,21 @@ func planBucket(ctx context.Context, mc *planner.MoveContext, cfg *Settings, r p
 				objects(n), m.To, dstName, planner.First(d.Replaced, 5)),
 			"none needed if intended")
 	}
+	if n := len(d.Archived); n > 0 {
+		f := mc.Finding(planner.SevBlocker, objAddr, "storage.archived", "",
+			fmt.Sprintf("%s in %q %s in an archive storage class (Glacier, Deep Archive) and cannot be read until restored: %s",
+				objects(n), r.Name, planner.Verb(n, "is", "are"), planner.First(d.Archived, 5)),
+			"restore them at the source (S3 RestoreObject) and plan again, or acknowledge to leave them out")
+		if f.Acknowledged {
+			skipped = append(skipped, d.Archived...)
+		}
+	}
+	if mapped := unmappedClasses(d, dst.Factory.Caps.Storage); len(mapped) > 0 {
+		mc.Finding(planner.SevWarning, objAddr, "storage.class_mapped", strings.Join(mapped, ","),
+			fmt.Sprintf("objects of %q use storage classes %s has not (%s); they are written in its default class",
+				r.Name, m.To, strings.Join(mapped, ", ")),
+			"none needed unless costs or retrieval times depend on the class")
+	}
 	if max := dst.Factory.Caps.Storage.MaxObjectSize; max > 0 {
 		var big []string
 		for _, it := range d.Copy {
@@ -196,9 +265,13 @@ func planBucket(ctx context.Context, mc *planner.MoveContext, cfg *Settings, r p
 	}
 	sort.Strings(skipped)
 
-	params := planner.EncodeParams(objectsParams{SrcBucket: r.Name, DstBucket: dstName, Verify: cfg.Verify, Overwrite: m.Overwrite,
-		BytesPerSecond: cfg.BytesPerSecond, RequestsPerSecond: cfg.RequestsPerSecond})
+	op := objectsParams{SrcBucket: r.Name, DstBucket: dstName, Verify: cfg.Verify, Overwrite: m.Overwrite, Prefix: cfg.Prefix,
+		Parallelism: cfg.Parallelism, PartSize: cfg.PartSize, BytesPerSecond: cfg.BytesPerSecond, RequestsPerSecond: cfg.RequestsPerSecond}
+	params := planner.EncodeParams(op)
 	options := []planner.Option{{Name: "verify", Value: cfg.Verify}}
+	if cfg.Prefix != "" {
+		options = append(options, planner.Option{Name: "prefix", Value: cfg.Prefix})
+	}
 	if m.Overwrite {
 		options = append(options, planner.Option{Name: "overwrite", Value: "true"})
 	}
@@ -214,7 +287,7 @@ func planBucket(ctx context.Context, mc *planner.MoveContext, cfg *Settings, r p
 	if cfg.Verify == VerifySize {
 		cp.Check = fmt.Sprintf("every source object of %q is at %s/%s with the same size", r.Name, m.To, dstName)
 	} else {
-		cp.Check = fmt.Sprintf("every source object of %q is at %s/%s with the same size and SHA-256", r.Name, m.To, dstName)
+		cp.Check = fmt.Sprintf("every source object of %q is at %s/%s with the same size and content digest", r.Name, m.To, dstName)
 	}
 	cp.Undo = fmt.Sprintf("delete the objects rehome wrote to %s/%s and restore any it replaced from the state's backups", m.To, dstName)
 	if n, rm, ad := int64(len(d.Copy)), int64(len(d.Orphans)), int64(len(d.Adopt)); n+rm+ad > 0 {
@@ -236,20 +309,123 @@ func planBucket(ctx context.Context, mc *planner.MoveContext, cfg *Settings, r p
 	}
 	mc.Add(cp)
 
+	syncParams, syncOptions := params, options
+	if cfg.DeleteExtra {
+		op.DeleteExtra = true
+		syncParams = planner.EncodeParams(op)
+		syncOptions = append(append([]planner.Option(nil), options...), planner.Option{Name: "delete_extra", Value: "true"})
+	}
 	sync := planner.Action{Address: syncAddr, Type: typeObjects, Action: planner.ActSync, Phase: planner.PhaseCutover,
-		DependsOn: []string{objAddr}, From: from, To: to, Params: params, Options: options, Scope: scope, Skipped: skipped,
+		DependsOn: []string{objAddr}, From: from, To: to, Params: syncParams, Options: syncOptions, Scope: scope, Skipped: skipped,
 		Check:  cp.Check + ", after a final incremental pass",
 		Undo:   cp.Undo,
 		Reason: "final incremental copy of objects added or changed at the source since the last copy"}
 	if mc.CutoverDone() {
 		sync.Reason = "cutover already ran"
-		if cp.Action == planner.ActNoop {
+		if cp.Action == planner.ActNoop && len(d.Extra) == 0 {
 			sync.Action = planner.ActNoop
 		} else {
 			sync.Estimate = cp.Estimate
 			sync.Reason = fmt.Sprintf("%s changed at the source since the cutover", objects(len(d.Copy)+len(d.Orphans)+len(d.Adopt)))
 		}
 	}
+	if n := len(d.Extra); n > 0 {
+		sync.Estimate.Removals += int64(n)
+		sync.Reason += fmt.Sprintf("; %s only at the destination to remove (delete_extra; each backed up for rollback)", objects(n))
+		force, remedy := "", "none needed if intended (rollback restores them from the state's backups)"
+		if overThreshold(n, d.Unchanged+int64(len(d.Copy))+int64(n)) {
+			force = fmt.Sprintf("; that is more than %d%% of the bucket, so the cutover refuses it without -force", thresholdPercent)
+			remedy = "check the source is the one meant; cut over with -force to remove them"
+		}
+		mc.Finding(planner.SevWarning, syncAddr, "storage.delete_extra", "",
+			fmt.Sprintf("the cutover removes %s at %s/%s that the source lacks, rehome's or not (delete_extra): %s%s",
+				objects(n), m.To, dstName, planner.First(keysOf(d.Extra), 5), force), remedy)
+	}
 	mc.Add(sync)
 	return nil
+}
+
+// thresholdPercent is the share of a bucket's objects the cutover may
+// remove without -force (octoDNS's and dnscontrol's safety threshold).
+const thresholdPercent = 30
+
+// overThreshold reports whether removing n of total objects exceeds it.
+func overThreshold(n int, total int64) bool {
+	return total > 0 && int64(n)*100 > total*thresholdPercent
+}
+
+func keysOf(objs []providers.Object) []string {
+	out := make([]string, len(objs))
+	for i, o := range objs {
+		out[i] = o.Key
+	}
+	return out
+}
+
+// unmappedClasses lists the storage classes the objects to copy use that
+// the destination has not.
+func unmappedClasses(d *ObjectDiff, dcaps providers.StorageCaps) []string {
+	seen := map[string]bool{}
+	for _, it := range d.Copy {
+		if c := it.Src.StorageClass; c != "" && !slices.Contains(dcaps.StorageClasses, c) {
+			seen[c] = true
+		}
+	}
+	return slices.Sorted(maps.Keys(seen))
+}
+
+// featureFindings compares the bucket's features (as discovery reported
+// them) with what the destination can hold. rehome copies objects; bucket
+// settings are reported, not copied: a blocker where behaviour would
+// silently change (public objects becoming private, website hosting gone,
+// locked objects unlocked), a warning where it degrades.
+func featureFindings(mc *planner.MoveContext, r providers.Resource, addr string) {
+	m, dcaps := mc.Move, mc.To.Factory.Caps.Storage
+	a := r.Attrs
+	add := func(sev planner.Severity, code, msg, remedy string) {
+		mc.Finding(sev, addr, code, "", fmt.Sprintf("bucket %q at %s %s", r.Name, m.From, msg), remedy)
+	}
+	if a["public"] == "true" {
+		add(planner.SevBlocker, "storage.public", "lets anyone read its objects (its bucket policy); rehome does not copy policies, so at "+m.To+" they would be private",
+			"make the destination bucket public yourself (if "+m.To+" can), then acknowledge")
+	} else if a["policy"] == "true" {
+		add(planner.SevWarning, "storage.policy_not_copied", "has a bucket policy; rehome does not copy policies (they name the source's accounts and ARNs)",
+			"write the destination's policy yourself if access must be restricted")
+	}
+	if a["website"] == "true" {
+		if dcaps.Website {
+			add(planner.SevWarning, "storage.website_not_copied", "hosts a static website; rehome does not copy the website configuration",
+				"configure website hosting on the destination bucket before the cutover")
+		} else {
+			add(planner.SevBlocker, "storage.website", "hosts a static website; "+m.To+" cannot host one, so the site would go dark",
+				"serve the site another way (a CDN or server in front of the bucket), then acknowledge")
+		}
+	}
+	if lock := a["object_lock"]; lock != "" {
+		sev, msg := planner.SevWarning, "uses object lock ("+lock+"); rehome does not copy lock settings or retention"
+		if !dcaps.ObjectLock {
+			sev, msg = planner.SevBlocker, "uses object lock ("+lock+"); "+m.To+" has none, so copied objects could be deleted or overwritten"
+		}
+		add(sev, "storage.object_lock", msg, "set up retention at the destination if it can, or acknowledge the loss")
+	}
+	if n := a["lifecycle_rules"]; n != "" {
+		add(planner.SevWarning, "storage.lifecycle_not_copied", "has "+n+" lifecycle rule(s); rehome does not copy them (expirations and transitions stop)",
+			"recreate the rules at the destination if it supports them")
+	}
+	if a["cors"] == "true" {
+		add(planner.SevWarning, "storage.cors_not_copied", "has a CORS configuration; rehome does not copy it (browsers calling the bucket from other sites fail)",
+			"set the same CORS rules on the destination bucket")
+	}
+	if enc := a["encryption"]; enc != "" && !dcaps.Encryption {
+		add(planner.SevWarning, "storage.encryption", "encrypts objects by default ("+enc+"); "+m.To+" has no default encryption to set",
+			"check how the destination stores data at rest")
+	}
+	if a["versioning"] == "Enabled" {
+		add(planner.SevInfo, "storage.versions_not_copied", "keeps object versions; only current versions are copied",
+			"none needed unless older versions must survive the move")
+	}
+	if u := a["unreadable"]; u != "" {
+		add(planner.SevWarning, "storage.features_unreadable", "has settings rehome could not read ("+u+"), so they are not checked",
+			"grant the source's credentials read access to them, or check them by hand")
+	}
 }

@@ -7,6 +7,7 @@ package storage
 
 import (
 	"strings"
+	"time"
 
 	"github.com/rehome/rehome/providers"
 )
@@ -35,6 +36,9 @@ type ObjectRecord struct {
 	// Backup: the pre-existing object was saved in the state's backups
 	// (set only once the backup is durable, before the replacing write).
 	Backup bool `json:"backup,omitempty"`
+	// Removed: the object was at the destination only, and the cutover
+	// removed it (delete_extra) after backing it up; rollback restores it.
+	Removed bool `json:"removed,omitempty"`
 	// Untouched: the destination already held identical content; rehome
 	// wrote nothing and rollback leaves it alone.
 	Untouched bool `json:"untouched,omitempty"`
@@ -46,6 +50,12 @@ type ObjectRecord struct {
 	PrevCacheControl string            `json:"prev_cache_control,omitempty"`
 	PrevMetadata     map[string]string `json:"prev_metadata,omitempty"`
 	PrevTags         map[string]string `json:"prev_tags,omitempty"`
+	// The rest of the backed-up object's headers.
+	PrevDisposition  string `json:"prev_content_disposition,omitempty"`
+	PrevEncoding     string `json:"prev_content_encoding,omitempty"`
+	PrevLanguage     string `json:"prev_content_language,omitempty"`
+	PrevExpires      string `json:"prev_expires,omitempty"`
+	PrevStorageClass string `json:"prev_storage_class,omitempty"`
 	// The source version that was copied.
 	SrcSize  int64  `json:"src_size"`
 	SrcMTime int64  `json:"src_mtime"`
@@ -60,6 +70,48 @@ type ObjectRecord struct {
 	// the key (size, mtime, ETag, as listed): how a write whose response
 	// was lost is recognised even after the source has changed again.
 	Writing *Version `json:"writing,omitempty"`
+	// Upload is a multipart upload in progress at the key: resumed by the
+	// next run while the source is the same version, aborted otherwise
+	// and by rollback, so none is left to bill.
+	Upload *Upload `json:"upload,omitempty"`
+}
+
+// Upload is a multipart upload rehome started.
+type Upload struct {
+	ID       string         `json:"id"`
+	PartSize int64          `json:"part_size"`
+	Parts    []UploadedPart `json:"parts,omitempty"`
+}
+
+// UploadedPart is one part the destination confirmed: its number, size,
+// the MD5 of the bytes rehome sent (hex) and the ETag the store gave.
+type UploadedPart struct {
+	N    int    `json:"n"`
+	Size int64  `json:"size"`
+	MD5  string `json:"md5"`
+	ETag string `json:"etag"`
+}
+
+// setPrev keeps the attributes of the object rehome backed up.
+func (r *ObjectRecord) setPrev(o providers.Object) {
+	r.PrevSize, r.PrevModTime = o.Size, nanos(o.ModTime)
+	r.PrevContentType, r.PrevCacheControl = o.ContentType, o.CacheControl
+	r.PrevMetadata, r.PrevTags = o.Metadata, o.Tags
+	r.PrevDisposition, r.PrevEncoding, r.PrevLanguage = o.ContentDisposition, o.ContentEncoding, o.ContentLanguage
+	r.PrevExpires, r.PrevStorageClass = o.Expires, o.StorageClass
+}
+
+// prevObject is the backed-up object to restore at key.
+func (r *ObjectRecord) prevObject(key string) providers.Object {
+	o := providers.Object{Key: key, Size: r.PrevSize,
+		ContentType: r.PrevContentType, CacheControl: r.PrevCacheControl,
+		ContentDisposition: r.PrevDisposition, ContentEncoding: r.PrevEncoding,
+		ContentLanguage: r.PrevLanguage, Expires: r.PrevExpires,
+		StorageClass: r.PrevStorageClass, Metadata: r.PrevMetadata, Tags: r.PrevTags}
+	if r.PrevModTime != 0 {
+		o.ModTime = time.Unix(0, r.PrevModTime).UTC()
+	}
+	return o
 }
 
 // Version describes an object version as listed: size, modification time

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"sort"
-	"time"
 
 	"github.com/rehome/rehome/planner"
 	"github.com/rehome/rehome/planner/exec"
@@ -117,6 +116,11 @@ func undoObjects(ctx context.Context, u *exec.UndoRun) (state.Result, error) {
 			return res, err
 		}
 		rec := recs[k]
+		if rec.Upload != nil {
+			if err := abortUpload(ctx, u, ds, p.DstBucket, k, rec.Upload.ID); err != nil {
+				return res, err
+			}
+		}
 		if rec.Untouched || !(rec.Created || rec.Backup) {
 			continue // never rehome's
 		}
@@ -150,9 +154,7 @@ func undoObjects(ctx context.Context, u *exec.UndoRun) (state.Result, error) {
 			if err != nil {
 				return res, fmt.Errorf("restore %s/%s: open backup: %w", p.DstBucket, k, err)
 			}
-			_, err = ds.Put(ctx, p.DstBucket, providers.Object{Key: k, Size: rec.PrevSize,
-				ModTime: time.Unix(0, rec.PrevModTime).UTC(), ContentType: rec.PrevContentType,
-				CacheControl: rec.PrevCacheControl, Metadata: rec.PrevMetadata, Tags: rec.PrevTags}, rc)
+			_, err = ds.Put(ctx, p.DstBucket, rec.prevObject(k), rc)
 			rc.Close()
 			if err != nil {
 				return res, fmt.Errorf("restore %s/%s: %w", p.DstBucket, k, err)
@@ -210,4 +212,20 @@ func sourceContent(ctx context.Context, u *exec.UndoRun, p objectsParams, key st
 		return false, nil
 	}
 	return same, err
+}
+
+// abortUpload aborts a multipart upload an interrupted copy left, so none
+// is left to bill; one already gone is fine.
+func abortUpload(ctx context.Context, u *exec.UndoRun, ds providers.Storage, bucket, key, id string) error {
+	mw, ok := ds.(providers.MultipartWriter)
+	if !ok {
+		return nil
+	}
+	err := u.Caller.Do(ctx, fmt.Sprintf("abort the upload at %q", key), func(ctx context.Context, _ int) error {
+		return mw.AbortUpload(ctx, bucket, key, id)
+	})
+	if err != nil && !errors.Is(err, providers.ErrNotFound) {
+		return fmt.Errorf("abort the multipart upload at %s/%s: %w", bucket, key, err)
+	}
+	return nil
 }

@@ -47,6 +47,9 @@ type Options struct {
 	Parallelism int
 	// Retry bounds the retries of transient provider failures in one run.
 	Retry transfer.RetryPolicy
+	// Force: the user gave -force, accepting the safety thresholds a kind
+	// enforces (removing more than a share of a bucket or zone).
+	Force bool
 	Sink  Sink
 	Log   *slog.Logger
 }
@@ -333,6 +336,9 @@ func (r *Run) Backups() *state.Store { return r.x.o.Store }
 
 // Workers is how many items of the action may be in flight at once.
 func (r *Run) Workers() int { return r.x.o.Parallelism }
+
+// Force reports whether the user gave -force (see Options.Force).
+func (r *Run) Force() bool { return r.x.o.Force }
 
 // Once returns the value fn makes for key, calling fn only once per run
 // (for example one key for every action's digests).

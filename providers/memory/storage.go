@@ -332,3 +332,21 @@ func (p *Provider) Delete(ctx context.Context, bucketName, key string) error {
 	delete(b.objects, key)
 	return nil
 }
+
+// GetRange reads n bytes of an object from off; with ifMatch, ErrChanged
+// when the object's ETag is no longer it (S3's If-Match).
+func (p *Provider) GetRange(ctx context.Context, bucketName, key string, off, n int64, ifMatch string) (io.ReadCloser, error) {
+	o, err := p.find(ctx, bucketName, key)
+	if err != nil {
+		return nil, fmt.Errorf("memory: get range: %w", err)
+	}
+	if ifMatch != "" && o.meta.ETag != ifMatch {
+		return nil, fmt.Errorf("memory: get range of %s/%q: %w", bucketName, key, providers.ErrChanged)
+	}
+	if off < 0 || n < 0 || off+n > int64(len(o.body)) {
+		return nil, fmt.Errorf("memory: get range of %s/%q: %d+%d is outside its %d bytes", bucketName, key, off, n, len(o.body))
+	}
+	return io.NopCloser(bytes.NewReader(o.body[off : off+n])), nil
+}
+
+var _ providers.RangeReader = (*Provider)(nil)

@@ -93,6 +93,14 @@ func (r *Runner) apply(t testing.TB, cfg *lang.Config) (*planner.Plan, error) {
 // Cutover runs the cutover phase; it must succeed.
 func (r *Runner) Cutover(t testing.TB, cfg *lang.Config) {
 	t.Helper()
+	if err := r.CutoverErr(t, cfg); err != nil {
+		t.Fatalf("cutover: %v", err)
+	}
+}
+
+// CutoverErr runs the cutover phase and returns what went wrong.
+func (r *Runner) CutoverErr(t testing.TB, cfg *lang.Config) error {
+	t.Helper()
 	s := r.Open(t, cfg, "cutover")
 	defer s.Close()
 	p, err := s.Plan(r.Ctx, nil)
@@ -103,9 +111,7 @@ func (r *Runner) Cutover(t testing.TB, cfg *lang.Config) {
 	if err == nil {
 		err = rep.Err()
 	}
-	if err != nil {
-		t.Fatalf("cutover: %v", err)
-	}
+	return err
 }
 
 // Rollback undoes everything applied; it must succeed.

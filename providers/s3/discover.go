@@ -107,7 +107,10 @@ func (s *Store) Discover(ctx context.Context, env, provider string) ([]providers
 				r.Attrs[AttrPublic] = "true"
 			}
 		}
-		if _, err := s.cl(b.Name).GetBucketWebsite(ctx, &s3.GetBucketWebsiteInput{Bucket: bk}); check("website", err) {
+		// A website configuration has an index document or a redirect
+		// (a store that ignores ?website answers with something else).
+		if v, err := s.cl(b.Name).GetBucketWebsite(ctx, &s3.GetBucketWebsiteInput{Bucket: bk}); check("website", err) &&
+			(v.IndexDocument != nil || v.RedirectAllRequestsTo != nil) {
 			r.Attrs[AttrWebsite] = "true"
 		}
 		if v, err := s.cl(b.Name).GetBucketEncryption(ctx, &s3.GetBucketEncryptionInput{Bucket: bk}); check("encryption", err) &&

@@ -41,7 +41,7 @@ func schema() providers.Schema {
 // StorageCaps are what an S3 API can hold; each cloud provider adjusts
 // them to its service.
 func StorageCaps() providers.StorageCaps {
-	return providers.StorageCaps{Metadata: true, Tags: true, ContentType: true, Headers: true, ETagMD5: true,
+	return providers.StorageCaps{Metadata: true, Tags: true, ContentType: true, Headers: true, ETagMD5: true, SnapshotReads: true,
 		Versioning: true, Lifecycle: true, CORS: true, Policy: true, Website: true, Encryption: true, ObjectLock: true,
 		MaxObjectSize: 5 << 40}
 }

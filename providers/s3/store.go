@@ -601,3 +601,17 @@ func escapeKey(key string) string {
 	}
 	return strings.Join(parts, "/")
 }
+
+var (
+	_ providers.Storage           = (*Store)(nil)
+	_ providers.RangeReader       = (*Store)(nil)
+	_ providers.MultipartWriter   = (*Store)(nil)
+	_ providers.ServerSideCopier  = (*Store)(nil)
+	_ providers.ConditionalPutter = (*Store)(nil)
+	_ Prefixer                    = (*Store)(nil)
+)
+
+// Prefixer matches the storage mover's interface for prefix listings.
+type Prefixer interface {
+	ObjectsWithPrefix(ctx context.Context, bucket, prefix string) iter.Seq2[providers.Object, error]
+}
