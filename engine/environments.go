@@ -58,6 +58,9 @@ func (e *Engine) openEnvironments(ctx context.Context, cfg *lang.Config, ready m
 			return nil, err
 		}
 	}
+	for _, env := range envs {
+		env.Scope.Shallow = !env.Source
+	}
 	return envs, nil
 }
 

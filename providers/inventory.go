@@ -39,6 +39,10 @@ type Usage struct {
 	Bytes   int64 `json:"bytes,omitempty"`
 	Records int64 `json:"records,omitempty"`
 	Rows    int64 `json:"rows,omitempty"`
+	// Unmeasured: discovery did not measure the size (Bytes; with a
+	// shallow discovery, Objects too). A move that diffs the resource
+	// fills in what it measured.
+	Unmeasured bool `json:"unmeasured,omitempty"`
 }
 
 // Sort orders resources by kind, type and name, the canonical order for
@@ -64,6 +68,16 @@ func (inv *Inventory) Find(typ, name string) (Resource, bool) {
 		}
 	}
 	return Resource{}, false
+}
+
+// SetUsage sets the usage of the resource of the given type and name, as
+// a move measured it.
+func (inv *Inventory) SetUsage(typ, name string, u Usage) {
+	for i, r := range inv.Resources {
+		if r.Type == typ && r.Name == name {
+			inv.Resources[i].Usage = u
+		}
+	}
 }
 
 // OfKind returns the resources of kind k.

@@ -81,6 +81,12 @@ type Scope struct {
 	// a provider reports a missing one (a mistyped path) as an error
 	// rather than as an empty inventory.
 	Source bool
+	// Shallow: the environment is only a destination, so discovery reports
+	// what exists by name (and region) without walking contents or reading
+	// settings: Usage stays zero with Unmeasured set. Each move diffs the
+	// destination itself; counting a large destination bucket would only
+	// double that walk.
+	Shallow bool
 }
 
 // Has reports whether the scope includes kind k (an empty scope includes all).

@@ -135,3 +135,13 @@ type ConditionalPutter interface {
 type PartialCleaner interface {
 	CleanPartial(ctx context.Context, bucket string) (removed int, err error)
 }
+
+// BatchWriter is implemented by stores where making each write durable on
+// its own costs far more than making many durable at once (a local folder:
+// an fsync per file against one syncfs). PutBatched is Put (PutIfAbsent
+// with ifAbsent) whose object is durable only after the next Sync; rehome
+// records such objects as copied only once Sync has returned.
+type BatchWriter interface {
+	PutBatched(ctx context.Context, bucket string, obj Object, body io.Reader, ifAbsent bool) (Object, error)
+	Sync(ctx context.Context) error
+}

@@ -170,6 +170,46 @@ func (p *Progress) ForEach(ctx context.Context, scope string, fn func(key string
 	return nil
 }
 
+// Page calls fn for up to limit items of scope whose keys follow after
+// (from the first when after is ""), in key byte order, in one short read
+// transaction, and returns the last key it passed to fn. raw is valid only
+// during the call. Callers page through a large scope without holding a
+// transaction open between pages.
+func (p *Progress) Page(ctx context.Context, scope, after string, limit int, fn func(key string, raw []byte) error) (string, error) {
+	if err := ctx.Err(); err != nil {
+		return "", err
+	}
+	last := ""
+	err := p.db.View(func(tx *bolt.Tx) error {
+		b := tx.Bucket([]byte(scope))
+		if b == nil {
+			return nil
+		}
+		c := b.Cursor()
+		var k, v []byte
+		if after == "" {
+			k, v = c.First()
+		} else if k, v = c.Seek([]byte(after)); k != nil && string(k) == after {
+			k, v = c.Next()
+		}
+		for n := 0; k != nil && n < limit; k, v = c.Next() {
+			if v == nil {
+				continue // a nested bucket, not an item
+			}
+			last = string(k)
+			if err := fn(last, v); err != nil {
+				return err
+			}
+			n++
+		}
+		return nil
+	})
+	if err != nil {
+		return last, fmt.Errorf("state: progress list %s: %w", scope, err)
+	}
+	return last, nil
+}
+
 // Count returns the number of items in scope.
 func (p *Progress) Count(ctx context.Context, scope string) (int, error) {
 	if err := ctx.Err(); err != nil {

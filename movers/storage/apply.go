@@ -75,10 +75,7 @@ func copyObjects(ctx context.Context, r *exec.Run) (state.Result, error) {
 			r.Message("removed %d partial upload(s) left by an interrupted run", n)
 		}
 	}
-	recs, err := planner.LoadRecords[ObjectRecord](ctx, r.Records(), scope)
-	if err != nil {
-		return state.Result{}, err
-	}
+	recs := planner.StreamRecords[ObjectRecord](ctx, r.Records(), scope)
 	var buckets []providers.Bucket
 	err = r.Caller.Do(ctx, "list buckets", func(ctx context.Context, _ int) error {
 		var err error
@@ -130,7 +127,11 @@ func copyObjects(ctx context.Context, r *exec.Run) (state.Result, error) {
 			return res, err
 		}
 	}
-	rec := r.Recorder(ctx, scope)
+	var durable func(context.Context) error
+	if bw, ok := ds.(providers.BatchWriter); ok {
+		durable = bw.Sync
+	}
+	rec := r.Recorder(ctx, scope, durable)
 	// Objects an interrupted run wrote without recording them: they hold
 	// the source's content (checked by the diff), so they are recorded as
 	// rehome's, not written again.
@@ -146,7 +147,7 @@ func copyObjects(ctx context.Context, r *exec.Run) (state.Result, error) {
 		res.AlreadyDone++
 	}
 	c := newCopier(r, ss, ds, src.Factory.Caps.Storage, dst.Factory.Caps.Storage, p, scope, rec)
-	if err := c.abortStale(ctx, recs, d); err != nil {
+	if err := c.abortStale(ctx, d); err != nil {
 		return res, err
 	}
 	workers := r.Workers()
@@ -195,7 +196,7 @@ func copyObjects(ctx context.Context, r *exec.Run) (state.Result, error) {
 	for _, key := range d.Orphans {
 		// Only if it is still what rehome left: someone may have written
 		// the key during the copy.
-		or := recOf(recs, key)
+		or := recOf(d.Later, key)
 		var now providers.Object
 		err := r.Caller.Do(ctx, fmt.Sprintf("check object %q", key), func(ctx context.Context, _ int) error {
 			var err error

@@ -243,7 +243,9 @@ func (c *copier) stream(ctx context.Context, it CopyItem, rec *ObjectRecord, ifA
 	body := io.TeeReader(c.r.Caller.T.Reader(ctx, rc), h)
 	put := c.header(obj)
 	var stored providers.Object
-	if cp, ok := c.dst.(providers.ConditionalPutter); ok && ifAbsent {
+	if bw, ok := c.dst.(providers.BatchWriter); ok {
+		stored, err = bw.PutBatched(ctx, c.p.DstBucket, put, body, ifAbsent)
+	} else if cp, ok := c.dst.(providers.ConditionalPutter); ok && ifAbsent {
 		stored, err = cp.PutIfAbsent(ctx, c.p.DstBucket, put, body)
 	} else {
 		stored, err = c.dst.Put(ctx, c.p.DstBucket, put, body)
@@ -604,7 +606,7 @@ func (c *copier) backup(ctx context.Context, key string, rec *ObjectRecord) erro
 // abortStale aborts the multipart uploads earlier runs left at keys this
 // copy will not write (the object is in place now, or gone from the
 // source), and forgets them.
-func (c *copier) abortStale(ctx context.Context, recs map[string]ObjectRecord, d *ObjectDiff) error {
+func (c *copier) abortStale(ctx context.Context, d *ObjectDiff) error {
 	mw, ok := c.dst.(providers.MultipartWriter)
 	if !ok {
 		return nil
@@ -613,7 +615,7 @@ func (c *copier) abortStale(ctx context.Context, recs map[string]ObjectRecord, d
 	for _, it := range d.Copy {
 		copying[it.Src.Key] = true
 	}
-	for key, rec := range recs {
+	for key, rec := range d.Later {
 		if rec.Upload == nil || copying[key] {
 			continue
 		}

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/rehome/rehome/internal/ctxio"
+	"github.com/rehome/rehome/planner"
 	"github.com/rehome/rehome/providers"
 )
 
@@ -60,6 +61,9 @@ type ObjectDiff struct {
 	ExtraBytes int64
 	// SourceObjects and SourceBytes size the whole source bucket.
 	SourceObjects, SourceBytes int64
+	// Later are the records a copy needs after the diff: the orphans',
+	// and those of multipart uploads an earlier run left.
+	Later map[string]ObjectRecord
 }
 
 // DiffInput parameterises Diff.
@@ -69,7 +73,10 @@ type DiffInput struct {
 	// DstExists is false when the destination bucket is still to be created.
 	DstExists bool
 	DstCaps   providers.StorageCaps
-	Records   map[string]ObjectRecord
+	// Records are the scope's records in key byte order
+	// (planner.StreamRecords), merged with the listings: no map of them
+	// is held, so memory does not grow with the bucket.
+	Records   iter.Seq2[planner.Record[ObjectRecord], error]
 	Overwrite bool
 	// BySize is the move's verify = "size"; in checksum mode a foreign
 	// object matching only by size and time is compared by content.
@@ -109,6 +116,73 @@ func listing(ctx context.Context, s providers.Storage, bucket, prefix string) it
 	}
 }
 
+// prefetch runs a listing in a goroutine of its own, a few batches ahead
+// of its reader, so that a diff lists its two sides at once (two folder
+// walks, or two streams of LIST pages) instead of one after the other.
+// stop ends the listing early and waits for its goroutine.
+func prefetch(ctx context.Context, seq iter.Seq2[providers.Object, error]) (next func() (providers.Object, error, bool), stop func()) {
+	type batch struct {
+		objs []providers.Object
+		err  error
+	}
+	const size = 256
+	ctx, cancel := context.WithCancel(ctx)
+	ch := make(chan batch, 4)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		defer close(ch)
+		send := func(b batch) bool {
+			select {
+			case ch <- b:
+				return true
+			case <-ctx.Done():
+				return false
+			}
+		}
+		objs := make([]providers.Object, 0, size)
+		for o, err := range seq {
+			if err != nil {
+				if len(objs) > 0 && !send(batch{objs: objs}) {
+					return
+				}
+				send(batch{err: err})
+				return
+			}
+			if objs = append(objs, o); len(objs) == size {
+				if !send(batch{objs: objs}) {
+					return
+				}
+				objs = make([]providers.Object, 0, size)
+			}
+		}
+		if len(objs) > 0 {
+			send(batch{objs: objs})
+		}
+	}()
+	var cur []providers.Object
+	next = func() (providers.Object, error, bool) {
+		for len(cur) == 0 {
+			b, ok := <-ch
+			if !ok {
+				return providers.Object{}, nil, false
+			}
+			if b.err != nil {
+				return providers.Object{}, b.err, true
+			}
+			cur = b.objs
+		}
+		o := cur[0]
+		cur = cur[1:]
+		return o, nil, true
+	}
+	stop = func() {
+		cancel()
+		<-done
+	}
+	return next, stop
+}
+
 // archived are storage classes whose objects must be restored before
 // they can be read.
 var archived = map[string]bool{"GLACIER": true, "DEEP_ARCHIVE": true}
@@ -117,13 +191,15 @@ var archived = map[string]bool{"GLACIER": true, "DEEP_ARCHIVE": true}
 // and the copy both call it, so what the copy does is what the plan said,
 // applied to what stands when it runs.
 func Diff(ctx context.Context, in DiffInput) (*ObjectDiff, error) {
-	d := &ObjectDiff{}
+	d := &ObjectDiff{Later: map[string]ObjectRecord{}}
 	var keys []string
-	srcNext, srcStop := iter.Pull2(listing(ctx, in.Src, in.SrcBucket, in.Prefix))
+	recs := newRecordCursor(in.Records)
+	defer recs.stop()
+	srcNext, srcStop := prefetch(ctx, listing(ctx, in.Src, in.SrcBucket, in.Prefix))
 	defer srcStop()
 	var dstNext func() (providers.Object, error, bool)
 	if in.DstExists {
-		n, stop := iter.Pull2(listing(ctx, in.Dst, in.DstBucket, in.Prefix))
+		n, stop := prefetch(ctx, listing(ctx, in.Dst, in.DstBucket, in.Prefix))
 		defer stop()
 		dstNext = n
 	} else {
@@ -152,15 +228,24 @@ func Diff(ctx context.Context, in DiffInput) (*ObjectDiff, error) {
 		switch {
 		case t == nil || (s != nil && s.Key < t.Key):
 			keys = append(keys, s.Key)
-			if err := d.classify(ctx, *s, nil, in); err != nil {
+			rec, err := recs.at(s.Key, d)
+			if err != nil {
+				return nil, err
+			}
+			if err := d.classify(ctx, *s, nil, rec, in); err != nil {
 				return nil, err
 			}
 			if s, err = pull(srcNext, srcWhat); err != nil {
 				return nil, err
 			}
 		case s == nil || t.Key < s.Key:
-			if r, ok := in.Records[t.Key]; ok && r.Created && r.owns(t, in.BySize) && !in.Skip[t.Key] {
+			r, err := recs.at(t.Key, d)
+			if err != nil {
+				return nil, err
+			}
+			if r != nil && r.Created && r.owns(t, in.BySize) && !in.Skip[t.Key] {
 				d.Orphans = append(d.Orphans, t.Key) // rehome's copy of an object gone from the source
+				d.Later[t.Key] = *r
 			} else {
 				d.DestOnly++
 				if in.Extra && !in.Skip[t.Key] {
@@ -173,7 +258,11 @@ func Diff(ctx context.Context, in DiffInput) (*ObjectDiff, error) {
 			}
 		default:
 			keys = append(keys, s.Key)
-			if err := d.classify(ctx, *s, t, in); err != nil {
+			rec, err := recs.at(s.Key, d)
+			if err != nil {
+				return nil, err
+			}
+			if err := d.classify(ctx, *s, t, rec, in); err != nil {
 				return nil, err
 			}
 			if s, err = pull(srcNext, srcWhat); err != nil {
@@ -183,6 +272,9 @@ func Diff(ctx context.Context, in DiffInput) (*ObjectDiff, error) {
 				return nil, err
 			}
 		}
+	}
+	if err := recs.rest(d); err != nil {
+		return nil, err
 	}
 	if in.DstCaps.FileKeys {
 		d.Invalid = FileKeyProblems(keys)
@@ -210,7 +302,78 @@ func (d *ObjectDiff) drop(keys []string) {
 	d.Copy = kept
 }
 
-func (d *ObjectDiff) classify(ctx context.Context, s providers.Object, t *providers.Object, in DiffInput) error {
+// recordCursor walks the records in key order alongside the listings.
+type recordCursor struct {
+	next func() (planner.Record[ObjectRecord], error, bool)
+	stop func()
+	cur  *planner.Record[ObjectRecord]
+	done bool
+}
+
+func newRecordCursor(seq iter.Seq2[planner.Record[ObjectRecord], error]) *recordCursor {
+	if seq == nil {
+		return &recordCursor{done: true, stop: func() {}}
+	}
+	next, stop := iter.Pull2(seq)
+	return &recordCursor{next: next, stop: stop}
+}
+
+// advance moves to the next record; a record passed over (its key is at
+// neither side) still keeps an upload it holds for the copy to abort.
+func (c *recordCursor) advance(d *ObjectDiff) error {
+	if c.cur != nil && c.cur.Value.Upload != nil {
+		d.Later[c.cur.Key] = c.cur.Value
+	}
+	c.cur = nil
+	if c.done {
+		return nil
+	}
+	r, err, ok := c.next()
+	if !ok {
+		c.done = true
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	c.cur = &r
+	return nil
+}
+
+// at returns the record of key (nil for none). Keys must come in
+// increasing order.
+func (c *recordCursor) at(key string, d *ObjectDiff) (*ObjectRecord, error) {
+	if c.cur == nil && !c.done {
+		if err := c.advance(d); err != nil {
+			return nil, err
+		}
+	}
+	for c.cur != nil && c.cur.Key < key {
+		if err := c.advance(d); err != nil {
+			return nil, err
+		}
+	}
+	if c.cur == nil || c.cur.Key != key {
+		return nil, nil
+	}
+	r := c.cur.Value
+	return &r, nil
+}
+
+// rest passes over the records after the last listed key.
+func (c *recordCursor) rest(d *ObjectDiff) error {
+	for c.cur != nil || !c.done {
+		if err := c.advance(d); err != nil {
+			return err
+		}
+		if c.cur == nil && c.done {
+			return nil
+		}
+	}
+	return nil
+}
+
+func (d *ObjectDiff) classify(ctx context.Context, s providers.Object, t *providers.Object, rec *ObjectRecord, in DiffInput) error {
 	d.SourceObjects++
 	d.SourceBytes += s.Size
 	if in.Skip[s.Key] {
@@ -220,10 +383,6 @@ func (d *ObjectDiff) classify(ctx context.Context, s providers.Object, t *provid
 	if archived[s.StorageClass] {
 		d.Archived = append(d.Archived, s.Key)
 		return nil
-	}
-	var rec *ObjectRecord
-	if r, ok := in.Records[s.Key]; ok {
-		rec = &r
 	}
 	if rec != nil && rec.State != ItemDone && t != nil {
 		// A write of this key was recorded but not confirmed (a crash, a

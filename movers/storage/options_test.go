@@ -167,3 +167,30 @@ func TestStorageClasses(t *testing.T) {
 		t.Errorf("%d objects to copy, want 2 (the archived one is not copied)", a.Estimate.Items)
 	}
 }
+
+// TestPlanMeasuresSourceBuckets: discovery leaves a bucket's bytes to the
+// move, whose diff lists it anyway; the plan's inventory carries them.
+func TestPlanMeasuresSourceBuckets(t *testing.T) {
+	t.Parallel()
+	h := movertest.New(t)
+	src := h.Local("src")
+	h.Local("dst")
+	movertest.Buckets(t, src, "media")
+	movertest.Put(t, src, "media", movertest.Obj("a"), "12345")
+	movertest.Put(t, src, "media", movertest.Obj("b/c"), "678")
+	p := h.Plan(h.Config(btStorageMove("m", "src", "dst", nil)))
+	for _, e := range p.Environments {
+		if e.Name != "src" {
+			continue
+		}
+		for _, r := range e.Resources {
+			if r.Name == "media" {
+				if want := (providers.Usage{Objects: 2, Bytes: 8}); r.Usage != want {
+					t.Errorf("usage %+v, want %+v", r.Usage, want)
+				}
+				return
+			}
+		}
+	}
+	t.Fatal("no bucket media in the source inventory")
+}

@@ -186,15 +186,17 @@ func planBucket(ctx context.Context, mc *planner.MoveContext, cfg *Settings, r p
 		fmt.Sprintf("bucket %q already exists at %s; rehome adds objects to it and never deletes what it did not write", dstName, m.To))
 
 	scope := Scope(m.Addr(), r.Name, dst.ID(), dstName)
-	recs, err := planner.LoadRecords[ObjectRecord](ctx, mc.Progress(), scope)
-	if err != nil {
-		return err
-	}
+	recs := planner.StreamRecords[ObjectRecord](ctx, mc.Progress(), scope)
 	d, err := Diff(ctx, DiffInput{Src: ss, Dst: ds, SrcBucket: r.Name, DstBucket: dstName, DstExists: dstExists,
 		DstCaps: dst.Factory.Caps.Storage, Records: recs, Overwrite: m.Overwrite, BySize: cfg.Verify == VerifySize,
 		Prefix: cfg.Prefix, Extra: cfg.DeleteExtra})
 	if err != nil {
 		return err
+	}
+	if cfg.Prefix == "" && src.Inventory != nil {
+		// The diff listed the whole bucket: its size, measured once
+		// (discovery leaves it to the move rather than list it twice).
+		src.Inventory.SetUsage(r.Type, r.Name, providers.Usage{Objects: d.SourceObjects, Bytes: d.SourceBytes})
 	}
 	objects := func(n int) string { return planner.Plural(int64(n), "object", "objects") }
 	var skipped []string

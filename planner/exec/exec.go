@@ -417,8 +417,11 @@ type recItem struct {
 	rec any
 }
 
-// Recorder starts a batched writer for scope. Close it to flush.
-func (r *Run) Recorder(ctx context.Context, scope string) *Recorder {
+// Recorder starts a batched writer for scope. Close it to flush. When
+// sync is set it runs before each batch is written, and a batch is written
+// only if it succeeds: a kind whose writes become durable in batches
+// (providers.BatchWriter) records items only once they are durable.
+func (r *Run) Recorder(ctx context.Context, scope string, sync func(context.Context) error) *Recorder {
 	p := r.x.o.Progress
 	rec := &Recorder{ch: make(chan recItem, 256), errc: make(chan error, 1)}
 	// Flushes survive Ctrl-C: finished items are recorded on the way out.
@@ -430,7 +433,14 @@ func (r *Run) Recorder(ctx context.Context, scope string) *Recorder {
 			if len(batch) == 0 {
 				return
 			}
-			if err := p.PutMany(ctx, scope, batch); err != nil && firstErr == nil {
+			var err error
+			if sync != nil {
+				err = sync(ctx)
+			}
+			if err == nil {
+				err = p.PutMany(ctx, scope, batch)
+			}
+			if err != nil && firstErr == nil {
 				firstErr = err
 			}
 			batch = map[string]any{}

@@ -162,7 +162,7 @@ func (p *Provider) Resolve(ctx context.Context) error {
 func (p *Provider) Discover(ctx context.Context, scope providers.Scope) (*providers.Inventory, error) {
 	inv := &providers.Inventory{Env: p.env, Provider: Name, Resources: []providers.Resource{}}
 	if scope.Has(providers.KindStorage) {
-		rs, err := p.Store.Discover(ctx, p.env, Name)
+		rs, err := p.Store.Discover(ctx, p.env, Name, scope)
 		if err != nil {
 			return nil, fmt.Errorf("digitalocean: discover Spaces: %w", err)
 		}

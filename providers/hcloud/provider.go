@@ -137,7 +137,7 @@ func (p *Provider) Configure(ctx context.Context, cfg providers.Config) error {
 func (p *Provider) Discover(ctx context.Context, scope providers.Scope) (*providers.Inventory, error) {
 	inv := &providers.Inventory{Env: p.env, Provider: Name, Resources: []providers.Resource{}}
 	if scope.Has(providers.KindStorage) {
-		rs, err := p.Store.Discover(ctx, p.env, Name)
+		rs, err := p.Store.Discover(ctx, p.env, Name, scope)
 		if err != nil {
 			return nil, fmt.Errorf("hcloud: discover object storage: %w", err)
 		}

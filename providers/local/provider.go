@@ -125,6 +125,7 @@ type Provider struct {
 
 	mu       sync.Mutex
 	inflight map[string]struct{} // temp files Put is writing now
+	unsynced []string            // objects PutBatched wrote since the last Sync
 }
 
 // New returns an unconfigured local provider.
@@ -359,7 +360,7 @@ func (p *Provider) Discover(ctx context.Context, scope providers.Scope) (*provid
 		}
 	}
 	if scope.Has(providers.KindStorage) {
-		rs, err := p.discoverBuckets(ctx)
+		rs, err := p.discoverBuckets(ctx, scope.Shallow)
 		if err != nil {
 			return nil, err
 		}

@@ -16,6 +16,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"unicode/utf8"
 
@@ -25,6 +26,10 @@ import (
 
 // copyChunk is the buffer size of Put; ctx is checked between chunks.
 const copyChunk = 256 << 10
+
+// bufs recycles Put's buffers: a copy of many small objects would
+// otherwise allocate (and clear, and collect) one per object.
+var bufs = sync.Pool{New: func() any { b := make([]byte, copyChunk); return &b }}
 
 func (p *Provider) bucketsRoot() string { return filepath.Join(p.root, bucketsDir) }
 
@@ -204,12 +209,11 @@ func isNotEmpty(err error) bool {
 	return errors.Is(err, syscall.ENOTEMPTY) || errors.Is(err, syscall.EEXIST)
 }
 
-// scanBucket walks a bucket folder and returns the keys of its regular
-// files, sorted in byte order, plus the number of entries that are not
-// objects (links, sockets, devices, names that are not UTF-8).
-func scanBucket(ctx context.Context, dir string, each func(key string, d fs.DirEntry) error) (keys []string, skipped int64, err error) {
+// walkBucket calls fn with the key of every file entry under a bucket
+// folder (folders themselves are passed over), checking ctx as it goes.
+func walkBucket(ctx context.Context, dir string, fn func(key string, d fs.DirEntry) error) error {
 	n := 0
-	err = filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+	return filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
@@ -225,8 +229,22 @@ func scanBucket(ctx context.Context, dir string, each func(key string, d fs.DirE
 		if err != nil {
 			return err
 		}
-		key := filepath.ToSlash(rel)
-		if !d.Type().IsRegular() || !utf8.ValidString(key) {
+		return fn(filepath.ToSlash(rel), d)
+	})
+}
+
+// isObject reports whether a file entry is an object: a regular file with
+// a UTF-8 key (links, sockets, devices and other names are skipped).
+func isObject(key string, d fs.DirEntry) bool {
+	return d.Type().IsRegular() && utf8.ValidString(key)
+}
+
+// scanBucket walks a bucket folder and returns the keys of its regular
+// files, sorted in byte order, plus the number of entries that are not
+// objects (links, sockets, devices, names that are not UTF-8).
+func scanBucket(ctx context.Context, dir string, each func(key string, d fs.DirEntry) error) (keys []string, skipped int64, err error) {
+	err = walkBucket(ctx, dir, func(key string, d fs.DirEntry) error {
+		if !isObject(key, d) {
 			skipped++
 			return nil
 		}
@@ -245,6 +263,20 @@ func scanBucket(ctx context.Context, dir string, each func(key string, d fs.DirE
 	// ("a-c" < "a/b" because '-' < '/'). Go compares strings bytewise.
 	sort.Strings(keys)
 	return keys, skipped, nil
+}
+
+// countBucket counts a bucket's objects and the entries it skips, from
+// the folder entries alone (no stat per file).
+func countBucket(ctx context.Context, dir string) (objects, skipped int64, err error) {
+	err = walkBucket(ctx, dir, func(key string, d fs.DirEntry) error {
+		if isObject(key, d) {
+			objects++
+		} else {
+			skipped++
+		}
+		return nil
+	})
+	return objects, skipped, err
 }
 
 // Objects lists a bucket's regular files in key byte order. The keys of a
@@ -463,7 +495,42 @@ func (p *Provider) PutIfAbsent(ctx context.Context, bucket string, obj providers
 	return p.put(ctx, bucket, obj, body, true)
 }
 
-func (p *Provider) put(ctx context.Context, bucket string, obj providers.Object, body io.Reader, ifAbsent bool) (out providers.Object, err error) {
+// PutBatched is Put (PutIfAbsent with ifAbsent) without the fsync: the
+// object is in place when it returns and durable after the next Sync,
+// which costs one syncfs for a whole batch instead of an fsync per file.
+func (p *Provider) PutBatched(ctx context.Context, bucket string, obj providers.Object, body io.Reader, ifAbsent bool) (providers.Object, error) {
+	o, err := p.write(ctx, bucket, obj, body, ifAbsent, false)
+	if err == nil {
+		p.mu.Lock()
+		p.unsynced = append(p.unsynced, filepath.Join(p.bucketsRoot(), bucket, filepath.FromSlash(obj.Key)))
+		p.mu.Unlock()
+	}
+	return o, err
+}
+
+// Sync makes every PutBatched that returned durable, with the folders
+// that name them (see syncPaths).
+func (p *Provider) Sync(ctx context.Context) error {
+	p.mu.Lock()
+	paths := p.unsynced
+	p.unsynced = nil
+	p.mu.Unlock()
+	if len(paths) == 0 {
+		return nil
+	}
+	if err := syncPaths(ctx, p.root, paths); err != nil {
+		return fmt.Errorf("local: make written objects durable: %w", err)
+	}
+	return nil
+}
+
+var _ providers.BatchWriter = (*Provider)(nil)
+
+func (p *Provider) put(ctx context.Context, bucket string, obj providers.Object, body io.Reader, ifAbsent bool) (providers.Object, error) {
+	return p.write(ctx, bucket, obj, body, ifAbsent, true)
+}
+
+func (p *Provider) write(ctx context.Context, bucket string, obj providers.Object, body io.Reader, ifAbsent, fsync bool) (out providers.Object, err error) {
 	key := obj.Key
 	fail := func(err error) (providers.Object, error) {
 		return providers.Object{}, fmt.Errorf("local: put bucket %q key %q: %w", bucket, key, err)
@@ -475,14 +542,20 @@ func (p *Provider) put(ctx context.Context, bucket string, obj providers.Object,
 	if err != nil {
 		return fail(err)
 	}
-	if _, err := checkPutPath(dir, key); err != nil {
+	// The key is checked once here, before streaming (the plan's diff has
+	// checked it too), and again just before the file goes into place.
+	if err := validateKey(key); err != nil {
 		return fail(err)
 	}
 	tdir := p.tmpDir(bucket)
-	if err := os.MkdirAll(tdir, 0o700); err != nil {
-		return fail(fmt.Errorf("create temp folder: %w", err))
-	}
 	f, err := os.CreateTemp(tdir, "put-*")
+	// The folder is made on first use; another bucket's CleanPartial may
+	// remove the empty parent meanwhile, so try again.
+	for try := 0; errors.Is(err, fs.ErrNotExist) && try < 3; try++ {
+		if err = os.MkdirAll(tdir, 0o700); err == nil || errors.Is(err, fs.ErrNotExist) {
+			f, err = os.CreateTemp(tdir, "put-*")
+		}
+	}
 	if err != nil {
 		return fail(fmt.Errorf("create temp file: %w", err))
 	}
@@ -516,8 +589,10 @@ func (p *Provider) put(ctx context.Context, bucket string, obj providers.Object,
 	if err := f.Chmod(0o644); err != nil {
 		return fail(fmt.Errorf("chmod temp file: %w", err))
 	}
-	if err := f.Sync(); err != nil {
-		return fail(fmt.Errorf("fsync temp file: %w", err))
+	if fsync {
+		if err := f.Sync(); err != nil {
+			return fail(fmt.Errorf("fsync temp file: %w", err))
+		}
 	}
 	if err := f.Close(); err != nil {
 		return fail(fmt.Errorf("close temp file: %w", err))
@@ -578,7 +653,9 @@ func renameInto(bucketDir, tmp, dst string, noClobber bool) error {
 
 // copyCtx copies src to dst in chunks, stopping when ctx ends.
 func copyCtx(ctx context.Context, dst io.Writer, src io.Reader) (int64, error) {
-	n, err := io.CopyBuffer(dst, ctxio.Reader(ctx, src), make([]byte, copyChunk))
+	buf := bufs.Get().(*[]byte)
+	defer bufs.Put(buf)
+	n, err := io.CopyBuffer(dst, ctxio.Reader(ctx, src), *buf)
 	if err != nil && ctx.Err() == nil {
 		err = fmt.Errorf("copy body: %w", err)
 	}
@@ -666,7 +743,7 @@ func (p *Provider) CleanPartial(ctx context.Context, bucket string) (int, error)
 	return removed, nil
 }
 
-func (p *Provider) discoverBuckets(ctx context.Context) ([]providers.Resource, error) {
+func (p *Provider) discoverBuckets(ctx context.Context, shallow bool) ([]providers.Resource, error) {
 	names, err := p.bucketNames()
 	if err != nil {
 		return nil, err
@@ -674,19 +751,14 @@ func (p *Provider) discoverBuckets(ctx context.Context) ([]providers.Resource, e
 	var out []providers.Resource
 	for _, n := range names {
 		dir := filepath.Join(p.bucketsRoot(), n)
-		var objects, bytes int64
-		_, skipped, err := scanBucket(ctx, dir, func(_ string, d fs.DirEntry) error {
-			fi, err := d.Info()
-			if errors.Is(err, fs.ErrNotExist) {
-				return nil
-			}
-			if err != nil {
-				return err
-			}
-			objects++
-			bytes += fi.Size()
-			return nil
-		})
+		if shallow {
+			out = append(out, providers.Resource{Kind: providers.KindStorage, Type: "bucket", ID: dir, Name: n,
+				Attrs: map[string]string{"path": dir}, Usage: providers.Usage{Unmeasured: true}})
+			continue
+		}
+		// Counted from the folder entries alone, without a stat per
+		// file: the move's own listing measures the bytes it moves.
+		objects, skipped, err := countBucket(ctx, dir)
 		if err != nil {
 			return nil, fmt.Errorf("local: discover bucket %q: %w", n, err)
 		}
@@ -699,7 +771,7 @@ func (p *Provider) discoverBuckets(ctx context.Context) ([]providers.Resource, e
 				"path":          dir,
 				"skipped_files": strconv.FormatInt(skipped, 10),
 			},
-			Usage: providers.Usage{Objects: objects, Bytes: bytes},
+			Usage: providers.Usage{Objects: objects, Unmeasured: true},
 		})
 	}
 	return out, nil

@@ -28,7 +28,6 @@ const (
 	AttrEncryption     = "encryption"      // the default algorithm (AES256, aws:kms)
 	AttrObjectLock     = "object_lock"     // the default retention mode, or "enabled"
 	AttrTags           = "tags"            // k=v,k=v
-	AttrStorageClasses = "storage_classes" // classes in use besides the default
 	AttrUnknown        = "unreadable"      // features whose settings could not be read
 )
 
@@ -52,7 +51,7 @@ func absent(err error) bool {
 // access, website hosting, default encryption, object lock, tags. A
 // feature whose settings cannot be read (access denied) is named in the
 // "unreadable" attribute rather than failing discovery.
-func (s *Store) Discover(ctx context.Context, env, provider string) ([]providers.Resource, error) {
+func (s *Store) Discover(ctx context.Context, env, provider string, scope providers.Scope) ([]providers.Resource, error) {
 	buckets, err := s.Buckets(ctx)
 	if err != nil {
 		return nil, err
@@ -64,19 +63,13 @@ func (s *Store) Discover(ctx context.Context, env, provider string) ([]providers
 		if b.Region != "" {
 			r.Attrs[AttrRegion] = b.Region
 		}
-		classes := map[string]bool{}
-		for o, err := range s.Objects(ctx, b.Name) {
-			if err != nil {
-				return nil, err
-			}
-			r.Usage.Objects++
-			r.Usage.Bytes += o.Size
-			if o.StorageClass != "" {
-				classes[o.StorageClass] = true
-			}
-		}
-		if len(classes) > 0 {
-			r.Attrs[AttrStorageClasses] = strings.Join(sortedSet(classes), ",")
+		// Objects are not listed here: a move lists the bucket in its
+		// diff and records the size it measured (LIST requests are billed,
+		// and a large bucket would be listed twice).
+		r.Usage.Unmeasured = true
+		if scope.Shallow {
+			out = append(out, r)
+			continue
 		}
 		var unreadable []string
 		check := func(name string, err error) bool {
@@ -143,13 +136,4 @@ func (s *Store) Discover(ctx context.Context, env, provider string) ([]providers
 		out = append(out, r)
 	}
 	return out, nil
-}
-
-func sortedSet(m map[string]bool) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }

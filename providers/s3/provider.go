@@ -118,7 +118,7 @@ func (p *Provider) Discover(ctx context.Context, scope providers.Scope) (*provid
 	if !scope.Has(providers.KindStorage) {
 		return inv, nil
 	}
-	rs, err := p.Store.Discover(ctx, p.env, Name)
+	rs, err := p.Store.Discover(ctx, p.env, Name, scope)
 	if err != nil {
 		return nil, fmt.Errorf("discover %s: %w", p.endpoint, err)
 	}
