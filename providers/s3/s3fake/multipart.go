@@ -280,8 +280,9 @@ func (s *Server) completeUpload(w http.ResponseWriter, r *http.Request, req Requ
 		return errMalformedXML()
 	}
 
-	o := &object{key: req.Key, attrs: u.attrs.clone(), crc: &lazySum{}}
-	var md5s []byte
+	// First the list itself: order, parts, entity tags and checksums; then
+	// the sizes.
+	chosen := make([]*part, len(cr.Parts))
 	prev := 0
 	for i, cp := range cr.Parts {
 		if cp.PartNumber <= prev {
@@ -306,11 +307,16 @@ func (s *Server) completeUpload(w http.ResponseWriter, r *http.Request, req Requ
 				return invalid
 			}
 		}
+		chosen[i] = p
+	}
+	o := &object{key: req.Key, attrs: u.attrs.clone(), crc: &lazySum{}}
+	var md5s []byte
+	for i, p := range chosen {
 		size := p.data.size()
-		if i < len(cr.Parts)-1 && size < s.set.limits.MinPartSize {
+		if i < len(chosen)-1 && size < s.set.limits.MinPartSize {
 			return newError(http.StatusBadRequest, "EntityTooSmall", "Your proposed upload is smaller than the minimum allowed object size.",
 				field{"ProposedSize", strconv.FormatInt(size, 10)}, field{"MinSizeAllowed", strconv.FormatInt(s.set.limits.MinPartSize, 10)},
-				field{"PartNumber", strconv.Itoa(cp.PartNumber)}, field{"ETag", p.etag})
+				field{"PartNumber", strconv.Itoa(p.number)}, field{"ETag", p.etag})
 		}
 		o.data = append(o.data, p.data...)
 		o.size += size
