@@ -252,11 +252,10 @@ func (f *Faults) answer(w http.ResponseWriter, r *http.Request, errStatus int, c
 	_ = writeBody(w, status, "application/xml", body)
 }
 
-// resetConn takes the connection over and resets it (RST, not FIN).
+// resetConn takes the connection over and resets it (RST, not FIN). What
+// the handler wrote is flushed first (Hijack does that once the header is
+// written).
 func resetConn(w http.ResponseWriter) {
-	if fl, ok := w.(http.Flusher); ok {
-		fl.Flush()
-	}
 	conn, _, err := http.NewResponseController(w).Hijack()
 	if err != nil {
 		panic(http.ErrAbortHandler) // the server drops the connection
@@ -272,9 +271,6 @@ func resetConn(w http.ResponseWriter) {
 
 // closeConn flushes what was written and closes the connection cleanly.
 func closeConn(w http.ResponseWriter) {
-	if fl, ok := w.(http.Flusher); ok {
-		fl.Flush()
-	}
 	conn, _, err := http.NewResponseController(w).Hijack()
 	if err != nil {
 		panic(http.ErrAbortHandler)
