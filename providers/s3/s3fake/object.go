@@ -88,8 +88,24 @@ func (s *Server) commit(bucketName string, o *object, cond writeCond, pre func(*
 	if o.attrs.sse == "" {
 		o.attrs.sse, o.attrs.kmsKeyID = b.defaultSSE()
 	}
+	o.plainETag = o.etag
+	if strings.HasPrefix(o.attrs.sse, "aws:kms") {
+		o.etag = kmsETag(o.etag)
+	}
 	b.put(o)
 	return nil
+}
+
+// kmsETag turns an object's MD5 ETag into the kind S3 gives objects
+// encrypted with SSE-KMS: of the same form, but not the MD5 of the body.
+func kmsETag(etag string) string {
+	hexPart, parts, _ := strings.Cut(strings.Trim(etag, `"`), "-")
+	sum := md5.Sum([]byte("s3fake SSE-KMS " + hexPart))
+	out := hex.EncodeToString(sum[:])
+	if parts != "" {
+		out += "-" + parts
+	}
+	return `"` + out + `"`
 }
 
 func (s *Server) discard(c content) {
@@ -226,7 +242,7 @@ func partRange(o *object, v string) (byteRange, checksum, error) {
 		if n != 1 {
 			return byteRange{}, checksum{}, bad
 		}
-		return byteRange{n: o.size, partial: true}, o.sum, nil
+		return byteRange{n: o.size, partial: true}, checksum{}, nil
 	}
 	if n > len(o.parts) {
 		return byteRange{}, checksum{}, bad
@@ -281,6 +297,11 @@ func (s *Server) getObject(w http.ResponseWriter, r *http.Request, req Request) 
 		}
 		if rng, sum, err = partRange(o, pn); err != nil {
 			return err
+		}
+		if len(o.parts) == 0 { // part 1 of a single-part object is all of it
+			if sum, err = o.checksum(r.Context()); err != nil {
+				return err
+			}
 		}
 	} else {
 		if rng, err = parseRange(r.Header.Get("Range"), o.size); err != nil {
@@ -581,7 +602,7 @@ func copyDigests(ctx context.Context, so *object, want string) (string, checksum
 	}
 	keepSum := want == so.sum.alg && so.sum.typ == typeFullObject
 	if len(so.parts) == 0 && (want == "" || keepSum) {
-		return so.etag, so.sum, nil
+		return so.plainETag, so.sum, nil
 	}
 	var hs []hash.Hash
 	md5h := md5.New()
@@ -596,7 +617,7 @@ func copyDigests(ctx context.Context, so *object, want string) (string, checksum
 	if err := so.data.digest(ctx, hs...); err != nil {
 		return "", checksum{}, err
 	}
-	etag, sum := so.etag, so.sum
+	etag, sum := so.plainETag, so.sum
 	if len(so.parts) > 0 {
 		etag = quoteETag(md5h.Sum(nil))
 	}

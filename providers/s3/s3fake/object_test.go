@@ -680,3 +680,25 @@ func TestPresignedPutAndGet(t *testing.T) {
 		t.Fatalf("presigned GET = %d %q", status, body)
 	}
 }
+
+// TestKMSETag: S3's ETag of an SSE-KMS object is not the MD5 of its bytes.
+func TestKMSETag(t *testing.T) {
+	t.Parallel()
+	_, c, bucket := setup(t)
+	ctx := t.Context()
+	body := "secret"
+	out, err := c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String("kms"), Body: strings.NewReader(body),
+		ServerSideEncryption: types.ServerSideEncryptionAwsKms})
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain := `"` + md5hex([]byte(body)) + `"`
+	if etag := aws.ToString(out.ETag); etag == plain || len(etag) != len(plain) {
+		t.Errorf("SSE-KMS ETag = %s, want 32 hex digits other than the MD5 %s", etag, plain)
+	}
+	cp, err := c.CopyObject(ctx, &s3.CopyObjectInput{Bucket: aws.String(bucket), Key: aws.String("plain"),
+		CopySource: aws.String(bucket + "/kms"), ServerSideEncryption: types.ServerSideEncryptionAes256})
+	if err != nil || aws.ToString(cp.CopyObjectResult.ETag) != plain {
+		t.Errorf("SSE-S3 copy ETag = %v, %v; want %s", cp, err, plain)
+	}
+}

@@ -27,15 +27,18 @@ type bucket struct {
 // even of tags only, stores a new *object, so a reader holding one sees a
 // consistent object without holding the lock.
 type object struct {
-	key      string
-	data     content
-	size     int64
-	etag     string // quoted, as S3 sends it
-	modified time.Time
-	attrs    attrs
-	sum      checksum   // the checksum the writer asked for; alg "" when none
-	parts    []partInfo // the parts of an object made by a multipart upload
-	crc      *lazySum   // S3's default CRC64NVME, computed when first asked
+	key  string
+	data content
+	size int64
+	etag string // quoted, as S3 sends it
+	// plainETag is the ETag the bytes give (the MD5, or the composite
+	// ETag), which etag differs from for SSE-KMS objects.
+	plainETag string
+	modified  time.Time
+	attrs     attrs
+	sum       checksum   // the checksum the writer asked for; alg "" when none
+	parts     []partInfo // the parts of an object made by a multipart upload
+	crc       *lazySum   // S3's default CRC64NVME, computed when first asked
 }
 
 type partInfo struct {
