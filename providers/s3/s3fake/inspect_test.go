@@ -4,6 +4,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -104,5 +105,26 @@ func TestCallsAndObjects(t *testing.T) {
 	}
 	if _, ok := srv.Object("nobucket", "a"); ok || srv.Keys("nobucket") != nil {
 		t.Error("a missing bucket has objects")
+	}
+}
+
+func TestSeed(t *testing.T) {
+	t.Parallel()
+	srv, c, bucket := setup(t)
+	srv.Faults().Add(s3fake.Fault{Kind: s3fake.FaultInternalError, Times: -1, Op: s3fake.OpPutObject})
+	if err := srv.Seed(t.Context(), bucket, "dir/a b?", []byte("seeded"),
+		http.Header{"content-type": {"text/plain"}, "X-Amz-Meta-Who": {"seed"}, "X-Amz-Tagging": {"k=v"}}); err != nil {
+		t.Fatal(err)
+	}
+	out, data := get(t, c, &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String("dir/a b?")})
+	if string(data) != "seeded" || aws.ToString(out.ContentType) != "text/plain" || out.Metadata["who"] != "seed" ||
+		aws.ToInt32(out.TagCount) != 1 {
+		t.Fatalf("seeded object = %q %+v", data, out)
+	}
+	if n := srv.Count(s3fake.OpPutObject, "", ""); n != 0 {
+		t.Errorf("Seed was logged: %d PutObject calls", n)
+	}
+	if err := srv.Seed(t.Context(), "nobucket", "k", nil, nil); err == nil || !strings.Contains(err.Error(), "NoSuchBucket") {
+		t.Errorf("Seed into a missing bucket: %v", err)
 	}
 }

@@ -42,23 +42,25 @@ func listV2(t *testing.T, c *s3.Client, in *s3.ListObjectsV2Input) (keys, prefix
 }
 
 // seedKeys stores an empty object at each key.
-func seedKeys(t *testing.T, c *s3.Client, bucket string, keys []string) {
+func seedKeys(t *testing.T, srv *s3fake.Server, bucket string, keys []string) {
 	t.Helper()
 	for _, k := range keys {
-		put(t, c, bucket, k, "")
+		if err := srv.Seed(t.Context(), bucket, k, nil, nil); err != nil {
+			t.Fatal(err)
+		}
 	}
 }
 
 func TestListObjectsV2Pages(t *testing.T) {
 	t.Parallel()
-	_, c, bucket := setup(t)
+	srv, c, bucket := setup(t)
 	var keys []string
 	for i := range 2500 {
 		keys = append(keys, fmt.Sprintf("k%05d", i))
 	}
 	// Byte order, not locale order: upper case and '/' sort before lower.
 	keys = append(keys, "Z", "a/b", "a-b", "é", "a")
-	seedKeys(t, c, bucket, keys)
+	seedKeys(t, srv, bucket, keys)
 	sort.Strings(keys)
 
 	got, _, pages := listV2(t, c, &s3.ListObjectsV2Input{Bucket: aws.String(bucket)})
@@ -81,8 +83,8 @@ func TestListObjectsV2Pages(t *testing.T) {
 
 func TestListObjectsV2Delimiter(t *testing.T) {
 	t.Parallel()
-	_, c, bucket := setup(t)
-	seedKeys(t, c, bucket, []string{"a.txt", "dir/1", "dir/2", "dir/sub/3", "dir2/x", "dir/", "e/f/g", "z"})
+	srv, c, bucket := setup(t)
+	seedKeys(t, srv, bucket, []string{"a.txt", "dir/1", "dir/2", "dir/sub/3", "dir2/x", "dir/", "e/f/g", "z"})
 	tests := []struct {
 		name                 string
 		in                   s3.ListObjectsV2Input
@@ -148,9 +150,9 @@ func TestListObjectsV2Details(t *testing.T) {
 
 func TestListObjectsV1(t *testing.T) {
 	t.Parallel()
-	_, c, bucket := setup(t)
+	srv, c, bucket := setup(t)
 	keys := []string{"a/1", "a/2", "b", "c/1", "d"}
-	seedKeys(t, c, bucket, keys)
+	seedKeys(t, srv, bucket, keys)
 	var got []string
 	marker := ""
 	for pages := 0; ; pages++ {
@@ -188,14 +190,14 @@ func TestListObjectsV1(t *testing.T) {
 
 func TestListConsistentWhileWriting(t *testing.T) {
 	t.Parallel()
-	_, c, bucket := setup(t, s3fake.WithMinPartSize(1))
-	seedKeys(t, c, bucket, []string{"a", "c", "e"})
+	srv, c, bucket := setup(t, s3fake.WithMinPartSize(1))
+	seedKeys(t, srv, bucket, []string{"a", "c", "e"})
 	out, err := c.ListObjectsV2(t.Context(), &s3.ListObjectsV2Input{Bucket: aws.String(bucket), MaxKeys: aws.Int32(1)})
 	if err != nil {
 		t.Fatal(err)
 	}
 	// A key written before the token's position is not listed; one after it is.
-	seedKeys(t, c, bucket, []string{"0", "d"})
+	seedKeys(t, srv, bucket, []string{"0", "d"})
 	rest, err := c.ListObjectsV2(t.Context(), &s3.ListObjectsV2Input{Bucket: aws.String(bucket), ContinuationToken: out.NextContinuationToken})
 	if err != nil {
 		t.Fatal(err)

@@ -1,12 +1,15 @@
 package s3fake
 
 import (
+	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/xml"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -229,7 +232,11 @@ func (s *Server) handlerTable() map[Operation]handler {
 	return m
 }
 
-func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
+func (s *Server) serve(w http.ResponseWriter, r *http.Request) { s.answer(w, r, true) }
+
+// answer handles one request, recording it in the call log when record
+// is set.
+func (s *Server) answer(w http.ResponseWriter, r *http.Request, record bool) {
 	req := classify(s.table, r)
 	id := fmt.Sprintf("%016X", s.reqSeq.Add(1))
 	h := w.Header()
@@ -254,9 +261,40 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	if !sw.wrote {
 		sw.WriteHeader(http.StatusOK)
 	}
-	s.mu.Lock()
-	s.calls = append(s.calls, Call{Op: req.Op, Bucket: req.Bucket, Key: req.Key, Status: sw.status, Code: code})
-	s.mu.Unlock()
+	if record {
+		s.mu.Lock()
+		s.calls = append(s.calls, Call{Op: req.Op, Bucket: req.Bucket, Key: req.Key, Status: sw.status, Code: code})
+		s.mu.Unlock()
+	}
+}
+
+// Seed stores an object as a PutObject request with the given headers
+// would (Content-Type, x-amz-meta-*, x-amz-tagging, ...), without the
+// network, faults or the call log: a quick way to fill a bucket.
+func (s *Server) Seed(ctx context.Context, bucket, key string, body []byte, header http.Header) error {
+	target := "/" + url.PathEscape(bucket) + "/" + escapeKey(key)
+	r := httptest.NewRequestWithContext(ctx, http.MethodPut, target, bytes.NewReader(body))
+	for k, vs := range header {
+		r.Header[http.CanonicalHeaderKey(k)] = vs
+	}
+	w := httptest.NewRecorder()
+	s.answer(w, r, false)
+	if w.Code != http.StatusOK {
+		return fmt.Errorf("s3fake: seed %s/%s: %d %s", bucket, key, w.Code, errorCodeOf(w.Body.Bytes()))
+	}
+	return nil
+}
+
+// errorCodeOf returns the Code of an S3 error document.
+func errorCodeOf(body []byte) string {
+	var e struct {
+		Code    string `xml:"Code"`
+		Message string `xml:"Message"`
+	}
+	if xml.Unmarshal(body, &e) != nil {
+		return ""
+	}
+	return e.Code + ": " + e.Message
 }
 
 func hostID(requestID string) string {
