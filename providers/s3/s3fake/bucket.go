@@ -117,18 +117,14 @@ func (s *Server) headBucket(w http.ResponseWriter, r *http.Request, req Request)
 // not keep a general purpose bucket from being deleted (S3 requires them
 // aborted only for directory buckets); they go with it.
 func (s *Server) deleteBucket(w http.ResponseWriter, r *http.Request, req Request) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	b, err := s.bucketLocked(req.Bucket)
-	if err != nil {
-		return err
-	}
-	if len(b.objects) > 0 {
-		return newError(http.StatusConflict, "BucketNotEmpty", "The bucket you tried to delete is not empty", field{"BucketName", req.Bucket})
-	}
-	delete(s.buckets, req.Bucket)
-	w.WriteHeader(http.StatusNoContent)
-	return nil
+	err := s.inBucket(req.Bucket, func(b *bucket) error {
+		if len(b.objects) > 0 {
+			return newError(http.StatusConflict, "BucketNotEmpty", "The bucket you tried to delete is not empty", field{"BucketName", req.Bucket})
+		}
+		delete(s.buckets, req.Bucket)
+		return nil
+	})
+	return answerStatus(w, http.StatusNoContent, err)
 }
 
 type locationConstraint struct {

@@ -92,15 +92,9 @@ func documentFor(op Operation) (document, bool) {
 
 func (s *Server) getDocument(w http.ResponseWriter, r *http.Request, req Request) error {
 	d, _ := documentFor(req.Op)
-	b, _, err := s.lookup(req.Bucket, "")
+	doc, err := s.document(req.Bucket, d.name, d.notFound, d.notFoundMsg)
 	if err != nil {
 		return err
-	}
-	s.mu.Lock()
-	doc := b.cfg.docs[d.name]
-	s.mu.Unlock()
-	if doc == nil {
-		return errNoSuchConfig(d.notFound, d.notFoundMsg, req.Bucket)
 	}
 	ct := "application/xml"
 	if d.root == "" {
@@ -109,12 +103,31 @@ func (s *Server) getDocument(w http.ResponseWriter, r *http.Request, req Request
 	return writeBody(w, http.StatusOK, ct, doc)
 }
 
+// document returns a bucket's document for a sub-resource, or the error
+// notFound (with msg) when none is set.
+func (s *Server) document(bucketName, name, notFound, msg string) ([]byte, error) {
+	var doc []byte
+	err := s.inBucket(bucketName, func(b *bucket) error {
+		if doc = b.cfg.docs[name]; doc == nil {
+			return errNoSuchConfig(notFound, msg, bucketName)
+		}
+		return nil
+	})
+	return doc, err
+}
+
+// readConfig reads the document a configuration PUT sends to an existing
+// bucket.
+func (s *Server) readConfig(r *http.Request, req Request) ([]byte, error) {
+	if _, _, err := s.lookup(req.Bucket, ""); err != nil {
+		return nil, err
+	}
+	return readSmall(r.Context(), r, true)
+}
+
 func (s *Server) putDocument(w http.ResponseWriter, r *http.Request, req Request) error {
 	d, _ := documentFor(req.Op)
-	if _, _, err := s.lookup(req.Bucket, ""); err != nil {
-		return err
-	}
-	body, err := readSmall(r.Context(), r, true)
+	body, err := s.readConfig(r, req)
 	if err != nil {
 		return err
 	}
@@ -123,36 +136,37 @@ func (s *Server) putDocument(w http.ResponseWriter, r *http.Request, req Request
 			return err
 		}
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	b, err := s.bucketLocked(req.Bucket)
+	err = s.inBucket(req.Bucket, func(b *bucket) error {
+		if d.check != nil {
+			if err := d.check(s, b, body); err != nil {
+				return err
+			}
+		}
+		b.cfg.docs[d.name] = body
+		return nil
+	})
+	return answerStatus(w, d.putStatus, err)
+}
+
+// answerStatus answers status with no body, unless err.
+func answerStatus(w http.ResponseWriter, status int, err error) error {
 	if err != nil {
 		return err
 	}
-	if d.check != nil {
-		if err := d.check(s, b, body); err != nil {
-			return err
-		}
-	}
-	b.cfg.docs[d.name] = body
-	w.WriteHeader(d.putStatus)
+	w.WriteHeader(status)
 	return nil
 }
 
 func (s *Server) deleteDocument(w http.ResponseWriter, r *http.Request, req Request) error {
 	d, _ := documentFor(req.Op)
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	b, err := s.bucketLocked(req.Bucket)
-	if err != nil {
-		return err
-	}
-	delete(b.cfg.docs, d.name)
-	if d.deleteRestores && s.set.awsDefaults {
-		b.cfg.docs[d.name] = []byte(d.awsDefault)
-	}
-	w.WriteHeader(http.StatusNoContent)
-	return nil
+	err := s.inBucket(req.Bucket, func(b *bucket) error {
+		delete(b.cfg.docs, d.name)
+		if d.deleteRestores && s.set.awsDefaults {
+			b.cfg.docs[d.name] = []byte(d.awsDefault)
+		}
+		return nil
+	})
+	return answerStatus(w, http.StatusNoContent, err)
 }
 
 // checkRoot makes sure body is well-formed XML whose root element is root.
@@ -358,15 +372,9 @@ type policyStatus struct {
 }
 
 func (s *Server) getBucketPolicyStatus(w http.ResponseWriter, r *http.Request, req Request) error {
-	b, _, err := s.lookup(req.Bucket, "")
+	doc, err := s.document(req.Bucket, "policy", "NoSuchBucketPolicy", "The bucket policy does not exist")
 	if err != nil {
 		return err
-	}
-	s.mu.Lock()
-	doc := b.cfg.docs["policy"]
-	s.mu.Unlock()
-	if doc == nil {
-		return errNoSuchConfig("NoSuchBucketPolicy", "The bucket policy does not exist", req.Bucket)
 	}
 	stmts, err := parsePolicy(doc)
 	if err != nil {
@@ -383,23 +391,17 @@ type versioningConfiguration struct {
 }
 
 func (s *Server) getBucketVersioning(w http.ResponseWriter, r *http.Request, req Request) error {
-	b, _, err := s.lookup(req.Bucket, "")
-	if err != nil {
+	var status string
+	if err := s.inBucket(req.Bucket, func(b *bucket) error { status = b.cfg.versioning; return nil }); err != nil {
 		return err
 	}
-	s.mu.Lock()
-	status := b.cfg.versioning
-	s.mu.Unlock()
 	return writeXML(w, http.StatusOK, versioningConfiguration{Xmlns: s3NS, Status: status})
 }
 
 // putBucketVersioning stores the status; objects are not versioned (see
 // the package documentation).
 func (s *Server) putBucketVersioning(w http.ResponseWriter, r *http.Request, req Request) error {
-	if _, _, err := s.lookup(req.Bucket, ""); err != nil {
-		return err
-	}
-	body, err := readSmall(r.Context(), r, true)
+	body, err := s.readConfig(r, req)
 	if err != nil {
 		return err
 	}
@@ -411,19 +413,15 @@ func (s *Server) putBucketVersioning(w http.ResponseWriter, r *http.Request, req
 	if cfg.MfaDelete == "Enabled" {
 		return errNotImplemented("MFA delete")
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	b, err := s.bucketLocked(req.Bucket)
-	if err != nil {
-		return err
-	}
-	if cfg.Status == "Suspended" && b.cfg.docs["object-lock"] != nil {
-		return newError(http.StatusConflict, "InvalidBucketState",
-			"An Object Lock configuration is present on this bucket, so the versioning state cannot be changed.")
-	}
-	b.cfg.versioning = cfg.Status
-	w.WriteHeader(http.StatusOK)
-	return nil
+	err = s.inBucket(req.Bucket, func(b *bucket) error {
+		if cfg.Status == "Suspended" && b.cfg.docs["object-lock"] != nil {
+			return newError(http.StatusConflict, "InvalidBucketState",
+				"An Object Lock configuration is present on this bucket, so the versioning state cannot be changed.")
+		}
+		b.cfg.versioning = cfg.Status
+		return nil
+	})
+	return answerStatus(w, http.StatusOK, err)
 }
 
 type objectLockDoc struct {
@@ -432,15 +430,10 @@ type objectLockDoc struct {
 }
 
 func (s *Server) getObjectLock(w http.ResponseWriter, r *http.Request, req Request) error {
-	b, _, err := s.lookup(req.Bucket, "")
+	doc, err := s.document(req.Bucket, "object-lock", "ObjectLockConfigurationNotFoundError",
+		"Object Lock configuration does not exist for this bucket")
 	if err != nil {
 		return err
-	}
-	s.mu.Lock()
-	doc := b.cfg.docs["object-lock"]
-	s.mu.Unlock()
-	if doc == nil {
-		return errNoSuchConfig("ObjectLockConfigurationNotFoundError", "Object Lock configuration does not exist for this bucket", req.Bucket)
 	}
 	return writeBody(w, http.StatusOK, "application/xml", doc)
 }
@@ -448,10 +441,7 @@ func (s *Server) getObjectLock(w http.ResponseWriter, r *http.Request, req Reque
 // putObjectLock stores an Object Lock configuration; retention is not
 // enforced on objects.
 func (s *Server) putObjectLock(w http.ResponseWriter, r *http.Request, req Request) error {
-	if _, _, err := s.lookup(req.Bucket, ""); err != nil {
-		return err
-	}
-	body, err := readSmall(r.Context(), r, true)
+	body, err := s.readConfig(r, req)
 	if err != nil {
 		return err
 	}
@@ -463,29 +453,22 @@ func (s *Server) putObjectLock(w http.ResponseWriter, r *http.Request, req Reque
 		doc.Mode != "" && doc.Mode != "GOVERNANCE" && doc.Mode != "COMPLIANCE" {
 		return errMalformedXML()
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	b, err := s.bucketLocked(req.Bucket)
-	if err != nil {
-		return err
-	}
-	if b.cfg.versioning != "Enabled" {
-		return newError(http.StatusConflict, "InvalidBucketState",
-			"Versioning must be 'Enabled' on the bucket to apply a Object Lock configuration")
-	}
-	b.cfg.docs["object-lock"] = body
-	w.WriteHeader(http.StatusOK)
-	return nil
+	err = s.inBucket(req.Bucket, func(b *bucket) error {
+		if b.cfg.versioning != "Enabled" {
+			return newError(http.StatusConflict, "InvalidBucketState",
+				"Versioning must be 'Enabled' on the bucket to apply a Object Lock configuration")
+		}
+		b.cfg.docs["object-lock"] = body
+		return nil
+	})
+	return answerStatus(w, http.StatusOK, err)
 }
 
 func (s *Server) getBucketTagging(w http.ResponseWriter, r *http.Request, req Request) error {
-	b, _, err := s.lookup(req.Bucket, "")
-	if err != nil {
+	var tags []tag
+	if err := s.inBucket(req.Bucket, func(b *bucket) error { tags = slices.Clone(b.cfg.tags); return nil }); err != nil {
 		return err
 	}
-	s.mu.Lock()
-	tags := slices.Clone(b.cfg.tags)
-	s.mu.Unlock()
 	if len(tags) == 0 {
 		return errNoSuchConfig("NoSuchTagSet", "The TagSet does not exist", req.Bucket)
 	}
@@ -493,10 +476,7 @@ func (s *Server) getBucketTagging(w http.ResponseWriter, r *http.Request, req Re
 }
 
 func (s *Server) putBucketTagging(w http.ResponseWriter, r *http.Request, req Request) error {
-	if _, _, err := s.lookup(req.Bucket, ""); err != nil {
-		return err
-	}
-	body, err := readSmall(r.Context(), r, true)
+	body, err := s.readConfig(r, req)
 	if err != nil {
 		return err
 	}
@@ -504,25 +484,11 @@ func (s *Server) putBucketTagging(w http.ResponseWriter, r *http.Request, req Re
 	if err != nil {
 		return err
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	b, err := s.bucketLocked(req.Bucket)
-	if err != nil {
-		return err
-	}
-	b.cfg.tags = tags
-	w.WriteHeader(http.StatusNoContent)
-	return nil
+	err = s.inBucket(req.Bucket, func(b *bucket) error { b.cfg.tags = tags; return nil })
+	return answerStatus(w, http.StatusNoContent, err)
 }
 
 func (s *Server) deleteBucketTagging(w http.ResponseWriter, r *http.Request, req Request) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	b, err := s.bucketLocked(req.Bucket)
-	if err != nil {
-		return err
-	}
-	b.cfg.tags = nil
-	w.WriteHeader(http.StatusNoContent)
-	return nil
+	err := s.inBucket(req.Bucket, func(b *bucket) error { b.cfg.tags = nil; return nil })
+	return answerStatus(w, http.StatusNoContent, err)
 }

@@ -183,7 +183,7 @@ func (f *Faults) deleteError(req Request) *s3Error {
 			continue
 		}
 		if inj.due() {
-			return newError(0, cmpOr(ft.Code, "InternalError"), cmpOr(ft.Message, "We encountered an internal error. Please try again."))
+			return faultError(&ft)
 		}
 	}
 	return nil
@@ -205,18 +205,8 @@ func (f *Faults) Handler(next http.Handler) http.Handler {
 			return
 		}
 		switch ft.Kind {
-		case FaultInternalError:
-			f.answer(w, r, http.StatusInternalServerError, cmpOr(ft.Code, "InternalError"),
-				cmpOr(ft.Message, "We encountered an internal error. Please try again."), http.StatusInternalServerError)
-		case FaultSlowDown:
-			f.answer(w, r, http.StatusServiceUnavailable, cmpOr(ft.Code, "SlowDown"),
-				cmpOr(ft.Message, "Please reduce your request rate."), http.StatusServiceUnavailable)
-		case FaultTooManyRequests:
-			f.answer(w, r, http.StatusTooManyRequests, cmpOr(ft.Code, "TooManyRequests"),
-				cmpOr(ft.Message, "Please reduce your request rate."), http.StatusTooManyRequests)
-		case FaultOKError:
-			f.answer(w, r, http.StatusInternalServerError, cmpOr(ft.Code, "InternalError"),
-				cmpOr(ft.Message, "We encountered an internal error. Please try again."), http.StatusOK)
+		case FaultInternalError, FaultSlowDown, FaultTooManyRequests, FaultOKError:
+			f.answer(w, r, ft)
 		case FaultReset:
 			resetConn(w)
 		case FaultResetAfter:
@@ -235,21 +225,35 @@ func (f *Faults) Handler(next http.Handler) http.Handler {
 	})
 }
 
-// answer writes an S3 error with the given HTTP status (which differs
-// from the error's for FaultOKError), after reading the request body so
-// the client sees the answer rather than a write error.
-func (f *Faults) answer(w http.ResponseWriter, r *http.Request, errStatus int, code, msg string, status int) {
+// faultError is the S3 error an error fault answers.
+func faultError(ft *Fault) *s3Error {
+	const internal = "We encountered an internal error. Please try again."
+	const slow = "Please reduce your request rate."
+	e := newError(http.StatusInternalServerError, "InternalError", internal)
+	switch ft.Kind {
+	case FaultSlowDown:
+		e = newError(http.StatusServiceUnavailable, "SlowDown", slow)
+	case FaultTooManyRequests:
+		e = newError(http.StatusTooManyRequests, "TooManyRequests", slow)
+	}
+	e.Code, e.Message = cmpOr(ft.Code, e.Code), cmpOr(ft.Message, e.Message)
+	return e
+}
+
+// answer writes the error of an error fault (with status 200 for
+// FaultOKError), after reading the request body so the client sees the
+// answer rather than a write error.
+func (f *Faults) answer(w http.ResponseWriter, r *http.Request, ft *Fault) {
 	_, _ = io.Copy(io.Discard, r.Body)
 	id := fmt.Sprintf("FAULT%011X", f.seq.Add(1))
 	w.Header().Set("X-Amz-Request-Id", id)
 	w.Header().Set("X-Amz-Id-2", hostID(id))
-	e := newError(errStatus, code, msg)
-	if status == errStatus {
+	e := faultError(ft)
+	if ft.Kind != FaultOKError {
 		writeError(w, r, e, id)
 		return
 	}
-	body := errorBody(e, r.URL.Path, id)
-	_ = writeBody(w, status, "application/xml", body)
+	_ = writeBody(w, http.StatusOK, "application/xml", errorBody(e, r.URL.Path, id))
 }
 
 // resetConn takes the connection over and resets it (RST, not FIN). What

@@ -26,45 +26,70 @@ type listPage struct {
 // after marker, rolling keys up to the next delimiter into common
 // prefixes; the caller holds s.mu. A marker that is itself a common
 // prefix (a continuation after one) skips every key under it.
-func listLocked(b *bucket, prefix, delim, marker string, limit int) listPage {
+func listLocked(b *bucket, lp listParams, marker string) listPage {
 	var p listPage
 	keys := b.keys
-	i := sort.SearchStrings(keys, prefix)
+	i := sort.SearchStrings(keys, lp.prefix)
 	if marker != "" {
 		i = max(i, sort.Search(len(keys), func(j int) bool { return keys[j] > marker }))
 	}
-	count := 0
-	for i < len(keys) {
+	rl := roller{lp: lp, marker: marker}
+	for i < len(keys) && strings.HasPrefix(keys[i], lp.prefix) {
 		k := keys[i]
-		if !strings.HasPrefix(k, prefix) {
-			break
-		}
-		cp := ""
-		if delim != "" {
-			if j := strings.Index(k[len(prefix):], delim); j >= 0 {
-				cp = k[:len(prefix)+j+len(delim)]
-			}
-		}
-		if cp != "" && cp == marker {
-			i = skipPrefix(keys, i, cp)
-			continue
-		}
-		if count == limit {
+		step, cp := rl.step(k)
+		switch step {
+		case stepStop:
 			p.truncated = true
-			break
-		}
-		count++
-		if cp != "" {
+			return p
+		case stepSkip:
+			i = skipPrefix(keys, i, cp)
+		case stepPrefix:
 			p.prefixes = append(p.prefixes, cp)
 			p.last = cp
 			i = skipPrefix(keys, i, cp)
-			continue
+		case stepEntry:
+			p.objects = append(p.objects, b.objects[k])
+			p.last = k
+			i++
 		}
-		p.objects = append(p.objects, b.objects[k])
-		p.last = k
-		i++
 	}
 	return p
+}
+
+// rollStep is what a listing does with its next key.
+type rollStep int
+
+const (
+	stepEntry  rollStep = iota // list the key
+	stepPrefix                 // list the key's common prefix
+	stepSkip                   // skip the key: its common prefix is listed already
+	stepStop                   // the page is full: the listing is truncated
+)
+
+// roller walks a listing's keys in order, rolling them up into common
+// prefixes and stopping when a page is full.
+type roller struct {
+	lp     listParams
+	marker string // a common prefix equal to it was listed on an earlier page
+	last   string // the last common prefix listed
+	count  int
+}
+
+// step says what to do with key and returns its common prefix.
+func (r *roller) step(key string) (rollStep, string) {
+	cp := r.lp.rollUp(key)
+	if cp != "" && (cp == r.last || cp == r.marker) {
+		return stepSkip, cp
+	}
+	if r.count == r.lp.limit {
+		return stepStop, cp
+	}
+	r.count++
+	if cp != "" {
+		r.last = cp
+		return stepPrefix, cp
+	}
+	return stepEntry, cp
 }
 
 // skipPrefix returns the index of the first key from i on that does not
@@ -135,6 +160,48 @@ func parseMaxKeys(q url.Values, name string, limit int) (asked, use int, err err
 	return n, min(n, limit), nil
 }
 
+// listParams are what the listing operations share.
+type listParams struct {
+	asked, limit  int // the page size asked for, and the one used
+	encode        listEncoder
+	prefix, delim string
+}
+
+// parseListParams reads a listing's page size (the countName parameter),
+// encoding, prefix and delimiter.
+func parseListParams(q url.Values, countName string) (listParams, error) {
+	var p listParams
+	var err error
+	if p.asked, p.limit, err = parseMaxKeys(q, countName, maxListKeys); err != nil {
+		return p, err
+	}
+	if p.encode, err = parseEncoding(q); err != nil {
+		return p, err
+	}
+	p.prefix, p.delim = q.Get("prefix"), q.Get("delimiter")
+	return p, nil
+}
+
+// rollUp returns the common prefix key is listed under: its prefix up to
+// and including the first delimiter after the listing's prefix, or "".
+func (p listParams) rollUp(key string) string {
+	if p.delim == "" {
+		return ""
+	}
+	if j := strings.Index(key[len(p.prefix):], p.delim); j >= 0 {
+		return key[:len(p.prefix)+j+len(p.delim)]
+	}
+	return ""
+}
+
+// encodingType is what a listing answers as EncodingType.
+func (p listParams) encodingType() string {
+	if p.encode {
+		return "url"
+	}
+	return ""
+}
+
 // listEncoder applies encoding-type=url.
 type listEncoder bool
 
@@ -166,19 +233,13 @@ func (s *Server) listObjects(w http.ResponseWriter, r *http.Request, req Request
 	if v2 && q.Get("list-type") != "2" {
 		return errInvalidArgument("Invalid list type", "list-type", q.Get("list-type"))
 	}
-	asked, limit, err := parseMaxKeys(q, "max-keys", maxListKeys)
+	lp, err := parseListParams(q, "max-keys")
 	if err != nil {
 		return err
 	}
-	encode, err := parseEncoding(q)
-	if err != nil {
-		return err
-	}
-	prefix, delim := q.Get("prefix"), q.Get("delimiter")
-	res := listBucketResult{Name: req.Bucket, Prefix: encode.enc(prefix), MaxKeys: asked, Delimiter: encode.enc(delim)}
-	if encode {
-		res.EncodingType = "url"
-	}
+	encode := lp.encode
+	res := listBucketResult{Name: req.Bucket, Prefix: encode.enc(lp.prefix), MaxKeys: lp.asked, Delimiter: encode.enc(lp.delim),
+		EncodingType: lp.encodingType()}
 	marker := q.Get("marker")
 	if v2 {
 		marker = q.Get("start-after")
@@ -202,8 +263,8 @@ func (s *Server) listObjects(w http.ResponseWriter, r *http.Request, req Request
 		return err
 	}
 	var page listPage
-	if limit > 0 {
-		page = listLocked(b, prefix, delim, marker, limit)
+	if lp.limit > 0 {
+		page = listLocked(b, lp, marker)
 	}
 	s.mu.Unlock()
 
@@ -226,7 +287,7 @@ func (s *Server) listObjects(w http.ResponseWriter, r *http.Request, req Request
 		if page.truncated {
 			res.NextContinuationToken = encodeToken(page.last)
 		}
-	} else if page.truncated && delim != "" {
+	} else if page.truncated && lp.delim != "" {
 		res.NextMarker = encode.enc(page.last)
 	}
 	return writeXML(w, http.StatusOK, res)

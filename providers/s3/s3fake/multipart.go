@@ -180,12 +180,7 @@ func (s *Server) uploadPart(w http.ResponseWriter, r *http.Request, req Request)
 	if req.Op == OpUploadPartCopy {
 		return writeXML(w, http.StatusOK, copyPartResult{ETag: p.etag, LastModified: isoTime(p.modified), xmlChecksums: checksumsXML(p.sum)})
 	}
-	h := w.Header()
-	h.Set("ETag", p.etag)
-	p.sum.writeTo(h)
-	u.attrs.writeSSE(h)
-	w.WriteHeader(http.StatusOK)
-	return nil
+	return answerWrite(w, p.etag, p.sum, u.attrs)
 }
 
 // copyPart reads the part an UploadPartCopy names; alg is the upload's
@@ -492,24 +487,17 @@ type listUploadsResult struct {
 // rolled up to the delimiter into common prefixes.
 func (s *Server) listUploads(w http.ResponseWriter, r *http.Request, req Request) error {
 	q := r.URL.Query()
-	asked, limit, err := parseMaxKeys(q, "max-uploads", maxListKeys)
+	lp, err := parseListParams(q, "max-uploads")
 	if err != nil {
 		return err
 	}
-	encode, err := parseEncoding(q)
-	if err != nil {
-		return err
-	}
-	prefix, delim := q.Get("prefix"), q.Get("delimiter")
+	encode := lp.encode
 	keyMarker, idMarker := q.Get("key-marker"), q.Get("upload-id-marker")
 	if keyMarker == "" {
 		idMarker = ""
 	}
 	res := listUploadsResult{Bucket: req.Bucket, KeyMarker: encode.enc(keyMarker), UploadIDMarker: idMarker,
-		Delimiter: encode.enc(delim), Prefix: encode.enc(prefix), MaxUploads: asked}
-	if encode {
-		res.EncodingType = "url"
-	}
+		Delimiter: encode.enc(lp.delim), Prefix: encode.enc(lp.prefix), MaxUploads: lp.asked, EncodingType: lp.encodingType()}
 	s.mu.Lock()
 	b, err := s.bucketLocked(req.Bucket)
 	if err != nil {
@@ -519,31 +507,21 @@ func (s *Server) listUploads(w http.ResponseWriter, r *http.Request, req Request
 	us := sortedUploads(b)
 	s.mu.Unlock()
 
-	lastCP := ""
-	count := 0
+	rl := roller{lp: lp, marker: keyMarker}
 	for _, u := range us {
-		if !strings.HasPrefix(u.key, prefix) {
+		if !strings.HasPrefix(u.key, lp.prefix) ||
+			keyMarker != "" && !(u.key > keyMarker || u.key == keyMarker && idMarker != "" && u.id > idMarker) {
 			continue
 		}
-		if keyMarker != "" && !(u.key > keyMarker || u.key == keyMarker && idMarker != "" && u.id > idMarker) {
-			continue
-		}
-		cp := ""
-		if delim != "" {
-			if j := strings.Index(u.key[len(prefix):], delim); j >= 0 {
-				cp = u.key[:len(prefix)+j+len(delim)]
-			}
-		}
-		if cp != "" && (cp == lastCP || cp == keyMarker) {
-			continue
-		}
-		if count == limit {
+		step, cp := rl.step(u.key)
+		if step == stepStop {
 			res.IsTruncated = true
 			break
 		}
-		count++
-		if cp != "" {
-			lastCP = cp
+		if step == stepSkip {
+			continue
+		}
+		if step == stepPrefix {
 			res.CommonPrefixes = append(res.CommonPrefixes, commonPrefix{Prefix: encode.enc(cp)})
 			res.NextKeyMarker, res.NextUploadIDMarker = encode.enc(cp), ""
 			continue

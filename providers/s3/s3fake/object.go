@@ -71,28 +71,34 @@ func (c writeCond) check(cur *object, key string) error {
 // encryption when the write named none. pre, when not nil, runs first
 // under the lock and may refuse the write.
 func (s *Server) commit(bucketName string, o *object, cond writeCond, pre func(*bucket) error) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	b, err := s.bucketLocked(bucketName)
-	if err != nil {
-		return err
-	}
-	if err := cond.check(b.objects[o.key], o.key); err != nil {
-		return err
-	}
-	if pre != nil {
-		if err := pre(b); err != nil {
+	return s.inBucket(bucketName, func(b *bucket) error {
+		if err := cond.check(b.objects[o.key], o.key); err != nil {
 			return err
 		}
-	}
-	if o.attrs.sse == "" {
-		o.attrs.sse, o.attrs.kmsKeyID = b.defaultSSE()
-	}
-	o.plainETag = o.etag
-	if strings.HasPrefix(o.attrs.sse, "aws:kms") {
-		o.etag = kmsETag(o.etag)
-	}
-	b.put(o)
+		if pre != nil {
+			if err := pre(b); err != nil {
+				return err
+			}
+		}
+		if o.attrs.sse == "" {
+			o.attrs.sse, o.attrs.kmsKeyID = b.defaultSSE()
+		}
+		o.plainETag = o.etag
+		if strings.HasPrefix(o.attrs.sse, "aws:kms") {
+			o.etag = kmsETag(o.etag)
+		}
+		b.put(o)
+		return nil
+	})
+}
+
+// answerWrite answers a PutObject or UploadPart that stored bytes.
+func answerWrite(w http.ResponseWriter, etag string, sum checksum, a attrs) error {
+	h := w.Header()
+	h.Set("ETag", etag)
+	sum.writeTo(h)
+	a.writeSSE(h)
+	w.WriteHeader(http.StatusOK)
 	return nil
 }
 
@@ -148,12 +154,7 @@ func (s *Server) putObject(w http.ResponseWriter, r *http.Request, req Request) 
 		s.discard(got.data)
 		return err
 	}
-	h := w.Header()
-	h.Set("ETag", o.etag)
-	o.attrs.writeSSE(h)
-	o.sum.writeTo(h)
-	w.WriteHeader(http.StatusOK)
-	return nil
+	return answerWrite(w, o.etag, o.sum, o.attrs)
 }
 
 // evalConditions evaluates the read preconditions If-Match,
@@ -351,18 +352,14 @@ func (s *Server) deleteObject(w http.ResponseWriter, r *http.Request, req Reques
 		return err
 	}
 	ifMatch := r.Header.Get("If-Match")
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	b, err := s.bucketLocked(req.Bucket)
-	if err != nil {
-		return err
-	}
-	if err := (writeCond{ifMatch: ifMatch}).check(b.objects[req.Key], req.Key); err != nil {
-		return err
-	}
-	b.remove(req.Key)
-	w.WriteHeader(http.StatusNoContent)
-	return nil
+	err := s.inBucket(req.Bucket, func(b *bucket) error {
+		if err := (writeCond{ifMatch: ifMatch}).check(b.objects[req.Key], req.Key); err != nil {
+			return err
+		}
+		b.remove(req.Key)
+		return nil
+	})
+	return answerStatus(w, http.StatusNoContent, err)
 }
 
 type deleteRequest struct {
@@ -642,21 +639,17 @@ func (s *Server) getObjectTagging(w http.ResponseWriter, r *http.Request, req Re
 
 // setTags replaces the tags of the object at req's key.
 func (s *Server) setTags(req Request, tags []tag) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	b, err := s.bucketLocked(req.Bucket)
-	if err != nil {
-		return err
-	}
-	cur, ok := b.objects[req.Key]
-	if !ok {
-		return errNoSuchKey(req.Key)
-	}
-	n := *cur
-	n.attrs = cur.attrs.clone()
-	n.attrs.tags = tags
-	b.objects[req.Key] = &n
-	return nil
+	return s.inBucket(req.Bucket, func(b *bucket) error {
+		cur, ok := b.objects[req.Key]
+		if !ok {
+			return errNoSuchKey(req.Key)
+		}
+		n := *cur
+		n.attrs = cur.attrs.clone()
+		n.attrs.tags = tags
+		b.objects[req.Key] = &n
+		return nil
+	})
 }
 
 func (s *Server) putObjectTagging(w http.ResponseWriter, r *http.Request, req Request) error {
@@ -674,20 +667,12 @@ func (s *Server) putObjectTagging(w http.ResponseWriter, r *http.Request, req Re
 	if err != nil {
 		return err
 	}
-	if err := s.setTags(req, tags); err != nil {
-		return err
-	}
-	w.WriteHeader(http.StatusOK)
-	return nil
+	return answerStatus(w, http.StatusOK, s.setTags(req, tags))
 }
 
 func (s *Server) deleteObjectTagging(w http.ResponseWriter, r *http.Request, req Request) error {
 	if err := s.checkVersionID(r); err != nil {
 		return err
 	}
-	if err := s.setTags(req, nil); err != nil {
-		return err
-	}
-	w.WriteHeader(http.StatusNoContent)
-	return nil
+	return answerStatus(w, http.StatusNoContent, s.setTags(req, nil))
 }

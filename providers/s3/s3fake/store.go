@@ -97,6 +97,17 @@ func (s *Server) bucketLocked(name string) (*bucket, error) {
 	return b, nil
 }
 
+// inBucket runs fn on the named bucket under the server's lock.
+func (s *Server) inBucket(name string, fn func(b *bucket) error) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	b, err := s.bucketLocked(name)
+	if err != nil {
+		return err
+	}
+	return fn(b)
+}
+
 // lookup returns a bucket and, when key is not "", the object stored at key.
 func (s *Server) lookup(bucketName, key string) (*bucket, *object, error) {
 	s.mu.Lock()
