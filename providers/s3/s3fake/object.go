@@ -292,6 +292,7 @@ func (s *Server) getObject(w http.ResponseWriter, r *http.Request, req Request) 
 	q := r.URL.Query()
 	rng := byteRange{n: o.size}
 	var sum checksum
+	whole := false // the answer is the whole object: its checksum applies
 	if pn := q.Get("partNumber"); pn != "" {
 		if r.Header.Get("Range") != "" {
 			return errInvalidRequest("Cannot specify both Range header and partNumber query parameter")
@@ -299,20 +300,12 @@ func (s *Server) getObject(w http.ResponseWriter, r *http.Request, req Request) 
 		if rng, sum, err = partRange(o, pn); err != nil {
 			return err
 		}
-		if len(o.parts) == 0 { // part 1 of a single-part object is all of it
-			if sum, err = o.checksum(r.Context()); err != nil {
-				return err
-			}
-		}
+		whole = len(o.parts) == 0 // part 1 of a single-part object is all of it
 	} else {
 		if rng, err = parseRange(r.Header.Get("Range"), o.size); err != nil {
 			return err
 		}
-		if !rng.partial {
-			if sum, err = o.checksum(r.Context()); err != nil {
-				return err
-			}
-		}
+		whole = !rng.partial
 	}
 	h := w.Header()
 	for k, v := range o.header() {
@@ -322,6 +315,11 @@ func (s *Server) getObject(w http.ResponseWriter, r *http.Request, req Request) 
 		h.Set("X-Amz-Mp-Parts-Count", strconv.Itoa(len(o.parts)))
 	}
 	if strings.EqualFold(r.Header.Get("X-Amz-Checksum-Mode"), "ENABLED") {
+		if whole {
+			if sum, err = o.checksum(r.Context()); err != nil {
+				return err
+			}
+		}
 		sum.writeTo(h)
 	}
 	for _, ov := range responseOverrides() {
