@@ -80,13 +80,6 @@ func validChecksumValue(alg, v string) bool {
 	return err == nil && len(b) == checksumSize(alg)
 }
 
-// checksumOf returns the base64 checksum of data under alg.
-func checksumOf(alg string, data []byte) string {
-	h := newChecksum(alg)
-	h.Write(data)
-	return base64.StdEncoding.EncodeToString(h.Sum(nil))
-}
-
 // headerChecksums returns the x-amz-checksum-<alg> headers of h as
 // algorithm to value.
 func headerChecksums(h http.Header) map[string]string {

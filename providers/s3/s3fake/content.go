@@ -2,7 +2,6 @@ package s3fake
 
 import (
 	"context"
-	"crypto/md5"
 	"errors"
 	"fmt"
 	"hash"
@@ -263,13 +262,4 @@ func (c content) digest(ctx context.Context, hs ...hash.Hash) error {
 		return fmt.Errorf("read stored body: %w", err)
 	}
 	return nil
-}
-
-// md5Of returns the MD5 of c.
-func (c content) md5Of(ctx context.Context) ([]byte, error) {
-	h := md5.New()
-	if err := c.digest(ctx, h); err != nil {
-		return nil, err
-	}
-	return h.Sum(nil), nil
 }

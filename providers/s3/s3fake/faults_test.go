@@ -366,3 +366,20 @@ func TestFaultKindString(t *testing.T) {
 		t.Errorf("String = %q", s)
 	}
 }
+
+func TestSharedFaults(t *testing.T) {
+	t.Parallel()
+	f := s3fake.NewFaults()
+	a, b := start(t, s3fake.WithFaults(f)), start(t, s3fake.WithFaults(f))
+	if a.Faults() != f || b.Faults() != f {
+		t.Fatal("WithFaults is not used")
+	}
+	inj := f.Add(s3fake.Fault{Kind: s3fake.FaultSlowDown, Op: s3fake.OpListBuckets, Times: 2})
+	for _, srv := range []*s3fake.Server{a, b} {
+		_, err := clientFor(srv).ListBuckets(t.Context(), &s3.ListBucketsInput{})
+		wantCode(t, err, "SlowDown", http.StatusServiceUnavailable)
+	}
+	if inj.Fired() != 2 {
+		t.Fatalf("Fired = %d", inj.Fired())
+	}
+}

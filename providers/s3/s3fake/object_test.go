@@ -3,6 +3,7 @@ package s3fake_test
 import (
 	"bytes"
 	"crypto/md5"
+	"crypto/sha1"
 	"crypto/sha256"
 	"encoding/base64"
 	"fmt"
@@ -10,6 +11,7 @@ import (
 	"hash/crc64"
 	"io"
 	"net/http"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -136,6 +138,11 @@ func TestPutObjectDigests(t *testing.T) {
 	sha := sha256.Sum256(body)
 	crc := crc32.ChecksumIEEE(body)
 	crcBytes := []byte{byte(crc >> 24), byte(crc >> 16), byte(crc >> 8), byte(crc)}
+	crcc := crc32.Checksum(body, crc32.MakeTable(crc32.Castagnoli))
+	crccBytes := []byte{byte(crcc >> 24), byte(crcc >> 16), byte(crcc >> 8), byte(crcc)}
+	sha1sum := sha1.Sum(body)
+	nvme := crc64.New(crc64.MakeTable(0x9a6c9329ac4bc9b5))
+	nvme.Write(body)
 	tests := []struct {
 		name     string
 		in       s3.PutObjectInput
@@ -153,6 +160,13 @@ func TestPutObjectDigests(t *testing.T) {
 		{name: "crc32", in: s3.PutObjectInput{ChecksumCRC32: aws.String(b64(crcBytes))},
 			checksum: func(h *s3.HeadObjectOutput) string { return aws.ToString(h.ChecksumCRC32) }, want: b64(crcBytes)},
 		{name: "bad crc32", in: s3.PutObjectInput{ChecksumCRC32: aws.String("AAAAAA==")}, code: "BadDigest", status: 400},
+		{name: "crc32c", in: s3.PutObjectInput{ChecksumCRC32C: aws.String(b64(crccBytes))},
+			checksum: func(h *s3.HeadObjectOutput) string { return aws.ToString(h.ChecksumCRC32C) }, want: b64(crccBytes)},
+		{name: "sha1", in: s3.PutObjectInput{ChecksumSHA1: aws.String(b64(sha1sum[:]))},
+			checksum: func(h *s3.HeadObjectOutput) string { return aws.ToString(h.ChecksumSHA1) }, want: b64(sha1sum[:])},
+		{name: "bad sha1", in: s3.PutObjectInput{ChecksumSHA1: aws.String(b64(make([]byte, 20)))}, code: "BadDigest", status: 400},
+		{name: "crc64nvme", in: s3.PutObjectInput{ChecksumCRC64NVME: aws.String(b64(nvme.Sum(nil)))},
+			checksum: func(h *s3.HeadObjectOutput) string { return aws.ToString(h.ChecksumCRC64NVME) }, want: b64(nvme.Sum(nil))},
 		{name: "malformed crc32", in: s3.PutObjectInput{ChecksumCRC32: aws.String("AAAA")}, code: "InvalidRequest", status: 400},
 	}
 	for _, tt := range tests {
@@ -271,6 +285,33 @@ func TestObjectLimits(t *testing.T) {
 	_, err = c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String("t"),
 		Body: strings.NewReader("x"), Tagging: aws.String("a=1&a=2")})
 	wantCode(t, err, "InvalidTag", http.StatusBadRequest)
+}
+
+func TestMultipartSizeLimits(t *testing.T) {
+	t.Parallel()
+	_, c, bucket := setup(t, s3fake.WithLimits(s3fake.Limits{MinPartSize: 1, MaxPartSize: 8, MaxObjectSize: 10}))
+	id, parts := upload(t, c, bucket, "k", []byte("123456"), []byte("789012"))
+	_, err := complete(t, c, bucket, "k", id, parts)
+	wantCode(t, err, "EntityTooLarge", http.StatusBadRequest)
+	_, err = c.UploadPart(t.Context(), &s3.UploadPartInput{Bucket: aws.String(bucket), Key: aws.String("k"), UploadId: aws.String(id),
+		PartNumber: aws.Int32(3), Body: strings.NewReader("123456789")})
+	wantCode(t, err, "EntityTooLarge", http.StatusBadRequest)
+}
+
+func TestFailedBodiesLeaveNoFiles(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	_, c, bucket := setup(t, s3fake.WithDir(dir))
+	_, err := c.PutObject(t.Context(), &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String("k"), Body: strings.NewReader("body"),
+		ContentMD5: aws.String(b64(make([]byte, 16)))})
+	wantCode(t, err, "BadDigest", http.StatusBadRequest)
+	put(t, c, bucket, "k", "v")
+	_, err = c.PutObject(t.Context(), &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String("k"), Body: strings.NewReader("w"),
+		IfNoneMatch: aws.String("*")})
+	wantCode(t, err, "PreconditionFailed", http.StatusPreconditionFailed)
+	if files, _ := os.ReadDir(dir); len(files) != 1 {
+		t.Fatalf("%d files for one object", len(files))
+	}
 }
 
 func TestObjectSizeLimit(t *testing.T) {
