@@ -72,7 +72,8 @@ type Fault struct {
 	Op     Operation
 	Bucket string
 	Key    string
-	// Match, when not nil, must also accept the request.
+	// Match, when not nil, must also accept the request. It runs under
+	// the Faults' lock, so it must not call the Faults' methods.
 	Match func(*http.Request) bool
 	// Skip lets the first Skip matching requests through: the fault hits
 	// the (Skip+1)th.

@@ -403,6 +403,12 @@ func (s *Server) deleteObjects(w http.ResponseWriter, r *http.Request, req Reque
 	if err := xml.Unmarshal(body, &dr); err != nil || len(dr.Objects) == 0 || len(dr.Objects) > maxDeleteKeys {
 		return errMalformedXML()
 	}
+	// Injected per-key errors first: the faults' lock is never taken
+	// under the server's.
+	injected := make([]*s3Error, len(dr.Objects))
+	for i, ob := range dr.Objects {
+		injected[i] = s.faults.deleteError(Request{Op: OpDeleteObjects, Bucket: req.Bucket, Key: ob.Key})
+	}
 	var res deleteResult
 	s.mu.Lock()
 	b, err := s.bucketLocked(req.Bucket)
@@ -410,7 +416,7 @@ func (s *Server) deleteObjects(w http.ResponseWriter, r *http.Request, req Reque
 		s.mu.Unlock()
 		return err
 	}
-	for _, ob := range dr.Objects {
+	for i, ob := range dr.Objects {
 		fail := func(e *s3Error) {
 			res.Errors = append(res.Errors, deleteError{Key: ob.Key, VersionID: ob.VersionID, Code: e.Code, Message: e.Message})
 		}
@@ -422,8 +428,8 @@ func (s *Server) deleteObjects(w http.ResponseWriter, r *http.Request, req Reque
 			fail(errNotImplemented("object versions"))
 			continue
 		}
-		if e := s.faults.deleteError(Request{Op: OpDeleteObjects, Bucket: req.Bucket, Key: ob.Key}); e != nil {
-			fail(e)
+		if injected[i] != nil {
+			fail(injected[i])
 			continue
 		}
 		if ob.ETag != "" {
