@@ -13,6 +13,7 @@ import (
 	"github.com/rehome/rehome/lang"
 	"github.com/rehome/rehome/providers"
 	"github.com/rehome/rehome/state"
+	"github.com/rehome/rehome/transfer"
 )
 
 // KindPlanner is what Build needs of a kind: its unit and how to plan one
@@ -44,11 +45,17 @@ type Input struct {
 	// Targets restricts the plan to these addresses (and their dependencies).
 	Targets []string
 	Now     time.Time
+	// Retry retries the provider calls planning makes (listings) that fail
+	// for a transient reason; nil: the default policy.
+	Retry *transfer.Retrier
 }
 
 // Build makes the plan. Runtime failures (a provider call failing) are
 // errors; problems with what would be moved are audit findings.
 func Build(ctx context.Context, in Input) (*Plan, error) {
+	if in.Retry == nil {
+		in.Retry = transfer.NewRetrier(transfer.RetryPolicy{})
+	}
 	b := &builder{in: in}
 	p := &Plan{
 		FormatVersion: FormatVersion,
@@ -153,6 +160,9 @@ func (mc *MoveContext) State() *state.File {
 
 // Progress returns the state's progress store (nil before any apply).
 func (mc *MoveContext) Progress() ProgressReader { return mc.b.in.Progress }
+
+// Caller makes planning's provider calls, retrying transient failures.
+func (mc *MoveContext) Caller() *transfer.Caller { return &transfer.Caller{R: mc.b.in.Retry} }
 
 // CutoverDone reports whether a cutover has already run.
 func (mc *MoveContext) CutoverDone() bool {

@@ -105,7 +105,14 @@ func Transient(err error) bool {
 		return true
 	}
 	if errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.EPIPE) ||
-		errors.Is(err, syscall.ECONNABORTED) || errors.Is(err, io.ErrUnexpectedEOF) {
+		errors.Is(err, syscall.ECONNABORTED) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, net.ErrClosed) {
+		return true
+	}
+	// A request that never got an answer (smithy's RequestSendError: the
+	// connection failed while sending); retrying is safe because rehome's
+	// writes are conditional or idempotent.
+	var ce interface{ ConnectionError() bool }
+	if errors.As(err, &ce) && ce.ConnectionError() {
 		return true
 	}
 	var ne net.Error

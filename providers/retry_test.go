@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	smithyhttp "github.com/aws/smithy-go/transport/http"
+
 	"github.com/rehome/rehome/providers"
 )
 
@@ -55,6 +57,8 @@ func TestTransient(t *testing.T) {
 		{"broken pipe", syscall.EPIPE, true},
 		{"body cut short", fmt.Errorf("copy: %w", io.ErrUnexpectedEOF), true},
 		{"timeout", &net.OpError{Op: "read", Err: timeoutErr{}}, true},
+		{"connection closed while sending", fmt.Errorf("write: %w", net.ErrClosed), true},
+		{"request send failed", fmt.Errorf("put: %w", &smithyhttp.RequestSendError{Err: errors.New("write tcp: broken")}), true},
 		{"cancelled", context.Canceled, false},
 		{"deadline", fmt.Errorf("x: %w", context.DeadlineExceeded), false},
 		{"plain", errors.New("bucket name invalid"), false},

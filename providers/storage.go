@@ -26,8 +26,12 @@ type Object struct {
 	// StorageCaps.ETagMD5 holds it is the content's MD5 (hex) for an object
 	// written whole, and "MD5-of-the-parts'-MD5s-N" for one assembled from
 	// N parts.
-	ETag   string
-	SHA256 string // lower-case hex; "" when unknown
+	ETag string
+	// OpaqueETag: the ETag is not a digest of the content even where
+	// StorageCaps.ETagMD5 holds (S3 objects encrypted with SSE-KMS), so
+	// it proves nothing about the bytes.
+	OpaqueETag bool
+	SHA256     string // lower-case hex; "" when unknown
 	// HTTP headers served with the object.
 	ContentType        string
 	CacheControl       string
@@ -61,6 +65,14 @@ type Storage interface {
 	Put(ctx context.Context, bucket string, obj Object, body io.Reader) (Object, error)
 	// Delete removes an object; deleting an absent one is not an error.
 	Delete(ctx context.Context, bucket, key string) error
+}
+
+// ObjectLister is implemented by stores that list part of a bucket: the
+// keys that start with prefix and sort after after (S3's ListObjectsV2
+// Prefix and StartAfter), in key byte order. A listing cut short by a
+// failure then resumes where it stopped, and a prefix lists only itself.
+type ObjectLister interface {
+	ObjectsFrom(ctx context.Context, bucket, prefix, after string) iter.Seq2[Object, error]
 }
 
 // RangeReader is implemented by stores that read part of an object (an

@@ -33,6 +33,7 @@ import (
 	"github.com/rehome/rehome/providers/local"
 	"github.com/rehome/rehome/providers/memory"
 	"github.com/rehome/rehome/providers/providertest"
+	"github.com/rehome/rehome/providers/s3"
 )
 
 // T0 is the modification time objects get unless a test says otherwise.
@@ -66,7 +67,7 @@ func New(t *testing.T) *Harness {
 	}
 	st := memory.NewStore()
 	return &Harness{T: t, Ctx: context.Background(), Dir: t.TempDir(), Store: st,
-		Reg:  providers.NewRegistry(st.Factory(), local.Factory()),
+		Reg:  providers.NewRegistry(st.Factory(), local.Factory(), s3.Factory()),
 		Envs: map[string]*lang.Environment{}, ID: id}
 }
 
@@ -93,6 +94,31 @@ func (h *Harness) Local(name string) *local.Provider {
 	})
 	h.Envs[name] = &lang.Environment{Name: name, Provider: local.Name, Value: v}
 	p := local.New()
+	if err := p.Configure(h.Ctx, providers.Config{Env: name, Dir: h.Dir, Value: v, Logger: slog.New(slog.DiscardHandler)}); err != nil {
+		h.T.Fatal(err)
+	}
+	return p
+}
+
+// S3 declares an environment of the generic s3 provider at endpoint (an
+// s3fake server's URL) and returns a configured provider on it. opts are
+// extra attributes (conditional_writes = false, ...).
+func (h *Harness) S3(name, endpoint string, opts ...map[string]cty.Value) *s3.Provider {
+	h.T.Helper()
+	attrs := map[string]cty.Value{
+		"endpoint":   cty.StringVal(endpoint),
+		"region":     cty.StringVal("us-east-1"),
+		"access_key": cty.StringVal("AKIDTEST"),
+		"secret_key": cty.StringVal("secret-test"),
+	}
+	for _, o := range opts {
+		for k, v := range o {
+			attrs[k] = v
+		}
+	}
+	v := cty.ObjectVal(attrs)
+	h.Envs[name] = &lang.Environment{Name: name, Provider: s3.Name, Value: v}
+	p := s3.Factory().New().(*s3.Provider)
 	if err := p.Configure(h.Ctx, providers.Config{Env: name, Dir: h.Dir, Value: v, Logger: slog.New(slog.DiscardHandler)}); err != nil {
 		h.T.Fatal(err)
 	}

@@ -94,7 +94,7 @@ func copyObjects(ctx context.Context, r *exec.Run) (state.Result, error) {
 	}
 	d, err := Diff(ctx, DiffInput{Src: ss, Dst: ds, SrcBucket: p.SrcBucket, DstBucket: p.DstBucket, DstExists: true,
 		DstCaps: dst.Factory.Caps.Storage, Records: recs, Overwrite: p.Overwrite, BySize: bySize, Skip: skip,
-		Prefix: p.Prefix, Extra: p.DeleteExtra})
+		Prefix: p.Prefix, Extra: p.DeleteExtra, Caller: r.Caller})
 	if err != nil {
 		return state.Result{}, err
 	}
@@ -163,7 +163,7 @@ func copyObjects(ctx context.Context, r *exec.Run) (state.Result, error) {
 		rec := intentRecord(it, bySize) // as made durable before the copy began
 		err := r.Caller.Do(ctx, fmt.Sprintf("copy object %q", it.Src.Key), func(ctx context.Context, attempt int) error {
 			var err error
-			wrote, err = c.one(ctx, it, &rec, attempt)
+			wrote, err = c.one(ctx, &it, &rec, attempt)
 			return err
 		})
 		mu.Lock()

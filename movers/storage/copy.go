@@ -108,10 +108,10 @@ func intentRecord(it CopyItem, bySize bool) ObjectRecord {
 // one copies one object; rec is the key's record, which it updates, and
 // attempt counts the tries of this copy. It reports whether it wrote the
 // destination (false when the destination already held the content).
-func (c *copier) one(ctx context.Context, it CopyItem, rec *ObjectRecord, attempt int) (bool, error) {
+func (c *copier) one(ctx context.Context, it *CopyItem, rec *ObjectRecord, attempt int) (bool, error) {
 	key := it.Src.Key
 	bySize := c.p.Verify == VerifySize
-	foreign := it.Dst != nil && !it.Rec.owns(it.Dst, bySize)
+	foreign := it.Dst != nil && !rec.owns(it.Dst, bySize)
 	// A destination object of the same size may already be the content: a
 	// copy interrupted after its write, or a pre-existing identical object.
 	// Check by content rather than writing again.
@@ -157,7 +157,13 @@ func (c *copier) one(ctx context.Context, it CopyItem, rec *ObjectRecord, attemp
 			return false, err
 		}
 		if err := c.verify(ctx, key, w); err != nil {
-			return true, err
+			// What stands is rehome's write, but wrong: it stays rehome's
+			// (durably), so a retry replaces it and rollback removes it.
+			it.Dst, rec.Left = &w.stored, VersionOf(w.stored)
+			if perr := c.r.Records().Put(ctx, c.scope, key, *rec); perr != nil {
+				return true, errors.Join(err, perr)
+			}
+			return true, providers.Retryable(err)
 		}
 		c.finish(rec, w)
 		return true, nil
@@ -173,10 +179,12 @@ func (c *copier) finish(rec *ObjectRecord, w written) {
 }
 
 // write copies it by the strategy that fits.
-func (c *copier) write(ctx context.Context, it CopyItem, rec *ObjectRecord, attempt int) (written, error) {
+func (c *copier) write(ctx context.Context, it *CopyItem, rec *ObjectRecord, attempt int) (written, error) {
 	ifAbsent := it.Dst == nil // the key was empty when diffed: never replace what someone wrote since
 	if ssc, ok := c.dst.(providers.ServerSideCopier); ok && ssc.CanCopyFrom(c.src) {
-		stored, err := ssc.CopyFrom(ctx, c.src, c.p.SrcBucket, it.Src, c.p.DstBucket, ifAbsent)
+		o := it.Src
+		o.StorageClass = c.header(o).StorageClass
+		stored, err := ssc.CopyFrom(ctx, c.src, c.p.SrcBucket, o, c.p.DstBucket, ifAbsent)
 		if err != nil {
 			if err = c.taken(ctx, it, rec, attempt, err); errors.Is(err, errLanded) {
 				stored, err = c.dst.Head(ctx, c.p.DstBucket, it.Src.Key)
@@ -199,7 +207,7 @@ func (c *copier) write(ctx context.Context, it CopyItem, rec *ObjectRecord, atte
 // earlier attempt's write may have landed (its response was lost), which
 // the content decides; otherwise someone else wrote the key since the
 // diff, and the intent is dropped so nothing claims it.
-func (c *copier) taken(ctx context.Context, it CopyItem, rec *ObjectRecord, attempt int, err error) error {
+func (c *copier) taken(ctx context.Context, it *CopyItem, rec *ObjectRecord, attempt int, err error) error {
 	if !errors.Is(err, providers.ErrExists) {
 		return fmt.Errorf("write destination: %w", err)
 	}
@@ -223,24 +231,16 @@ func (c *copier) taken(ctx context.Context, it CopyItem, rec *ObjectRecord, atte
 // records it as done without writing again.
 var errLanded = errors.New("the earlier attempt's write landed")
 
-// hashFor returns the digest a write computes over the bytes it reads.
-func (c *copier) hashFor() (hash.Hash, bool) {
-	if c.dcaps.ETagMD5 {
-		return md5.New(), true
-	}
-	return sha256.New(), false
-}
-
 // stream copies an object in one read and one write.
-func (c *copier) stream(ctx context.Context, it CopyItem, rec *ObjectRecord, ifAbsent bool, attempt int) (written, error) {
+func (c *copier) stream(ctx context.Context, it *CopyItem, rec *ObjectRecord, ifAbsent bool, attempt int) (written, error) {
 	key := it.Src.Key
 	rc, obj, err := c.src.Get(ctx, c.p.SrcBucket, key)
 	if err != nil {
 		return written{}, fmt.Errorf("read source: %w", err)
 	}
 	defer rc.Close()
-	h, isMD5 := c.hashFor()
-	body := io.TeeReader(c.r.Caller.T.Reader(ctx, rc), h)
+	d := c.digestsFor(obj)
+	body := io.TeeReader(c.r.Caller.T.Reader(ctx, rc), d)
 	put := c.header(obj)
 	var stored providers.Object
 	if bw, ok := c.dst.(providers.BatchWriter); ok {
@@ -253,31 +253,85 @@ func (c *copier) stream(ctx context.Context, it CopyItem, rec *ObjectRecord, ifA
 	if err != nil {
 		err = c.taken(ctx, it, rec, attempt, err)
 		if errors.Is(err, errLanded) {
+			// An earlier attempt's write is there: take its digests from
+			// a read of what stands, checked against the source as usual.
 			now, herr := c.dst.Head(ctx, c.p.DstBucket, key)
 			if herr != nil {
 				return written{}, herr
 			}
-			sum, derr := c.digest(ctx, c.dst, c.p.DstBucket, key)
-			if derr != nil {
+			again := c.digestsFor(obj)
+			if _, derr := c.readInto(ctx, c.dst, c.p.DstBucket, key, again); derr != nil {
 				return written{}, derr
 			}
-			return c.digested(written{stored: now, src: obj}, sum, isMD5), nil
+			w := written{stored: now, src: obj}
+			again.into(&w)
+			return w, nil
 		}
 		return written{}, err
+	}
+	if n := d.n; n != obj.Size {
+		return written{}, providers.Retryable(fmt.Errorf("read %d bytes of the source's %d", n, obj.Size))
 	}
 	if err := c.sourceStill(ctx, obj); err != nil {
 		return written{}, err
 	}
-	return c.digested(written{stored: stored, src: obj}, hex.EncodeToString(h.Sum(nil)), isMD5), nil
+	w := written{stored: stored, src: obj}
+	d.into(&w)
+	return w, nil
 }
 
-func (c *copier) digested(w written, sum string, isMD5 bool) written {
-	if isMD5 {
-		w.md5 = sum
-	} else {
-		w.sha256 = sum
+// digests hashes the bytes a copy reads: MD5 where an ETag is a content
+// MD5 to compare with (the destination's, or the source's), SHA-256 where
+// a SHA-256 is (a store reporting one) or nothing else is.
+type digests struct {
+	md5, sha hash.Hash
+	n        int64
+}
+
+func (c *copier) digestsFor(src providers.Object) *digests {
+	d := &digests{}
+	srcMD5 := c.scaps.ETagMD5 && !src.OpaqueETag && plainMD5(src.ETag)
+	if c.dcaps.ETagMD5 || srcMD5 {
+		d.md5 = md5.New()
 	}
-	return w
+	if !c.dcaps.ETagMD5 || src.SHA256 != "" {
+		d.sha = sha256.New()
+	}
+	return d
+}
+
+func (d *digests) Write(p []byte) (int, error) {
+	if d.md5 != nil {
+		d.md5.Write(p)
+	}
+	if d.sha != nil {
+		d.sha.Write(p)
+	}
+	d.n += int64(len(p))
+	return len(p), nil
+}
+
+func (d *digests) into(w *written) {
+	if d.md5 != nil {
+		w.md5 = hex.EncodeToString(d.md5.Sum(nil))
+	}
+	if d.sha != nil {
+		w.sha256 = hex.EncodeToString(d.sha.Sum(nil))
+	}
+}
+
+// readInto reads an object into w and returns its size.
+func (c *copier) readInto(ctx context.Context, s providers.Storage, bucket, key string, w io.Writer) (int64, error) {
+	rc, _, err := s.Get(ctx, bucket, key)
+	if err != nil {
+		return 0, fmt.Errorf("read %s/%s: %w", bucket, key, err)
+	}
+	defer rc.Close()
+	n, err := io.Copy(w, ctxio.Reader(ctx, rc))
+	if err != nil {
+		return n, fmt.Errorf("read %s/%s: %w", bucket, key, err)
+	}
+	return n, nil
 }
 
 // header is the object to write: the source's headers, metadata and tags,
@@ -320,7 +374,7 @@ func (c *copier) sourceStill(ctx context.Context, read providers.Object) error {
 // from a ranged read of the listed version. The upload is recorded before
 // its first part and each part after it is stored, so a crash resumes it
 // (or, if the source changed, aborts it) instead of leaving it to bill.
-func (c *copier) parts(ctx context.Context, it CopyItem, rec *ObjectRecord, ifAbsent bool, attempt int) (written, error) {
+func (c *copier) parts(ctx context.Context, it *CopyItem, rec *ObjectRecord, ifAbsent bool, attempt int) (written, error) {
 	mw := c.dst.(providers.MultipartWriter)
 	rr := c.src.(providers.RangeReader)
 	key, size := it.Src.Key, it.Src.Size
@@ -492,10 +546,13 @@ func plainMD5(etag string) bool {
 	return err == nil
 }
 
-// verify checks a write: the size always; in checksum mode, a digest the
-// destination computed over what it stored against rehome's of the bytes
-// it read — the ETag of an ETag-MD5 store (composite for multipart), the
-// SHA-256 a store reports, or a read-back.
+// verify checks a write: the size always; in checksum mode, rehome's
+// digest of the bytes it read against the source's own where the source
+// has one (a content-MD5 ETag, a SHA-256), catching a corrupted read, and
+// against one the destination computed over what it stored — the ETag of
+// an ETag-MD5 store (composite for multipart), the SHA-256 a store
+// reports, or else a read-back — catching a corrupted or truncated write.
+// Never an echo of what rehome itself sent.
 func (c *copier) verify(ctx context.Context, key string, w written) error {
 	if w.stored.Size != w.src.Size {
 		return fmt.Errorf("verify: destination has %d bytes, source %d", w.stored.Size, w.src.Size)
@@ -504,13 +561,12 @@ func (c *copier) verify(ctx context.Context, key string, w written) error {
 		return nil
 	}
 	mismatch := func(what, got, want string) error {
-		return fmt.Errorf("verify: the destination's %s %s differs from %s, rehome's over the bytes it read", what, got, want)
+		return fmt.Errorf("verify: the %s %s differs from %s, rehome's over the bytes it read", what, got, want)
 	}
-	switch {
-	case w.serverSide:
-		if plainMD5(w.src.ETag) && plainMD5(w.stored.ETag) {
+	if w.serverSide {
+		if c.scaps.ETagMD5 && plainMD5(w.src.ETag) && plainMD5(w.stored.ETag) && !w.src.OpaqueETag && !w.stored.OpaqueETag {
 			if w.stored.ETag != w.src.ETag {
-				return mismatch("ETag", w.stored.ETag, w.src.ETag)
+				return fmt.Errorf("verify: the copy's ETag %s differs from the source's %s", w.stored.ETag, w.src.ETag)
 			}
 			return nil
 		}
@@ -522,29 +578,35 @@ func (c *copier) verify(ctx context.Context, key string, w written) error {
 			return errors.New("verify: the server-side copy's content differs from the source's")
 		}
 		return nil
-	case w.parts != nil && c.dcaps.ETagMD5 && strings.Contains(w.stored.ETag, "-"):
+	}
+	// The read: the source's own digest, where it has one.
+	if w.md5 != "" && c.scaps.ETagMD5 && !w.src.OpaqueETag && plainMD5(w.src.ETag) && w.md5 != w.src.ETag {
+		return providers.Retryable(mismatch("source's ETag", w.src.ETag, w.md5))
+	}
+	if w.sha256 != "" && w.src.SHA256 != "" && w.sha256 != w.src.SHA256 {
+		return providers.Retryable(mismatch("source's SHA-256", w.src.SHA256, w.sha256))
+	}
+	// The write: a digest the destination computed.
+	etag := c.dcaps.ETagMD5 && !w.stored.OpaqueETag
+	switch {
+	case w.parts != nil && etag && strings.Contains(w.stored.ETag, "-"):
 		if want := compositeETag(w.parts); w.stored.ETag != want {
-			return mismatch("ETag", w.stored.ETag, want)
+			return mismatch("destination's ETag", w.stored.ETag, want)
 		}
 		return nil
-	case w.md5 != "" && plainMD5(w.stored.ETag):
+	case w.md5 != "" && etag && plainMD5(w.stored.ETag):
 		if w.stored.ETag != w.md5 {
-			return mismatch("ETag", w.stored.ETag, w.md5)
+			return mismatch("destination's ETag", w.stored.ETag, w.md5)
 		}
 		return nil
 	case w.sha256 != "" && w.stored.SHA256 != "":
 		if w.stored.SHA256 != w.sha256 {
-			return mismatch("SHA-256", w.stored.SHA256, w.sha256)
+			return mismatch("destination's SHA-256", w.stored.SHA256, w.sha256)
 		}
 		return nil
 	}
 	// Nothing the destination computed to compare: read it back.
-	want, kind := w.sha256, "SHA-256"
-	h := func() hash.Hash { return sha256.New() }
-	if want == "" && w.md5 != "" {
-		want, kind, h = w.md5, "MD5", func() hash.Hash { return md5.New() }
-	}
-	if want == "" { // multipart without composite ETags: compare whole contents
+	if w.md5 == "" && w.sha256 == "" { // multipart without composite ETags
 		same, _, err := SameContent(ctx, c.src, c.dst, c.p.SrcBucket, c.p.DstBucket, key)
 		if err != nil {
 			return fmt.Errorf("verify: %w", err)
@@ -554,33 +616,24 @@ func (c *copier) verify(ctx context.Context, key string, w written) error {
 		}
 		return nil
 	}
-	got, err := digestWith(ctx, c.dst, c.p.DstBucket, key, h())
-	if err != nil {
+	back := &digests{}
+	if w.md5 != "" {
+		back.md5 = md5.New()
+	} else {
+		back.sha = sha256.New()
+	}
+	if _, err := c.readInto(ctx, c.dst, c.p.DstBucket, key, back); err != nil {
 		return fmt.Errorf("verify: %w", err)
 	}
-	if got != want {
-		return mismatch(kind+" (read back)", got, want)
+	var got written
+	back.into(&got)
+	if w.md5 != "" && got.md5 != w.md5 {
+		return mismatch("destination's MD5 (read back)", got.md5, w.md5)
+	}
+	if w.md5 == "" && got.sha256 != w.sha256 {
+		return mismatch("destination's SHA-256 (read back)", got.sha256, w.sha256)
 	}
 	return nil
-}
-
-// digest reads an object back with the hash the copier uses.
-func (c *copier) digest(ctx context.Context, s providers.Storage, bucket, key string) (string, error) {
-	h, _ := c.hashFor()
-	return digestWith(ctx, s, bucket, key, h)
-}
-
-// digestWith reads an object and returns h's hex digest of it.
-func digestWith(ctx context.Context, s providers.Storage, bucket, key string, h hash.Hash) (string, error) {
-	rc, _, err := s.Get(ctx, bucket, key)
-	if err != nil {
-		return "", fmt.Errorf("read %s/%s: %w", bucket, key, err)
-	}
-	defer rc.Close()
-	if _, err := io.Copy(h, ctxio.Reader(ctx, rc)); err != nil {
-		return "", fmt.Errorf("read %s/%s: %w", bucket, key, err)
-	}
-	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
 // backup saves the foreign object at key in the state's backups with all

@@ -12,6 +12,7 @@ import (
 	"github.com/rehome/rehome/internal/ctxio"
 	"github.com/rehome/rehome/planner"
 	"github.com/rehome/rehome/providers"
+	"github.com/rehome/rehome/transfer"
 )
 
 // CopyItem is one object to copy.
@@ -85,28 +86,22 @@ type DiffInput struct {
 	Skip map[string]bool
 	// Prefix limits the diff to keys that start with it, on both sides.
 	Prefix string
+	// Caller retries listings that fail for a transient reason (nil: no
+	// retries).
+	Caller *transfer.Caller
 	// Extra: collect the destination-only objects that are not rehome's
 	// (ObjectDiff.Extra), for a cutover that removes them.
 	Extra bool
 }
 
-// Prefixer is implemented by stores that list the keys under a prefix
-// without listing the rest (S3's ListObjectsV2 prefix).
-type Prefixer interface {
-	ObjectsWithPrefix(ctx context.Context, bucket, prefix string) iter.Seq2[providers.Object, error]
-}
-
-// listing lists a bucket's objects under prefix.
-func listing(ctx context.Context, s providers.Storage, bucket, prefix string) iter.Seq2[providers.Object, error] {
-	if prefix == "" {
-		return s.Objects(ctx, bucket)
-	}
-	if p, ok := s.(Prefixer); ok {
-		return p.ObjectsWithPrefix(ctx, bucket, prefix)
+// listing lists a bucket's objects under prefix that sort after after.
+func listing(ctx context.Context, s providers.Storage, bucket, prefix, after string) iter.Seq2[providers.Object, error] {
+	if l, ok := s.(providers.ObjectLister); ok && (prefix != "" || after != "") {
+		return l.ObjectsFrom(ctx, bucket, prefix, after)
 	}
 	return func(yield func(providers.Object, error) bool) {
 		for o, err := range s.Objects(ctx, bucket) {
-			if err == nil && !strings.HasPrefix(o.Key, prefix) {
+			if err == nil && (!strings.HasPrefix(o.Key, prefix) || o.Key <= after) {
 				continue
 			}
 			if !yield(o, err) {
@@ -118,9 +113,14 @@ func listing(ctx context.Context, s providers.Storage, bucket, prefix string) it
 
 // prefetch runs a listing in a goroutine of its own, a few batches ahead
 // of its reader, so that a diff lists its two sides at once (two folder
-// walks, or two streams of LIST pages) instead of one after the other.
-// stop ends the listing early and waits for its goroutine.
-func prefetch(ctx context.Context, seq iter.Seq2[providers.Object, error]) (next func() (providers.Object, error, bool), stop func()) {
+// walks, or two streams of LIST pages) instead of one after the other. A
+// transient failure is retried through c, the listing resuming after the
+// last key it gave. stop ends the listing early and waits for its
+// goroutine.
+func prefetch(ctx context.Context, c *transfer.Caller, what string, list func(after string) iter.Seq2[providers.Object, error]) (next func() (providers.Object, error, bool), stop func()) {
+	if c == nil {
+		c = &transfer.Caller{}
+	}
 	type batch struct {
 		objs []providers.Object
 		err  error
@@ -141,23 +141,31 @@ func prefetch(ctx context.Context, seq iter.Seq2[providers.Object, error]) (next
 			}
 		}
 		objs := make([]providers.Object, 0, size)
-		for o, err := range seq {
-			if err != nil {
-				if len(objs) > 0 && !send(batch{objs: objs}) {
-					return
+		after, stopped := "", false
+		err := c.Do(ctx, what, func(ctx context.Context, _ int) error {
+			for o, err := range list(after) {
+				if err != nil {
+					return err
 				}
-				send(batch{err: err})
-				return
-			}
-			if objs = append(objs, o); len(objs) == size {
-				if !send(batch{objs: objs}) {
-					return
+				after = o.Key
+				if objs = append(objs, o); len(objs) == size {
+					if !send(batch{objs: objs}) {
+						stopped = true
+						return nil
+					}
+					objs = make([]providers.Object, 0, size)
 				}
-				objs = make([]providers.Object, 0, size)
 			}
+			return nil
+		})
+		if stopped {
+			return
 		}
-		if len(objs) > 0 {
-			send(batch{objs: objs})
+		if len(objs) > 0 && !send(batch{objs: objs}) {
+			return
+		}
+		if err != nil {
+			send(batch{err: err})
 		}
 	}()
 	var cur []providers.Object
@@ -195,11 +203,15 @@ func Diff(ctx context.Context, in DiffInput) (*ObjectDiff, error) {
 	var keys []string
 	recs := newRecordCursor(in.Records)
 	defer recs.stop()
-	srcNext, srcStop := prefetch(ctx, listing(ctx, in.Src, in.SrcBucket, in.Prefix))
+	srcNext, srcStop := prefetch(ctx, in.Caller, "listing", func(after string) iter.Seq2[providers.Object, error] {
+		return listing(ctx, in.Src, in.SrcBucket, in.Prefix, after)
+	})
 	defer srcStop()
 	var dstNext func() (providers.Object, error, bool)
 	if in.DstExists {
-		n, stop := prefetch(ctx, listing(ctx, in.Dst, in.DstBucket, in.Prefix))
+		n, stop := prefetch(ctx, in.Caller, "listing", func(after string) iter.Seq2[providers.Object, error] {
+			return listing(ctx, in.Dst, in.DstBucket, in.Prefix, after)
+		})
 		defer stop()
 		dstNext = n
 	} else {

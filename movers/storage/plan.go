@@ -189,7 +189,7 @@ func planBucket(ctx context.Context, mc *planner.MoveContext, cfg *Settings, r p
 	recs := planner.StreamRecords[ObjectRecord](ctx, mc.Progress(), scope)
 	d, err := Diff(ctx, DiffInput{Src: ss, Dst: ds, SrcBucket: r.Name, DstBucket: dstName, DstExists: dstExists,
 		DstCaps: dst.Factory.Caps.Storage, Records: recs, Overwrite: m.Overwrite, BySize: cfg.Verify == VerifySize,
-		Prefix: cfg.Prefix, Extra: cfg.DeleteExtra})
+		Prefix: cfg.Prefix, Extra: cfg.DeleteExtra, Caller: mc.Caller()})
 	if err != nil {
 		return err
 	}

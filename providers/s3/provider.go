@@ -43,7 +43,10 @@ func schema() providers.Schema {
 func StorageCaps() providers.StorageCaps {
 	return providers.StorageCaps{Metadata: true, Tags: true, ContentType: true, Headers: true, ETagMD5: true, SnapshotReads: true,
 		Versioning: true, Lifecycle: true, CORS: true, Policy: true, Website: true, Encryption: true, ObjectLock: true,
-		MaxObjectSize: 5 << 40}
+		MaxObjectSize: 5 << 40,
+		// Servers name their own classes (MinIO: STANDARD and
+		// REDUCED_REDUNDANCY; Garage none): only the default is safe.
+		StorageClasses: []string{"STANDARD"}}
 }
 
 func capabilities() providers.Caps {

@@ -220,16 +220,14 @@ func (s *Store) BucketAccess(ctx context.Context, name string) error {
 
 // Objects lists a bucket's objects in key byte order (S3's order).
 func (s *Store) Objects(ctx context.Context, bucket string) iter.Seq2[providers.Object, error] {
-	return s.ObjectsWithPrefix(ctx, bucket, "")
+	return s.ObjectsFrom(ctx, bucket, "", "")
 }
 
-// ObjectsWithPrefix lists the objects whose keys start with prefix.
-func (s *Store) ObjectsWithPrefix(ctx context.Context, bucket, prefix string) iter.Seq2[providers.Object, error] {
+// ObjectsFrom lists the objects whose keys start with prefix and sort
+// after after (ListObjectsV2's Prefix and StartAfter).
+func (s *Store) ObjectsFrom(ctx context.Context, bucket, prefix, after string) iter.Seq2[providers.Object, error] {
 	return func(yield func(providers.Object, error) bool) {
-		in := &s3.ListObjectsV2Input{Bucket: aws.String(bucket)}
-		if prefix != "" {
-			in.Prefix = aws.String(prefix)
-		}
+		in := &s3.ListObjectsV2Input{Bucket: aws.String(bucket), Prefix: nonEmpty(prefix), StartAfter: nonEmpty(after)}
 		p := s3.NewListObjectsV2Paginator(s.cl(bucket), in)
 		for p.HasMorePages() {
 			page, err := p.NextPage(ctx)
@@ -268,7 +266,13 @@ func (s *Store) Head(ctx context.Context, bucket, key string) (providers.Object,
 		ETag: unquote(aws.ToString(out.ETag)), ContentType: aws.ToString(out.ContentType), CacheControl: aws.ToString(out.CacheControl),
 		ContentDisposition: aws.ToString(out.ContentDisposition), ContentEncoding: aws.ToString(out.ContentEncoding),
 		ContentLanguage: aws.ToString(out.ContentLanguage), Expires: aws.ToString(out.ExpiresString),
-		StorageClass: class(string(out.StorageClass)), Metadata: lower(out.Metadata)}, nil
+		StorageClass: class(string(out.StorageClass)), Metadata: lower(out.Metadata), OpaqueETag: opaque(out.ServerSideEncryption)}, nil
+}
+
+// opaque reports whether S3's ETag of an object stored with this
+// encryption is not its MD5 (SSE-KMS and DSSE-KMS).
+func opaque(sse types.ServerSideEncryption) bool {
+	return strings.HasPrefix(string(sse), "aws:kms")
 }
 
 func lower(m map[string]string) map[string]string {
@@ -292,7 +296,7 @@ func (s *Store) Get(ctx context.Context, bucket, key string) (io.ReadCloser, pro
 		ETag: unquote(aws.ToString(out.ETag)), ContentType: aws.ToString(out.ContentType), CacheControl: aws.ToString(out.CacheControl),
 		ContentDisposition: aws.ToString(out.ContentDisposition), ContentEncoding: aws.ToString(out.ContentEncoding),
 		ContentLanguage: aws.ToString(out.ContentLanguage), Expires: aws.ToString(out.ExpiresString),
-		StorageClass: class(string(out.StorageClass)), Metadata: lower(out.Metadata)}
+		StorageClass: class(string(out.StorageClass)), Metadata: lower(out.Metadata), OpaqueETag: opaque(out.ServerSideEncryption)}
 	if aws.ToInt32(out.TagCount) > 0 {
 		tags, err := s.tags(ctx, bucket, key)
 		if err != nil {
@@ -406,7 +410,7 @@ func (s *Store) put(ctx context.Context, bucket string, obj providers.Object, r 
 		return providers.Object{}, s.fail("put", bucket, obj.Key, err)
 	}
 	return providers.Object{Key: obj.Key, Size: obj.Size, ETag: unquote(aws.ToString(out.ETag)), ContentType: obj.ContentType,
-		StorageClass: obj.StorageClass}, nil
+		StorageClass: obj.StorageClass, OpaqueETag: opaque(out.ServerSideEncryption)}, nil
 }
 
 // absent checks that no object stands at key (ErrExists otherwise).
@@ -499,7 +503,7 @@ func (s *Store) CompleteUpload(ctx context.Context, bucket, key, uploadID string
 	if err != nil {
 		return providers.Object{}, s.fail("complete upload of", bucket, key, err)
 	}
-	return providers.Object{Key: key, Size: size, ETag: unquote(aws.ToString(out.ETag))}, nil
+	return providers.Object{Key: key, Size: size, ETag: unquote(aws.ToString(out.ETag)), OpaqueETag: opaque(out.ServerSideEncryption)}, nil
 }
 
 // AbortUpload discards an upload; an absent one is not an error.
@@ -528,7 +532,7 @@ func (s *Store) CopyFrom(ctx context.Context, src providers.Storage, srcBucket s
 	if !s.CanCopyFrom(src) {
 		return providers.Object{}, fmt.Errorf("%s: copy %s/%s: not the same endpoint and account", s.o.Name, srcBucket, obj.Key)
 	}
-	if ifAbsent {
+	if ifAbsent && !s.o.ConditionalWrites {
 		if err := s.absent(ctx, dstBucket, obj.Key); err != nil {
 			return providers.Object{}, err
 		}
@@ -536,19 +540,30 @@ func (s *Store) CopyFrom(ctx context.Context, src providers.Storage, srcBucket s
 	source := url.PathEscape(srcBucket) + "/" + escapeKey(obj.Key)
 	if obj.Size <= maxCopy {
 		in := &s3.CopyObjectInput{Bucket: aws.String(dstBucket), Key: aws.String(obj.Key), CopySource: aws.String(source),
-			MetadataDirective: types.MetadataDirectiveCopy, TaggingDirective: types.TaggingDirectiveCopy}
+			MetadataDirective: types.MetadataDirectiveCopy, TaggingDirective: types.TaggingDirectiveCopy,
+			StorageClass: types.StorageClass(obj.StorageClass)} // a copy is STANDARD unless told
 		if obj.ETag != "" {
 			in.CopySourceIfMatch = aws.String(`"` + obj.ETag + `"`)
 		}
+		if ifAbsent && s.o.ConditionalWrites {
+			in.IfNoneMatch = aws.String("*")
+		}
 		out, err := s.cl(dstBucket).CopyObject(ctx, in)
 		if err != nil {
-			return providers.Object{}, s.fail("copy", srcBucket, obj.Key, err)
+			err = s.fail("copy", srcBucket, obj.Key, err)
+			if errors.Is(err, providers.ErrChanged) && in.IfNoneMatch != nil {
+				// 412 answers both conditions: which one failed?
+				if _, herr := s.Head(ctx, dstBucket, obj.Key); herr == nil {
+					return providers.Object{}, fmt.Errorf("%s: copy to %s/%s: %w", s.o.Name, dstBucket, obj.Key, providers.ErrExists)
+				}
+			}
+			return providers.Object{}, err
 		}
 		etag := ""
 		if out.CopyObjectResult != nil {
 			etag = unquote(aws.ToString(out.CopyObjectResult.ETag))
 		}
-		return providers.Object{Key: obj.Key, Size: obj.Size, ETag: etag}, nil
+		return providers.Object{Key: obj.Key, Size: obj.Size, ETag: etag, OpaqueETag: opaque(out.ServerSideEncryption)}, nil
 	}
 	return s.copyParts(ctx, src.(*Store), srcBucket, obj, dstBucket, source)
 }
@@ -565,6 +580,7 @@ func (s *Store) copyParts(ctx context.Context, src *Store, srcBucket string, obj
 	if head.Tags, err = src.tags(ctx, srcBucket, obj.Key); err != nil {
 		return providers.Object{}, err
 	}
+	head.StorageClass = obj.StorageClass // as the caller mapped it
 	id, err := s.CreateUpload(ctx, dstBucket, head)
 	if err != nil {
 		return providers.Object{}, err
@@ -608,10 +624,5 @@ var (
 	_ providers.MultipartWriter   = (*Store)(nil)
 	_ providers.ServerSideCopier  = (*Store)(nil)
 	_ providers.ConditionalPutter = (*Store)(nil)
-	_ Prefixer                    = (*Store)(nil)
+	_ providers.ObjectLister      = (*Store)(nil)
 )
-
-// Prefixer matches the storage mover's interface for prefix listings.
-type Prefixer interface {
-	ObjectsWithPrefix(ctx context.Context, bucket, prefix string) iter.Seq2[providers.Object, error]
-}
