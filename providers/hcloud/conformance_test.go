@@ -1,22 +1,20 @@
 package hcloud_test
 
 import (
-	"net/http/httptest"
 	"testing"
 
-	"github.com/johannesboyne/gofakes3"
-	"github.com/johannesboyne/gofakes3/backend/s3mem"
 	"github.com/zclconf/go-cty/cty"
 
 	"github.com/rehome/rehome/providers/hcloud"
 	"github.com/rehome/rehome/providers/providertest"
+	"github.com/rehome/rehome/providers/s3/s3fake"
 )
 
 func TestConformance(t *testing.T) {
 	providertest.Run(t, providertest.Opt{
 		Factory: hcloud.Factory(),
 		NewEnv: func(t *testing.T) cty.Value {
-			s3 := httptest.NewServer(gofakes3.New(s3mem.New()).Server())
+			s3 := s3fake.New()
 			t.Cleanup(s3.Close)
 			return cty.ObjectVal(map[string]cty.Value{
 				"token":    cty.StringVal("hc-test-token"),
