@@ -39,6 +39,8 @@ type Usage struct {
 	Bytes   int64 `json:"bytes,omitempty"`
 	Records int64 `json:"records,omitempty"`
 	Rows    int64 `json:"rows,omitempty"`
+	// Messages counts a queue's messages (visible, in flight, delayed).
+	Messages int64 `json:"messages,omitempty"`
 }
 
 // Sort orders resources by kind, type and name, the canonical order for
