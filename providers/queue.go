@@ -2,6 +2,7 @@ package providers
 
 import (
 	"context"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"strings"
@@ -205,4 +206,84 @@ type MessageMover interface {
 	// result per message. It fails as a whole when any is not confirmed;
 	// those before it may have landed.
 	PublishMessages(ctx context.Context, queue string, msgs []Message) ([]Published, error)
+}
+
+// Headers that carry a message's portable parts on platforms whose
+// messages are a body and string headers (RabbitMQ, NATS): what rehome
+// publishes there and reads back when it drains them again.
+const (
+	HeaderOriginID = "rehome-origin-id"
+	HeaderGroupID  = "rehome-group-id"
+	HeaderDedupID  = "rehome-dedup-id"
+	HeaderSentAt   = "rehome-sent-at"
+	// HeaderAttr prefixes an attribute's value (base64 for a binary one),
+	// HeaderAttrType its data type when it is not "String".
+	HeaderAttr     = "rehome-attr-"
+	HeaderAttrType = "rehome-attr-type-"
+)
+
+// MessageHeaders encodes m's id, group, deduplication id, send time and
+// attributes as headers.
+func MessageHeaders(m Message) map[string]string {
+	h := map[string]string{}
+	origin := m.OriginID
+	if origin == "" {
+		origin = m.ID
+	}
+	set := func(k, v string) {
+		if v != "" {
+			h[k] = v
+		}
+	}
+	set(HeaderOriginID, origin)
+	set(HeaderGroupID, m.GroupID)
+	set(HeaderDedupID, m.DedupID)
+	if !m.SentAt.IsZero() {
+		h[HeaderSentAt] = m.SentAt.UTC().Format(time.RFC3339Nano)
+	}
+	for name, a := range m.Attributes {
+		if strings.HasPrefix(a.Type, "Binary") {
+			h[HeaderAttr+name] = base64.StdEncoding.EncodeToString(a.Binary)
+		} else {
+			h[HeaderAttr+name] = a.String
+		}
+		if a.Type != "String" && a.Type != "" {
+			h[HeaderAttrType+name] = a.Type
+		}
+	}
+	return h
+}
+
+// MessageFromHeaders reads what MessageHeaders wrote back into a message
+// (ID and Receipt are the caller's); other headers become String
+// attributes named after them.
+func MessageFromHeaders(body []byte, h map[string]string) Message {
+	m := Message{Body: body, OriginID: h[HeaderOriginID], GroupID: h[HeaderGroupID], DedupID: h[HeaderDedupID]}
+	if t, err := time.Parse(time.RFC3339Nano, h[HeaderSentAt]); err == nil {
+		m.SentAt = t
+	}
+	for k, v := range h {
+		if strings.HasPrefix(k, HeaderAttrType) || k == HeaderOriginID || k == HeaderGroupID || k == HeaderDedupID || k == HeaderSentAt {
+			continue
+		}
+		name, ours := strings.CutPrefix(k, HeaderAttr)
+		if !ours {
+			name = k
+		}
+		a := MessageAttribute{Type: "String", String: v}
+		if t := h[HeaderAttrType+name]; ours && t != "" {
+			a.Type = t
+			if strings.HasPrefix(t, "Binary") {
+				b, err := base64.StdEncoding.DecodeString(v)
+				if err == nil {
+					a = MessageAttribute{Type: t, Binary: b}
+				}
+			}
+		}
+		if m.Attributes == nil {
+			m.Attributes = map[string]MessageAttribute{}
+		}
+		m.Attributes[name] = a
+	}
+	return m
 }

@@ -5,12 +5,16 @@ import (
 	"github.com/rehome/rehome/movers/builtin"
 	"github.com/rehome/rehome/providers"
 	"github.com/rehome/rehome/providers/local"
+	"github.com/rehome/rehome/providers/nats"
+	"github.com/rehome/rehome/providers/rabbitmq"
 )
 
 // newRegistry lists the providers this build knows.
 func newRegistry() *providers.Registry {
 	return providers.NewRegistry(
 		local.Factory(),
+		rabbitmq.Factory(),
+		nats.Factory(),
 	)
 }
 

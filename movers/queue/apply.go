@@ -92,9 +92,9 @@ func drainQueue(ctx context.Context, r *exec.Run) (state.Result, error) {
 	r.Message("%s", t.String())
 	err = r.SetResource(ctx, state.Resource{Address: a.Move + fmt.Sprintf(".messages[%q]", p.Src), Type: typeMessages,
 		Env: a.To.Env, Name: p.Dst, Created: true, Attrs: map[string]string{
-			"source": a.From.Env + "/" + p.Src, "moved": strconv.FormatInt(t.Moved, 10), "sent": strconv.FormatInt(t.TotalSent, 10),
+			"source": a.From.Env + "/" + p.Src, "moved": strconv.FormatInt(t.Moved, 10), "sent": strconv.FormatInt(t.TotalSent(), 10),
 			"confirmed": strconv.FormatInt(t.TotalConfirmed, 10), "duplicates": strconv.FormatInt(t.Duplicates(), 10),
-			"deduplicated": strconv.FormatInt(t.TotalDeduped, 10), "unconfirmed": strconv.FormatInt(t.Unconfirmed(), 10),
+			"deduplicated": strconv.FormatInt(t.TotalDeduped, 10), "in_doubt": strconv.FormatInt(t.InDoubt, 10),
 			"left": strconv.FormatInt(t.Left, 10)}})
 	return res, err
 }
@@ -215,6 +215,12 @@ func undoDrain(ctx context.Context, u *exec.UndoRun) (state.Result, error) {
 // the message as a repeat. The id is derived from the message, so a move
 // back repeated after a crash is dropped instead.
 func freshDedup(m *providers.Message) {
-	h := sha256.Sum256([]byte("rehome-back\x00" + m.OriginID + "\x00" + m.DedupID + "\x00" + m.ID))
+	key := m.OriginID + "\x00" + m.DedupID
+	if m.OriginID == "" && m.DedupID == "" {
+		key = m.ID
+	}
+	// Copies of one message (a drain's duplicates) get one id, so the
+	// source keeps one of them.
+	h := sha256.Sum256([]byte("rehome-back\x00" + key))
 	m.DedupID = "rehome-back-" + hex.EncodeToString(h[:16])
 }

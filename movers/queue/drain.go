@@ -41,10 +41,12 @@ const (
 type MsgRecord struct {
 	State   string `json:"state"`
 	Receipt string `json:"receipt,omitempty"`
-	// Sends counts publishes begun, Confirmed those the destination
-	// confirmed, Deduped the confirmed ones it dropped as duplicates.
-	Sends     int    `json:"sends"`
+	// Confirmed counts publishes the destination confirmed, Deduped the
+	// confirmed ones it dropped as repeats, Doubt publishes whose outcome
+	// is unknown (a crash or a failed call cut them short: each may have
+	// landed, or not).
 	Confirmed int    `json:"confirmed"`
+	Doubt     int    `json:"doubt,omitempty"`
 	Deduped   int    `json:"deduped,omitempty"`
 	Group     string `json:"group,omitempty"`
 }
@@ -59,33 +61,37 @@ type Tally struct {
 
 	// Moved counts the messages deleted at the source after a confirm.
 	Moved int64
-	// TotalSent and TotalConfirmed count publishes over every run;
-	// TotalDeduped those the destination dropped as duplicates.
-	TotalSent, TotalConfirmed, TotalDeduped int64
+	// TotalConfirmed counts confirmed publishes over every run,
+	// TotalDeduped those the destination dropped as repeats, InDoubt
+	// publishes whose outcome is unknown.
+	TotalConfirmed, TotalDeduped, InDoubt int64
 	// Left counts messages gone from the source without rehome.
 	Left int64
 }
 
-// Duplicates is how many extra copies the destination holds for certain
-// (confirmed publishes beyond one per moved message, less the dropped
-// ones); Unconfirmed how many more it may hold (publishes a crash cut
-// short).
+// Duplicates is how many extra copies the destination holds for certain:
+// confirmed publishes beyond one per moved message, less those the
+// destination dropped. Each publish in doubt may add one more.
 func (t Tally) Duplicates() int64 { return max(t.TotalConfirmed-t.TotalDeduped-t.Moved, 0) }
 
-// Unconfirmed counts publishes that began and were never confirmed.
-func (t Tally) Unconfirmed() int64 { return t.TotalSent - t.TotalConfirmed }
+// Sent counts publishes over every run: the confirmed ones and those in
+// doubt.
+func (t Tally) TotalSent() int64 { return t.TotalConfirmed + t.InDoubt }
 
 // String is the reconciliation line.
 func (t Tally) String() string {
-	s := fmt.Sprintf("moved %d: sent %d, confirmed %d, deleted %d", t.Moved, t.TotalSent, t.TotalConfirmed, t.Moved)
-	if d := t.Duplicates(); d > 0 {
-		s += fmt.Sprintf("; %d duplicate(s) at the destination", d)
-	}
+	s := fmt.Sprintf("moved %d: confirmed %d, deleted %d", t.Moved, t.TotalConfirmed, t.Moved)
 	if t.TotalDeduped > 0 {
 		s += fmt.Sprintf("; %d repeated publish(es) dropped by the destination", t.TotalDeduped)
 	}
-	if u := t.Unconfirmed(); u > 0 {
-		s += fmt.Sprintf("; %d publish(es) an interrupted run did not see confirmed (each may be one more duplicate)", u)
+	if d := t.Duplicates(); d > 0 {
+		s += fmt.Sprintf("; %d duplicate(s) at the destination", d)
+	}
+	if t.InDoubt > 0 {
+		s += fmt.Sprintf("; %d publish(es) an interrupted run left unconfirmed, published again", t.InDoubt)
+		if t.TotalDeduped == 0 {
+			s += " (each may be one more duplicate)"
+		}
 	}
 	if t.Left > 0 {
 		s += fmt.Sprintf("; %d message(s) left the source without rehome (consumed elsewhere, expired or dead-lettered)", t.Left)
@@ -114,9 +120,10 @@ type drainer struct {
 	note     func(format string, args ...any)
 	poll     time.Duration
 
-	runID string
-	n     int
-	recs  map[string]*MsgRecord
+	runID     string
+	n         int
+	recs      map[string]*MsgRecord
+	doneLater []string // done records not yet written
 }
 
 func newRunID() string {
@@ -151,15 +158,22 @@ func (d *drainer) load(ctx context.Context) error {
 	})
 }
 
+// put makes the records of keys durable, with the done records waiting
+// for a write. (A done record may wait: until it is written the message
+// stands confirmed, and a confirmed message gone from the source is done.)
 func (d *drainer) put(ctx context.Context, keys []string) error {
-	if len(keys) == 0 {
+	if len(keys) == 0 && len(d.doneLater) == 0 {
 		return nil
 	}
-	items := make(map[string]any, len(keys))
-	for _, k := range keys {
+	items := make(map[string]any, len(keys)+len(d.doneLater))
+	for _, k := range append(d.doneLater, keys...) {
 		items[d.prefix+k] = *d.recs[k]
 	}
-	return d.records.PutMany(ctx, d.scope, items)
+	if err := d.records.PutMany(ctx, d.scope, items); err != nil {
+		return err
+	}
+	d.doneLater = d.doneLater[:0]
+	return nil
 }
 
 // run drains until the source is empty or the timeout passes.
@@ -230,6 +244,10 @@ func (d *drainer) settle(ctx context.Context) error {
 		if r.State != msgPublishing && r.State != msgConfirmed {
 			continue
 		}
+		if r.State == msgPublishing {
+			r.Doubt++ // it may have landed before the crash
+			changed = append(changed, k)
+		}
 		if !strings.HasPrefix(k, "id/") {
 			r.State = msgRedelivered
 			changed = append(changed, k)
@@ -292,7 +310,6 @@ func (d *drainer) one(ctx context.Context, msgs []providers.Message, t *Tally) e
 			continue
 		}
 		r.State = msgPublishing
-		r.Sends++
 		intents = append(intents, k)
 		if d.prepare != nil {
 			d.prepare(&m)
@@ -313,11 +330,10 @@ func (d *drainer) one(ctx context.Context, msgs []providers.Message, t *Tally) e
 		chunk, keys := send[i:min(i+step, len(send))], sendKeys[i:min(i+step, len(send))]
 		var pub []providers.Published
 		err := d.caller.Do(ctx, "publish to "+d.toName, func(ctx context.Context, attempt int) error {
-			if attempt > 1 { // another publish of the same messages: counted before it
+			if attempt > 1 { // the failed attempt may have landed
 				for _, k := range keys {
-					d.recs[k].Sends++
+					d.recs[k].Doubt++
 				}
-				t.Sent += int64(len(keys))
 				if err := d.put(ctx, keys); err != nil {
 					return err
 				}
@@ -335,6 +351,12 @@ func (d *drainer) one(ctx context.Context, msgs []providers.Message, t *Tally) e
 			var back []string
 			for _, m := range send[i:] {
 				back = append(back, m.Receipt)
+			}
+			for _, k := range sendKeys[i:] {
+				d.recs[k].Doubt++ // a failed publish may still have landed
+			}
+			if perr := d.put(ctx, sendKeys[i:]); perr != nil {
+				return perr
 			}
 			_ = d.from.ReleaseMessages(context.WithoutCancel(ctx), d.fromName, back)
 			if perr := d.confirm(ctx, confirmed, t); perr != nil {
@@ -379,9 +401,7 @@ func (d *drainer) confirm(ctx context.Context, keys []string, t *Tally) error {
 		r := d.recs[k]
 		r.State, r.Receipt = msgDone, ""
 	}
-	if err := d.put(ctx, keys); err != nil {
-		return err
-	}
+	d.doneLater = append(d.doneLater, keys...)
 	t.Deleted += int64(len(keys))
 	if d.progress != nil {
 		d.progress.Add(int64(len(keys)), 0)
@@ -407,7 +427,7 @@ func (d *drainer) finish(ctx context.Context, t Tally) (Tally, error) {
 		return t, err
 	}
 	for _, r := range d.recs {
-		t.TotalSent += int64(r.Sends)
+		t.InDoubt += int64(r.Doubt)
 		t.TotalConfirmed += int64(r.Confirmed)
 		t.TotalDeduped += int64(r.Deduped)
 		switch r.State {
