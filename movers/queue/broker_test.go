@@ -9,12 +9,9 @@ package queue_test
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"net"
-	"os/exec"
 	"runtime"
 	"slices"
 	"strings"
@@ -36,18 +33,14 @@ import (
 	"github.com/rehome/rehome/providers/memory"
 	natsp "github.com/rehome/rehome/providers/nats"
 	"github.com/rehome/rehome/providers/rabbitmq"
+	"github.com/rehome/rehome/providers/rabbitmq/rabbittest"
 )
 
 const (
-	rabbitAddr = "127.0.0.1:5672"
 	natsAddr   = "127.0.0.1:4222"
 )
 
-func uniq() string {
-	var b [4]byte
-	_, _ = rand.Read(b[:])
-	return "t" + hex.EncodeToString(b[:])
-}
+func uniq() string { return rabbittest.Unique() }
 
 func reachable(t *testing.T, addr string) {
 	t.Helper()
@@ -58,33 +51,7 @@ func reachable(t *testing.T, addr string) {
 	c.Close()
 }
 
-// rabbitVhost makes a vhost for the test and returns its AMQP URL.
-func rabbitVhost(t *testing.T, name string) string {
-	t.Helper()
-	reachable(t, rabbitAddr)
-	ctl := func(args ...string) error {
-		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-		defer cancel()
-		out, err := exec.CommandContext(ctx, "rabbitmqctl", args...).CombinedOutput()
-		if err != nil {
-			return fmt.Errorf("rabbitmqctl %s: %v: %s", strings.Join(args, " "), err, out)
-		}
-		return nil
-	}
-	if err := ctl("add_vhost", name); err != nil {
-		t.Logf("no vhost of its own (%v); using the default vhost with unique queue names", err)
-		return "amqp://guest:guest@" + rabbitAddr + "/"
-	}
-	t.Cleanup(func() {
-		if err := ctl("delete_vhost", name); err != nil {
-			t.Errorf("cleanup: %v", err)
-		}
-	})
-	if err := ctl("set_permissions", "-p", name, "guest", ".*", ".*", ".*"); err != nil {
-		t.Fatal(err)
-	}
-	return "amqp://guest:guest@" + rabbitAddr + "/" + name
-}
+func rabbitVhost(t *testing.T, name string) string { return rabbittest.Vhost(t, name) }
 
 // natsCleanup deletes the test's streams (names starting with prefix).
 func natsCleanup(t *testing.T, prefix string) {

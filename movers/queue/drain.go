@@ -321,13 +321,10 @@ func (d *drainer) one(ctx context.Context, msgs []providers.Message, t *Tally) e
 		return err
 	}
 	t.Sent += int64(len(send))
-	step := len(send)
-	if d.fifo {
-		step = 1
-	}
 	var confirmed []string
-	for i := 0; i < len(send); i += step {
-		chunk, keys := send[i:min(i+step, len(send))], sendKeys[i:min(i+step, len(send))]
+	for i, end := 0, 0; i < len(send); i = end {
+		end = chunkEnd(send, i, d.fifo)
+		chunk, keys := send[i:end], sendKeys[i:end]
 		var pub []providers.Published
 		err := d.caller.Do(ctx, "publish to "+d.toName, func(ctx context.Context, attempt int) error {
 			if attempt > 1 { // the failed attempt may have landed
@@ -377,6 +374,25 @@ func (d *drainer) one(ctx context.Context, msgs []providers.Message, t *Tally) e
 		confirmed = append(confirmed, keys...)
 	}
 	return d.confirm(ctx, append(confirmed, delKeys...), t)
+}
+
+// chunkEnd returns the end of the chunk of msgs starting at i that is
+// published at once: all of them, or for a FIFO queue at most one message
+// of each group, so that a failed chunk never lets a later message of a
+// group land before an earlier one.
+func chunkEnd(msgs []providers.Message, i int, fifo bool) int {
+	if !fifo {
+		return len(msgs)
+	}
+	groups := map[string]bool{}
+	j := i
+	for ; j < len(msgs); j++ {
+		if groups[msgs[j].GroupID] {
+			break
+		}
+		groups[msgs[j].GroupID] = true
+	}
+	return j
 }
 
 // confirm records confirmed messages, deletes them at the source and

@@ -336,7 +336,7 @@ func planQueue(ctx context.Context, mc *planner.MoveContext, sq, dq providers.Qu
 			messagesNoun(depth.Total()), m.From, depth.Visible, max(depth.InFlight, 0), depth.Delayed),
 		Options: []planner.Option{{Name: "drain_timeout", Value: duration(cfg.DrainTimeout)}, {Name: "hold", Value: duration(defaultHold)}}}
 	if spec.FIFO {
-		d.Options = append(d.Options, planner.Option{Name: "order", Value: "one message in flight at a time, groups in order"})
+		d.Options = append(d.Options, planner.Option{Name: "order", Value: "at most one message of a group in flight, each group in order"})
 	}
 	// A dead-letter queue is drained after the queues sending to it, so a
 	// message they dead-letter during their drain is carried too.

@@ -224,7 +224,7 @@ func (p *Provider) MapQueue(spec providers.QueueSpec) providers.QueueMapping {
 	}
 	held := specOf(name, eff, spec.Tags)
 	if len(spec.Tags) > 0 {
-		set = append(set, providers.QueueSetting{Name: "tags", Value: fmt.Sprintf("%d tags", len(spec.Tags)), From: "tags"})
+		set = append(set, providers.QueueSetting{Name: "tags", Value: strings.Join(slices.Sorted(maps.Keys(spec.Tags)), ", "), From: "tags"})
 	}
 	return providers.QueueMapping{Name: name, Settings: set, Gaps: gaps, Held: held}
 }

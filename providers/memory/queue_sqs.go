@@ -188,7 +188,8 @@ type sqsMsg struct {
 	receives  int
 	firstRecv time.Time
 	recvAt    time.Time // when the current delivery began
-	handle    string    // the latest receipt handle ("" before any receive)
+	handle    string          // the latest receipt handle ("" before any receive)
+	handles   map[string]bool // every handle issued for it
 	inflight  bool
 }
 
@@ -1065,6 +1066,10 @@ func (c *SQS) ReceiveMessage(ctx context.Context, in ReceiveMessageInput) ([]SQS
 			m.inflight = false
 		}
 		m.handle = q.handle(m)
+		if m.handles == nil {
+			m.handles = map[string]bool{}
+		}
+		m.handles[m.handle] = true
 		out = append(out, m.received())
 	}
 	if len(moved) > 0 {
@@ -1080,7 +1085,7 @@ func (s *sqsService) redrive(q, dlq *sqsQueue, moved []*sqsMsg, now time.Time) {
 	for _, m := range moved {
 		gone[m] = true
 		c := *m
-		c.inflight, c.handle, c.receives, c.firstRecv, c.visibleAt = false, "", 0, time.Time{}, now
+		c.inflight, c.handle, c.handles, c.receives, c.firstRecv, c.visibleAt = false, "", nil, 0, time.Time{}, now
 		if dlq.fifo() {
 			c.sent = now
 			dlq.seq++
@@ -1127,6 +1132,9 @@ func (q *sqsQueue) find(h string) (*sqsMsg, error) {
 	}
 	for _, m := range q.msgs {
 		if m.id == id {
+			if !m.handles[h] {
+				return nil, sqsErr(SQSReceiptHandleIsInvalid, "the input receipt handle %q is not a valid receipt handle", h)
+			}
 			return m, nil
 		}
 	}

@@ -94,8 +94,9 @@ func (p *Provider) Configure(ctx context.Context, cfg providers.Config) error {
 		return &providers.AttrError{Attr: "url", Err: errors.New("not a NATS URL (nats://host:4222, optionally with user:pass@ or a token@)")}
 	}
 	p.url, p.server = raw, u.Host
-	p.secret = []string{raw}
+	p.secret = nil
 	if u.User != nil {
+		p.secret = append(p.secret, raw)
 		if pw, ok := u.User.Password(); ok && pw != "" {
 			p.secret = append(p.secret, pw, url.QueryEscape(pw))
 		} else if tok := u.User.Username(); tok != "" {

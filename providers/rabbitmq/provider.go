@@ -122,7 +122,10 @@ func (p *Provider) Configure(ctx context.Context, cfg providers.Config) error {
 // secrets returns the parts of a URL that must never be shown: its
 // password, and the whole URL.
 func secrets(raw string) []string {
-	out := []string{raw}
+	var out []string
+	if u, err := url.Parse(raw); err != nil || u.User != nil {
+		out = append(out, raw)
+	}
 	if u, err := url.Parse(raw); err == nil && u.User != nil {
 		if pw, ok := u.User.Password(); ok && pw != "" {
 			out = append(out, pw, url.QueryEscape(pw), url.PathEscape(pw))

@@ -54,10 +54,12 @@ func (p *Provider) mapping(spec providers.QueueSpec) (amqp.Table, providers.Queu
 		gap("deduplication", false, "RabbitMQ does not drop repeated deduplication ids: the id travels in header %s, and a message published twice (a drain interrupted at the wrong moment) arrives twice", providers.HeaderDedupID)
 	}
 	if spec.DeadLetter != "" {
-		set("x-dead-letter-exchange", "", "dead letter (the default exchange)")
+		args["x-dead-letter-exchange"] = ""
+		m.Settings = append(m.Settings, providers.QueueSetting{Name: "x-dead-letter-exchange", Value: `""`, From: "dead letter: the default exchange"})
 		set("x-dead-letter-routing-key", spec.DeadLetter, "dead letter "+spec.DeadLetter)
 		limit := max(spec.MaxReceives-1, 0)
-		set("x-delivery-limit", limit, fmt.Sprintf("max receives %d: RabbitMQ counts returns, so %d returns allow %d deliveries", spec.MaxReceives, limit, limit+1))
+		set("x-delivery-limit", limit, fmt.Sprintf("max receives %d: RabbitMQ counts returns, so a limit of %d allows %d %s", spec.MaxReceives, limit, limit+1,
+			map[bool]string{true: "delivery", false: "deliveries"}[limit == 0]))
 		set("x-dead-letter-strategy", "at-least-once", "dead letters are not lost on the way")
 		set("x-overflow", "reject-publish", "needed by at-least-once dead-lettering")
 		m.Held.DeadLetter, m.Held.MaxReceives = spec.DeadLetter, limit+1
@@ -78,11 +80,19 @@ func (p *Provider) mapping(spec providers.QueueSpec) (amqp.Table, providers.Queu
 	return args, m
 }
 
+// short shows a duration as people write it: 4d, 45s, 1h30m.
 func short(d time.Duration) string {
-	if d%(24*time.Hour) == 0 {
+	if d > 0 && d%(24*time.Hour) == 0 {
 		return fmt.Sprintf("%dd", d/(24*time.Hour))
 	}
-	return strings.TrimSuffix(strings.TrimSuffix(d.String(), "0s"), "0m")
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
 }
 
 func (p *Provider) serverVersion() string {
