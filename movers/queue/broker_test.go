@@ -37,7 +37,7 @@ import (
 )
 
 const (
-	natsAddr   = "127.0.0.1:4222"
+	natsAddr = "127.0.0.1:4222"
 )
 
 func uniq() string { return rabbittest.Unique() }

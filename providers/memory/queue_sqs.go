@@ -187,7 +187,7 @@ type sqsMsg struct {
 	visibleAt time.Time
 	receives  int
 	firstRecv time.Time
-	recvAt    time.Time // when the current delivery began
+	recvAt    time.Time       // when the current delivery began
 	handle    string          // the latest receipt handle ("" before any receive)
 	handles   map[string]bool // every handle issued for it
 	inflight  bool
