@@ -4,11 +4,11 @@ import (
 	"context"
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/rehome/rehome/lang"
 	"github.com/rehome/rehome/movers/movertest"
 	"github.com/rehome/rehome/movers/queue"
-	"github.com/rehome/rehome/planner"
 	"github.com/rehome/rehome/providers"
 	"github.com/rehome/rehome/providers/memory"
 )
@@ -55,18 +55,21 @@ func TestMemoryToMemoryMovesQueuesAndMessagesAndRollsBack(t *testing.T) {
 	src, dst := h.Mem("old"), h.Mem("new")
 	seedSQS(t, src, 50)
 	cfg := h.Config(queueMove(&queue.Settings{Include: []string{"jobs", "orders.fifo"}, Drain: true, DrainTimeout: 60e9}))
-	p := h.Plan(cfg)
-	for _, a := range p.Actions {
-		t.Logf("%s %s %s deps=%v est=%v opts=%v undo=%s", a.Address, a.Action, a.Phase, a.DependsOn, a.Estimate, a.Options, a.Undo)
-	}
-	for _, f := range p.Audit {
-		t.Logf("finding %s %s %s", f.Severity, f.Code, f.Message)
+	if b := h.Plan(cfg).Blockers(); len(b) > 0 {
+		t.Fatalf("blockers: %+v", b)
 	}
 	h.Apply(cfg)
 	h.Cutover(cfg)
 	d, err := dst.Depth(context.Background(), "orders.fifo")
 	if err != nil || d.Visible != 50 {
 		t.Fatalf("destination orders.fifo: %+v %v", d, err)
+	}
+	got, err := dst.ReceiveMessages(context.Background(), "jobs", 100, time.Minute)
+	if err != nil || len(got) != 50 || got[0].Attributes["n"].Type != "Number" {
+		t.Fatalf("destination jobs: %d messages, %v; want 50 with their attributes", len(got), err)
+	}
+	if err := dst.ReleaseMessages(context.Background(), "jobs", receipts(got)); err != nil {
+		t.Fatal(err)
 	}
 	sd, _ := src.Depth(context.Background(), "orders.fifo")
 	if sd.Total() != 0 {
@@ -82,5 +85,12 @@ func TestMemoryToMemoryMovesQueuesAndMessagesAndRollsBack(t *testing.T) {
 	if _, err := dst.Queue(context.Background(), "orders.fifo"); err == nil {
 		t.Fatal("destination queue survived rollback")
 	}
-	_ = planner.ActCreate
+}
+
+func receipts(ms []providers.Message) []string {
+	var out []string
+	for _, m := range ms {
+		out = append(out, m.Receipt)
+	}
+	return out
 }
