@@ -113,6 +113,16 @@ func (Mover) Undo(ctx context.Context, u *exec.UndoRun) (state.Result, error) {
 	return state.Result{}, fmt.Errorf("queue has no action type %q to undo", u.Undo().Type)
 }
 
+// destQueue returns an undo step's destination and its queue service.
+func destQueue(u *exec.UndoRun) (*planner.Env, providers.Queue, error) {
+	dst, err := u.Dest()
+	if err != nil {
+		return nil, nil, err
+	}
+	dq, err := planner.Capability[providers.Queue](dst, what)
+	return dst, dq, err
+}
+
 // undoQueue deletes a queue rehome created, once it is empty.
 func undoQueue(ctx context.Context, u *exec.UndoRun) (state.Result, error) {
 	if !u.Created() {
@@ -123,11 +133,7 @@ func undoQueue(ctx context.Context, u *exec.UndoRun) (state.Result, error) {
 	if err := u.Params(&p); err != nil {
 		return state.Result{}, err
 	}
-	dst, err := u.Dest()
-	if err != nil {
-		return state.Result{}, err
-	}
-	dq, err := planner.Capability[providers.Queue](dst, what)
+	dst, dq, err := destQueue(u)
 	if err != nil {
 		return state.Result{}, err
 	}
@@ -157,11 +163,7 @@ func undoDrain(ctx context.Context, u *exec.UndoRun) (state.Result, error) {
 		u.Note = fmt.Sprintf("messages drained into %q stay there: the queue existed before rehome, which cannot tell its messages from others'", p.Dst)
 		return state.Result{}, nil
 	}
-	dst, err := u.Dest()
-	if err != nil {
-		return state.Result{}, err
-	}
-	dq, err := planner.Capability[providers.Queue](dst, what)
+	dst, dq, err := destQueue(u)
 	if err != nil {
 		return state.Result{}, err
 	}

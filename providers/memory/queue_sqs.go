@@ -449,6 +449,22 @@ func (s *sqsService) lookup(url string) (*sqsQueue, error) {
 	return q, nil
 }
 
+// open locks the store and returns the queue a URL names; the caller
+// unlocks.
+func (c *SQS) open(ctx context.Context, url string) (*sqsService, *sqsQueue, func(), error) {
+	sp, unlock, err := c.p.lock(ctx)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	s := c.p.sqs(sp)
+	q, err := s.lookup(url)
+	if err != nil {
+		unlock()
+		return nil, nil, nil, err
+	}
+	return s, q, unlock, nil
+}
+
 // CreateQueue creates a queue, or returns the URL of an existing queue of
 // that name when the attributes given match its own (QueueAlreadyExists
 // otherwise, as SQS does).
@@ -533,17 +549,11 @@ func (c *SQS) ListQueues(ctx context.Context, prefix string) ([]string, error) {
 // ListDeadLetterSourceQueues returns the URLs of the queues whose
 // RedrivePolicy names the queue at url.
 func (c *SQS) ListDeadLetterSourceQueues(ctx context.Context, url string) ([]string, error) {
-	p := c.p
-	sp, unlock, err := p.lock(ctx)
+	s, q, unlock, err := c.open(ctx, url)
 	if err != nil {
 		return nil, err
 	}
 	defer unlock()
-	s := p.sqs(sp)
-	q, err := s.lookup(url)
-	if err != nil {
-		return nil, err
-	}
 	var out []string
 	for _, n := range sortedKeys(s.queues) {
 		if dlq, _ := s.queues[n].redrive(); dlq == q.name {
@@ -555,18 +565,13 @@ func (c *SQS) ListDeadLetterSourceQueues(ctx context.Context, url string) ([]str
 
 // GetQueueAttributes returns the named attributes ("All" for every one).
 func (c *SQS) GetQueueAttributes(ctx context.Context, url string, names ...string) (map[string]string, error) {
-	p := c.p
-	sp, unlock, err := p.lock(ctx)
+	s, q, unlock, err := c.open(ctx, url)
 	if err != nil {
 		return nil, err
 	}
 	defer unlock()
-	q, err := p.sqs(sp).lookup(url)
-	if err != nil {
-		return nil, err
-	}
-	now := p.now()
-	p.sqs(sp).expire(q, now)
+	now := c.p.now()
+	s.expire(q, now)
 	all := q.effective()
 	vis, inflight, delayed := q.counts(now)
 	all["ApproximateNumberOfMessages"] = strconv.Itoa(vis)
@@ -594,17 +599,11 @@ func (c *SQS) GetQueueAttributes(ctx context.Context, url string, names ...strin
 
 // SetQueueAttributes changes a queue's attributes.
 func (c *SQS) SetQueueAttributes(ctx context.Context, url string, attrs map[string]string) error {
-	p := c.p
-	sp, unlock, err := p.lock(ctx)
+	s, q, unlock, err := c.open(ctx, url)
 	if err != nil {
 		return err
 	}
 	defer unlock()
-	s := p.sqs(sp)
-	q, err := s.lookup(url)
-	if err != nil {
-		return err
-	}
 	if err := s.checkAttrs(attrs, q.fifo(), false); err != nil {
 		return err
 	}
@@ -615,41 +614,30 @@ func (c *SQS) SetQueueAttributes(ctx context.Context, url string, attrs map[stri
 			q.attrs[k] = v
 		}
 	}
-	q.modified = p.now()
+	q.modified = c.p.now()
 	return nil
 }
 
 // DeleteQueue deletes a queue and its messages.
 func (c *SQS) DeleteQueue(ctx context.Context, url string) error {
-	p := c.p
-	sp, unlock, err := p.lock(ctx)
+	s, q, unlock, err := c.open(ctx, url)
 	if err != nil {
 		return err
 	}
 	defer unlock()
-	s := p.sqs(sp)
-	q, err := s.lookup(url)
-	if err != nil {
-		return err
-	}
 	delete(s.queues, q.name)
-	s.deleted[q.name] = p.now()
+	s.deleted[q.name] = c.p.now()
 	return nil
 }
 
 // PurgeQueue deletes every message of a queue; once in 60 seconds.
 func (c *SQS) PurgeQueue(ctx context.Context, url string) error {
-	p := c.p
-	sp, unlock, err := p.lock(ctx)
+	_, q, unlock, err := c.open(ctx, url)
 	if err != nil {
 		return err
 	}
 	defer unlock()
-	q, err := p.sqs(sp).lookup(url)
-	if err != nil {
-		return err
-	}
-	now := p.now()
+	now := c.p.now()
 	if !q.purged.IsZero() && now.Sub(q.purged) < sqsPurgeWait {
 		return sqsErr(SQSPurgeQueueInProgress, "only one PurgeQueue operation on %s is allowed every 60 seconds", q.name)
 	}
@@ -659,16 +647,11 @@ func (c *SQS) PurgeQueue(ctx context.Context, url string) error {
 
 // TagQueue adds or replaces tags.
 func (c *SQS) TagQueue(ctx context.Context, url string, tags map[string]string) error {
-	p := c.p
-	sp, unlock, err := p.lock(ctx)
+	_, q, unlock, err := c.open(ctx, url)
 	if err != nil {
 		return err
 	}
 	defer unlock()
-	q, err := p.sqs(sp).lookup(url)
-	if err != nil {
-		return err
-	}
 	n := len(q.tags)
 	for k, v := range tags {
 		if len(k) < 1 || len(k) > 128 || len(v) > 256 {
@@ -689,16 +672,11 @@ func (c *SQS) TagQueue(ctx context.Context, url string, tags map[string]string) 
 
 // UntagQueue removes tags.
 func (c *SQS) UntagQueue(ctx context.Context, url string, keys []string) error {
-	p := c.p
-	sp, unlock, err := p.lock(ctx)
+	_, q, unlock, err := c.open(ctx, url)
 	if err != nil {
 		return err
 	}
 	defer unlock()
-	q, err := p.sqs(sp).lookup(url)
-	if err != nil {
-		return err
-	}
 	for _, k := range keys {
 		delete(q.tags, k)
 	}
@@ -707,16 +685,11 @@ func (c *SQS) UntagQueue(ctx context.Context, url string, keys []string) error {
 
 // ListQueueTags returns a queue's tags.
 func (c *SQS) ListQueueTags(ctx context.Context, url string) (map[string]string, error) {
-	p := c.p
-	sp, unlock, err := p.lock(ctx)
+	_, q, unlock, err := c.open(ctx, url)
 	if err != nil {
 		return nil, err
 	}
 	defer unlock()
-	q, err := p.sqs(sp).lookup(url)
-	if err != nil {
-		return nil, err
-	}
 	out := make(map[string]string, len(q.tags))
 	for k, v := range q.tags {
 		out[k] = v
@@ -814,23 +787,17 @@ func (c *SQS) SendMessage(ctx context.Context, in SendMessageInput) (SendMessage
 // SendMessageBatch sends up to 10 messages; each entry succeeds or fails
 // on its own.
 func (c *SQS) SendMessageBatch(ctx context.Context, url string, entries []SendMessageBatchEntry) ([]SendMessageBatchResultEntry, []BatchResultErrorEntry, error) {
-	p := c.p
-	sp, unlock, err := p.lock(ctx)
+	s, q, unlock, err := c.open(ctx, url)
 	if err != nil {
 		return nil, nil, err
 	}
 	defer unlock()
-	s := p.sqs(sp)
-	q, err := s.lookup(url)
-	if err != nil {
-		return nil, nil, err
-	}
 	if err := checkBatch(len(entries), func(i int) string { return entries[i].ID }); err != nil {
 		return nil, nil, err
 	}
 	var ok []SendMessageBatchResultEntry
 	var failed []BatchResultErrorEntry
-	now := p.now()
+	now := c.p.now()
 	for _, e := range entries {
 		e.QueueURL = url
 		out, err := s.send(q, e.SendMessageInput, now)
@@ -1146,18 +1113,12 @@ func (q *sqsQueue) find(h string) (*sqsMsg, error) {
 // it; in a FIFO queue, one whose visibility timeout has passed has
 // expired; a handle of a message already gone succeeds.
 func (c *SQS) DeleteMessage(ctx context.Context, url, handle string) error {
-	p := c.p
-	sp, unlock, err := p.lock(ctx)
+	s, q, unlock, err := c.open(ctx, url)
 	if err != nil {
 		return err
 	}
 	defer unlock()
-	s := p.sqs(sp)
-	q, err := s.lookup(url)
-	if err != nil {
-		return err
-	}
-	return s.deleteMessage(q, handle, p.now())
+	return s.deleteMessage(q, handle, c.p.now())
 }
 
 func (s *sqsService) deleteMessage(q *sqsQueue, handle string, now time.Time) error {
@@ -1190,17 +1151,11 @@ func (s *sqsService) deleteMessage(q *sqsQueue, handle string, now time.Time) er
 // DeleteMessageBatch deletes up to 10 messages; each entry succeeds or
 // fails on its own. Entries are id -> receipt handle.
 func (c *SQS) DeleteMessageBatch(ctx context.Context, url string, ids, handles []string) ([]string, []BatchResultErrorEntry, error) {
-	p := c.p
-	sp, unlock, err := p.lock(ctx)
+	s, q, unlock, err := c.open(ctx, url)
 	if err != nil {
 		return nil, nil, err
 	}
 	defer unlock()
-	s := p.sqs(sp)
-	q, err := s.lookup(url)
-	if err != nil {
-		return nil, nil, err
-	}
 	if len(ids) != len(handles) {
 		return nil, nil, sqsErr(SQSInvalidParameterValue, "every entry needs an id and a receipt handle")
 	}
@@ -1209,7 +1164,7 @@ func (c *SQS) DeleteMessageBatch(ctx context.Context, url string, ids, handles [
 	}
 	var ok []string
 	var failed []BatchResultErrorEntry
-	now := p.now()
+	now := c.p.now()
 	for i, h := range handles {
 		if err := s.deleteMessage(q, h, now); err != nil {
 			se, _ := err.(*SQSError)
@@ -1225,21 +1180,15 @@ func (c *SQS) DeleteMessageBatch(ctx context.Context, url string, ids, handles [
 // counted from now; 0 makes it visible at once. The message must be in
 // flight under this (latest) handle, and a delivery lasts at most 12 hours.
 func (c *SQS) ChangeMessageVisibility(ctx context.Context, url, handle string, timeout int) error {
-	p := c.p
-	sp, unlock, err := p.lock(ctx)
+	s, q, unlock, err := c.open(ctx, url)
 	if err != nil {
 		return err
 	}
 	defer unlock()
-	s := p.sqs(sp)
-	q, err := s.lookup(url)
-	if err != nil {
-		return err
-	}
 	if timeout < 0 || timeout > sqsMaxVisibility {
 		return sqsErr(SQSInvalidParameterValue, "VisibilityTimeout must be from 0 to 43200")
 	}
-	now := p.now()
+	now := c.p.now()
 	s.expire(q, now)
 	m, err := q.find(handle)
 	if err != nil {

@@ -106,14 +106,6 @@ func (p *Provider) Configure(ctx context.Context, cfg providers.Config) error {
 	return nil
 }
 
-type redactedError struct {
-	err  error
-	text string
-}
-
-func (e *redactedError) Error() string { return e.text }
-func (e *redactedError) Unwrap() error { return e.err }
-
 // fail wraps err with what was being done, maps JetStream's errors to the
 // sentinels, marks transient failures and removes credentials.
 func (p *Provider) fail(what string, err error) error {
@@ -127,13 +119,7 @@ func (p *Provider) fail(what string, err error) error {
 	default:
 		w = fmt.Errorf("nats %s: %s: %w", p.Identity(), what, err)
 	}
-	text := w.Error()
-	for _, s := range p.secret {
-		if len(s) >= 3 {
-			text = strings.ReplaceAll(text, s, "***")
-		}
-	}
-	r := &redactedError{err: w, text: text}
+	r := providers.Redact(w, p.secret...)
 	if errors.Is(err, nats.ErrTimeout) || errors.Is(err, nats.ErrConnectionClosed) || errors.Is(err, nats.ErrNoResponders) ||
 		errors.Is(err, nats.ErrConnectionReconnecting) || errors.Is(err, jetstream.ErrNoHeartbeat) || providers.Transient(err) {
 		return providers.Retryable(r)

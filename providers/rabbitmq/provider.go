@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"net"
 	"net/url"
-	"strings"
 	"sync"
 	"time"
 
@@ -104,7 +103,7 @@ func (p *Provider) Configure(ctx context.Context, cfg providers.Config) error {
 	raw := str("url")
 	uri, err := amqp.ParseURI(raw)
 	if err != nil {
-		errs = append(errs, &providers.AttrError{Attr: "url", Err: fmt.Errorf("not an AMQP URL (amqp://user:pass@host:5672/vhost): %s", redactText(err.Error(), raw))})
+		errs = append(errs, &providers.AttrError{Attr: "url", Err: fmt.Errorf("not an AMQP URL (amqp://user:pass@host:5672/vhost): %s", providers.RedactText(err.Error(), raw))})
 	}
 	p.url, p.uri = raw, uri
 	p.secret = secrets(raw)
@@ -134,33 +133,13 @@ func secrets(raw string) []string {
 	return out
 }
 
-func redactText(s string, secret ...string) string {
-	for _, x := range secret {
-		if len(x) >= 3 {
-			s = strings.ReplaceAll(s, x, "***")
-		}
-	}
-	return s
-}
-
-// redactedError keeps the error chain (for errors.Is) but prints without
-// credentials.
-type redactedError struct {
-	err  error
-	text string
-}
-
-func (e *redactedError) Error() string { return e.text }
-func (e *redactedError) Unwrap() error { return e.err }
-
 // fail wraps err with what was being done, marks transient failures and
 // removes credentials from the text.
 func (p *Provider) fail(what string, err error) error {
 	if err == nil {
 		return nil
 	}
-	w := fmt.Errorf("rabbitmq %s: %s: %w", p.Identity(), what, err)
-	r := &redactedError{err: w, text: redactText(w.Error(), p.secret...)}
+	r := providers.Redact(fmt.Errorf("rabbitmq %s: %s: %w", p.Identity(), what, err), p.secret...)
 	if transient(err) {
 		return providers.Retryable(r)
 	}

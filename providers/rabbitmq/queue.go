@@ -149,18 +149,21 @@ func (p *Provider) declarePassive(ctx context.Context, name string) (amqp.Queue,
 	return q, p.fail(fmt.Sprintf("check queue %q", name), err)
 }
 
+// mgmtQueue reads a queue through the management API.
+func (p *Provider) mgmtQueue(ctx context.Context, name string) (mgmtQueue, error) {
+	q, err := p.mgmt.queue(ctx, name)
+	if errors.Is(err, providers.ErrNotFound) {
+		return q, fmt.Errorf("rabbitmq: queue %q: %w", name, providers.ErrNotFound)
+	}
+	return q, p.fail(fmt.Sprintf("read queue %q", name), err)
+}
+
 // Queue returns a queue's settings: read through the management API, or,
 // without it, only that the queue exists (Opaque).
 func (p *Provider) Queue(ctx context.Context, name string) (providers.QueueSpec, error) {
 	if p.mgmt != nil {
-		q, err := p.mgmt.queue(ctx, name)
-		if err != nil {
-			if errors.Is(err, providers.ErrNotFound) {
-				return providers.QueueSpec{}, fmt.Errorf("rabbitmq: queue %q: %w", name, providers.ErrNotFound)
-			}
-			return providers.QueueSpec{}, p.fail(fmt.Sprintf("read queue %q", name), err)
-		}
-		return q.spec(), nil
+		q, err := p.mgmtQueue(ctx, name)
+		return q.spec(), err
 	}
 	if _, err := p.declarePassive(ctx, name); err != nil {
 		return providers.QueueSpec{}, err
@@ -172,14 +175,8 @@ func (p *Provider) Queue(ctx context.Context, name string) (providers.QueueSpec,
 // API, the unacknowledged ones; InFlight is -1 without it).
 func (p *Provider) Depth(ctx context.Context, name string) (providers.QueueDepth, error) {
 	if p.mgmt != nil {
-		q, err := p.mgmt.queue(ctx, name)
-		if err != nil {
-			if errors.Is(err, providers.ErrNotFound) {
-				return providers.QueueDepth{}, fmt.Errorf("rabbitmq: queue %q: %w", name, providers.ErrNotFound)
-			}
-			return providers.QueueDepth{}, p.fail(fmt.Sprintf("count messages of %q", name), err)
-		}
-		return providers.QueueDepth{Visible: q.Ready, InFlight: q.Unacked}, nil
+		q, err := p.mgmtQueue(ctx, name)
+		return providers.QueueDepth{Visible: q.Ready, InFlight: q.Unacked}, err
 	}
 	q, err := p.declarePassive(ctx, name)
 	if err != nil {
@@ -217,7 +214,7 @@ func (p *Provider) EnsureQueue(ctx context.Context, spec providers.QueueSpec) er
 	switch {
 	case amqpCode(err) == amqp.PreconditionFailed:
 		return fmt.Errorf("rabbitmq: queue %q: %w: %w (%s)", spec.Name, providers.ErrExists, providers.ErrQueueMismatch,
-			redactText(err.Error(), p.secret...))
+			providers.RedactText(err.Error(), p.secret...))
 	case err != nil:
 		return p.fail(fmt.Sprintf("declare queue %q", spec.Name), err)
 	case exists:
