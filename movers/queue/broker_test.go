@@ -118,18 +118,37 @@ func (p *crashingNATS) PublishMessages(ctx context.Context, q string, ms []provi
 	return out, err
 }
 
+// crashingSQS is the memory source dying after deletes.
+type crashingSQS struct {
+	*memory.Provider
+	c *crasher
+}
+
+func (p *crashingSQS) DeleteMessages(ctx context.Context, q string, receipts []string) error {
+	err := p.Provider.DeleteMessages(ctx, q, receipts)
+	if err == nil {
+		p.c.hit(len(receipts))
+	}
+	return err
+}
+
 // brokerHarness is a harness whose registry also has the broker providers,
-// each in a crashing variant sharing one crasher.
-func brokerHarness(t *testing.T) (*movertest.Harness, *crasher) {
+// each in a crashing variant sharing one crasher, and a source crashing
+// after deletes (its own crasher).
+func brokerHarness(t *testing.T) (*movertest.Harness, *crasher, *crasher) {
 	h := movertest.New(t)
-	c := &crasher{}
+	c, del := &crasher{}, &crasher{}
+	mf := h.Store.Factory()
+	mc := mf
+	mc.Name = "memory-crashing"
+	mc.New = func() providers.Provider { return &crashingSQS{Provider: mf.New().(*memory.Provider), c: del} }
 	rf, nf := rabbitmq.Factory(), natsp.Factory()
 	rc, nc := rf, nf
 	rc.Name, nc.Name = "rabbitmq-crashing", "nats-crashing"
 	rc.New = func() providers.Provider { return &crashingRabbit{Provider: rf.New().(*rabbitmq.Provider), c: c} }
 	nc.New = func() providers.Provider { return &crashingNATS{Provider: nf.New().(*natsp.Provider), c: c} }
-	h.Reg = providers.NewRegistry(h.Store.Factory(), local.Factory(), rf, nf, rc, nc)
-	return h, c
+	h.Reg = providers.NewRegistry(mf, mc, local.Factory(), rf, nf, rc, nc)
+	return h, c, del
 }
 
 func brokerEnv(h *movertest.Harness, name, provider, url string) {
@@ -323,7 +342,20 @@ func TestDrainCrashMidwayReconcilesExactly(t *testing.T) {
 	for _, broker := range []string{"rabbitmq", "nats"} {
 		t.Run(broker, func(t *testing.T) {
 			t.Parallel()
-			brokerMove(t, broker, 10000, 500, 4321, false)
+			brokerMove(t, broker, 10000, 500, crashAfterPublish, 4321, false)
+		})
+	}
+}
+
+// TestDrainCrashAfterDeletesReconciles kills the drain after deletes at
+// the source whose done records were not written: the next cutover
+// publishes nothing twice.
+func TestDrainCrashAfterDeletesReconciles(t *testing.T) {
+	t.Parallel()
+	for _, broker := range []string{"rabbitmq", "nats"} {
+		t.Run(broker, func(t *testing.T) {
+			t.Parallel()
+			brokerMove(t, broker, 2000, 100, crashAfterDelete, 1234, false)
 		})
 	}
 }
@@ -336,13 +368,20 @@ func TestBrokerMoveRollsBack(t *testing.T) {
 	for _, broker := range []string{"rabbitmq", "nats"} {
 		t.Run(broker, func(t *testing.T) {
 			t.Parallel()
-			brokerMove(t, broker, 300, 100, 0, true)
+			brokerMove(t, broker, 300, 100, noCrash, 0, true)
 		})
 	}
 }
 
-func brokerMove(t *testing.T, broker string, fifoN, stdN int, crashAt int64, rollback bool) {
-	h, crash := brokerHarness(t)
+// Where brokerMove's drain dies.
+const (
+	noCrash = iota
+	crashAfterPublish
+	crashAfterDelete
+)
+
+func brokerMove(t *testing.T, broker string, fifoN, stdN, crashWhere int, crashAt int64, rollback bool) {
+	h, crash, delCrash := brokerHarness(t)
 	pre := uniq()
 	url := "nats://" + natsAddr
 	if broker == "rabbitmq" {
@@ -351,6 +390,7 @@ func brokerMove(t *testing.T, broker string, fifoN, stdN int, crashAt int64, rol
 		natsCleanup(t, pre)
 	}
 	src := h.Mem("old")
+	h.Envs["old"].Provider = "memory-crashing"
 	brokerEnv(h, "new", broker+"-crashing", url)
 	sent := seedBig(t, src, pre, fifoN, stdN)
 	fifo, std := pre+"-orders.fifo", pre+"-jobs"
@@ -359,7 +399,10 @@ func brokerMove(t *testing.T, broker string, fifoN, stdN int, crashAt int64, rol
 		t.Fatalf("blockers: %+v", b)
 	}
 	h.Apply(cfg)
-	if crashAt > 0 {
+	if crashWhere == crashAfterDelete {
+		crash = delCrash
+	}
+	if crashWhere != noCrash {
 		crash.Left.Store(crashAt)
 		cutoverCrashing(t, h, cfg)
 		if d, _ := src.Depth(h.Ctx, fifo); d.Total() == 0 || d.Total() == int64(fifoN) {
@@ -380,8 +423,8 @@ func brokerMove(t *testing.T, broker string, fifoN, stdN int, crashAt int64, rol
 		return v
 	}
 	moved, confirmed, deduped, doubt := n("moved"), n("confirmed"), n("deduplicated"), n("in_doubt")
-	if moved != fifoN || (crashAt > 0) != (doubt > 0) || n("sent") != confirmed+doubt {
-		t.Errorf("reconciliation: moved %d confirmed %d in doubt %d deduplicated %d sent %d; want %d moved, sent = confirmed + in doubt, in doubt only after a crash",
+	if moved != fifoN || (crashWhere == crashAfterPublish) != (doubt > 0) || n("sent") != confirmed+doubt {
+		t.Errorf("reconciliation: moved %d confirmed %d in doubt %d deduplicated %d sent %d; want %d moved, sent = confirmed + in doubt, in doubt only after a crash between publish and confirm record",
 			moved, confirmed, doubt, deduped, n("sent"), fifoN)
 	}
 	certain := confirmed - deduped - moved
@@ -398,10 +441,13 @@ func brokerMove(t *testing.T, broker string, fifoN, stdN int, crashAt int64, rol
 	if dups < certain || dups > certain+doubt {
 		t.Errorf("%d copies beyond one at the destination; the drain reported %d certain and %d in doubt", dups, certain, doubt)
 	}
-	if crashAt > 0 && broker == "nats" && (dups != 0 || deduped == 0 || deduped > doubt) {
+	if crashWhere == crashAfterDelete && (dups != 0 || certain != 0) {
+		t.Errorf("a crash after deletes left %d duplicates (%d certain); want none", dups, certain)
+	}
+	if crashWhere == crashAfterPublish && broker == "nats" && (dups != 0 || deduped == 0 || deduped > doubt) {
 		t.Errorf("NATS: %d duplicates kept, %d dropped by Nats-Msg-Id (of %d in doubt); want none kept, the landed repeats dropped", dups, deduped, doubt)
 	}
-	if crashAt > 0 && broker == "rabbitmq" && dups == 0 {
+	if crashWhere == crashAfterPublish && broker == "rabbitmq" && dups == 0 {
 		t.Errorf("RabbitMQ: no duplicates, though the crash came after confirmed publishes")
 	}
 	fifoSent := map[string][]string{}
