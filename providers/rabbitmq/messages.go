@@ -99,11 +99,10 @@ func (p *Provider) PublishMessages(ctx context.Context, queue string, msgs []pro
 // deliveries stay unacknowledged (hidden) until deleted or released.
 // (Quorum queues with a single active consumer refuse basic.get.)
 type getter struct {
-	mu    sync.Mutex
-	id    int
-	ch    *amqp.Channel
-	ds    <-chan amqp.Delivery
-	ready bool
+	mu sync.Mutex
+	id int
+	ch *amqp.Channel
+	ds <-chan amqp.Delivery
 }
 
 func (p *Provider) getter(ctx context.Context, queue string, prefetch int) (*getter, error) {
@@ -182,11 +181,9 @@ func (p *Provider) ReceiveMessages(ctx context.Context, queue string, max int, h
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	var out []providers.Message
-	wait := 300 * time.Millisecond // the first delivery of a new consumer
-	if g.ready {
-		wait = 50 * time.Millisecond
-	}
-	t := time.NewTimer(wait)
+	// The broker pushes deliveries a moment after they become ready (a new
+	// consumer, a requeue): wait that long for the first.
+	t := time.NewTimer(300 * time.Millisecond)
 	defer t.Stop()
 	for len(out) < max {
 		select {
@@ -194,7 +191,6 @@ func (p *Provider) ReceiveMessages(ctx context.Context, queue string, max int, h
 			if !ok {
 				return out, p.fail(fmt.Sprintf("consume from %q", queue), providers.Retryable(errors.New("the consumer's channel closed")))
 			}
-			g.ready = true
 			out = append(out, fromDelivery(g.id, d))
 			if !t.Stop() {
 				select {
