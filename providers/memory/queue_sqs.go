@@ -166,7 +166,9 @@ type sqsQueue struct {
 	attrs    map[string]string // settable attributes, as stored
 	tags     map[string]string
 	msgs     []*sqsMsg // in send order
+	oldest   time.Time // the earliest enqueue time in msgs
 	dedup    map[string]sqsDedup
+	dedupLog []string // dedup keys in the order they were first seen
 	seq      uint64
 	purged   time.Time
 }
@@ -875,12 +877,15 @@ func (s *sqsService) send(q *sqsQueue, in SendMessageInput, now time.Time) (Send
 		if q.effective()["DeduplicationScope"] == "messageGroup" {
 			key = in.MessageGroupID + "\x00" + dd
 		}
-		for k, d := range q.dedup { // forget ids past the window
-			if now.Sub(d.at) >= sqsDedupWindow {
-				delete(q.dedup, k)
+		for len(q.dedupLog) > 0 { // forget ids past the window, oldest first
+			k := q.dedupLog[0]
+			if d, ok := q.dedup[k]; ok && now.Sub(d.at) < sqsDedupWindow {
+				break
 			}
+			delete(q.dedup, k)
+			q.dedupLog = q.dedupLog[1:]
 		}
-		if d, ok := q.dedup[key]; ok {
+		if d, ok := q.dedup[key]; ok && now.Sub(d.at) < sqsDedupWindow {
 			// Accepted, not enqueued: the first send's id comes back.
 			return SendMessageOutput{MessageID: d.messageID, MD5OfMessageBody: md5Hex(in.MessageBody), SequenceNumber: d.seqNum}, nil
 		}
@@ -889,13 +894,14 @@ func (s *sqsService) send(q *sqsQueue, in SendMessageInput, now time.Time) (Send
 		m.seqNum = fmt.Sprintf("%020d", q.seq)
 		m.id = newID()
 		q.dedup[key] = sqsDedup{at: now, messageID: m.id, seqNum: m.seqNum}
+		q.dedupLog = append(q.dedupLog, key)
 	} else {
 		if in.MessageDeduplicationID != "" {
 			return SendMessageOutput{}, sqsErr(SQSInvalidParameterValue, "MessageDeduplicationId applies only to FIFO queues")
 		}
 		m.id = newID()
 	}
-	q.msgs = append(q.msgs, m)
+	q.enqueue(m)
 	return SendMessageOutput{MessageID: m.id, MD5OfMessageBody: md5Hex(in.MessageBody), SequenceNumber: m.seqNum}, nil
 }
 
@@ -911,17 +917,21 @@ func cloneAttrs(a map[string]MessageAttributeValue) map[string]MessageAttributeV
 	return out
 }
 
-// expire drops messages past the retention period, and ends deliveries
-// whose visibility timeout has passed.
+// expire drops messages past the retention period. It scans only when
+// the oldest message may have expired.
 func (s *sqsService) expire(q *sqsQueue, now time.Time) {
 	ret := time.Duration(q.intAttr("MessageRetentionPeriod")) * time.Second
+	if len(q.msgs) == 0 || now.Sub(q.oldest) < ret {
+		return
+	}
 	kept := q.msgs[:0]
+	q.oldest = now
 	for _, m := range q.msgs {
 		if now.Sub(m.sent) >= ret {
 			continue
 		}
-		if m.inflight && !now.Before(m.visibleAt) {
-			m.inflight = false
+		if m.sent.Before(q.oldest) {
+			q.oldest = m.sent
 		}
 		kept = append(kept, m)
 	}
@@ -929,10 +939,22 @@ func (s *sqsService) expire(q *sqsQueue, now time.Time) {
 	q.msgs = kept
 }
 
+// held reports whether m is in flight: received, and its visibility
+// timeout not yet over.
+func (m *sqsMsg) held(now time.Time) bool { return m.inflight && now.Before(m.visibleAt) }
+
+// enqueue appends m, keeping track of the oldest enqueue time.
+func (q *sqsQueue) enqueue(m *sqsMsg) {
+	if len(q.msgs) == 0 || m.sent.Before(q.oldest) {
+		q.oldest = m.sent
+	}
+	q.msgs = append(q.msgs, m)
+}
+
 func (q *sqsQueue) counts(now time.Time) (visible, inflight, delayed int) {
 	for _, m := range q.msgs {
 		switch {
-		case m.inflight:
+		case m.held(now):
 			inflight++
 		case now.Before(m.visibleAt):
 			delayed++
@@ -1008,7 +1030,7 @@ func (c *SQS) ReceiveMessage(ctx context.Context, in ReceiveMessageInput) ([]SQS
 		if len(out) >= max {
 			break
 		}
-		deliverable := !m.inflight && !now.Before(m.visibleAt)
+		deliverable := !now.Before(m.visibleAt)
 		if q.fifo() {
 			if blocked[m.group] {
 				continue
@@ -1058,7 +1080,7 @@ func (s *sqsService) redrive(q, dlq *sqsQueue, moved []*sqsMsg, now time.Time) {
 			dlq.seq++
 			c.seqNum = fmt.Sprintf("%020d", dlq.seq)
 		}
-		dlq.msgs = append(dlq.msgs, &c)
+		dlq.enqueue(&c)
 	}
 	kept := q.msgs[:0]
 	for _, m := range q.msgs {
@@ -1136,7 +1158,7 @@ func (s *sqsService) deleteMessage(q *sqsQueue, handle string, now time.Time) er
 		}
 		return nil
 	}
-	if q.fifo() && !m.inflight {
+	if q.fifo() && !m.held(now) {
 		return sqsErr(SQSInvalidParameterValue, "value %s for parameter ReceiptHandle is invalid. Reason: the receipt handle has expired", handle)
 	}
 	for i, x := range q.msgs {
@@ -1194,7 +1216,7 @@ func (c *SQS) ChangeMessageVisibility(ctx context.Context, url, handle string, t
 	if err != nil {
 		return err
 	}
-	if m == nil || m.handle != handle || !m.inflight {
+	if m == nil || m.handle != handle || !m.held(now) {
 		return sqsErr(SQSMessageNotInflight, "the message referred to is not in flight")
 	}
 	until := now.Add(time.Duration(timeout) * time.Second)
