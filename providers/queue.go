@@ -216,9 +216,9 @@ const (
 	HeaderGroupID  = "rehome-group-id"
 	HeaderDedupID  = "rehome-dedup-id"
 	HeaderSentAt   = "rehome-sent-at"
-	// HeaderAttr prefixes an attribute's value (base64 for a binary one),
-	// HeaderAttrType its data type when it is not "String".
-	HeaderAttr     = "rehome-attr-"
+	// An attribute travels as a header of its own name (a binary value in
+	// base64); HeaderAttrType prefixes its data type when that is not
+	// "String".
 	HeaderAttrType = "rehome-attr-type-"
 )
 
@@ -243,9 +243,9 @@ func MessageHeaders(m Message) map[string]string {
 	}
 	for name, a := range m.Attributes {
 		if strings.HasPrefix(a.Type, "Binary") {
-			h[HeaderAttr+name] = base64.StdEncoding.EncodeToString(a.Binary)
+			h[name] = base64.StdEncoding.EncodeToString(a.Binary)
 		} else {
-			h[HeaderAttr+name] = a.String
+			h[name] = a.String
 		}
 		if a.Type != "String" && a.Type != "" {
 			h[HeaderAttrType+name] = a.Type
@@ -255,8 +255,8 @@ func MessageHeaders(m Message) map[string]string {
 }
 
 // MessageFromHeaders reads what MessageHeaders wrote back into a message
-// (ID and Receipt are the caller's); other headers become String
-// attributes named after them.
+// (ID and Receipt are the caller's); every other header is an attribute
+// of its name, a String one unless a type header says otherwise.
 func MessageFromHeaders(body []byte, h map[string]string) Message {
 	m := Message{Body: body, OriginID: h[HeaderOriginID], GroupID: h[HeaderGroupID], DedupID: h[HeaderDedupID]}
 	if t, err := time.Parse(time.RFC3339Nano, h[HeaderSentAt]); err == nil {
@@ -266,12 +266,9 @@ func MessageFromHeaders(body []byte, h map[string]string) Message {
 		if strings.HasPrefix(k, HeaderAttrType) || k == HeaderOriginID || k == HeaderGroupID || k == HeaderDedupID || k == HeaderSentAt {
 			continue
 		}
-		name, ours := strings.CutPrefix(k, HeaderAttr)
-		if !ours {
-			name = k
-		}
+		name := k
 		a := MessageAttribute{Type: "String", String: v}
-		if t := h[HeaderAttrType+name]; ours && t != "" {
+		if t := h[HeaderAttrType+name]; t != "" {
 			a.Type = t
 			if strings.HasPrefix(t, "Binary") {
 				b, err := base64.StdEncoding.DecodeString(v)

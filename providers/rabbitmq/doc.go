@@ -26,9 +26,10 @@
 // Messages are published through the default exchange, persistent and
 // mandatory, on a confirm channel: PublishMessages returns after every
 // confirm, and a message no queue took (returned) is an error, never a
-// silent loss. The body is the message's; its id, group, deduplication
-// id, send time and attributes travel as rehome-* headers
-// (providers.MessageHeaders). Receiving uses a consumer with manual
+// silent loss. The body is the message's; its attributes travel as
+// headers of their names, its origin id, group, deduplication id and send
+// time as rehome-* headers (providers.MessageHeaders), the origin id also
+// as message-id. Receiving uses a consumer with manual
 // acknowledgements (quorum queues with a single active consumer refuse
 // basic.get); deliveries stay unacknowledged until DeleteMessages acks or
 // ReleaseMessages requeues them, or the connection closes. Delivery ids
