@@ -48,10 +48,9 @@ func (p *Provider) publisher(ctx context.Context) (*publisher, error) {
 
 // PublishMessages publishes to the queue through the default exchange,
 // persistent and mandatory, and waits for every confirm. The body is the
-// message's; its id, group, deduplication id, send time and attributes
-// travel as headers of their names, the origin id, group, deduplication id
-// and send time as rehome-* headers (providers.MessageHeaders), the origin
-// id also as message-id.
+// message's; its attributes travel as headers of their names, its origin
+// id, group, deduplication id and send time as rehome-* headers
+// (providers.MessageHeaders), the origin id also as message-id.
 func (p *Provider) PublishMessages(ctx context.Context, queue string, msgs []providers.Message) ([]providers.Published, error) {
 	pb, err := p.publisher(ctx)
 	if err != nil {
