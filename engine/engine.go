@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"sort"
@@ -188,6 +189,12 @@ func (s *Session) Close() error {
 	if s.Lock != nil {
 		errs = append(errs, s.Lock.Unlock())
 		s.Lock = nil
+	}
+	// Providers holding connections (brokers) let them go.
+	for _, e := range s.Envs {
+		if c, ok := e.Provider.(io.Closer); ok {
+			errs = append(errs, c.Close())
+		}
 	}
 	return errors.Join(errs...)
 }

@@ -128,7 +128,9 @@ type DatabaseCaps struct {
 	ChangeCapture bool
 }
 
-// QueueCaps describes a queue or stream system.
+// QueueCaps describes a queue or stream system. A platform's own
+// QueueMapping says how it holds each queue's settings; these are what
+// `rehome providers` shows and what the planner checks first.
 type QueueCaps struct {
 	FIFO         bool
 	DeadLetter   bool
@@ -136,4 +138,12 @@ type QueueCaps struct {
 	// Messages: in-flight messages can be drained from the source and
 	// re-published at the destination.
 	Messages bool
+	// Dedup: the platform itself drops a message whose deduplication id
+	// it has seen within its window (SQS FIFO, JetStream Nats-Msg-Id).
+	Dedup bool
+	// List: the platform can list its queues (false: moves name them).
+	List bool
+	// MaxMessageBytes is the largest message the platform takes (0: not
+	// known).
+	MaxMessageBytes int
 }

@@ -39,6 +39,8 @@ type Usage struct {
 	Bytes   int64 `json:"bytes,omitempty"`
 	Records int64 `json:"records,omitempty"`
 	Rows    int64 `json:"rows,omitempty"`
+	// Messages counts a queue's messages (visible, in flight, delayed).
+	Messages int64 `json:"messages,omitempty"`
 	// Unmeasured: discovery did not measure the size (Bytes; with a
 	// shallow discovery, Objects too). A move that diffs the resource
 	// fills in what it measured.

@@ -373,7 +373,7 @@ environment "b" {
   to        = environment.b
   databases = ["orders"]
 }
-`, []string{`Unknown move kind; There is no move kind "database". A move block's first label is one of "storage", "dns", "secrets".`}},
+`, []string{`Unknown move kind; There is no move kind "database". A move block's first label is one of "storage", "dns", "secrets", "queue".`}},
 		{"bad verify", `move "storage" "s" {
   from   = environment.a
   to     = environment.b
@@ -1173,8 +1173,8 @@ func TestE2EStateCommands(t *testing.T) {
 			t.Errorf("state unlock BADID: want exit 1 naming the id, got %s", r)
 		}
 		p := mustRun(t, dir, 0, "providers").Stdout
-		if !regexp.MustCompile(`(?m)^PROVIDER\s+STORAGE\s+DNS\s+SECRETS$`).MatchString(p) ||
-			!regexp.MustCompile(`(?m)^local\s+src\+dst\s+src\+dst\s+src\+dst$`).MatchString(p) {
+		if !regexp.MustCompile(`(?m)^PROVIDER\s+STORAGE\s+DNS\s+SECRETS\s+QUEUE$`).MatchString(p) ||
+			!regexp.MustCompile(`(?m)^local\s+src\+dst\s+src\+dst\s+src\+dst\s+-$`).MatchString(p) {
 			t.Errorf("providers does not show the local provider's matrix:\n%s", p)
 		}
 		if v := mustRun(t, dir, 0, "version").Stdout; !regexp.MustCompile(`^rehome v\d+\.\d+\.\d+\S*\n$`).MatchString(v) {

@@ -8,6 +8,8 @@ import (
 	"github.com/rehome/rehome/providers/digitalocean"
 	"github.com/rehome/rehome/providers/hcloud"
 	"github.com/rehome/rehome/providers/local"
+	"github.com/rehome/rehome/providers/nats"
+	"github.com/rehome/rehome/providers/rabbitmq"
 	"github.com/rehome/rehome/providers/s3"
 )
 
@@ -19,6 +21,8 @@ func newRegistry() *providers.Registry {
 		hcloud.Factory(),
 		digitalocean.Factory(),
 		s3.Factory(),
+		rabbitmq.Factory(),
+		nats.Factory(),
 	)
 }
 

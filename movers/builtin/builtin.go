@@ -3,6 +3,7 @@ package builtin
 import (
 	"github.com/rehome/rehome/movers"
 	"github.com/rehome/rehome/movers/dns"
+	"github.com/rehome/rehome/movers/queue"
 	"github.com/rehome/rehome/movers/secrets"
 	"github.com/rehome/rehome/movers/storage"
 )
@@ -13,5 +14,6 @@ func Registry() *movers.Registry {
 		storage.New(),
 		dns.New(),
 		secrets.New(),
+		queue.New(),
 	)
 }

@@ -63,6 +63,35 @@
 // (providers.SecretVersioner; Caps.Secrets.Versioned). DeleteSecrets removes
 // a secret with all its versions at once. Values are limited to 64 KiB.
 //
+// # Queues
+//
+// Queues follow Amazon SQS, as its API reference describes it, through
+// Provider.SQS: CreateQueue (names of 1 to 80 alphanumerics, '-' and '_',
+// ".fifo" for FIFO queues; the settable attributes with SQS's ranges and
+// defaults; an existing queue with other attributes is QueueAlreadyExists,
+// a name deleted less than 60 s ago QueueDeletedRecently), GetQueueURL,
+// ListQueues, ListDeadLetterSourceQueues, Get/SetQueueAttributes (with the
+// approximate counts of visible, in-flight and delayed messages),
+// DeleteQueue, PurgeQueue (once a minute), Tag/Untag/ListQueueTags,
+// SendMessage(Batch) (body characters and size, at most 10 typed
+// attributes, per-message DelaySeconds on standard queues only; FIFO
+// queues need a group, take a deduplication id or derive it from the body
+// with ContentBasedDeduplication, and within 5 minutes accept a repeated id
+// without enqueueing, per queue or per group by DeduplicationScope),
+// ReceiveMessage (up to 10, a visibility timeout per call, a new receipt
+// handle per delivery; a FIFO queue returns a group's messages in order and
+// none of a group while one is in flight; a message already received
+// maxReceiveCount times is moved to the dead-letter queue instead, keeping
+// its id), DeleteMessage(Batch) (an unknown or forged handle is
+// ReceiptHandleIsInvalid; a superseded one succeeds without deleting on a
+// standard queue and has expired on a FIFO queue, as does a FIFO handle
+// past its visibility timeout) and ChangeMessageVisibility (only for a
+// message in flight under its latest handle, at most 12 hours). Messages
+// past the retention period are dropped. The store's clock drives every
+// timer. The queue side (providers.Queue, MessageMover) is a client of
+// these calls; long polling answers at once, and ReceiveRequestAttemptId,
+// SNS and KMS are not modelled.
+//
 // Limits: nothing is persistent; the data lives as long as the Store value.
 // It is for tests and demos, not for moving real infrastructure. Whole
 // object bodies are held in memory. There is no server-side copy, object

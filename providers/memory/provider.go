@@ -44,6 +44,7 @@ func capabilities() providers.Caps {
 			providers.KindStorage: both,
 			providers.KindDNS:     both,
 			providers.KindSecrets: both,
+			providers.KindQueue:   both,
 		},
 		Storage: providers.StorageCaps{
 			Metadata:      true,
@@ -64,6 +65,7 @@ func capabilities() providers.Caps {
 			Versioned:    true,
 			MaxValueSize: maxSecretSize,
 		},
+		Queue: queueCaps(),
 	}
 }
 
@@ -103,7 +105,7 @@ func (s *Store) SetClock(now func() time.Time) {
 func (s *Store) Factory() providers.Factory {
 	return providers.Factory{
 		Name:        Name,
-		Description: "Environments in process memory with S3, Route 53 and Secrets Manager semantics (tests and demos; not persistent)",
+		Description: "Environments in process memory with S3, Route 53, Secrets Manager and SQS semantics (tests and demos; not persistent)",
 		Schema:      schema(),
 		Caps:        capabilities(),
 		New:         func() providers.Provider { return &Provider{store: s, log: slog.New(slog.DiscardHandler)} },
@@ -160,6 +162,7 @@ type space struct {
 	nextVer   map[string]int // last version number per secret name, never reset
 	writes    int64
 	keyWrites map[string]int // bucket NUL key -> successful Puts
+	sqs       *sqsService    // queues, made on first use
 }
 
 // Provider is one environment of a Store. Create it with the factory's New
@@ -261,6 +264,9 @@ func (p *Provider) Discover(ctx context.Context, scope providers.Scope) (*provid
 			add(providers.Resource{Kind: providers.KindSecrets, Type: "secret", ID: "memory://" + p.name + "/secrets/" + n, Name: n,
 				Attrs: map[string]string{"versions": strconv.Itoa(len(s.versions)), "current": s.current}})
 		}
+	}
+	if scope.Has(providers.KindQueue) {
+		p.discoverQueues(sp, add)
 	}
 	inv.Sort()
 	return inv, nil
