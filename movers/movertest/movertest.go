@@ -30,6 +30,9 @@ import (
 	"github.com/rehome/rehome/planner"
 	"github.com/rehome/rehome/planner/exec"
 	"github.com/rehome/rehome/providers"
+	"github.com/rehome/rehome/providers/aws"
+	"github.com/rehome/rehome/providers/digitalocean"
+	"github.com/rehome/rehome/providers/hcloud"
 	"github.com/rehome/rehome/providers/local"
 	"github.com/rehome/rehome/providers/memory"
 	"github.com/rehome/rehome/providers/providertest"
@@ -67,7 +70,8 @@ func New(t *testing.T) *Harness {
 	}
 	st := memory.NewStore()
 	return &Harness{T: t, Ctx: context.Background(), Dir: t.TempDir(), Store: st,
-		Reg:  providers.NewRegistry(st.Factory(), local.Factory(), s3.Factory()),
+		Reg: providers.NewRegistry(st.Factory(), local.Factory(), s3.Factory(), aws.Factory(), hcloud.Factory(),
+			digitalocean.Factory()),
 		Envs: map[string]*lang.Environment{}, ID: id}
 }
 
@@ -121,6 +125,29 @@ func (h *Harness) S3(name, endpoint string, opts ...map[string]cty.Value) *s3.Pr
 	p := s3.Factory().New().(*s3.Provider)
 	if err := p.Configure(h.Ctx, providers.Config{Env: name, Dir: h.Dir, Value: v, Logger: slog.New(slog.DiscardHandler)}); err != nil {
 		h.T.Fatal(err)
+	}
+	return p
+}
+
+// Env declares an environment of any registered provider with the given
+// attributes and returns the provider, configured and resolved as the
+// engine would.
+func (h *Harness) Env(name, provider string, attrs map[string]cty.Value) providers.Provider {
+	h.T.Helper()
+	f, ok := h.Reg.Get(provider)
+	if !ok {
+		h.T.Fatalf("no provider %q", provider)
+	}
+	v := cty.ObjectVal(attrs)
+	h.Envs[name] = &lang.Environment{Name: name, Provider: provider, Value: v}
+	p := f.New()
+	if err := p.Configure(h.Ctx, providers.Config{Env: name, Dir: h.Dir, Value: v, Logger: slog.New(slog.DiscardHandler)}); err != nil {
+		h.T.Fatal(err)
+	}
+	if r, ok := p.(providers.Resolver); ok {
+		if err := r.Resolve(h.Ctx); err != nil {
+			h.T.Fatal(err)
+		}
 	}
 	return p
 }
