@@ -394,6 +394,10 @@ func featureFindings(mc *planner.MoveContext, r providers.Resource, addr string)
 		add(planner.SevWarning, "storage.policy_not_copied", "has a bucket policy; rehome does not copy policies (they name the source's accounts and ARNs)",
 			"write the destination's policy yourself if access must be restricted")
 	}
+	if a["requester_pays"] == "true" {
+		add(planner.SevBlocker, "storage.requester_pays", "makes readers pay for requests and transfer (requester pays); rehome does not read such buckets",
+			"turn requester pays off on the bucket for the move (its owner then pays for the reads), then plan again")
+	}
 	if a["website"] == "true" {
 		if dcaps.Website {
 			add(planner.SevWarning, "storage.website_not_copied", "hosts a static website; rehome does not copy the website configuration",

@@ -15,11 +15,15 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/google/go-cmp/cmp"
 	"github.com/rehome/rehome/movers/movertest"
 	"github.com/rehome/rehome/movers/storage"
 	"github.com/rehome/rehome/planner"
 	"github.com/rehome/rehome/providers"
+	s3p "github.com/rehome/rehome/providers/s3"
 	"github.com/rehome/rehome/providers/s3/s3fake"
 )
 
@@ -435,5 +439,67 @@ func TestS3GiBObject(t *testing.T) {
 	}
 	if a := objectsAction(t, h.Plan(cfg), "big"); a.Action != planner.ActNoop {
 		t.Errorf("re-plan: %s (%s)", a.Action, a.Reason)
+	}
+}
+
+// TestS3BucketFeatures: the settings of an S3 source bucket, as the S3
+// API reports them, become findings by what the destination's table says
+// it can hold: blockers where behaviour would silently change.
+func TestS3BucketFeatures(t *testing.T) {
+	t.Parallel()
+	srv := fakeS3(t)
+	cl := s3p.NewClient(s3p.ClientOptions{Endpoint: srv.URL, Region: "us-east-1", AccessKey: "AKIDTEST", SecretKey: "secret-test", PathStyle: true})
+	ctx, b := t.Context(), aws.String("site")
+	must := func(_ any, err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	must(cl.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: b, ObjectLockEnabledForBucket: aws.Bool(true)}))
+	must(cl.PutBucketPolicy(ctx, &s3.PutBucketPolicyInput{Bucket: b, Policy: aws.String(
+		`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::site/*"}]}`)}))
+	must(cl.PutBucketWebsite(ctx, &s3.PutBucketWebsiteInput{Bucket: b, WebsiteConfiguration: &s3types.WebsiteConfiguration{
+		IndexDocument: &s3types.IndexDocument{Suffix: aws.String("index.html")}}}))
+	must(cl.PutBucketLifecycleConfiguration(ctx, &s3.PutBucketLifecycleConfigurationInput{Bucket: b, LifecycleConfiguration: &s3types.BucketLifecycleConfiguration{
+		Rules: []s3types.LifecycleRule{{ID: aws.String("expire"), Status: s3types.ExpirationStatusEnabled,
+			Filter: &s3types.LifecycleRuleFilter{Prefix: aws.String("tmp/")}, Expiration: &s3types.LifecycleExpiration{Days: aws.Int32(7)}}}}}))
+	must(cl.PutBucketCors(ctx, &s3.PutBucketCorsInput{Bucket: b, CORSConfiguration: &s3types.CORSConfiguration{
+		CORSRules: []s3types.CORSRule{{AllowedMethods: []string{"GET"}, AllowedOrigins: []string{"*"}}}}}))
+	must(cl.PutBucketEncryption(ctx, &s3.PutBucketEncryptionInput{Bucket: b, ServerSideEncryptionConfiguration: &s3types.ServerSideEncryptionConfiguration{
+		Rules: []s3types.ServerSideEncryptionRule{{ApplyServerSideEncryptionByDefault: &s3types.ServerSideEncryptionByDefault{SSEAlgorithm: s3types.ServerSideEncryptionAes256}}}}}))
+	must(cl.PutBucketRequestPayment(ctx, &s3.PutBucketRequestPaymentInput{Bucket: b, RequestPaymentConfiguration: &s3types.RequestPaymentConfiguration{
+		Payer: s3types.PayerRequester}}))
+
+	for _, tt := range []struct {
+		to   string
+		want map[string]planner.Severity
+	}{
+		{"s3", map[string]planner.Severity{"storage.public": planner.SevBlocker, "storage.website_not_copied": planner.SevWarning,
+			"storage.lifecycle_not_copied": planner.SevWarning, "storage.cors_not_copied": planner.SevWarning,
+			"storage.object_lock": planner.SevWarning, "storage.requester_pays": planner.SevBlocker}},
+		{"hcloud", map[string]planner.Severity{"storage.public": planner.SevBlocker, "storage.website": planner.SevBlocker,
+			"storage.lifecycle_not_copied": planner.SevWarning, "storage.cors_not_copied": planner.SevWarning,
+			"storage.encryption": planner.SevWarning, "storage.requester_pays": planner.SevBlocker}},
+	} {
+		t.Run(tt.to, func(t *testing.T) {
+			t.Parallel()
+			h := movertest.New(t)
+			h.S3("src", srv.URL)
+			storageEnvs[tt.to](t, h, "dst")
+			p := h.Plan(h.Config(btStorageMove("m", "src", "dst", nil)))
+			got := map[string]planner.Severity{}
+			for _, f := range p.Audit {
+				if _, ok := tt.want[f.Code]; ok {
+					got[f.Code] = f.Severity
+					if !strings.Contains(f.Message, `"site"`) {
+						t.Errorf("%s does not name the bucket: %s", f.Code, f.Message)
+					}
+				}
+			}
+			if d := cmp.Diff(tt.want, got); d != "" {
+				t.Errorf("findings (-want +got):\n%s", d)
+			}
+		})
 	}
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/smithy-go"
 
 	"github.com/rehome/rehome/providers"
@@ -28,6 +29,7 @@ const (
 	AttrEncryption     = "encryption"      // the default algorithm (AES256, aws:kms)
 	AttrObjectLock     = "object_lock"     // the default retention mode, or "enabled"
 	AttrTags           = "tags"            // k=v,k=v
+	AttrRequesterPays  = "requester_pays"  // "true": readers pay, and must say so on every request
 	AttrUnknown        = "unreadable"      // features whose settings could not be read
 )
 
@@ -126,6 +128,10 @@ func (s *Store) Discover(ctx context.Context, env, provider string, scope provid
 			}
 			sort.Strings(tags)
 			r.Attrs[AttrTags] = strings.Join(tags, ",")
+		}
+		if v, err := s.cl(b.Name).GetBucketRequestPayment(ctx, &s3.GetBucketRequestPaymentInput{Bucket: bk}); check("request payment", err) &&
+			v.Payer == types.PayerRequester {
+			r.Attrs[AttrRequesterPays] = "true"
 		}
 		if err := ctx.Err(); err != nil {
 			return nil, fmt.Errorf("%s: discover bucket %s: %w", s.o.Name, b.Name, err)

@@ -14,6 +14,7 @@ import (
 // documents of the other sub-resources, kept as sent.
 type bucketConfig struct {
 	versioning string // "", "Enabled" or "Suspended"
+	payer      string // "" (BucketOwner) or "Requester"
 	tags       []tag
 	docs       map[string][]byte // by sub-resource name
 }
@@ -491,4 +492,42 @@ func (s *Server) putBucketTagging(w http.ResponseWriter, r *http.Request, req Re
 func (s *Server) deleteBucketTagging(w http.ResponseWriter, r *http.Request, req Request) error {
 	err := s.inBucket(req.Bucket, func(b *bucket) error { b.cfg.tags = nil; return nil })
 	return answerStatus(w, http.StatusNoContent, err)
+}
+
+type requestPaymentConfiguration struct {
+	XMLName xml.Name `xml:"RequestPaymentConfiguration"`
+	Xmlns   string   `xml:"xmlns,attr,omitempty"`
+	Payer   string   `xml:"Payer"`
+}
+
+// getBucketRequestPayment answers who pays for requests: BucketOwner
+// unless set to Requester.
+func (s *Server) getBucketRequestPayment(w http.ResponseWriter, r *http.Request, req Request) error {
+	payer := ""
+	if err := s.inBucket(req.Bucket, func(b *bucket) error { payer = b.cfg.payer; return nil }); err != nil {
+		return err
+	}
+	return writeXML(w, http.StatusOK, requestPaymentConfiguration{Xmlns: s3NS, Payer: cmpOr(payer, "BucketOwner")})
+}
+
+// putBucketRequestPayment sets the payer: BucketOwner or Requester
+// (MalformedXML otherwise, as S3 answers).
+func (s *Server) putBucketRequestPayment(w http.ResponseWriter, r *http.Request, req Request) error {
+	body, err := s.readConfig(r, req)
+	if err != nil {
+		return err
+	}
+	var cfg requestPaymentConfiguration
+	if err := xml.Unmarshal(body, &cfg); err != nil || cfg.Payer != "BucketOwner" && cfg.Payer != "Requester" {
+		return newError(http.StatusBadRequest, "MalformedXML",
+			"The XML you provided was not well-formed or did not validate against our published schema")
+	}
+	err = s.inBucket(req.Bucket, func(b *bucket) error {
+		b.cfg.payer = cfg.Payer
+		if cfg.Payer == "BucketOwner" {
+			b.cfg.payer = ""
+		}
+		return nil
+	})
+	return answerStatus(w, http.StatusOK, err)
 }

@@ -126,6 +126,10 @@
 // DeleteObjects errors are injected too. WithLimits lowers S3's size
 // limits; WithDir keeps bodies in files.
 //
+// GetBucketRequestPayment and PutBucketRequestPayment keep the payer
+// (BucketOwner by default, or Requester); requests are not charged or
+// refused for it.
+//
 // # Not implemented
 //
 // These answer 501 NotImplemented: object versions (ListObjectVersions and
@@ -134,7 +138,7 @@
 // x-amz-version-id is answered), SSE-C, appends, GetObjectAttributes,
 // retention and legal holds, restores, Select, torrents, PutBucketAcl and
 // PutObjectAcl, and the notification, replication, logging, ownership
-// controls, accelerate, request payment, analytics, metrics, inventory
+// controls, accelerate, analytics, metrics, inventory
 // and intelligent-tiering sub-resources, as well as requests the fake
 // does not recognise.
 //

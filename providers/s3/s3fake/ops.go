@@ -66,8 +66,8 @@ const (
 	OpDeleteBucketOwnershipControls      Operation = "DeleteBucketOwnershipControls"      // 501
 	OpGetBucketAccelerateConfiguration   Operation = "GetBucketAccelerateConfiguration"   // 501
 	OpPutBucketAccelerateConfiguration   Operation = "PutBucketAccelerateConfiguration"   // 501
-	OpGetBucketRequestPayment            Operation = "GetBucketRequestPayment"            // 501
-	OpPutBucketRequestPayment            Operation = "PutBucketRequestPayment"            // 501
+	OpGetBucketRequestPayment            Operation = "GetBucketRequestPayment"
+	OpPutBucketRequestPayment            Operation = "PutBucketRequestPayment"
 
 	OpPutObject           Operation = "PutObject"
 	OpCopyObject          Operation = "CopyObject"

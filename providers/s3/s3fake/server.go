@@ -200,6 +200,8 @@ func (s *Server) handlerTable() map[Operation]handler {
 		OpDeleteBucketTagging:        s.deleteBucketTagging,
 		OpGetBucketVersioning:        s.getBucketVersioning,
 		OpPutBucketVersioning:        s.putBucketVersioning,
+		OpGetBucketRequestPayment:    s.getBucketRequestPayment,
+		OpPutBucketRequestPayment:    s.putBucketRequestPayment,
 		OpGetBucketPolicyStatus:      s.getBucketPolicyStatus,
 		OpGetObjectLockConfiguration: s.getObjectLock,
 		OpPutObjectLockConfiguration: s.putObjectLock,
