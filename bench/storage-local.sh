@@ -5,14 +5,17 @@
 # object; rclone: size and MD5). Runs alternate (A B, B A, ...), each into a
 # fresh destination; the first pair is a discarded warm-up. Prints medians
 # and the median of per-pair ratios (rehome / rclone) for wall time, CPU
-# seconds and peak RSS, then the same for a no-op re-run.
+# seconds and peak RSS, then the same for a no-op re-run, for two data
+# sets: "mixed" (2,000 objects of 1-64 KiB and 8 of 64 MiB) and "small"
+# (SMALL objects of one byte, default 100,000: the per-object cost).
 #
-#   bench/storage-local.sh [PAIRS]        (default 5; needs rclone, GNU time)
+#   bench/storage-local.sh [PAIRS] [SMALL]   (default 5 and 100000; needs rclone, GNU time)
 #
 # Touches only a temporary directory; network: none.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 pairs=${1:-5}
+small=${2:-100000}
 command -v rclone >/dev/null || { echo "needs rclone (apt-get install -y rclone)" >&2; exit 1; }
 [ -x /usr/bin/time ] || { echo "needs GNU time (apt-get install -y time)" >&2; exit 1; }
 
@@ -37,13 +40,28 @@ for i in range(8):
         for _ in range(64):
             f.write(rng.randbytes(1 << 20))
 PY
-echo "data set: $(find "$src" -type f | wc -l) objects, $(du -sh "$src" | cut -f1)"
+echo "mixed data set: $(find "$src" -type f | wc -l) objects, $(du -sh "$src" | cut -f1)"
+python3 - "$work/small/buckets/data" "$small" <<'PY'
+import os, sys
+root, n = sys.argv[1], int(sys.argv[2])
+for i in range(n):
+    d = os.path.join(root, "d%03d" % (i % 200))
+    if i < 200:
+        os.makedirs(d, exist_ok=True)
+    with open(os.path.join(d, "f%06d" % i), "wb") as f:
+        f.write(b"x")
+PY
+echo "small data set: $small objects of 1 byte"
 
-cat > "$work/migration.hcl" <<HCL
+# One configuration folder per data set, moving SET/ to dst-rehome/.
+for set in mixed small; do
+  root="$work/src"; [ $set = small ] && root="$work/small"
+  mkdir -p "$work/run-$set"
+  cat > "$work/run-$set/migration.hcl" <<HCL
 migration "bench" {}
 environment "src" {
   provider = "local"
-  path     = "$work/src"
+  path     = "$root"
 }
 environment "dst" {
   provider = "local"
@@ -55,6 +73,7 @@ move "storage" "data" {
   verify = "checksum"
 }
 HCL
+done
 
 export RCLONE_CONFIG=/dev/null
 unset AWS_CA_BUNDLE
@@ -65,19 +84,23 @@ measure() {
   /usr/bin/time -f "%e %U %S %M" -o "$work/t" "$@" >/dev/null 2>"$work/err" || { cat "$work/err" >&2; exit 1; }
   awk '{printf "%s %.2f %s\n", $1, $2+$3, $4}' "$work/t" >> "$work/$name"
 }
-fresh() { rm -rf "$work/dst-rehome" "$work/dst-rclone" "$work/.rehome"; sync; }
-run_rehome() { measure "$1" "$work/rehome" -chdir="$work" apply -auto-approve -parallelism=4; }
-run_rclone() { measure "$1" rclone copy "$src" "$work/dst-rclone/buckets/data" --transfers 4 --checkers 8; }
+fresh() { rm -rf "$work/dst-rehome" "$work/dst-rclone" "$work"/run-*/.rehome; sync; }
+run_rehome() { measure "$1.rehome" "$work/rehome" -chdir="$work/run-$set" apply -auto-approve -parallelism=4; }
+run_rclone() { measure "$1.rclone" rclone copy "$from" "$work/dst-rclone/buckets/data" --transfers 4 --checkers 8; }
 verify() {
-  diff -r "$src" "$work/dst-rehome/buckets/data" >/dev/null || { echo "rehome copy differs from the source" >&2; exit 1; }
-  diff -r "$src" "$work/dst-rclone/buckets/data" >/dev/null || { echo "rclone copy differs from the source" >&2; exit 1; }
+  diff -r "$from" "$work/dst-rehome/buckets/data" >/dev/null || { echo "rehome copy differs from the source" >&2; exit 1; }
+  diff -r "$from" "$work/dst-rclone/buckets/data" >/dev/null || { echo "rclone copy differs from the source" >&2; exit 1; }
 }
 
-for i in $(seq 0 "$pairs"); do
-  fresh
-  if [ $((i % 2)) -eq 0 ]; then run_rehome copy.rehome; run_rclone copy.rclone; else run_rclone copy.rclone; run_rehome copy.rehome; fi
-  verify
-  if [ $((i % 2)) -eq 0 ]; then run_rehome noop.rehome; run_rclone noop.rclone; else run_rclone noop.rclone; run_rehome noop.rehome; fi
+for set in mixed small; do
+  from="$src"; [ $set = small ] && from="$work/small/buckets/data"
+  for i in $(seq 0 "$pairs"); do
+    echo "$set: pair $i of $pairs (0 is the warm-up)" >&2
+    fresh
+    if [ $((i % 2)) -eq 0 ]; then run_rehome $set.copy; run_rclone $set.copy; else run_rclone $set.copy; run_rehome $set.copy; fi
+    verify
+    if [ $((i % 2)) -eq 0 ]; then run_rehome $set.noop; run_rclone $set.noop; else run_rclone $set.noop; run_rehome $set.noop; fi
+  done
 done
 
 python3 - "$work" <<'PY'
@@ -86,7 +109,7 @@ w = sys.argv[1]
 def load(n):
     rows = [list(map(float, l.split())) for l in open(f"{w}/{n}")]
     return rows[1:]  # drop the warm-up pair
-for case in ("copy", "noop"):
+for case in ("mixed.copy", "mixed.noop", "small.copy", "small.noop"):
     a, b = load(case + ".rehome"), load(case + ".rclone")
     print(f"\n{case}: median over {len(a)} pairs")
     for i, what in enumerate(("wall s", "cpu s", "peak RSS KiB")):

@@ -82,6 +82,18 @@ func (inv *Inventory) SetUsage(typ, name string, u Usage) {
 	}
 }
 
+// SetAttr sets an attribute of the resource of the given type and name.
+func (inv *Inventory) SetAttr(typ, name, key, value string) {
+	for i, r := range inv.Resources {
+		if r.Type == typ && r.Name == name {
+			if r.Attrs == nil {
+				inv.Resources[i].Attrs = map[string]string{}
+			}
+			inv.Resources[i].Attrs[key] = value
+		}
+	}
+}
+
 // OfKind returns the resources of kind k.
 func (inv *Inventory) OfKind(k Kind) []Resource {
 	var out []Resource

@@ -60,8 +60,10 @@ type ObjectDiff struct {
 	// (collected when DiffInput.Extra), with their size.
 	Extra      []providers.Object
 	ExtraBytes int64
-	// SourceObjects and SourceBytes size the whole source bucket.
+	// SourceObjects and SourceBytes size the whole source bucket, and
+	// Classes are the storage classes its objects use besides the default.
 	SourceObjects, SourceBytes int64
+	Classes                    map[string]bool
 	// Later are the records a copy needs after the diff: the orphans',
 	// and those of multipart uploads an earlier run left.
 	Later map[string]ObjectRecord
@@ -388,6 +390,12 @@ func (c *recordCursor) rest(d *ObjectDiff) error {
 func (d *ObjectDiff) classify(ctx context.Context, s providers.Object, t *providers.Object, rec *ObjectRecord, in DiffInput) error {
 	d.SourceObjects++
 	d.SourceBytes += s.Size
+	if s.StorageClass != "" {
+		if d.Classes == nil {
+			d.Classes = map[string]bool{}
+		}
+		d.Classes[s.StorageClass] = true
+	}
 	if in.Skip[s.Key] {
 		d.Skipped = append(d.Skipped, s.Key)
 		return nil

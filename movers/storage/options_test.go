@@ -179,6 +179,22 @@ func TestPlanMeasuresSourceBuckets(t *testing.T) {
 	movertest.Put(t, src, "media", movertest.Obj("a"), "12345")
 	movertest.Put(t, src, "media", movertest.Obj("b/c"), "678")
 	p := h.Plan(h.Config(btStorageMove("m", "src", "dst", nil)))
+	mem := h.Mem("cloud")
+	movertest.Buckets(t, mem, "arch")
+	movertest.Put(t, mem, "arch", providers.Object{Key: "x", StorageClass: "GLACIER_IR"}, "x")
+	movertest.Put(t, mem, "arch", providers.Object{Key: "y", StorageClass: "STANDARD_IA"}, "y")
+	pm := h.Plan(h.Config(btStorageMove("m2", "cloud", "dst", nil)))
+	classes := "none"
+	for _, e := range pm.Environments {
+		for _, r := range e.Resources {
+			if e.Name == "cloud" && r.Name == "arch" {
+				classes = r.Attrs["storage_classes"]
+			}
+		}
+	}
+	if classes != "GLACIER_IR,STANDARD_IA" {
+		t.Errorf("classes in use: %q", classes)
+	}
 	for _, e := range p.Environments {
 		if e.Name != "src" {
 			continue

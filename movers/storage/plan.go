@@ -197,6 +197,9 @@ func planBucket(ctx context.Context, mc *planner.MoveContext, cfg *Settings, r p
 		// The diff listed the whole bucket: its size, measured once
 		// (discovery leaves it to the move rather than list it twice).
 		src.Inventory.SetUsage(r.Type, r.Name, providers.Usage{Objects: d.SourceObjects, Bytes: d.SourceBytes})
+		if len(d.Classes) > 0 {
+			src.Inventory.SetAttr(r.Type, r.Name, "storage_classes", strings.Join(slices.Sorted(maps.Keys(d.Classes)), ","))
+		}
 	}
 	objects := func(n int) string { return planner.Plural(int64(n), "object", "objects") }
 	var skipped []string
