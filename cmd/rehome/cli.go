@@ -44,6 +44,7 @@ type cli struct {
 	logFile *os.File
 	cmd     string // the command being run
 	jsonOut bool   // -json: errors are also printed as a JSON event
+	helped  bool   // help was printed: the command exits 0
 }
 
 const usage = `Usage: rehome [-chdir=DIR] [-no-color] COMMAND [options]
@@ -62,6 +63,7 @@ Other commands:
   state       Inspect or edit the state (list, show, rm, unlock)
   providers   Show the providers and what they can move
   version     Print the version
+  help        Show this help, or a command's: rehome help COMMAND
 
 Global options:
   -chdir=DIR  Use DIR as the configuration directory
@@ -105,6 +107,19 @@ func run(ctx context.Context, args []string, s streams, getenv func(string) (str
 	defer c.closeLog()
 	cmd, rest := args[0], args[1:]
 	c.cmd = cmd
+	if cmd == "help" {
+		switch {
+		case len(rest) == 0:
+			fmt.Fprint(s.out, usage)
+			return 0
+		case len(rest) == 1 && rest[0] != "help":
+			cmd, rest = rest[0], []string{"-h"}
+			c.cmd = cmd
+		default:
+			fmt.Fprintf(s.err, "Error: usage: rehome help [COMMAND]\n")
+			return 1
+		}
+	}
 	cmds := map[string]func([]string) int{
 		"validate": c.validate, "fmt": c.fmt, "plan": c.plan, "apply": c.apply, "cutover": c.cutover,
 		"rollback": c.rollback, "finalize": c.finalize, "show": c.show, "state": c.state,
@@ -175,23 +190,51 @@ func (c *cli) errorf(format string, args ...any) int {
 	return 1
 }
 
-// newFlags returns a flag set that reports errors to stderr.
-func (c *cli) newFlags(name, help string) *flag.FlagSet {
+// summaries are the one-line descriptions the usage lists and each
+// command's help start with.
+var summaries = map[string]string{
+	"plan": "Discover, audit and show the move plan", "apply": "Carry out the prepare phase of the plan",
+	"cutover": "Run the cutover phase (final sync and switch steps)", "rollback": "Undo applied steps, newest first",
+	"finalize": "Close the rollback window; list what can be decommissioned", "validate": "Check the configuration",
+	"fmt": "Rewrite configuration files in canonical format", "show": "Show a saved plan, or the state",
+	"state": "Inspect or edit the state (list, show, rm, unlock)", "providers": "Show the providers and what they can move",
+	"version": "Print the version",
+}
+
+// newFlags returns a command's flag set. synopsis is its usage line after
+// "rehome" ("apply [options] [PLANFILE]"). -h, -help and --help print the
+// help to stdout (and the command exits 0); a bad option prints the error
+// and the help to stderr.
+func (c *cli) newFlags(synopsis string) *flag.FlagSet {
+	name, _, _ := strings.Cut(synopsis, " ")
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(c.s.err)
 	fs.Usage = func() {
-		fmt.Fprintf(c.s.err, "Usage: rehome %s\n\nOptions:\n", help)
+		w := fs.Output()
+		fmt.Fprintf(w, "Usage: rehome %s\n\n", synopsis)
+		if sum := summaries[name]; sum != "" {
+			fmt.Fprintf(w, "%s.\n\n", sum)
+		}
+		fmt.Fprintf(w, "Options:\n")
 		fs.PrintDefaults()
+		fmt.Fprintf(w, "\nGlobal options (before the command): -chdir=DIR, -no-color.\n")
 	}
 	return fs
 }
 
 // parse parses flags wherever they stand among the arguments (Go's flag
 // package stops at the first argument) and returns the positional ones,
-// refusing more than max.
+// refusing more than max. When it returns false the command ends with
+// c.failed(): 0 after help was asked for, 1 otherwise.
 func (c *cli) parse(fs *flag.FlagSet, args []string, max int) ([]string, bool) {
 	var pos []string
 	for {
+		if helpArg(args) {
+			fs.SetOutput(c.s.out)
+			fs.Usage()
+			c.helped = true
+			return nil, false
+		}
 		if err := fs.Parse(args); err != nil {
 			return nil, false
 		}
@@ -206,6 +249,27 @@ func (c *cli) parse(fs *flag.FlagSet, args []string, max int) ([]string, bool) {
 		return nil, false
 	}
 	return pos, true
+}
+
+// helpArg reports whether the arguments ask for help.
+func helpArg(args []string) bool {
+	for _, a := range args {
+		switch a {
+		case "-h", "-help", "--help":
+			return true
+		case "--":
+			return false
+		}
+	}
+	return false
+}
+
+// failed is a command's exit code after parse returned false.
+func (c *cli) failed() int {
+	if c.helped {
+		return 0
+	}
+	return 1
 }
 
 type multi []string

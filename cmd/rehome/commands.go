@@ -20,6 +20,10 @@ import (
 )
 
 func (c *cli) version(args []string) int {
+	if helpArg(args) {
+		fmt.Fprintf(c.s.out, "Usage: rehome version\n\n%s.\n", summaries["version"])
+		return 0
+	}
 	if len(args) > 0 {
 		return c.errorf("version takes no arguments")
 	}
@@ -28,6 +32,10 @@ func (c *cli) version(args []string) int {
 }
 
 func (c *cli) providers(args []string) int {
+	if helpArg(args) {
+		fmt.Fprintf(c.s.out, "Usage: rehome providers\n\n%s.\n", summaries["providers"])
+		return 0
+	}
 	if len(args) > 0 {
 		return c.errorf("providers takes no arguments")
 	}
@@ -38,13 +46,13 @@ func (c *cli) providers(args []string) int {
 }
 
 func (c *cli) validate(args []string) int {
-	fs := c.newFlags("validate [-json]", "validate")
+	fs := c.newFlags("validate [options]")
 	jsonOut := fs.Bool("json", false, "print the result as JSON")
 	var v varFlags
 	v.add(fs)
 	_, ok := c.parse(fs, args, 0)
 	if !ok {
-		return 1
+		return c.failed()
 	}
 	cfg, diags := c.engine(v).Load(c.ctx)
 	if *jsonOut {
@@ -64,13 +72,13 @@ func (c *cli) validate(args []string) int {
 }
 
 func (c *cli) fmt(args []string) int {
-	fs := c.newFlags("fmt [-check] [-diff] [-recursive] [DIR]", "fmt")
+	fs := c.newFlags("fmt [options] [DIR]")
 	check := fs.Bool("check", false, "only check; exit 3 if any file needs formatting")
 	diff := fs.Bool("diff", false, "print the changes as a unified diff")
 	rec := fs.Bool("recursive", false, "also format files in subdirectories")
 	pos, ok := c.parse(fs, args, 1)
 	if !ok {
-		return 1
+		return c.failed()
 	}
 	dir := c.dir
 	if len(pos) > 0 {
@@ -139,10 +147,10 @@ func (r *runFlags) add(fs *flag.FlagSet, forceHelp string) {
 // runSession is the start of cutover and rollback: their shared flags,
 // no arguments, -json only with -auto-approve, then the session.
 func (c *cli) runSession(args []string, op string, r *runFlags, forceHelp string) (*engine.Session, int) {
-	fs := c.newFlags(op+" [-auto-approve] [-force] [-json]", op)
+	fs := c.newFlags(op + " [options]")
 	r.add(fs, forceHelp)
 	if _, ok := c.parse(fs, args, 0); !ok {
-		return nil, 1
+		return nil, c.failed()
 	}
 	c.jsonOut = r.json
 	if r.json && !r.auto {
@@ -162,7 +170,7 @@ func (c *cli) session(v varFlags, op string, lockTimeout time.Duration) (*engine
 }
 
 func (c *cli) plan(args []string) int {
-	fs := c.newFlags("plan [-out=FILE] [-json] [-format=human|markdown|json] [-detailed-exitcode] [-target=ADDR]... [-var ...]", "plan")
+	fs := c.newFlags("plan [options]")
 	out := fs.String("out", "", "save the plan to `FILE`, to carry it out later with: rehome apply FILE")
 	jsonOut := fs.Bool("json", false, "print the plan as JSON (same as -format=json)")
 	format := fs.String("format", "human", "output format: human, markdown or json")
@@ -174,7 +182,7 @@ func (c *cli) plan(args []string) int {
 	v.add(fs)
 	_, ok := c.parse(fs, args, 0)
 	if !ok {
-		return 1
+		return c.failed()
 	}
 	if *jsonOut {
 		*format = "json"
@@ -220,14 +228,14 @@ func (c *cli) renderPlan(p *planner.Plan, format string) error {
 }
 
 func (c *cli) apply(args []string) int {
-	fs := c.newFlags("apply [PLANFILE] [-auto-approve] [-parallelism=N] [-force] [-json] [-lock-timeout=D]", "apply")
+	fs := c.newFlags("apply [options] [PLANFILE]")
 	var r runFlags
 	r.add(fs, "accept the safety thresholds (for example, applying after the cutover)")
 	var targets multi
 	fs.Var(&targets, "target", "apply only this address and what it depends on (repeatable)")
 	pos, ok := c.parse(fs, args, 1)
 	if !ok {
-		return 1
+		return c.failed()
 	}
 	c.jsonOut = r.json
 	if len(pos) > 1 {
@@ -394,14 +402,14 @@ func (c *cli) rollback(args []string) int {
 }
 
 func (c *cli) finalize(args []string) int {
-	fs := c.newFlags("finalize [-auto-approve] [-json]", "finalize")
+	fs := c.newFlags("finalize [options]")
 	auto := fs.Bool("auto-approve", false, "do not ask for confirmation")
 	jsonOut := fs.Bool("json", false, "print the decommission list as JSON")
 	var v varFlags
 	v.add(fs)
 	_, ok := c.parse(fs, args, 0)
 	if !ok {
-		return 1
+		return c.failed()
 	}
 	sess, code := c.session(v, "finalize", 0)
 	if sess == nil {
@@ -436,13 +444,13 @@ func (c *cli) finalize(args []string) int {
 }
 
 func (c *cli) show(args []string) int {
-	fs := c.newFlags("show [PLANFILE] [-json]", "show")
+	fs := c.newFlags("show [options] [PLANFILE]")
 	jsonOut := fs.Bool("json", false, "print as JSON")
 	var v varFlags
 	v.add(fs)
 	pos, ok := c.parse(fs, args, 1)
 	if !ok {
-		return 1
+		return c.failed()
 	}
 	if len(pos) == 1 {
 		p, err := engine.ReadPlan(pos[0])
@@ -496,18 +504,28 @@ func (c *cli) state(args []string) int {
 	if len(args) == 0 {
 		return c.errorf(usage)
 	}
+	synopsis := map[string]string{"list": "state list [options]", "show": "state show [options] ADDR",
+		"rm": "state rm [options] ADDR...", "unlock": "state unlock [options] LOCK_ID"}
 	sub := args[0]
-	fs := c.newFlags("state "+sub, "state "+sub)
-	var v varFlags
-	v.add(fs)
+	if sub == "-h" || sub == "-help" || sub == "--help" || sub == "help" {
+		fmt.Fprintf(c.s.out, "Usage: rehome state SUBCOMMAND [options]\n\n%s.\n\nSubcommands:\n", summaries["state"])
+		for _, k := range []string{"list", "show", "rm", "unlock"} {
+			fmt.Fprintf(c.s.out, "  rehome %s\n", synopsis[k])
+		}
+		fmt.Fprintf(c.s.out, "\nrehome state SUBCOMMAND -h shows a subcommand's options.\n")
+		return 0
+	}
 	want := map[string][2]int{"list": {0, 0}, "show": {1, 1}, "rm": {1, 1 << 20}, "unlock": {1, 1}}
 	n, known := want[sub]
 	if !known {
 		return c.errorf("unknown state subcommand %q (list, show, rm, unlock)", sub)
 	}
+	fs := c.newFlags(synopsis[sub])
+	var v varFlags
+	v.add(fs)
 	pos, ok := c.parse(fs, args[1:], n[1])
 	if !ok {
-		return 1
+		return c.failed()
 	}
 	if len(pos) < n[0] {
 		return c.errorf(usage)
