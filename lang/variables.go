@@ -1,6 +1,7 @@
 package lang
 
 import (
+	"errors"
 	"fmt"
 	"path/filepath"
 	"slices"
@@ -190,6 +191,38 @@ func (l *loader) setFromString(v *Variable, raw, source, shortSource string) {
 	}
 	if decl.literal {
 		l.assign(v, decl, cty.StringVal(raw), source, shortSource, ptr(v.DeclRange))
+		return
+	}
+	// A number or a bool is read as one, with a message in those terms.
+	want := ""
+	switch {
+	case v.Type.Equals(cty.Number):
+		want = "a number"
+	case v.Type.Equals(cty.Bool):
+		want = "true or false"
+	}
+	if want != "" {
+		t := strings.TrimSpace(raw)
+		var val cty.Value
+		var err error
+		if v.Type.Equals(cty.Number) {
+			val, err = cty.ParseNumberVal(t)
+		} else if t == "true" || t == "false" {
+			val = cty.BoolVal(t == "true")
+		} else {
+			err = errors.New("not a bool")
+		}
+		if err == nil {
+			l.assign(v, decl, val, source, shortSource, ptr(v.DeclRange))
+			return
+		}
+		v.Value, v.Source = cty.UnknownVal(v.Type), shortSource
+		got := fmt.Sprintf(", got %q", raw)
+		if v.Sensitive {
+			got = " (the value is not shown: the variable is sensitive)"
+		}
+		l.diags = append(l.diags, errorf(ptr(v.DeclRange), "Invalid value for variable",
+			"%s: %s is required%s (from %s).", v.Name, want, got, source))
 		return
 	}
 	filename := fmt.Sprintf("<value for var.%s>", v.Name)

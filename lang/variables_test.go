@@ -146,7 +146,7 @@ variable "s" {
 		{
 			name: "-var of the wrong type",
 			vars: []string{"n=abc"},
-			want: []want{{hcl.DiagError, "Invalid value for variable", `"n" from -var is not a valid HCL expression for its type number`, 2}},
+			want: []want{{hcl.DiagError, "Invalid value for variable", `n: a number is required, got "abc" (from -var)`, 2}},
 		},
 		{
 			name: "-var that does not parse",
@@ -156,7 +156,7 @@ variable "s" {
 		{
 			name: "environment of the wrong type",
 			env:  map[string]string{"REHOME_VAR_n": `"ten"`},
-			want: []want{{hcl.DiagError, "Invalid value for variable", "REHOME_VAR_n is not compatible with its type constraint number", 2}},
+			want: []want{{hcl.DiagError, "Invalid value for variable", `n: a number is required, got "\"ten\"" (from the environment variable REHOME_VAR_n)`, 2}},
 		},
 		{
 			name:     "var file",
