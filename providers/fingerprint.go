@@ -1,0 +1,154 @@
+package providers
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// FingerprintRows reads a row stream to its end and returns its
+// Fingerprint: the row count and an order-independent checksum (the sum,
+// modulo 2^128, of each row's SHA-256 prefix). Values are hashed in a
+// canonical form so that the same data read from different engines agrees:
+// integers and decimals as normalized decimal text ("5", "5.00" and
+// uint64(5) are equal), floats in Go's shortest form, times in UTC with
+// nanoseconds, JSON (by cols, when given) re-encoded with sorted keys, and
+// strings and bytes as they are. cols may be nil or give each column's
+// portable type in stream order.
+func FingerprintRows(ctx context.Context, rows RowStream, cols []ColumnType) (Fingerprint, error) {
+	var n int64
+	var hi, lo uint64
+	var buf []byte
+	for {
+		row, ok := rows.Next(ctx)
+		if !ok {
+			break
+		}
+		buf = buf[:0]
+		for i, v := range row {
+			var base string
+			if i < len(cols) {
+				base = cols[i].Base
+			}
+			c, err := canonicalValue(v, base)
+			if err != nil {
+				return Fingerprint{}, fmt.Errorf("fingerprint: row %d column %d: %w", n+1, i+1, err)
+			}
+			buf = binary.AppendUvarint(buf, uint64(len(c)))
+			buf = append(buf, c...)
+		}
+		sum := sha256.Sum256(buf)
+		a, b := binary.BigEndian.Uint64(sum[:8]), binary.BigEndian.Uint64(sum[8:16])
+		nlo := lo + b
+		carry := uint64(0)
+		if nlo < lo {
+			carry = 1
+		}
+		lo, hi = nlo, hi+a+carry
+		n++
+	}
+	if err := rows.Err(); err != nil {
+		return Fingerprint{}, fmt.Errorf("fingerprint: read rows: %w", err)
+	}
+	var out [16]byte
+	binary.BigEndian.PutUint64(out[:8], hi)
+	binary.BigEndian.PutUint64(out[8:], lo)
+	return Fingerprint{Rows: n, Checksum: hex.EncodeToString(out[:])}, nil
+}
+
+// CanonicalValue is the form FingerprintRows hashes one value in, with a
+// one-letter type tag; base is the column's portable type ("" unknown).
+func CanonicalValue(v any, base string) (string, error) { return canonicalValue(v, base) }
+
+func canonicalValue(v any, base string) (string, error) {
+	switch x := v.(type) {
+	case nil:
+		return "N", nil
+	case bool:
+		if x {
+			return "b1", nil
+		}
+		return "b0", nil
+	case int64:
+		return "n" + strconv.FormatInt(x, 10), nil
+	case uint64:
+		return "n" + strconv.FormatUint(x, 10), nil
+	case int:
+		return "n" + strconv.Itoa(x), nil
+	case int32:
+		return "n" + strconv.FormatInt(int64(x), 10), nil
+	case int16:
+		return "n" + strconv.FormatInt(int64(x), 10), nil
+	case float32:
+		return canonicalFloat(float64(x)), nil
+	case float64:
+		return canonicalFloat(x), nil
+	case time.Time:
+		return "t" + x.UTC().Format("2006-01-02T15:04:05.999999999Z"), nil
+	case []byte:
+		if base == "json" {
+			return canonicalJSON(string(x))
+		}
+		return "x" + string(x), nil
+	case string:
+		switch base {
+		case "decimal", "int16", "int32", "int64":
+			return "n" + normalizeDecimal(x), nil
+		case "json":
+			return canonicalJSON(x)
+		}
+		return "s" + x, nil
+	default:
+		return "", fmt.Errorf("value of type %T is not a portable row value", v)
+	}
+}
+
+func canonicalFloat(f float64) string {
+	if f == math.Trunc(f) && math.Abs(f) < 1e15 {
+		return "f" + strconv.FormatFloat(f, 'f', -1, 64)
+	}
+	return "f" + strconv.FormatFloat(f, 'g', -1, 64)
+}
+
+// normalizeDecimal drops a leading plus, leading zeros and trailing
+// fractional zeros: "+007.50" -> "7.5", "-0.00" -> "0".
+func normalizeDecimal(s string) string {
+	s = strings.TrimSpace(s)
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimLeft(s, "+-")
+	intPart, frac, _ := strings.Cut(s, ".")
+	intPart = strings.TrimLeft(intPart, "0")
+	frac = strings.TrimRight(frac, "0")
+	if intPart == "" {
+		intPart = "0"
+	}
+	out := intPart
+	if frac != "" {
+		out += "." + frac
+	}
+	if neg && out != "0" {
+		out = "-" + out
+	}
+	return out
+}
+
+func canonicalJSON(s string) (string, error) {
+	var v any
+	d := json.NewDecoder(strings.NewReader(s))
+	d.UseNumber()
+	if err := d.Decode(&v); err != nil {
+		return "s" + s, nil // not JSON after all: compare as text
+	}
+	b, err := json.Marshal(v) // maps marshal with sorted keys
+	if err != nil {
+		return "", fmt.Errorf("re-encode JSON: %w", err)
+	}
+	return "j" + string(b), nil
+}

@@ -1,0 +1,73 @@
+package providers
+
+import (
+	"context"
+	"testing"
+	"time"
+)
+
+type sliceRows struct {
+	rows []Row
+	i    int
+}
+
+func (s *sliceRows) Columns() []string { return nil }
+func (s *sliceRows) Next(context.Context) (Row, bool) {
+	if s.i >= len(s.rows) {
+		return nil, false
+	}
+	s.i++
+	return s.rows[s.i-1], true
+}
+func (s *sliceRows) Err() error   { return nil }
+func (s *sliceRows) Close() error { return nil }
+
+func TestFingerprintRowsAgreesAcrossRepresentations(t *testing.T) {
+	ts := time.Date(2024, 2, 29, 12, 0, 0, 500, time.FixedZone("x", 3600))
+	cols := []ColumnType{{Base: "int64"}, {Base: "decimal"}, {Base: "json"}, {Base: "timestamp"}, {Base: "text"}}
+	a := []Row{{int64(1), "12.50", `{"b": 1, "a": [1, 2]}`, ts, "x"}, {int64(2), nil, `null`, ts, ""}}
+	b := []Row{{uint64(2), nil, []byte("null"), ts.UTC(), ""}, {"1", "12.5", `{"a":[1,2],"b":1}`, ts.UTC(), "x"}}
+	fa, err := FingerprintRows(context.Background(), &sliceRows{rows: a}, cols)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fb, err := FingerprintRows(context.Background(), &sliceRows{rows: b}, cols)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fa != fb || fa.Rows != 2 {
+		t.Fatalf("fingerprints differ: %+v vs %+v", fa, fb)
+	}
+	for _, change := range []Row{
+		{int64(1), "12.51", `{"b": 1, "a": [1, 2]}`, ts, "x"},
+		{int64(1), "12.50", `{"b": 1, "a": [1, 2]}`, ts, "X"},
+		{int64(1), "12.50", `{"b": 1, "a": [2, 1]}`, ts, "x"},
+		{int64(1), "12.50", `{"b": 1, "a": [1, 2]}`, ts.Add(time.Microsecond), "x"},
+		{int64(1), "12.50", `{"b": 1, "a": [1, 2]}`, ts, nil},
+	} {
+		fc, err := FingerprintRows(context.Background(), &sliceRows{rows: []Row{change, a[1]}}, cols)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fc == fa {
+			t.Errorf("changed row %v gives the same fingerprint", change)
+		}
+	}
+	// A duplicated row does not cancel out.
+	fd, _ := FingerprintRows(context.Background(), &sliceRows{rows: []Row{a[0], a[0], a[1], a[1]}}, cols)
+	fe, _ := FingerprintRows(context.Background(), &sliceRows{rows: []Row{a[1], a[1], a[0], a[0]}}, cols)
+	if fd != fe || fd.Checksum == "00000000000000000000000000000000" {
+		t.Errorf("duplicates: %+v %+v", fd, fe)
+	}
+	if _, err := FingerprintRows(context.Background(), &sliceRows{rows: []Row{{struct{}{}}}}, nil); err == nil {
+		t.Error("a non-portable value was accepted")
+	}
+}
+
+func TestNormalizeDecimal(t *testing.T) {
+	for in, want := range map[string]string{"+007.50": "7.5", "-0.00": "0", "12": "12", "0.0100": "0.01", "-3.10": "-3.1", ".5": "0.5"} {
+		if got := normalizeDecimal(in); got != want {
+			t.Errorf("normalizeDecimal(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
