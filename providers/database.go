@@ -37,6 +37,20 @@ type Column struct {
 	Default       string // SQL expression in the source dialect; "" none
 	AutoIncrement bool
 	Comment       string
+	// Collation is the column's collation as the source names it
+	// (utf8mb4_general_ci); CaseInsensitive says comparisons and unique
+	// keys ignore case there, which PostgreSQL's default does not.
+	Collation       string
+	CaseInsensitive bool
+	// Generated is the expression of a generated column ("" none);
+	// GeneratedStored says it is stored rather than virtual.
+	Generated       string
+	GeneratedStored bool
+	// Identity: the column takes its values from a sequence or
+	// auto_increment; NextValue is the next value the source would hand
+	// out (0 unknown), for resetting the destination's sequence.
+	Identity  bool
+	NextValue int64
 }
 
 // Index is an index or unique constraint.
@@ -66,6 +80,39 @@ type Table struct {
 	ForeignKeys []ForeignKey
 	Rows        int64 // estimate
 	Bytes       int64 // estimate
+	Checks      []Check
+	Comment     string
+	// WithoutRowID, Partitioned: engine features that change how the
+	// table is stored ("" / false when absent).
+	WithoutRowID bool
+	Partitioned  string // the source's partitioning clause
+}
+
+// Check is a check constraint; Expr is in the source's dialect.
+type Check struct {
+	Name string
+	Expr string
+}
+
+// DBObject is a schema object other than a table: kind is one of view,
+// materialized_view, trigger, procedure, function, event, extension,
+// sequence, spatial_column, partition. Definition is the source's SQL.
+// The mover translates what it can do exactly and reports the rest as
+// findings naming the object.
+type DBObject struct {
+	Kind       string
+	Name       string
+	Table      string // the table a trigger or spatial column belongs to
+	Definition string
+}
+
+// BadValue stands in a Row for a source value with no exact portable
+// form (MySQL's zero date '0000-00-00', an invalid UTF-8 string in a text
+// column): the mover applies the move's on_bad_value policy (fail, null,
+// skip_row) and counts it in the data-quality report.
+type BadValue struct {
+	Raw    string // the value as the source printed it
+	Reason string // "zero date", "invalid UTF-8", ...
 }
 
 // DBSchema is a database's tables and sequences in dependency order
@@ -74,10 +121,20 @@ type DBSchema struct {
 	Database string
 	Tables   []Table
 	Views    []string // names; views are reported, not translated
+	// Objects are the views, triggers, routines, events and extensions.
+	Objects []DBObject
+	// Charset and Collation are the database's defaults as the source
+	// names them.
+	Charset   string
+	Collation string
 }
 
 // Row is one row's values in column order: nil, bool, int64, uint64,
-// float64, string, []byte, time.Time, or a decimal/json rendered as string.
+// float64, string, []byte, time.Time, or a decimal/json rendered as string,
+// each the Go type of the column's portable ColumnType.Base (bool for
+// bool, int64 for int16/32/64, uint64 for unsigned 64-bit, string for
+// decimal/text/varchar/char/json/enum/uuid, []byte for bytes, time.Time
+// for date/time/timestamp/timestamptz, in UTC), or a BadValue.
 type Row []any
 
 // RowStream reads rows of one table in primary-key order.
