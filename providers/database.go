@@ -286,3 +286,79 @@ func URLSecrets(raw string) []string {
 	}
 	return out
 }
+
+// SortTables orders tables so that each comes after the tables its foreign
+// keys reference (self-references and cycles keep the given order), the
+// order DBSchema promises.
+func SortTables(ts []Table) []Table {
+	byName := map[string]int{}
+	for i, t := range ts {
+		byName[t.Name] = i
+	}
+	seen := make([]bool, len(ts))
+	out := make([]Table, 0, len(ts))
+	var visit func(i int)
+	visit = func(i int) {
+		if seen[i] {
+			return
+		}
+		seen[i] = true
+		for _, fk := range ts[i].ForeignKeys {
+			if j, ok := byName[fk.RefTable]; ok && j != i {
+				visit(j)
+			}
+		}
+		out = append(out, ts[i])
+	}
+	for i := range ts {
+		visit(i)
+	}
+	return out
+}
+
+// PagedRows is a RowStream that reads a page at a time: Fetch returns the
+// next page and whether it was the last; Release (optional) ends the read
+// and is called once by Close.
+type PagedRows struct {
+	Cols    []string
+	Fetch   func(ctx context.Context) (page []Row, last bool, err error)
+	Release func() error
+
+	page   []Row
+	i      int
+	done   bool
+	err    error
+	closed bool
+}
+
+// Columns returns the column names.
+func (s *PagedRows) Columns() []string { return s.Cols }
+
+// Err returns the error that ended the stream, if any.
+func (s *PagedRows) Err() error { return s.err }
+
+// Next returns the next row, fetching pages as needed.
+func (s *PagedRows) Next(ctx context.Context) (Row, bool) {
+	for s.err == nil && s.i >= len(s.page) {
+		if s.done {
+			return nil, false
+		}
+		s.page, s.i = nil, 0
+		s.page, s.done, s.err = s.Fetch(ctx)
+	}
+	if s.err != nil {
+		return nil, false
+	}
+	s.i++
+	return s.page[s.i-1], true
+}
+
+// Close ends the read.
+func (s *PagedRows) Close() error {
+	if s.closed || s.Release == nil {
+		s.closed = true
+		return nil
+	}
+	s.closed = true
+	return s.Release()
+}

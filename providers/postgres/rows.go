@@ -224,7 +224,7 @@ func (p *Provider) ReadRows(ctx context.Context, db, table string, r providers.K
 			sel[i] += "::text"
 		}
 	}
-	s := &rowStream{p: p, conn: conn, tx: tx, cols: cols, keys: keys, names: names, r: r,
+	s := &rowStream{p: p, conn: conn, tx: tx, cols: cols, keys: keys, r: r,
 		base: "SELECT " + strings.Join(sel, ", ") + " FROM " + qualified(db, table), what: db + "." + table}
 	if len(keys) > 0 {
 		kx := make([]string, len(keys))
@@ -232,16 +232,15 @@ func (p *Provider) ReadRows(ctx context.Context, db, table string, r providers.K
 			kx[i] = keyExpr(k)
 		}
 		s.order = " ORDER BY " + strings.Join(kx, ", ")
-		for i, k := range keys {
+		for _, k := range keys {
 			for j, c := range cols {
 				if c.name == k.name {
-					_ = i
 					s.keyIdx = append(s.keyIdx, j)
 				}
 			}
 		}
 	}
-	return s, nil
+	return &providers.PagedRows{Cols: names, Fetch: s.fetch, Release: s.close}, nil
 }
 
 type rowStream struct {
@@ -251,24 +250,16 @@ type rowStream struct {
 	cols   []column
 	keys   []column
 	keyIdx []int
-	names  []string
 	r      providers.KeyRange
 	base   string
 	order  string
 	what   string
 
-	page   []providers.Row
-	i      int
 	after  providers.Row // last key read
-	done   bool
-	err    error
 	closed bool
 }
 
-func (s *rowStream) Columns() []string { return s.names }
-func (s *rowStream) Err() error        { return s.err }
-
-func (s *rowStream) Close() error {
+func (s *rowStream) close() error {
 	if s.closed {
 		return nil
 	}
@@ -281,25 +272,7 @@ func (s *rowStream) Close() error {
 	return s.p.fail("close the read of "+s.what, err)
 }
 
-func (s *rowStream) Next(ctx context.Context) (providers.Row, bool) {
-	if s.err != nil {
-		return nil, false
-	}
-	for s.i >= len(s.page) {
-		if s.done {
-			return nil, false
-		}
-		if err := s.fetch(ctx); err != nil {
-			s.err = err
-			return nil, false
-		}
-	}
-	s.i++
-	return s.page[s.i-1], true
-}
-
-// fetch reads the next page (or, without a key, everything).
-func (s *rowStream) fetch(ctx context.Context) error {
+func (s *rowStream) fetch(ctx context.Context) ([]providers.Row, bool, error) {
 	var args []any
 	rg := s.r
 	if s.after != nil {
@@ -307,7 +280,7 @@ func (s *rowStream) fetch(ctx context.Context) error {
 	}
 	where, err := rangeWhere(s.keys, rg, &args)
 	if err != nil {
-		return fmt.Errorf("read %s: %w", s.what, err)
+		return nil, false, fmt.Errorf("read %s: %w", s.what, err)
 	}
 	q := s.base + where + s.order
 	if len(s.keys) > 0 {
@@ -315,37 +288,35 @@ func (s *rowStream) fetch(ctx context.Context) error {
 	}
 	rows, err := s.tx.Query(ctx, q, args...)
 	if err != nil {
-		return s.p.fail("read "+s.what, err)
+		return nil, false, s.p.fail("read "+s.what, err)
 	}
 	defer rows.Close()
-	s.page, s.i = s.page[:0], 0
+	var page []providers.Row
 	for rows.Next() {
 		vals, err := rows.Values()
 		if err != nil {
-			return s.p.fail("read "+s.what, err)
+			return nil, false, s.p.fail("read "+s.what, err)
 		}
 		row := make(providers.Row, len(vals))
 		for i, v := range vals {
 			if row[i], err = portable(v, s.cols[i].typ.Base); err != nil {
-				return fmt.Errorf("read %s column %s: %w", s.what, s.cols[i].name, err)
+				return nil, false, fmt.Errorf("read %s column %s: %w", s.what, s.cols[i].name, err)
 			}
 		}
-		s.page = append(s.page, row)
+		page = append(page, row)
 	}
 	if err := rows.Err(); err != nil {
-		return s.p.fail("read "+s.what, err)
+		return nil, false, s.p.fail("read "+s.what, err)
 	}
-	if len(s.keys) == 0 || len(s.page) < pageRows {
-		s.done = true
-	}
-	if n := len(s.page); n > 0 && len(s.keys) > 0 {
-		last := s.page[n-1]
+	last := len(s.keys) == 0 || len(page) < pageRows
+	if n := len(page); n > 0 && len(s.keys) > 0 {
+		lastRow := page[n-1]
 		s.after = make(providers.Row, len(s.keyIdx))
 		for i, j := range s.keyIdx {
-			s.after[i] = last[j]
+			s.after[i] = lastRow[j]
 		}
 	}
-	return nil
+	return page, last, nil
 }
 
 // portable converts a value pgx decoded into the contract's Go type.

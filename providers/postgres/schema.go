@@ -189,7 +189,8 @@ WHERE n.nspname = $1 AND c.relkind IN ('r', 'p') AND NOT c.relispartition ORDER 
 	for i, x := range tabs {
 		ts[i] = x.t
 	}
-	s.Tables = SortTables(ts)
+	sort.SliceStable(ts, func(i, j int) bool { return ts[i].Name < ts[j].Name })
+	s.Tables = providers.SortTables(ts)
 	objs, err := p.objects(ctx, pool, db)
 	if err != nil {
 		return s, p.fail("list objects of "+db, err)
@@ -385,35 +386,4 @@ ORDER BY 1, 2`, db)
 		out = append(out, o)
 	}
 	return out, rows.Err()
-}
-
-// SortTables orders tables so that each comes after the tables its
-// foreign keys reference (self-references and cycles are kept in name
-// order), the order DBSchema promises.
-func SortTables(ts []providers.Table) []providers.Table {
-	sort.SliceStable(ts, func(i, j int) bool { return ts[i].Name < ts[j].Name })
-	byName := map[string]int{}
-	for i, t := range ts {
-		byName[t.Name] = i
-	}
-	state := make([]int, len(ts)) // 0 new, 1 visiting, 2 done
-	var out []providers.Table
-	var visit func(i int)
-	visit = func(i int) {
-		if state[i] != 0 {
-			return
-		}
-		state[i] = 1
-		for _, fk := range ts[i].ForeignKeys {
-			if j, ok := byName[fk.RefTable]; ok && j != i {
-				visit(j)
-			}
-		}
-		state[i] = 2
-		out = append(out, ts[i])
-	}
-	for i := range ts {
-		visit(i)
-	}
-	return out
 }
