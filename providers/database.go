@@ -52,6 +52,9 @@ type Column struct {
 	// out (0 unknown), for resetting the destination's sequence.
 	Identity  bool
 	NextValue int64
+	// DestType, when set, is the destination type a move's type_overrides
+	// gives the column, used instead of the translation table's.
+	DestType string
 }
 
 // Index is an index or unique constraint.
@@ -215,9 +218,9 @@ type Translation struct {
 
 // SchemaTranslator is implemented by database destinations: how they would
 // hold a source schema read from an engine (postgres, mysql, sqlite), per
-// column, and the schema objects and features they cannot hold exactly
-// (returned as notes naming each object). ApplySchema creates what
-// TranslateSchema describes.
+// column, and the table features they cannot hold exactly (notes naming
+// each index or table). The schema's Objects are the mover's to report.
+// ApplySchema creates what TranslateSchema describes.
 type SchemaTranslator interface {
 	TranslateSchema(s DBSchema, srcEngine string) (cols []Translation, notes []string)
 }

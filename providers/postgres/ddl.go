@@ -64,7 +64,9 @@ func translateColumn(c providers.Column, engine string) colDDL {
 		d.typ = "double precision"
 	case "decimal":
 		d.typ = "numeric"
-		if t.Precision > 0 && t.Precision <= 1000 {
+		if engine == "sqlite" && t.Precision > 0 {
+			note("SQLite does not enforce the declared precision: numeric without one")
+		} else if t.Precision > 0 && t.Precision <= 1000 {
 			d.typ = fmt.Sprintf("numeric(%d,%d)", t.Precision, t.Scale)
 		}
 	case "text":
@@ -124,6 +126,10 @@ func translateColumn(c providers.Column, engine string) colDDL {
 			d.typ, d.lossy = "text", true
 			note("no exact PostgreSQL type for %s: stored as its text form", native(t))
 		}
+	}
+	if c.DestType != "" {
+		d.typ, d.lossy, d.check = c.DestType, false, ""
+		note("type_overrides: %s", c.DestType)
 	}
 	if c.CaseInsensitive {
 		note("case-insensitive collation %s: PostgreSQL compares case-sensitively", c.Collation)
@@ -234,17 +240,6 @@ func (p *Provider) TranslateSchema(s providers.DBSchema, srcEngine string) ([]pr
 		if t.Partitioned != "" {
 			notes = append(notes, fmt.Sprintf("table %s is partitioned (%s): created as one ordinary table", t.Name, t.Partitioned))
 		}
-	}
-	for _, o := range s.Objects {
-		if o.Kind == "partition" {
-			continue
-		}
-		on := ""
-		if o.Table != "" {
-			on = " on " + o.Table
-		}
-		notes = append(notes, fmt.Sprintf("%s %s%s is not created at the destination (schema objects are reported, not translated)",
-			strings.ReplaceAll(o.Kind, "_", " "), o.Name, on))
 	}
 	return out, notes
 }

@@ -516,6 +516,9 @@ func appendCopy(b []byte, v any, base string) ([]byte, error) {
 		case "date":
 			return t.AppendFormat(b, "2006-01-02"), nil
 		case "time":
+			if t.Sub(time.Time{}) == 24*time.Hour {
+				return append(b, "24:00:00"...), nil // PostgreSQL's end of day
+			}
 			return t.AppendFormat(b, "15:04:05.999999999"), nil
 		case "timestamptz":
 			return t.AppendFormat(b, "2006-01-02 15:04:05.999999999Z07:00"), nil

@@ -307,7 +307,11 @@ func generatedExpr(def, col string) string {
 
 // declType is how a portable column is declared in SQLite, whether
 // values can change on the way, and why.
-func declType(t providers.ColumnType, engine string) (decl string, lossy bool, note string) {
+func declType(c providers.Column, engine string) (decl string, lossy bool, note string) {
+	t := c.Type
+	if c.DestType != "" {
+		return c.DestType, false, "type_overrides: " + c.DestType
+	}
 	if engine == "sqlite" {
 		if t.Native == "(no declared type)" {
 			return "", false, ""
@@ -361,7 +365,7 @@ func (p *Provider) TranslateSchema(s providers.DBSchema, srcEngine string) ([]pr
 	var notes []string
 	for _, t := range s.Tables {
 		for _, c := range t.Columns {
-			d, lossy, note := declType(c.Type, srcEngine)
+			d, lossy, note := declType(c, srcEngine)
 			if c.Generated != "" && srcEngine != "sqlite" {
 				note = strings.TrimPrefix(note+"; generated column copied as plain values", "; ")
 			}
@@ -378,14 +382,6 @@ func (p *Provider) TranslateSchema(s providers.DBSchema, srcEngine string) ([]pr
 		if len(t.Checks) > 0 && srcEngine != "sqlite" {
 			notes = append(notes, fmt.Sprintf("table %s: its %d check constraint(s) are not created (SQLite adds checks only with the table)", t.Name, len(t.Checks)))
 		}
-	}
-	for _, o := range s.Objects {
-		on := ""
-		if o.Table != "" {
-			on = " on " + o.Table
-		}
-		notes = append(notes, fmt.Sprintf("%s %s%s is not created at the destination (schema objects are reported, not translated)",
-			strings.ReplaceAll(o.Kind, "_", " "), o.Name, on))
 	}
 	return out, notes
 }
@@ -404,7 +400,7 @@ func createTable(t providers.Table, engine string) string {
 		}
 	}
 	for _, c := range t.Columns {
-		d, _, _ := declType(c.Type, engine)
+		d, _, _ := declType(c, engine)
 		line := ident(c.Name)
 		if c.Name == inlinePK {
 			line += " INTEGER PRIMARY KEY"
