@@ -368,12 +368,12 @@ environment "b" {
   to   = environment.b
 }
 `, []string{`Unknown move kind; There is no move kind "teleport".`}},
-		{"kind this build lacks", `move "database" "s" { # ERR
-  from      = environment.a
-  to        = environment.b
+		{"providers without the kind", `move "database" "s" {
+  from      = environment.a # ERR
+  to        = environment.b # ERR
   databases = ["orders"]
 }
-`, []string{`Unknown move kind; There is no move kind "database". A move block's first label is one of "storage", "dns", "secrets", "queue".`}},
+`, []string{`Provider cannot be a source for database`, `Provider cannot be a destination for database`}},
 		{"bad verify", `move "storage" "s" {
   from   = environment.a
   to     = environment.b
@@ -1173,8 +1173,8 @@ func TestE2EStateCommands(t *testing.T) {
 			t.Errorf("state unlock BADID: want exit 1 naming the id, got %s", r)
 		}
 		p := mustRun(t, dir, 0, "providers").Stdout
-		if !regexp.MustCompile(`(?m)^PROVIDER\s+STORAGE\s+DNS\s+SECRETS\s+QUEUE$`).MatchString(p) ||
-			!regexp.MustCompile(`(?m)^local\s+src\+dst\s+src\+dst\s+src\+dst\s+-$`).MatchString(p) {
+		if !regexp.MustCompile(`(?m)^PROVIDER\s+STORAGE\s+DNS\s+SECRETS\s+QUEUE\s+DATABASE$`).MatchString(p) ||
+			!regexp.MustCompile(`(?m)^local\s+src\+dst\s+src\+dst\s+src\+dst\s+-\s+-$`).MatchString(p) {
 			t.Errorf("providers does not show the local provider's matrix:\n%s", p)
 		}
 		if v := mustRun(t, dir, 0, "version").Stdout; !regexp.MustCompile(`^rehome v\d+\.\d+\.\d+\S*\n$`).MatchString(v) {
