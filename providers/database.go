@@ -94,6 +94,10 @@ type Table struct {
 	// table is stored ("" / false when absent).
 	WithoutRowID bool
 	Partitioned  string // the source's partitioning clause
+	// Definition is the source's own CREATE TABLE statement where the
+	// engine keeps one (SQLite): a destination of the same engine creates
+	// the table from it, exactly.
+	Definition string
 }
 
 // Check is a check constraint; Expr is in the source's dialect.

@@ -501,16 +501,19 @@ func scanTable(ctx context.Context, mc *planner.MoveContext, ss providers.Databa
 		}
 		sort.Strings(reasons)
 		sev, then := planner.SevBlocker, "on_bad_value = \"fail\" stops the copy"
+		remedy := "fix the source values, or set on_bad_value = \"null\" or \"skip_row\""
 		switch cfg.OnBadValue {
 		case PolicyNull:
 			sev, then = planner.SevWarning, "they become NULL (on_bad_value = \"null\")"
+			remedy = "fix the source values, or accept: the data-quality report counts them"
 		case PolicySkipRow:
 			sev, then = planner.SevWarning, "their rows are left out (on_bad_value = \"skip_row\")"
+			remedy = "fix the source values, or accept: the data-quality report counts them"
 		}
 		mc.Finding(sev, addr, "database.bad_values", c.Name,
-			fmt.Sprintf("column %s.%s.%s holds %d values with no exact form at %s (%s), sample keys %s; %s",
+			fmt.Sprintf("column %s.%s.%s holds %d value(s) with no exact form at %s (%s), sample keys %s; %s",
 				db, t.Name, c.Name, q.Bad, mc.Move.To, strings.Join(reasons, ", "), strings.Join(q.Samples, ", "), then),
-			"fix the source values, or set on_bad_value = \"null\" or \"skip_row\"")
+			remedy)
 	}
 	return lines, nil
 }

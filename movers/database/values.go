@@ -182,7 +182,7 @@ func (q quality) lines(table string) []string {
 			parts = append(parts, fmt.Sprintf("%d rows skipped", c.Skipped))
 		}
 		if c.Bad > 0 && c.Nulled == 0 && c.Skipped == 0 {
-			parts = append(parts, fmt.Sprintf("%d bad values", c.Bad))
+			parts = append(parts, fmt.Sprintf("%d with no exact form", c.Bad))
 		}
 		if c.Changed > 0 {
 			parts = append(parts, fmt.Sprintf("%d changed by translation", c.Changed))

@@ -234,6 +234,12 @@ func (p *Provider) TranslateSchema(s providers.DBSchema, srcEngine string) ([]pr
 				notes = append(notes, fmt.Sprintf("index %s on %s: expression or partial index (%s) is not created", ix.Name, t.Name, ix.Expr))
 			}
 		}
+		if srcEngine != "postgres" {
+			for _, ck := range t.Checks {
+				notes = append(notes, fmt.Sprintf("check %s on %s is created as the source wrote it (%s): PostgreSQL may read it differently or reject it, which fails the apply after the copy",
+					firstNonEmpty(ck.Name, "(unnamed)"), t.Name, ck.Expr))
+			}
+		}
 		if srcEngine == "sqlite" && t.WithoutRowID {
 			notes = append(notes, fmt.Sprintf("table %s is WITHOUT ROWID in SQLite: an ordinary table with its primary key here", t.Name))
 		}
@@ -371,10 +377,10 @@ func (p *Provider) FinishSchema(ctx context.Context, db string, s providers.DBSc
 				return err
 			}
 		}
-		for _, ck := range t.Checks {
+		for i, ck := range t.Checks {
 			name := ck.Name
 			if name == "" || s.Engine != "postgres" {
-				name = truncate(t.Name + "_" + firstNonEmpty(ck.Name, "check"))
+				name = truncate(t.Name + "_" + firstNonEmpty(ck.Name, fmt.Sprintf("check%d", i+1)))
 			}
 			expr := ck.Expr
 			if s.Engine == "mysql" {
