@@ -3,7 +3,10 @@ package database_test
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
+	"io/fs"
+	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -37,8 +40,8 @@ CREATE TABLE customers (id INTEGER PRIMARY KEY AUTOINCREMENT, email VARCHAR(100)
 CREATE TABLE products (sku TEXT PRIMARY KEY, title TEXT NOT NULL, price NUMERIC(10,2) NOT NULL) WITHOUT ROWID;
 CREATE TABLE orders (id INTEGER PRIMARY KEY, customer_id INTEGER NOT NULL REFERENCES customers(id), parent_id INTEGER REFERENCES orders(id),
   day DATE, note TEXT);
-CREATE TABLE order_items (order_id INTEGER NOT NULL REFERENCES orders(id), sku TEXT NOT NULL REFERENCES products(sku), qty INTEGER NOT NULL,
-  PRIMARY KEY (order_id, sku));
+CREATE TABLE order_items (order_id INTEGER NOT NULL REFERENCES orders(id), sku TEXT NOT NULL REFERENCES products(sku), qty INTEGER NOT NULL CHECK (qty > 0),
+  PRIMARY KEY (order_id, sku), CONSTRAINT few CHECK (qty < 1000));
 CREATE TABLE events (at DATETIME, what TEXT);
 CREATE INDEX orders_day ON orders(day);
 INSERT INTO customers (id, email, name, vip, born, created, wakes, balance, score, photo, prefs, token, extra) VALUES
@@ -178,6 +181,7 @@ func TestSQLiteToPostgres(t *testing.T) {
 		"SELECT extra FROM public.customers WHERE id = 1":                       "42",
 		"SELECT COALESCE(name, '<null>') FROM public.customers WHERE id = 2":    "<null>",
 		"SELECT (SELECT count(*) FROM pg_constraint WHERE contype = 'f')::text": "4",
+		"SELECT string_agg(conname || ' ' || pg_get_constraintdef(oid), '; ' ORDER BY conname) FROM pg_constraint WHERE contype = 'c' AND conrelid = 'public.order_items'::regclass": "order_items_check1 CHECK ((qty > 0)); order_items_few CHECK ((qty < 1000))",
 	}
 	for q, want := range checks {
 		if got := pgtest.Query(t, url, q); len(got) != 1 || got[0] != want {
@@ -379,5 +383,46 @@ INSERT INTO t VALUES (1, 1, '2024-01-01', 'ok'), (2, 'two', '2024-01-02', 'ok'),
 				t.Errorf("output lacks the report:\n%s", out)
 			}
 		})
+	}
+}
+
+// TestPasswordNeverShown moves with a password in the destination URL (the
+// test server trusts local connections, so any password is accepted) and
+// looks for it in the plan, its JSON, the apply's messages and the state.
+func TestPasswordNeverShown(t *testing.T) {
+	const pw = "s3cret-Pa55word"
+	h := harness(t, postgres.Factory())
+	url := strings.Replace(pgtest.NewDatabase(t), "postgres@", "postgres:"+pw+"@", 1)
+	if !strings.Contains(url, pw) {
+		t.Fatalf("test URL %q has no password", url)
+	}
+	h.Env("old", "sqlite", map[string]cty.Value{"path": cty.StringVal(sqliteFile(t, h.Dir, sqliteFixture))})
+	h.Env("new", "postgres", map[string]cty.Value{"url": cty.StringVal(url)})
+	cfg := h.Config(move(defaults()))
+	p, out, err := apply(t, h, cfg)
+	if err != nil {
+		t.Fatalf("apply: %v", err)
+	}
+	doc, err := json.Marshal(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(doc), pw) || strings.Contains(out, pw) {
+		t.Errorf("the password appears in the plan or the apply's messages")
+	}
+	files := 0
+	err = filepath.WalkDir(filepath.Join(h.Dir, "state"), func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		files++
+		b, err := os.ReadFile(path)
+		if err == nil && strings.Contains(string(b), pw) {
+			t.Errorf("the password appears in %s", path)
+		}
+		return err
+	})
+	if err != nil || files < 2 {
+		t.Fatalf("walk the state: %v (%d files)", err, files)
 	}
 }

@@ -311,3 +311,16 @@ func TestMissingFile(t *testing.T) {
 		t.Errorf("Schema of a missing file = %v", err)
 	}
 }
+
+func TestChecksAreRead(t *testing.T) {
+	p := configure(t, newFile(t, `CREATE TABLE t (a INT CHECK (a > 0), b TEXT CHECK (b <> ')'), c INT, CONSTRAINT "pair" CHECK ((a + c) < 10))`))
+	s, err := p.Schema(t.Context(), "main")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := s.Tables[0].Checks
+	want := []providers.Check{{Expr: "a > 0"}, {Expr: "b <> ')'"}, {Name: "pair", Expr: "(a + c) < 10"}}
+	if !slices.Equal(got, want) {
+		t.Errorf("checks = %+v; want %+v", got, want)
+	}
+}
