@@ -426,3 +426,34 @@ func TestPasswordNeverShown(t *testing.T) {
 		t.Fatalf("walk the state: %v (%d files)", err, files)
 	}
 }
+
+func TestPlanFindsDuplicatesOrphansAndObjects(t *testing.T) {
+	h := harness(t, postgres.Factory())
+	url := pgtest.NewDatabase(t)
+	h.Env("old", "sqlite", map[string]cty.Value{"path": cty.StringVal(sqliteFile(t, h.Dir, `
+CREATE TABLE parents (id INTEGER PRIMARY KEY, code UNIQUE);
+CREATE TABLE kids (id INTEGER PRIMARY KEY, parent_id INTEGER REFERENCES parents);
+INSERT INTO parents VALUES (1, 1), (2, '1'), (3, 'x');
+INSERT INTO kids VALUES (10, 1), (11, 7), (12, NULL), (13, 9);
+CREATE VIEW v AS SELECT * FROM kids;
+CREATE TRIGGER tr AFTER INSERT ON kids BEGIN SELECT 1; END;`))})
+	h.Env("new", "postgres", map[string]cty.Value{"url": cty.StringVal(url)})
+	p := h.Plan(h.Config(move(defaults())))
+	got := map[string]string{}
+	for _, f := range p.Audit {
+		if f.Severity == planner.SevBlocker {
+			got[f.Code] += f.Message + "\n"
+		}
+	}
+	for code, want := range map[string][]string{
+		"database.duplicate_keys":        {"table main.parents: 1 row(s) repeat a key of unique parents_code_key (code)", "sample keys 2"},
+		"database.orphan_rows":           {"table main.kids: 2 value(s) of (parent_id) have no row in parents (id)", "sample keys 11, 13"},
+		"database.object_not_translated": {"view main.v", "trigger main.tr on table kids"},
+	} {
+		for _, w := range want {
+			if !strings.Contains(got[code], w) {
+				t.Errorf("%s findings %q lack %q", code, got[code], w)
+			}
+		}
+	}
+}

@@ -299,6 +299,13 @@ func planDatabase(ctx context.Context, mc *planner.MoveContext, ss, ds providers
 		return err
 	}
 	strict := engineOf(dst) == "postgres"
+	referenced := map[string][][]string{}
+	for _, t := range tables {
+		for _, fk := range t.ForeignKeys {
+			referenced[fk.RefTable] = append(referenced[fk.RefTable], fk.RefColumns)
+		}
+	}
+	scans := map[string]*keyScan{}
 	var tableAddrs, foreign, lossyList []string
 	var rows, bytes int64
 	var bad []string
@@ -351,13 +358,17 @@ func planDatabase(ctx context.Context, mc *planner.MoveContext, ss, ds providers
 			fmt.Sprintf("table %s.%s exists at %s", tgt, t.Name, m.To))
 		planTableFindings(mc, db, tgt, t)
 		if !cfg.SchemaOnly {
-			if lines, err := scanTable(ctx, mc, ss, cfg, db, tgt, t, strict, lossy); err != nil {
+			lines, ks, err := scanTable(ctx, mc, ss, cfg, db, tgt, t, strict, lossy, referenced[t.Name])
+			if err != nil {
 				return err
-			} else {
-				bad = append(bad, lines...)
+			}
+			bad = append(bad, lines...)
+			if ks != nil {
+				scans[t.Name] = ks
 			}
 		}
 	}
+	reportKeys(mc, db, tgt, scans, !strict)
 	sort.Strings(foreign)
 	p := rowsParams{Source: db, Target: tgt, Schema: s, Policy: cfg.OnBadValue, Parallelism: cfg.Parallelism,
 		SchemaOnly: cfg.SchemaOnly, Strict: strict, Lossy: lossyList, Foreign: foreign}
@@ -456,17 +467,17 @@ func planTableFindings(mc *planner.MoveContext, db, tgt string, t providers.Tabl
 // values with no exact form at the destination, per column, with sample
 // keys. It returns the report's lines.
 func scanTable(ctx context.Context, mc *planner.MoveContext, ss providers.DatabaseStore, cfg *Settings, db, tgt string, t providers.Table,
-	strict bool, lossy map[string]bool) ([]string, error) {
+	strict bool, lossy map[string]bool, referenced [][]string) ([]string, *keyScan, error) {
 	addr := mc.Addr(typeTable, tgt+"."+t.Name)
 	if t.Rows > scanLimit {
 		mc.Finding(planner.SevInfo, addr, "database.not_scanned", "",
 			fmt.Sprintf("table %s.%s holds about %d rows, too many to scan at plan time; the copy applies on_bad_value = %q and reports what it did", db, t.Name, t.Rows, cfg.OnBadValue),
 			"none needed")
-		return nil, nil
+		return nil, nil, nil
 	}
 	rs, err := ss.ReadRows(ctx, db, t.Name, providers.KeyRange{})
 	if err != nil {
-		return nil, fmt.Errorf("read table %s.%s at %s: %w", db, t.Name, mc.Move.From, err)
+		return nil, nil, fmt.Errorf("read table %s.%s at %s: %w", db, t.Name, mc.Move.From, err)
 	}
 	defer rs.Close()
 	tl := map[string]bool{}
@@ -477,17 +488,19 @@ func scanTable(ctx context.Context, mc *planner.MoveContext, ss providers.Databa
 	}
 	ck, err := newChecker(t, rs.Columns(), PolicySkipRow, strict, tl)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
+	ks := newKeyScan(t, rs.Columns(), referenced)
 	for {
 		row, ok := rs.Next(ctx)
 		if !ok {
 			break
 		}
 		ck.countOnly(row)
+		ks.add(row, func() string { return ck.sampleKey(row) })
 	}
 	if err := rs.Err(); err != nil {
-		return nil, fmt.Errorf("read table %s.%s at %s: %w", db, t.Name, mc.Move.From, err)
+		return nil, nil, fmt.Errorf("read table %s.%s at %s: %w", db, t.Name, mc.Move.From, err)
 	}
 	lines := ck.q.lines(db + "." + t.Name)
 	for _, c := range ck.cols {
@@ -515,7 +528,7 @@ func scanTable(ctx context.Context, mc *planner.MoveContext, ss providers.Databa
 				db, t.Name, c.Name, q.Bad, mc.Move.To, strings.Join(reasons, ", "), strings.Join(q.Samples, ", "), then),
 			remedy)
 	}
-	return lines, nil
+	return lines, ks, nil
 }
 
 // countOnly counts a row's bad and lossy values without changing it.

@@ -131,6 +131,18 @@ WHERE name NOT LIKE 'sqlite_%' AND type IN ('table', 'view', 'trigger') ORDER BY
 			return s, p.fail("read table "+tables[i].Name, err)
 		}
 	}
+	// A foreign key naming no columns references the primary key.
+	pks := map[string][]string{}
+	for _, t := range tables {
+		pks[t.Name] = t.PrimaryKey
+	}
+	for i := range tables {
+		for j, fk := range tables[i].ForeignKeys {
+			if len(fk.RefColumns) > 0 && fk.RefColumns[0] == "" {
+				tables[i].ForeignKeys[j].RefColumns = append([]string(nil), pks[fk.RefTable]...)
+			}
+		}
+	}
 	s.Tables = providers.SortTables(tables)
 	return s, nil
 }
@@ -271,7 +283,6 @@ func (p *Provider) readTable(ctx context.Context, db *sql.DB, t *providers.Table
 	if err := frows.Err(); err != nil {
 		return err
 	}
-	// A foreign key naming no columns references the primary key.
 	return nil
 }
 
