@@ -257,7 +257,7 @@ func createTable(db string, t providers.Table, engine string) string {
 		d := translateColumn(c, engine)
 		lines = append(lines, "  "+ident(c.Name)+" "+d.typ+d.extra)
 		if d.check != "" {
-			lines = append(lines, "  CONSTRAINT "+ident(truncate(t.Name+"_"+c.Name+"_check"))+" CHECK ("+d.check+")")
+			lines = append(lines, "  CONSTRAINT "+ident(truncate(t.Name+"_"+c.Name+"_type"))+" CHECK ("+d.check+")")
 		}
 	}
 	if len(t.PrimaryKey) > 0 {

@@ -229,7 +229,7 @@ func TestCopyBetweenSchemas(t *testing.T) {
 	}
 	// Foreign keys, checks and indexes exist.
 	got = pgtest.Query(t, url, `SELECT conname::text FROM pg_constraint k JOIN pg_namespace n ON n.oid = k.connamespace WHERE n.nspname = 'copy' ORDER BY 1`)
-	for _, want := range []string{"orders_customer_id_fkey", "orders_parent_id_fkey", "orders_total_check", "orders_status_check"} {
+	for _, want := range []string{"orders_customer_id_fkey", "orders_parent_id_fkey", "orders_total_check", "orders_status_type"} {
 		if !slices.Contains(got, want) {
 			t.Errorf("constraints %v lack %s", got, want)
 		}
