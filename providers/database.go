@@ -369,3 +369,12 @@ func (s *PagedRows) Close() error {
 	s.closed = true
 	return s.Release()
 }
+
+// KeySplitter is implemented by engines that can cut a table into key
+// ranges of about equal row counts from its primary key alone, so that
+// several workers copy one big table at once. SplitKeys returns at most
+// parts-1 ascending keys (in the KeyRange order); the ranges (nil, k1],
+// (k1, k2], ..., (kn, nil) cover the table.
+type KeySplitter interface {
+	SplitKeys(ctx context.Context, db, table string, parts int) ([]Row, error)
+}
