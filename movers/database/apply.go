@@ -119,58 +119,80 @@ func copyRows(ctx context.Context, r *exec.Run) (state.Result, error) {
 	put := func(table string, rec tableRecord) error {
 		return r.Records().Put(context.WithoutCancel(ctx), a.Scope, table, rec)
 	}
-	work := make(chan providers.Table)
-	errs := make([]error, len(p.Schema.Tables))
-	index := map[string]int{}
-	for i, t := range p.Schema.Tables {
-		index[t.Name] = i
+	workers := max(1, p.Parallelism)
+	jobs, tables, err := planJobs(ctx, ss, &p, recs, workers, put)
+	if err != nil {
+		return res, err
 	}
+	for _, tp := range tables {
+		res.AlreadyDone += tp.doneRows
+		prog.Add(tp.doneRows, 0)
+	}
+	// Tables whose every range was done before a crash, but not yet
+	// marked done.
+	for name, tp := range tables {
+		if len(tp.segments) > 0 && tp.left == 0 && !recs[name].Done {
+			if err := put(name, tp.final()); err != nil {
+				return res, err
+			}
+		}
+	}
+	work := make(chan *job)
+	var errs []error
 	var wg sync.WaitGroup
-	workers := max(1, min(p.Parallelism, len(p.Schema.Tables)))
 	cctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	for range workers {
+	for range min(workers, max(1, len(jobs))) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for t := range work {
-				rec := recs[t.Name]
-				if rec.Done {
+			for jb := range work {
+				if jb.rec.Chunks > 0 {
 					mu.Lock()
-					res.AlreadyDone += rec.Rows
-					mu.Unlock()
-					prog.Add(rec.Rows, 0)
-					continue
-				}
-				if rec.Chunks > 0 {
-					mu.Lock()
-					resumed = append(resumed, fmt.Sprintf("%s after %d rows", t.Name, rec.Rows))
+					resumed = append(resumed, fmt.Sprintf("%s after %d rows", jb.label(), jb.rec.Rows))
 					mu.Unlock()
 				}
-				c := &tableCopy{ss: ss, ds: ds, p: &p, t: t, rec: rec, lossy: lossy[t.Name], prog: prog,
-					put: func(rec tableRecord) error { return put(t.Name, rec) }}
+				c := &tableCopy{ss: ss, ds: ds, p: &p, t: jb.t, rec: jb.rec, from0: jb.from, to: jb.to, lossy: lossy[jb.t.Name], prog: prog,
+					put: func(rec tableRecord) error { return put(jb.key, rec) }}
 				n, err := c.run(cctx)
 				mu.Lock()
 				res.Copied += n
-				mu.Unlock()
-				if err != nil {
-					errs[index[t.Name]] = fmt.Errorf("copy table %s.%s into %s.%s: %w", p.Source, t.Name, p.Target, t.Name, err)
-					var bv *BadValueError
-					if errors.As(err, &bv) {
-						cancel() // the policy stops the whole copy
+				tp := tables[jb.t.Name]
+				var final *tableRecord
+				if err == nil && jb.seg >= 0 {
+					tp.add(c.rec)
+					if tp.left--; tp.left == 0 {
+						f := tp.final()
+						final = &f
 					}
+				}
+				if err != nil {
+					errs = append(errs, fmt.Errorf("copy table %s.%s into %s.%s: %w", p.Source, jb.label(), p.Target, jb.t.Name, err))
+				}
+				mu.Unlock()
+				if final != nil {
+					if err := put(jb.t.Name, *final); err != nil {
+						mu.Lock()
+						errs = append(errs, err)
+						mu.Unlock()
+					}
+				}
+				var bv *BadValueError
+				if errors.As(err, &bv) {
+					cancel() // the policy stops the whole copy
 				}
 			}
 		}()
 	}
-	for _, t := range p.Schema.Tables {
+	for _, jb := range jobs {
 		select {
-		case work <- t:
+		case work <- jb:
 		case <-cctx.Done():
 		}
 	}
 	close(work)
 	wg.Wait()
+	sort.Slice(errs, func(i, j int) bool { return errs[i].Error() < errs[j].Error() })
 	if err := errors.Join(errs...); err != nil {
 		return res, err
 	}
@@ -203,7 +225,7 @@ func copyRows(ctx context.Context, r *exec.Run) (state.Result, error) {
 	} else {
 		r.Message("data quality: %d nulled, %d rows skipped, %d changed by translation\n  %s", nulled, skipped, changed, strings.Join(qlines, "\n  "))
 	}
-	v, err := validate(ctx, ss, ds, &p, lossy, workers)
+	v, err := validate(ctx, ss, ds, &p, lossy, min(workers, max(1, len(p.Schema.Tables))))
 	r.Message("%s", v.text())
 	attrs := map[string]string{"id": a.To.ID, "tables": strconv.Itoa(len(p.Schema.Tables)), "rows": strconv.FormatInt(v.rows(), 10),
 		"nulled": strconv.FormatInt(nulled, 10), "skipped": strconv.FormatInt(skipped, 10), "changed": strconv.FormatInt(changed, 10),
@@ -229,9 +251,11 @@ type tableCopy struct {
 	p      *rowsParams
 	t      providers.Table
 	rec    tableRecord
-	lossy  map[string]bool
-	prog   interface{ Add(items, bytes int64) }
-	put    func(tableRecord) error
+	// from0 and to bound the range this copy covers (nil: open).
+	from0, to providers.Row
+	lossy     map[string]bool
+	prog      interface{ Add(items, bytes int64) }
+	put       func(tableRecord) error
 }
 
 func (c *tableCopy) run(ctx context.Context) (int64, error) {
@@ -239,10 +263,13 @@ func (c *tableCopy) run(ctx context.Context) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
+	if from == nil {
+		from = c.from0
+	}
 	if len(c.t.PrimaryKey) == 0 {
 		from, c.rec = nil, tableRecord{} // copied whole, from the start
 	}
-	rs, err := c.ss.ReadRows(ctx, c.p.Source, c.t.Name, providers.KeyRange{From: from})
+	rs, err := c.ss.ReadRows(ctx, c.p.Source, c.t.Name, providers.KeyRange{From: from, To: c.to})
 	if err != nil {
 		return 0, err
 	}
@@ -285,7 +312,7 @@ func (c *tableCopy) run(ctx context.Context) (int64, error) {
 		end := read < chunkRows
 		rg := providers.KeyRange{From: from, To: f.last}
 		if end {
-			rg.To = nil
+			rg.To = c.to // the range's end: open for the last one
 		}
 		if !end && f.last == nil {
 			return copied, errors.New("a chunk without a last key")
@@ -310,4 +337,109 @@ func (c *tableCopy) run(ctx context.Context) (int64, error) {
 		}
 		from = rg.To
 	}
+}
+
+// splitRows is the fewest rows (by the source's estimate) a table needs to
+// be cut into ranges that several workers copy at once.
+var splitRows int64 = 50_000
+
+// job is one range of a table for a worker: the whole table (seg -1) or
+// one of its segments.
+type job struct {
+	t        providers.Table
+	seg      int
+	from, to providers.Row
+	key      string // its progress record
+	rec      tableRecord
+}
+
+func (j *job) label() string {
+	if j.seg < 0 {
+		return j.t.Name
+	}
+	return fmt.Sprintf("%s (range %d)", j.t.Name, j.seg+1)
+}
+
+// tableProgress sums a split table's segments.
+type tableProgress struct {
+	segments [][]keyValue
+	left     int // segments not done
+	rows     int64
+	chunks   int
+	quality  quality
+	doneRows int64 // rows found done before this run
+}
+
+func (tp *tableProgress) add(rec tableRecord) {
+	tp.rows += rec.Rows
+	tp.chunks += rec.Chunks
+	tp.quality.add(rec.Quality)
+}
+
+func (tp *tableProgress) final() tableRecord {
+	return tableRecord{Done: true, Rows: tp.rows, Chunks: tp.chunks, Segments: tp.segments, Quality: tp.quality}
+}
+
+// planJobs cuts the tables into jobs: a table not done is one job, or,
+// when it is big and the source can split it, one job per key range; the
+// ranges are recorded before any is copied, so a resumed run keeps them.
+func planJobs(ctx context.Context, ss providers.DatabaseStore, p *rowsParams, recs map[string]tableRecord, workers int,
+	put func(string, tableRecord) error) ([]*job, map[string]*tableProgress, error) {
+	splitter, canSplit := ss.(providers.KeySplitter)
+	var jobs []*job
+	tables := map[string]*tableProgress{}
+	for _, t := range p.Schema.Tables {
+		rec := recs[t.Name]
+		tp := &tableProgress{quality: quality{}}
+		tables[t.Name] = tp
+		if rec.Done {
+			tp.doneRows = rec.Rows
+			continue
+		}
+		if rec.Segments == nil && rec.Chunks == 0 && canSplit && len(t.PrimaryKey) > 0 && workers > 1 && t.Rows >= splitRows {
+			keys, err := splitter.SplitKeys(ctx, p.Source, t.Name, workers)
+			if err != nil {
+				return nil, nil, fmt.Errorf("cut table %s.%s into key ranges: %w", p.Source, t.Name, err)
+			}
+			if len(keys) > 0 {
+				for _, k := range keys {
+					rec.Segments = append(rec.Segments, encodeKey(k))
+				}
+				if err := put(t.Name, rec); err != nil {
+					return nil, nil, err
+				}
+			}
+		}
+		if len(rec.Segments) == 0 {
+			jobs = append(jobs, &job{t: t, seg: -1, key: t.Name, rec: rec})
+			continue
+		}
+		tp.segments = rec.Segments
+		bounds := make([]providers.Row, len(rec.Segments))
+		for i, k := range rec.Segments {
+			b, err := decodeKey(k)
+			if err != nil {
+				return nil, nil, err
+			}
+			bounds[i] = b
+		}
+		for i := 0; i <= len(bounds); i++ {
+			jb := &job{t: t, seg: i, key: fmt.Sprintf("%s\x00%03d", t.Name, i)}
+			if i > 0 {
+				jb.from = bounds[i-1]
+			}
+			if i < len(bounds) {
+				jb.to = bounds[i]
+			}
+			jb.rec = recs[jb.key]
+			if jb.rec.Done {
+				tp.add(jb.rec)
+				tp.doneRows += jb.rec.Rows
+				continue
+			}
+			tp.left++
+			jobs = append(jobs, jb)
+		}
+	}
+	return jobs, tables, nil
 }

@@ -65,6 +65,9 @@ type tableRecord struct {
 	// Chunks counts the key ranges written.
 	Chunks  int     `json:"chunks"`
 	Quality quality `json:"quality,omitempty"`
+	// Segments are the keys a big table was cut at, for several workers;
+	// each range has a record of its own (table NUL index).
+	Segments [][]keyValue `json:"segments,omitempty"`
 }
 
 // validatedKey is the record saying the validation passed.
