@@ -13,10 +13,11 @@
 // column with sample keys (the plan-time data-quality report).
 //
 // Apply creates the destination schema and tables without secondary
-// indexes or foreign keys, copies tables in parallel, each in primary-key
-// ranges of 10,000 rows written in one transaction and recorded in the
-// state's progress store, so an interrupted apply resumes at the first
-// unfinished range; values with no exact form follow on_bad_value (fail,
+// indexes or foreign keys, copies tables in parallel (a table of 50,000
+// rows or more is first cut into as many key ranges as there are workers,
+// where the source can split it), each in primary-key chunks of 10,000
+// rows written in one transaction and recorded in the state's progress
+// store, so an interrupted apply resumes at the first unfinished chunk; values with no exact form follow on_bad_value (fail,
 // null, skip_row) and are counted in the data-quality report. It then adds
 // the indexes, checks, foreign keys and sequence positions, and validates
 // every table: row counts and an order-independent checksum over the
@@ -25,8 +26,7 @@
 // Rollback drops the tables and schemas rehome created, never one that
 // was there before.
 //
-// Limits: a table is cut into ranges in one stream, so one big table is
-// copied by one worker; tables without a primary key are copied whole in
+// Limits: tables without a primary key are copied whole in
 // one transaction; the cutover does not yet re-copy tables changed since
 // the apply; views, triggers and routines are reported, not translated;
 // the plan-time scan does not look for duplicates against unique keys or
