@@ -500,3 +500,43 @@ func TestSplitTableResume(t *testing.T) {
 		t.Errorf("destination rows = %v; want exactly the source's", got)
 	}
 }
+
+func TestPostgresToSQLite(t *testing.T) {
+	h := harness(t, postgres.Factory())
+	srcURL := pgtest.NewDatabase(t)
+	pgtest.Exec(t, srcURL, `CREATE TABLE public.items (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, sku text NOT NULL UNIQUE,
+  price numeric(10,2), flag boolean, at timestamptz, day date, doc jsonb, token uuid, raw bytea, addr inet, state text CHECK (state IN ('a', 'b')))`,
+		`INSERT INTO public.items (sku, price, flag, at, day, doc, token, raw, addr, state) VALUES
+  ('a', 12.50, true, '2024-01-02 03:04:05.123456+01', '2024-02-29', '{"x": [1, 2]}', gen_random_uuid(), '\x00ff', '10.0.0.0/8', 'a'),
+  ('b ☕', NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL)`,
+		`CREATE TABLE public.lines (item_id bigint NOT NULL REFERENCES public.items(id), n int NOT NULL, PRIMARY KEY (item_id, n))`,
+		`INSERT INTO public.lines VALUES (1, 1), (1, 2), (2, 1)`)
+	dst := filepath.Join(h.Dir, "new", "copy.db")
+	h.Env("old", "postgres", map[string]cty.Value{"url": cty.StringVal(srcURL)})
+	h.Env("new", "sqlite", map[string]cty.Value{"path": cty.StringVal(dst)})
+	cfg := h.Config(move(&database.Settings{Databases: []string{"public"}, OnBadValue: database.PolicyFail, Parallelism: 2}))
+	_, out, err := apply(t, h, cfg)
+	if err != nil {
+		t.Fatalf("apply: %v\n%s", err, out)
+	}
+	if !strings.Contains(out, "items") || strings.Contains(out, "MISMATCH") {
+		t.Errorf("validation:\n%s", out)
+	}
+	db, err := sql.Open("sqlite", dst)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var sku string
+	var fks int
+	if err := db.QueryRow(`SELECT sku FROM items WHERE id = 2`).Scan(&sku); err != nil || sku != "b ☕" {
+		t.Errorf("sku = %q, %v", sku, err)
+	}
+	if err := db.QueryRow(`SELECT count(*) FROM pragma_foreign_key_list('lines')`).Scan(&fks); err != nil || fks != 1 {
+		t.Errorf("foreign keys of lines = %d, %v", fks, err)
+	}
+	h.Rollback(cfg)
+	if _, err := os.Stat(dst); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("rollback left the SQLite file rehome created (stat: %v)", err)
+	}
+}
