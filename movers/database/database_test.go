@@ -540,3 +540,27 @@ func TestPostgresToSQLite(t *testing.T) {
 		t.Errorf("rollback left the SQLite file rehome created (stat: %v)", err)
 	}
 }
+
+func TestPlanBlockers(t *testing.T) {
+	tests := []struct {
+		name string
+		s    *database.Settings
+		code string
+	}{
+		{"target schema in a sqlite file", &database.Settings{TargetSchema: "shop"}, "database.single_database"},
+		{"missing source database", &database.Settings{Databases: []string{"nope"}}, "database.source_missing"},
+		{"override of no column", &database.Settings{TypeOverrides: map[string]string{"main.orders.nope": "text"}}, "database.override_unknown"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			h := harness(t, postgres.Factory())
+			h.Env("old", "sqlite", map[string]cty.Value{"path": cty.StringVal(sqliteFile(t, h.Dir, sqliteFixture))})
+			h.Env("new", "sqlite", map[string]cty.Value{"path": cty.StringVal(filepath.Join(h.Dir, "new.db"))})
+			tc.s.OnBadValue, tc.s.Parallelism = database.PolicyFail, 2
+			p := h.Plan(h.Config(move(tc.s)))
+			if f := movertest.FindingByCode(t, p, tc.code); f.Severity != planner.SevBlocker {
+				t.Errorf("%s is a %s", tc.code, f.Severity)
+			}
+		})
+	}
+}

@@ -135,6 +135,12 @@ func (Mover) Plan(ctx context.Context, mc *planner.MoveContext) error {
 			fmt.Sprintf("%s (%s) cannot translate schemas", m.To, dst.Factory.Name), "move into a postgres or sqlite environment")
 		return nil
 	}
+	if h, ok := dst.Provider.(providers.DatabaseHome); ok && h.SingleDatabase() && cfg.TargetSchema != "" && cfg.TargetSchema != h.DefaultDatabase() {
+		mc.Finding(planner.SevBlocker, m.Addr(), "database.single_database", cfg.TargetSchema,
+			fmt.Sprintf("%s (%s) holds one database, %q; target_schema = %q cannot be created there", m.To, dst.Factory.Name, h.DefaultDatabase(), cfg.TargetSchema),
+			"remove target_schema")
+		return nil
+	}
 	all, err := ss.Databases(ctx)
 	if err != nil {
 		return fmt.Errorf("list databases at %s: %w", m.From, err)
