@@ -315,6 +315,9 @@ func planDatabase(ctx context.Context, mc *planner.MoveContext, ss, ds providers
 		}
 	}
 	scans := map[string]*keyScan{}
+	// A copy validated by an earlier apply is not scanned again.
+	v, validated := recs[validatedKey]
+	copied := validated && v.Done && allDone(recs, tables)
 	var tableAddrs, foreign, lossyList []string
 	var rows, bytes int64
 	var bad []string
@@ -366,7 +369,7 @@ func planDatabase(ctx context.Context, mc *planner.MoveContext, ss, ds providers
 		mc.Container(a, existing[t.Name], fmt.Sprintf("drop table %s.%s at %s", tgt, t.Name, m.To), "database.table_exists_info",
 			fmt.Sprintf("table %s.%s exists at %s", tgt, t.Name, m.To))
 		planTableFindings(mc, db, tgt, t)
-		if !cfg.SchemaOnly {
+		if !cfg.SchemaOnly && !copied {
 			lines, ks, err := scanTable(ctx, mc, ss, cfg, db, tgt, t, strict, lossy, referenced[t.Name])
 			if err != nil {
 				return err
@@ -404,7 +407,7 @@ func planDatabase(ctx context.Context, mc *planner.MoveContext, ss, ds providers
 		a.Check = fmt.Sprintf("indexes, checks, foreign keys and sequences are in place at %s", m.To)
 		a.Reason = "schema_only: no rows are copied"
 	}
-	if v, ok := recs[validatedKey]; ok && v.Done && !cfg.SchemaOnly && allDone(recs, tables) {
+	if copied && !cfg.SchemaOnly {
 		a.Action, a.Reason = planner.ActNoop, "copied and validated by an earlier apply"
 		a.Estimate = planner.Estimate{}
 	}
