@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"path"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -429,6 +430,13 @@ func applyTargets(acts []Action, fs []Finding, targets []string) ([]Action, []Fi
 	}
 	var fout []Finding
 	for _, f := range fs {
+		// A finding inside a target stays even when it has no action (a
+		// blocker on a bucket the move cannot copy): the target must not
+		// hide what stops it.
+		if slices.ContainsFunc(targets, func(t string) bool { return MatchTarget(f.Address, t) }) {
+			fout = append(fout, f)
+			continue
+		}
 		for addr := range keep {
 			if MatchTarget(addr, f.Address) || MatchTarget(f.Address, addr) {
 				fout = append(fout, f)

@@ -162,6 +162,12 @@ func planBucket(ctx context.Context, mc *planner.MoveContext, cfg *Settings, r p
 	syncAddr := mc.Addr("cutover_sync", r.Name)
 	from := planner.Endpoint{Env: m.From, Name: r.Name}
 	to := planner.Endpoint{Env: m.To, Name: dstName}
+	if src.ID() == dst.ID() && r.Name == dstName {
+		mc.Finding(planner.SevBlocker, bucketAddr, "storage.same_bucket", "",
+			fmt.Sprintf("bucket %q would be copied onto itself: %s and %s are the same place (%s) and the bucket keeps its name", r.Name, m.From, m.To, src.ID()),
+			"rename it in the move's `rename` map, or leave it out of `buckets`")
+		return nil
+	}
 	featureFindings(mc, r, bucketAddr)
 	if ba, ok := ds.(interface {
 		BucketAccess(ctx context.Context, name string) error

@@ -1,0 +1,107 @@
+package main_test
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestE2ESamePlaceIsAValidationError: a move whose two environments point
+// at the same folder is refused by validate, plan and apply with the
+// move's file:line, and writes nothing; a storage move that renames its
+// buckets within one place is allowed, and a bucket it would copy onto
+// itself is a blocker naming it.
+func TestE2ESamePlaceIsAValidationError(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	src := filepath.Join(dir, "data")
+	writeFiles(t, filepath.Join(src, "buckets", "b"), map[string]string{"a.txt": "a"})
+	writeFiles(t, filepath.Join(src, "buckets", "c"), map[string]string{"c.txt": "c"})
+	writeConfig(t, dir, storageConfig(src, src+"/", ""))
+	for _, args := range [][]string{{"validate"}, {"plan"}, {"apply", "-auto-approve"}} {
+		r := runRehome(t, dir, args...)
+		if r.Code != 1 || !strings.Contains(r.Stderr, "migration.hcl:13") || !strings.Contains(r.Stderr, "same place") ||
+			!strings.Contains(r.Stderr, "move.storage.data") {
+			t.Errorf("%v on a move onto itself: %s", args, r)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, ".rehome")); err == nil {
+		t.Error("a refused plan left a .rehome directory")
+	}
+
+	// Within one place with a rename: bucket b goes to b2, bucket c keeps
+	// its name and is a blocker.
+	writeConfig(t, dir, storageConfig(src, src, "  rename = { b = \"b2\" }\n"))
+	p := planJSON(t, dir)
+	same := findings(p, "storage.same_bucket")
+	if len(same) != 1 || !strings.Contains(same[0]["message"].(string), `bucket "c"`) || same[0]["severity"] != "blocker" {
+		t.Fatalf("same_bucket findings %v", same)
+	}
+	for _, args := range [][]string{{"apply", "-auto-approve"}, {"apply", "-auto-approve", "-target=move.storage.data"}} {
+		if r := runRehome(t, dir, args...); r.Code == 0 || !strings.Contains(r.Stderr+r.Stdout, "storage-same-bucket") {
+			t.Fatalf("%v with a blocker: %s", args, r)
+		}
+	}
+}
+
+// TestE2EFailedPlanLeavesNoState: plans that fail (config error, discovery
+// error, unacknowledged blocker) and a successful plain plan leave no
+// state directory where none was; one that existed stays.
+func TestE2EFailedPlanLeavesNoState(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	src := filepath.Join(dir, "src")
+	writeFiles(t, filepath.Join(src, "buckets", "b"), map[string]string{"a.txt": "a"})
+	cases := map[string]string{
+		"config error":    storageConfig(src, filepath.Join(dir, "dst"), "  nonsense = 1\n"),
+		"discovery error": storageConfig(filepath.Join(dir, "missing"), filepath.Join(dir, "dst"), ""),
+		"blocker":         storageConfig(src, filepath.Join(dir, "dst"), "  buckets = [\"nope\"]\n"),
+		"plain plan":      storageConfig(src, filepath.Join(dir, "dst"), ""),
+	}
+	for _, name := range []string{"config error", "discovery error", "blocker", "plain plan"} {
+		writeConfig(t, dir, cases[name])
+		r := runRehome(t, dir, "plan")
+		if (r.Code == 0) != (name == "plain plan" || name == "blocker") {
+			t.Errorf("%s: plan exit %d:\n%s", name, r.Code, r)
+		}
+		r = runRehome(t, dir, "apply", "-auto-approve")
+		if name != "plain plan" && r.Code == 0 {
+			t.Errorf("%s: apply succeeded", name)
+		}
+		if name != "plain plan" {
+			if _, err := os.Stat(filepath.Join(dir, ".rehome")); err == nil {
+				t.Errorf("%s: a failed plan or apply left .rehome: %v", name, listFiles(t, filepath.Join(dir, ".rehome")))
+			}
+		}
+	}
+	// The plain plan's apply saved state: it stays, and a later failing
+	// plan keeps it.
+	if _, err := os.Stat(filepath.Join(dir, ".rehome", "state", "state.json")); err != nil {
+		t.Fatalf("apply saved no state: %v", err)
+	}
+	writeConfig(t, dir, cases["discovery error"])
+	runRehome(t, dir, "plan")
+	if _, err := os.Stat(filepath.Join(dir, ".rehome", "state", "state.json")); err != nil {
+		t.Fatalf("a failed plan removed existing state: %v", err)
+	}
+}
+
+// TestE2EDiscoveryErrorNamesTheBlock: a source path that is missing or a
+// file is reported at the environment's path attribute, in plain words.
+func TestE2EDiscoveryErrorNamesTheBlock(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	writeFiles(t, dir, map[string]string{"afile": "x"})
+	for path, want := range map[string]string{
+		filepath.Join(dir, "missing"): "does not exist",
+		filepath.Join(dir, "afile"):   "is a file, not a folder",
+	} {
+		writeConfig(t, dir, storageConfig(path, filepath.Join(dir, "dst"), ""))
+		r := runRehome(t, dir, "plan")
+		if r.Code != 1 || !strings.Contains(r.Stderr, "migration.hcl:5: ") || !strings.Contains(r.Stderr, want) ||
+			!strings.Contains(r.Stderr, `environment "src"`) {
+			t.Errorf("plan with source %s: %s", path, r)
+		}
+	}
+}
