@@ -393,4 +393,3 @@ func (p *Provider) Discover(ctx context.Context, scope providers.Scope) (*provid
 	inv.Sort()
 	return inv, nil
 }
-
