@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/rehome/rehome/internal/format"
 	"github.com/rehome/rehome/lang"
 	"github.com/rehome/rehome/providers"
 	"github.com/rehome/rehome/state"
@@ -120,6 +121,7 @@ func Build(ctx context.Context, in Input) (*Plan, error) {
 		p.Actions, p.Audit = applyTargets(p.Actions, p.Audit, in.Targets)
 	}
 	sortFindings(p.Audit)
+	estimateDurations(p.Actions)
 	p.Summary = Summarize(p)
 	for u := range units {
 		if _, ok := p.Summary.Items[u]; !ok {
@@ -292,6 +294,60 @@ func (b *builder) checkAcks(m *lang.Move) {
 			b.finding(nil, SevWarning, m.Addr(), "move.unknown_acknowledge", id,
 				fmt.Sprintf("acknowledge lists %q, which matches no finding of this plan", id),
 				"remove it, or correct the id (ids are shown in the plan's audit section)")
+		}
+	}
+}
+
+// Assumed rates of the duration estimates: nothing here is measured.
+const (
+	// CallSeconds is the allowance for one API call or file operation
+	// (a create, an update, a delete).
+	CallSeconds = 1
+	// ListPerSecond is how many items a final sync re-lists per second.
+	ListPerSecond = 2000
+	copyBasis     = "rate: 50 MiB/s and 2 ms per item (assumed, not measured)"
+)
+
+// estimateDurations gives every action that changes something a duration
+// and says how it was derived: creates and other single calls a fixed
+// allowance, copies their rate, a cutover sync the re-listing of what the
+// step before it copied plus a call. Kinds that know better set Seconds
+// and Basis themselves.
+func estimateDurations(acts []Action) {
+	byAddr := map[string]*Action{}
+	for i := range acts {
+		byAddr[acts[i].Address] = &acts[i]
+	}
+	for i := range acts {
+		a := &acts[i]
+		e := &a.Estimate
+		if a.Action == ActNoop {
+			continue
+		}
+		if e.Seconds > 0 {
+			if e.Basis == "" {
+				if e.Bytes > 0 || (a.Action == ActCopy && e.Items > 1) {
+					e.Basis = copyBasis
+				} else {
+					e.Basis = "fixed"
+				}
+			}
+			continue
+		}
+		switch a.Action {
+		case ActSync:
+			var listed int64
+			for _, d := range a.DependsOn {
+				if da, ok := byAddr[d]; ok {
+					listed += da.Estimate.Items
+				}
+			}
+			e.Seconds = CallSeconds + float64(int64(float64(listed)/ListPerSecond*10+0.5))/10
+			e.Basis = fmt.Sprintf("fixed: re-list the source (%s items at %s/s, assumed) and copy what changed since",
+				format.Count(listed), format.Count(ListPerSecond))
+		default:
+			e.Seconds = CallSeconds
+			e.Basis = "fixed: one call"
 		}
 	}
 }

@@ -15,6 +15,9 @@ type HumanOptions struct {
 	// Color turns on ANSI colours and bold headings; set it only when
 	// writing to a terminal that wants them (not with NO_COLOR).
 	Color bool
+	// Detail lists every item and change of each action instead of the
+	// first few (plan -detail).
+	Detail bool
 }
 
 // RenderPlanHuman writes the plan for a terminal, in reading order: the
@@ -37,7 +40,7 @@ func RenderPlanHuman(w io.Writer, p *planner.Plan, o HumanOptions) error {
 			head += ": no changes"
 		}
 		fmt.Fprintf(&b, "%s\n\n", paint.bold(head))
-		humanActions(&b, c.prepare, c.prepareNoop, paint)
+		humanActions(&b, c.prepare, c.prepareNoop, paint, o.Detail)
 	}
 	if len(c.cutover)+len(c.cutoverNoop) > 0 {
 		head := "Cutover phase (run `rehome cutover`)"
@@ -47,7 +50,7 @@ func RenderPlanHuman(w io.Writer, p *planner.Plan, o HumanOptions) error {
 			head += ": nothing pending"
 		}
 		fmt.Fprintf(&b, "%s\n\n", paint.bold(head))
-		humanActions(&b, c.cutover, c.cutoverNoop, paint)
+		humanActions(&b, c.cutover, c.cutoverNoop, paint, o.Detail)
 	}
 	if len(p.Cost.Items) > 0 {
 		humanCost(&b, p, paint)
@@ -137,7 +140,7 @@ func indentLines(s, prefix string) string {
 
 // humanActions lists the changing actions of one phase, then "N unchanged";
 // the no-ops are listed instead when they are all there is.
-func humanActions(b *bytes.Buffer, acts, noops []planner.Action, paint painter) {
+func humanActions(b *bytes.Buffer, acts, noops []planner.Action, paint painter, detail bool) {
 	if len(acts) == 0 {
 		for _, a := range noops {
 			fmt.Fprintf(b, "  %s %s  %s\n", paint.action(a.Action, actionSymbol(a.Action)), a.Address, paint.dim("(unchanged)"))
@@ -168,9 +171,15 @@ func humanActions(b *bytes.Buffer, acts, noops []planner.Action, paint painter) 
 		if s := optionsText(a.Options); s != "" {
 			fmt.Fprintf(b, "%soptions: %s\n", pad, s)
 		}
-		if len(a.Items) > 0 {
-			fmt.Fprintf(b, "%sitems: %s\n", pad, itemsText(a.Items, func(s string) string { return s }))
+		plain := func(s string) string { return s }
+		if len(a.Items) > 0 && len(a.Changes) == 0 {
+			if detail {
+				fmt.Fprintf(b, "%sitems: %s\n", pad, allItemsText(a.Items, plain))
+			} else {
+				fmt.Fprintf(b, "%sitems: %s\n", pad, itemsText(a.Items, plain))
+			}
 		}
+		humanChanges(b, pad, a.Changes, paint, detail)
 		if len(a.Skipped) > 0 {
 			fmt.Fprintf(b, "%sskipped (acknowledged): %s\n", pad, itemsText(a.Skipped, func(s string) string { return s }))
 		}
@@ -182,6 +191,53 @@ func humanActions(b *bytes.Buffer, acts, noops []planner.Action, paint painter) 
 	if n := len(noops); n > 0 {
 		fmt.Fprintf(b, "  %s\n\n", paint.dim(fmt.Sprintf("%d unchanged", n)))
 	}
+}
+
+// humanChanges lists an action's changes, removals apart; without detail
+// it shows the first few of each and how to see them all.
+func humanChanges(b *bytes.Buffer, pad string, cs []planner.Change, paint painter, detail bool) {
+	if len(cs) == 0 {
+		return
+	}
+	writes, removals := splitChanges(cs)
+	list := func(title string, cs []planner.Change) {
+		if len(cs) == 0 {
+			return
+		}
+		fmt.Fprintf(b, "%s%s: %s\n", pad, title, changeCounts(cs))
+		shown := cs
+		if !detail && len(shown) > maxItems {
+			shown = shown[:maxItems]
+		}
+		for _, c := range shown {
+			line := fmt.Sprintf("%s  %s %-7s %s", pad, changeSymbol(c.Op), c.Op, c.Item)
+			switch {
+			case len(c.Old) > 0 || len(c.New) > 0:
+				line += fmt.Sprintf("  %s → %s", orText(strings.Join(c.Old, " "), "(none)"), orText(strings.Join(c.New, " "), "(none)"))
+			case c.Size > 0 || c.Op != planner.ChangeRemove:
+				line += "  " + HumanBytes(c.Size)
+			}
+			if c.Reason != "" {
+				line += "  " + paint.dim("("+c.Reason+")")
+			}
+			fmt.Fprintln(b, line)
+		}
+		if n := len(cs) - len(shown); n > 0 {
+			fmt.Fprintf(b, "%s  %s\n", pad, paint.dim(fmt.Sprintf("… and %s more (rehome plan -detail lists them all)", HumanCount(int64(n)))))
+		}
+	}
+	list("changes", writes)
+	list("removals", removals)
+}
+
+func changeSymbol(op string) string {
+	switch op {
+	case planner.ChangeCreate:
+		return "+"
+	case planner.ChangeRemove:
+		return "-"
+	}
+	return "~"
 }
 
 // costRow pairs the source and destination prices of one address.

@@ -200,6 +200,9 @@ func mdSteps(b *bytes.Buffer, acts []planner.Action, first int, steps map[string
 		}
 		item("Depends on:", mdDeps(a.DependsOn, steps, noop))
 		if s := estimateText(a.Estimate); s != "" {
+			if a.Estimate.Basis != "" {
+				s += " (" + a.Estimate.Basis + ")"
+			}
 			item("Estimate:", s)
 		}
 		if a.Reason != "" {
@@ -208,12 +211,13 @@ func mdSteps(b *bytes.Buffer, acts []planner.Action, first int, steps map[string
 		if s := optionsText(a.Options); s != "" {
 			item("Parameters:", mdCode(s))
 		}
-		if len(a.Items) > 0 {
-			item("Items:", itemsText(a.Items, mdCode))
+		if len(a.Items) > 0 && len(a.Changes) == 0 {
+			item("Items:", allItemsText(a.Items, mdCode))
 		}
 		if len(a.Skipped) > 0 {
-			item("Skipped (acknowledged finding):", itemsText(a.Skipped, mdCode))
+			item("Skipped (acknowledged finding):", allItemsText(a.Skipped, mdCode))
 		}
+		mdChanges(b, ind, a.Changes)
 		item("**Success check:**", orText(a.Check, "none recorded"))
 		undo := orText(a.Undo, "nothing to undo")
 		if a.Irreversible {
@@ -337,3 +341,43 @@ func orText(s, alt string) string {
 }
 
 func orDash(s string) string { return orText(s, "-") }
+
+// mdChanges writes every change of an action, removals apart from
+// creations and updates, in a table folded behind a summary line so that
+// a long list does not bury the runbook.
+func mdChanges(b *bytes.Buffer, ind string, cs []planner.Change) {
+	if len(cs) == 0 {
+		return
+	}
+	writes, removals := splitChanges(cs)
+	table := func(title string, cs []planner.Change) {
+		if len(cs) == 0 {
+			return
+		}
+		values := false
+		for _, c := range cs {
+			values = values || len(c.Old) > 0 || len(c.New) > 0
+		}
+		fmt.Fprintf(b, "%s- %s\n\n%s  <details><summary>%s</summary>\n\n", ind, title, ind, changeCounts(cs))
+		if values {
+			fmt.Fprintf(b, "%s  | Change | Item | Old | New | Reason |\n%s  |---|---|---|---|---|\n", ind, ind)
+		} else {
+			fmt.Fprintf(b, "%s  | Change | Item | Size | Reason |\n%s  |---|---|---|---|\n", ind, ind)
+		}
+		for _, c := range cs {
+			if values {
+				fmt.Fprintf(b, "%s  | %s | %s | %s | %s | %s |\n", ind, c.Op, mdCell(mdCode(c.Item)),
+					mdCell(strings.Join(c.Old, "<br>")), mdCell(strings.Join(c.New, "<br>")), mdCell(c.Reason))
+			} else {
+				size := ""
+				if c.Size > 0 || c.Op != planner.ChangeRemove {
+					size = HumanBytes(c.Size)
+				}
+				fmt.Fprintf(b, "%s  | %s | %s | %s | %s |\n", ind, c.Op, mdCell(mdCode(c.Item)), size, mdCell(c.Reason))
+			}
+		}
+		fmt.Fprintf(b, "\n%s  </details>\n\n", ind)
+	}
+	table("**Creations and updates:**", writes)
+	table("**Removals:**", removals)
+}
