@@ -276,8 +276,13 @@ func (s *Session) Plan(ctx context.Context, targets []string) (*planner.Plan, er
 	if err := s.e.discover(ctx, s.Config, s.Envs); err != nil {
 		return nil, err
 	}
-	return planner.Build(ctx, planner.Input{Config: s.Config, Kinds: s.e.Kinds, Envs: s.Envs, State: s.State(),
+	p, err := planner.Build(ctx, planner.Input{Config: s.Config, Kinds: s.e.Kinds, Envs: s.Envs, State: s.State(),
 		Progress: s.Progress, Targets: targets, Now: s.e.Now()})
+	if err != nil {
+		return nil, err
+	}
+	p.Rollback = s.executor(RunOptions{}).PlannedRollback(s.State(), p)
+	return p, nil
 }
 
 // Check says whether op may run in the migration's current phase (force:

@@ -54,6 +54,10 @@ type Plan struct {
 	StateSerial  uint64 `json:"state_serial"`
 	// Targets, if set, restricted the plan to these addresses (-target).
 	Targets []string `json:"targets,omitempty"`
+	// Rollback lists, newest first, the steps `rehome rollback` would take
+	// after this plan's prepare and cutover phases were carried out (and
+	// everything applied before), computed by the rollback's own code.
+	Rollback []RollbackStep `json:"rollback,omitempty"`
 
 	Actions []Action   `json:"actions"`
 	Audit   []Finding  `json:"audit"`
@@ -122,6 +126,12 @@ type Action struct {
 	// reviewer reads every change from the plan. Secret values never
 	// appear: a changed secret says only that its digest differs.
 	Changes []Change `json:"changes,omitempty"`
+}
+
+// RollbackStep is one step of a rollback.
+type RollbackStep struct {
+	Address     string `json:"address"`
+	Description string `json:"description"`
 }
 
 // Change ops.

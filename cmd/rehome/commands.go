@@ -345,7 +345,7 @@ func (c *cli) cutover(args []string) int {
 		return c.errorf("%v", err)
 	}
 	if !r.json {
-		if err := c.renderPlan(p, "human"); err != nil {
+		if err := views.RenderPlanHuman(c.s.out, p, views.HumanOptions{Color: c.color && c.outTTY, Cutover: true}); err != nil {
 			return c.errorf("%v", err)
 		}
 	}

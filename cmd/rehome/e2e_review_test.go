@@ -105,3 +105,48 @@ func TestE2EDiscoveryErrorNamesTheBlock(t *testing.T) {
 		}
 	}
 }
+
+// TestE2ERunbookRollbackMatchesRollback: the Markdown runbook's "Rolling
+// back" section lists exactly the steps `rehome rollback` takes after the
+// apply and the cutover, in its order and with its names; every step of
+// the runbook has a duration estimate; `rehome cutover` shows the cutover
+// steps, not the prepare phase, and never says to run itself.
+func TestE2ERunbookRollbackMatchesRollback(t *testing.T) {
+	t.Parallel()
+	dir := quickstartCopy(t)
+	md := mustRun(t, dir, 0, "plan", "-format=markdown").Stdout
+	section := md[strings.Index(md, "## Rolling back"):]
+	section = section[:strings.Index(section, "## After cutover")]
+	var planned []string
+	for _, l := range strings.Split(section, "\n") {
+		if i := strings.Index(l, "`move."); i >= 0 && l != "" && l[0] >= '1' && l[0] <= '9' {
+			addr := l[i+1:]
+			planned = append(planned, addr[:strings.Index(addr, "`")])
+		}
+	}
+	steps := strings.Count(md, "\n   - Depends on:") + strings.Count(md, "\n    - Depends on:")
+	if est := strings.Count(md, "- Estimate: "); steps == 0 || est != steps {
+		t.Errorf("%d of %d runbook steps have an estimate:\n%s", est, steps, md)
+	}
+	if strings.Contains(md, "<1s") || strings.Contains(md, " and 1 more") {
+		t.Errorf("the runbook has \"<1s\" or cuts a list short:\n%s", md)
+	}
+
+	mustRun(t, dir, 0, "apply", "-auto-approve")
+	writeFiles(t, filepath.Join(dir, "legacy", "buckets", "shop-assets"), map[string]string{"late.txt": "late"})
+	cut := mustRun(t, dir, 0, "cutover", "-auto-approve").Stdout
+	if strings.Contains(cut, "Prepare phase (rehome apply)") || strings.Contains(cut, "run `rehome cutover`") ||
+		!strings.Contains(cut, "Cutover: 4 steps to run") || !strings.Contains(cut, "+ create  late.txt") {
+		t.Errorf("cutover output:\n%s", cut)
+	}
+	rb := mustRun(t, dir, 0, "rollback", "-auto-approve", "-force").Stdout
+	var ran []string
+	for _, l := range strings.Split(rb, "\n") {
+		if strings.HasPrefix(l, "  - move.") {
+			ran = append(ran, strings.SplitN(strings.TrimPrefix(l, "  - "), ": ", 2)[0])
+		}
+	}
+	if len(ran) == 0 || strings.Join(ran, "\n") != strings.Join(planned, "\n") {
+		t.Errorf("the runbook's rollback:\n  %s\nrollback ran:\n  %s", strings.Join(planned, "\n  "), strings.Join(ran, "\n  "))
+	}
+}

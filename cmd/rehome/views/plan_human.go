@@ -18,6 +18,9 @@ type HumanOptions struct {
 	// Detail lists every item and change of each action instead of the
 	// first few (plan -detail).
 	Detail bool
+	// Cutover renders for `rehome cutover`: the audit and the cutover
+	// steps it is about to run, with the prepare phase only counted.
+	Cutover bool
 }
 
 // RenderPlanHuman writes the plan for a terminal, in reading order: the
@@ -32,6 +35,11 @@ func RenderPlanHuman(w io.Writer, p *planner.Plan, o HumanOptions) error {
 	humanHeader(&b, p, paint)
 	humanAudit(&b, c, paint)
 
+	if o.Cutover {
+		humanCutover(&b, c, paint, o.Detail)
+		_, err := w.Write(b.Bytes())
+		return err
+	}
 	if len(c.prepare)+len(c.prepareNoop) > 0 {
 		head := "Prepare phase (rehome apply)"
 		if n := len(c.prepare); n > 0 {
@@ -426,6 +434,67 @@ func humanCost(b *bytes.Buffer, p *planner.Plan, paint painter) {
 	tw.Flush()
 	src, dst := costTotals(p, costRows(p))
 	fmt.Fprintf(b, "\n  Change: %s per month\n\n", costChange(src, dst, p.Cost.Currency))
+}
+
+// humanCutover is the view of `rehome cutover`: what it is about to run.
+func humanCutover(b *bytes.Buffer, c planCounts, paint painter, detail bool) {
+	if n := len(c.prepare); n > 0 {
+		covered := 0
+		for _, a := range c.prepare {
+			if a.Covered {
+				covered++
+			}
+		}
+		note := fmt.Sprintf("Prepare phase: %d %s not applied yet", n, plural(n, "action is", "actions are"))
+		if covered == n {
+			note += "; the cutover's final syncs below carry out " + plural(n, "its work", "their work") + "."
+		} else {
+			note += " (rehome plan shows them)."
+		}
+		fmt.Fprintf(b, "%s\n\n", paint.yellow(note))
+	}
+	n := len(c.cutover)
+	if n == 0 {
+		fmt.Fprintf(b, "%s\n\n", paint.bold("Cutover: nothing to run"))
+		return
+	}
+	fmt.Fprintf(b, "%s\n\n", paint.bold(fmt.Sprintf("Cutover: %d %s to run", n, plural(n, "step", "steps"))))
+	// A final sync does what its pending, covered prepare step lists.
+	pending := map[string]planner.Action{}
+	for _, a := range c.prepare {
+		if a.Covered {
+			pending[a.Address] = a
+		}
+	}
+	steps := make([]planner.Action, len(c.cutover))
+	for i, a := range c.cutover {
+		if len(a.Changes) == 0 {
+			for _, d := range a.DependsOn {
+				a.Changes = append(a.Changes, pending[d].Changes...)
+			}
+		}
+		steps[i] = a
+	}
+	humanActions(b, steps, c.cutoverNoop, paint, detail)
+	var t tally
+	for _, a := range c.cutover {
+		t.add(a.Estimate)
+	}
+	s := fmt.Sprintf("%s %d %s", paint.bold("Cutover:"), n, plural(n, "step", "steps"))
+	if e := t.text(true, true); e != "" {
+		s += " (" + e + ")"
+	}
+	var tail []string
+	if k := len(c.blockers); k > 0 {
+		tail = append(tail, paint.red(fmt.Sprintf("%d %s", k, plural(k, "blocker", "blockers"))))
+	}
+	if k := len(c.warnings); k > 0 {
+		tail = append(tail, paint.yellow(fmt.Sprintf("%d %s", k, plural(k, "warning", "warnings"))))
+	}
+	if len(tail) > 0 {
+		s += "; " + strings.Join(tail, ", ")
+	}
+	fmt.Fprintf(b, "%s.\n", s)
 }
 
 func humanSummary(b *bytes.Buffer, c planCounts, paint painter) {

@@ -60,7 +60,7 @@ func RenderPlanMarkdown(w io.Writer, p *planner.Plan) error {
 	if len(p.Cost.Items) > 0 {
 		mdCost(&b, p)
 	}
-	mdRollback(&b, c)
+	mdRollback(&b, p, c, steps)
 
 	fmt.Fprintf(&b, "## After cutover\n\n")
 	fmt.Fprintf(&b, "Once the destination has served traffic long enough that you will not roll back, run `rehome finalize` to close the migration.\n")
@@ -269,10 +269,18 @@ func mdCost(b *bytes.Buffer, p *planner.Plan) {
 	fmt.Fprintf(b, "| **Total** | **%s** | **%s** | change %s |\n\n", strings.TrimSpace(total[1]), strings.TrimSpace(total[2]), mdCell(costChange(src, dst, p.Cost.Currency)))
 }
 
-func mdRollback(b *bytes.Buffer, c planCounts) {
+func mdRollback(b *bytes.Buffer, p *planner.Plan, c planCounts, steps map[string]int) {
 	fmt.Fprintf(b, "## Rolling back\n\n")
-	all := append(append([]planner.Action{}, c.prepare...), c.cutover...)
-	if len(all) == 0 {
+	rollback := p.Rollback
+	if rollback == nil {
+		// A plan saved by a rehome that did not record its rollback.
+		for i := len(p.Actions) - 1; i >= 0; i-- {
+			if a := p.Actions[i]; a.Action != planner.ActNoop {
+				rollback = append(rollback, planner.RollbackStep{Address: a.Address, Description: a.Undo})
+			}
+		}
+	}
+	if len(rollback) == 0 {
 		if len(c.prepareNoop)+len(c.cutoverNoop) > 0 {
 			fmt.Fprintf(b, "This plan adds no steps. `rehome rollback` undoes the steps applied by earlier runs (shown above as unchanged), newest first, and never deletes anything rehome did not create.\n\n")
 		} else {
@@ -280,18 +288,26 @@ func mdRollback(b *bytes.Buffer, c planCounts) {
 		}
 		return
 	}
+	undoOf := map[string]planner.Action{}
+	for _, a := range p.Actions {
+		undoOf[a.Address] = a
+	}
 	earlier := ""
 	if len(c.prepareNoop)+len(c.cutoverNoop) > 0 {
 		earlier = " (also those applied by earlier runs, shown above as unchanged)"
 	}
-	fmt.Fprintf(b, "`rehome rollback` undoes the steps that were applied%s, newest first, and never deletes anything rehome did not create. For this plan's steps, after a full apply and cutover, it runs:\n\n", earlier)
-	for i := len(all) - 1; i >= 0; i-- {
-		a := all[i]
-		undo := orText(a.Undo, "nothing to undo")
-		if a.Irreversible {
+	fmt.Fprintf(b, "`rehome rollback` undoes the steps that were applied%s, newest first, and never deletes anything rehome did not create. "+
+		"After this plan's apply and cutover it runs these steps, in this order (a copy and its final sync are undone as one step):\n\n", earlier)
+	for i, st := range rollback {
+		undo := orText(st.Description, "nothing to undo")
+		if undoOf[st.Address].Irreversible {
 			undo = "⚠️ **irreversible:** " + undo
 		}
-		fmt.Fprintf(b, "%d. Step %d, %s: %s\n", len(all)-i, i+1, mdCode(a.Address), oneLine(undo))
+		ref := mdCode(st.Address)
+		if n := steps[st.Address]; n > 0 {
+			ref = fmt.Sprintf("step %d, %s", n, ref)
+		}
+		fmt.Fprintf(b, "%d. %s: %s\n", i+1, capitalize(ref), oneLine(undo))
 	}
 	b.WriteByte('\n')
 }
