@@ -1,7 +1,9 @@
 package main_test
 
 import (
+	"maps"
 	"os"
+	"slices"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -149,4 +151,69 @@ func TestE2ERunbookRollbackMatchesRollback(t *testing.T) {
 	if len(ran) == 0 || strings.Join(ran, "\n") != strings.Join(planned, "\n") {
 		t.Errorf("the runbook's rollback:\n  %s\nrollback ran:\n  %s", strings.Join(planned, "\n  "), strings.Join(ran, "\n  "))
 	}
+}
+
+// TestE2ESecretGoneFromSourceIsRemoved: a secret rehome copied and the
+// source then lost is removed from the destination by the next apply (and
+// by the cutover's final pass), shown as a removal; a secret someone put
+// at the destination stays.
+func TestE2ESecretGoneFromSourceIsRemoved(t *testing.T) {
+	t.Parallel()
+	dir := quickstartCopy(t)
+	mustRun(t, dir, 0, "apply", "-auto-approve")
+	env := filepath.Join(dir, "legacy", "secrets.env")
+	var kept []string
+	for _, l := range strings.Split(string(readFile(t, env)), "\n") {
+		if !strings.HasPrefix(l, "SMTP_PASSWORD=") {
+			kept = append(kept, l)
+		}
+	}
+	if err := os.WriteFile(env, []byte(strings.Join(kept, "\n")), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	p := planJSON(t, dir)
+	var removal map[string]any
+	for _, a := range p["actions"].([]any) {
+		a := a.(map[string]any)
+		if a["address"] == `move.secrets.app.secret["SMTP_PASSWORD"]` {
+			removal = a
+		}
+	}
+	if removal == nil || removal["action"] != "delete" || !strings.Contains(removal["reason"].(string), "gone from the source") {
+		t.Fatalf("plan has no removal of the secret gone from the source: %v", removal)
+	}
+	human := mustRun(t, dir, 0, "plan").Stdout
+	if !strings.Contains(human, "removals: 1 to remove") || !strings.Contains(human, "1 to remove") {
+		t.Errorf("the human plan does not show the removal:\n%s", human)
+	}
+	mustRun(t, dir, 0, "apply", "-auto-approve")
+	ageFile, key := filepath.Join(dir, "out", "new-env", "secrets.env.age"), filepath.Join(dir, "demo-age.key")
+	if got := decryptDotenv(t, ageFile, key); len(got) != 3 || got["SMTP_PASSWORD"] != "" {
+		t.Errorf("destination secrets after the removal: %v", slices.Sorted(maps.Keys(got)))
+	}
+	names := mustRun(t, dir, 0, "state", "list").Stdout
+	if strings.Contains(names, "SMTP_PASSWORD") {
+		t.Errorf("state still lists the removed secret:\n%s", names)
+	}
+	if r := mustRun(t, dir, 0, "plan", "-detailed-exitcode"); r.Code != 0 {
+		t.Errorf("re-plan after the removal is not empty:\n%s", r.Stdout)
+	}
+	// Gone between apply and cutover: the final pass removes it.
+	kept = kept[:0]
+	for _, l := range strings.Split(string(readFile(t, env)), "\n") {
+		if !strings.HasPrefix(l, "SESSION_SECRET=") {
+			kept = append(kept, l)
+		}
+	}
+	if err := os.WriteFile(env, []byte(strings.Join(kept, "\n")), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	mustRun(t, dir, 0, "cutover", "-auto-approve")
+	if got := decryptDotenv(t, ageFile, key); len(got) != 2 || got["SESSION_SECRET"] != "" {
+		t.Errorf("destination secrets after the cutover: %v", slices.Sorted(maps.Keys(got)))
+	}
+	if r := mustRun(t, dir, 0, "plan", "-detailed-exitcode"); r.Code != 0 {
+		t.Errorf("re-plan after the cutover is not empty:\n%s", r.Stdout)
+	}
+	mustRun(t, dir, 0, "rollback", "-auto-approve", "-force")
 }

@@ -392,6 +392,12 @@ func (r *Run) SetResource(ctx context.Context, res state.Resource) error {
 	})
 }
 
+// RemoveResource drops address from the state's resources: the item
+// rehome created there is gone again (removed because the source lost it).
+func (r *Run) RemoveResource(ctx context.Context, address string) error {
+	return r.x.o.Journal.Update(context.WithoutCancel(ctx), func(f *state.File) { f.RemoveResource(address) })
+}
+
 // CreateContainer carries out the create action of a container (a
 // bucket, a zone) at the destination, named what ("bucket \"b\"") in
 // messages. create must return an error wrapping providers.ErrExists when
