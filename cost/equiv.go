@@ -22,7 +22,7 @@ func (p *pricer) equivalent(it *Item, r providers.Resource, provider, reg string
 		return
 	}
 	if _, ok := servers[provider]; !ok {
-		unknown(it, provider+" "+r.Type, fmt.Sprintf("provider %q is not in the price catalog (self-hosted or unpriced)", provider))
+		unknown(it, provider+" "+r.Type, fmt.Sprintf("price unknown: provider %q is not in the catalog (self-hosted or unpriced)", provider))
 		return
 	}
 	as := func(typ string, attrs map[string]string) providers.Resource {

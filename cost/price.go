@@ -131,7 +131,6 @@ func (p *pricer) destination(s Subject) Item {
 func unknown(it *Item, product, why string) {
 	it.Resource = product
 	it.Components = append(it.Components, Component{Name: product, SKU: it.Provider + "/" + it.Type, Region: it.Region, Note: why})
-	it.Basis = why
 }
 
 // price prices r as a product of provider in region (the source side, or
@@ -153,7 +152,7 @@ func (p *pricer) price(it *Item, r providers.Resource, provider, reg, side strin
 	case "digitalocean":
 		p.digitalocean(it, r, reg, side)
 	default:
-		unknown(it, provider+" "+r.Type, fmt.Sprintf("provider %q is not in the price catalog (self-hosted or unpriced)", provider))
+		unknown(it, provider+" "+r.Type, fmt.Sprintf("price unknown: provider %q is not in the catalog (self-hosted or unpriced)", provider))
 	}
 }
 

@@ -251,7 +251,11 @@ func finish(it *Item) {
 		switch {
 		case c.UnknownPrice():
 			it.Unknown = true
-			parts = append(parts, c.Name+": price unknown")
+			if strings.HasPrefix(c.Note, "price unknown") {
+				parts = append(parts, c.Note)
+			} else {
+				parts = append(parts, c.Name+": price unknown ("+c.Note+")")
+			}
 		case c.NeedsUsage():
 			it.NeedsUsage++
 			parts = append(parts, c.Name+": depends on usage")
