@@ -13,12 +13,7 @@ var servers = map[string]string{"aws": "ec2", "hcloud": "server", "digitalocean"
 // equivalent prices r's nearest product at another platform (provider, in
 // region reg).
 func (p *pricer) equivalent(it *Item, r providers.Resource, provider, reg string) {
-	if noCharge[r.Type] {
-		it.Resource, it.Basis = r.Type, "not billed by the provider"
-		return
-	}
-	if r.Type == providers.TypeDatabase {
-		it.Resource, it.Basis = "database", "priced with the server that holds it"
+	if notBilled(it, r) {
 		return
 	}
 	if _, ok := servers[provider]; !ok {

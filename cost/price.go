@@ -104,6 +104,21 @@ func bucketQty(r providers.Resource, unit float64) (*float64, string) {
 // noCharge are resource types the clouds do not bill for.
 var noCharge = map[string]bool{providers.TypeRole: true, providers.TypeFirewall: true, providers.TypeCertificate: true}
 
+// notBilled says (and notes in the item) whether r has no price of its
+// own: types the clouds do not bill, and databases, which are priced with
+// the server that holds them.
+func notBilled(it *Item, r providers.Resource) bool {
+	switch {
+	case noCharge[r.Type]:
+		it.Resource, it.Basis = r.Type, "not billed by the provider"
+	case r.Type == providers.TypeDatabase:
+		it.Resource, it.Basis = "database", "priced with the server that holds it"
+	default:
+		return false
+	}
+	return true
+}
+
 // source prices a resource where it is.
 func (p *pricer) source(s Subject) Item {
 	r := s.Resource
@@ -136,12 +151,7 @@ func unknown(it *Item, product, why string) {
 // price prices r as a product of provider in region (the source side, or
 // a destination on the same platform).
 func (p *pricer) price(it *Item, r providers.Resource, provider, reg, side string) {
-	if noCharge[r.Type] {
-		it.Resource, it.Basis = r.Type, "not billed by the provider"
-		return
-	}
-	if r.Type == providers.TypeDatabase {
-		it.Resource, it.Basis = "database", "priced with the server that holds it"
+	if notBilled(it, r) {
 		return
 	}
 	switch provider {
@@ -313,17 +323,44 @@ func storageGiB(r providers.Resource) (float64, bool) {
 	return attrFloat(r, providers.AttrSizeGiB)
 }
 
-func (p *pricer) hcloud(it *Item, r providers.Resource, reg, side string) {
-	add := func(c Component) { it.Components = append(it.Components, c) }
+// flatNames are the catalog service and product names of the servers and
+// volumes Hetzner and DigitalOcean bill alike.
+var flatNames = map[string][4]string{
+	"hcloud":       {"server", "Hetzner ", "Hetzner volume", "Hetzner DNS zone"},
+	"digitalocean": {"droplet", "Droplet ", "DigitalOcean volume", "DigitalOcean DNS domain"},
+}
+
+// flat prices a server (its class, a month), a volume (per GB), a bucket
+// (a share of the object storage subscription) or a zone (free) at
+// Hetzner or DigitalOcean; false for other types.
+func (p *pricer) flat(it *Item, r providers.Resource, provider, reg, side string) bool {
+	n := flatNames[provider]
 	switch r.Type {
 	case providers.TypeInstance:
 		class := attr(r, providers.AttrClass)
-		it.Resource = "Hetzner " + class
-		add(p.comp("hcloud", "server", class, reg, ptr(1), FromFixed))
+		it.Resource = n[1] + class
+		it.Components = append(it.Components, p.comp(provider, n[0], class, reg, ptr(1), FromFixed))
 	case providers.TypeVolume:
-		it.Resource = "Hetzner volume"
+		it.Resource = n[2]
 		gb, _ := attrFloat(r, providers.AttrSizeGiB)
-		add(p.comp("hcloud", "volume", "volume", reg, ptr(gb), FromDiscovered))
+		it.Components = append(it.Components, p.comp(provider, "volume", "volume", reg, ptr(gb), FromDiscovered))
+	case providers.TypeBucket:
+		p.bucketShare(it, r, provider, reg, side)
+	case providers.TypeZone:
+		it.Resource = n[3]
+		it.Components = append(it.Components, p.comp(provider, "dns", "zone", reg, ptr(1), FromFixed))
+	default:
+		return false
+	}
+	return true
+}
+
+func (p *pricer) hcloud(it *Item, r providers.Resource, reg, side string) {
+	if p.flat(it, r, "hcloud", reg, side) {
+		return
+	}
+	add := func(c Component) { it.Components = append(it.Components, c) }
+	switch r.Type {
 	case providers.TypeLoadBalancer:
 		class := attr(r, providers.AttrClass)
 		if class == "" {
@@ -341,46 +378,21 @@ func (p *pricer) hcloud(it *Item, r providers.Resource, reg, side string) {
 		}
 		it.Resource = "Hetzner " + strings.ReplaceAll(sku, "_", " ")
 		add(p.comp("hcloud", "ip", sku, reg, ptr(1), FromFixed))
-	case providers.TypeBucket:
-		it.Resource = "Hetzner Object Storage"
-		p.join(it, "hcloud/object_storage/"+side+"/"+it.Env, float64(r.Usage.Bytes), func(total float64) []Component {
-			return p.hcloudObjectStorage(reg, total)
-		})
-	case providers.TypeZone:
-		it.Resource = "Hetzner DNS zone"
-		add(p.comp("hcloud", "dns", "zone", reg, ptr(1), FromFixed))
 	default:
 		unknown(it, "hcloud "+r.Type, fmt.Sprintf("no Hetzner price for resource type %q in the catalog", r.Type))
 	}
 }
 
-// hcloudObjectStorage prices total bytes of object storage: the base
-// price includes 1 TB.
-func (p *pricer) hcloudObjectStorage(reg string, total float64) []Component {
-	base := p.comp("hcloud", "object_storage", "base", reg, ptr(1), FromFixed)
-	incl := 1.0
-	if e, ok := p.cat.Lookup("hcloud", "object_storage", "base", reg); ok && e.IncludedTB > 0 {
-		incl = e.IncludedTB
-	}
-	over := max(0, total/tb-incl)
-	return []Component{base, p.comp("hcloud", "object_storage", "storage", reg, ptr(over), FromDiscovered)}
-}
-
 func (p *pricer) digitalocean(it *Item, r providers.Resource, reg, side string) {
+	if p.flat(it, r, "digitalocean", reg, side) {
+		return
+	}
 	add := func(c Component) { it.Components = append(it.Components, c) }
 	nodes := 1.0
 	if n, ok := attrFloat(r, providers.AttrNodes); ok && n > 0 {
 		nodes = n
 	}
 	switch r.Type {
-	case providers.TypeInstance:
-		class := attr(r, providers.AttrClass)
-		it.Resource = "Droplet " + class
-		add(p.comp("digitalocean", "droplet", class, reg, ptr(1), FromFixed))
-	case providers.TypeVolume:
-		it.Resource = "DigitalOcean volume"
-		gb, _ := attrFloat(r, providers.AttrSizeGiB)
-		add(p.comp("digitalocean", "volume", "volume", reg, ptr(gb), FromDiscovered))
 	case providers.TypeLoadBalancer:
 		it.Resource = "DigitalOcean load balancer"
 		add(p.comp("digitalocean", "load_balancer", "lb-small", reg, ptr(nodes), FromDiscovered))
@@ -399,28 +411,38 @@ func (p *pricer) digitalocean(it *Item, r providers.Resource, reg, side string) 
 			c.Note = "one primary and standby nodes, each billed as a node"
 		}
 		add(c)
-	case providers.TypeBucket:
-		it.Resource = "DigitalOcean Spaces"
-		p.join(it, "digitalocean/spaces/"+side+"/"+it.Env, float64(r.Usage.Bytes), func(total float64) []Component {
-			return p.spaces(reg, total)
-		})
-	case providers.TypeZone:
-		it.Resource = "DigitalOcean DNS domain"
-		add(p.comp("digitalocean", "dns", "zone", reg, ptr(1), FromFixed))
 	default:
 		unknown(it, "digitalocean "+r.Type, fmt.Sprintf("no DigitalOcean price for resource type %q in the catalog", r.Type))
 	}
 }
 
-// spaces prices total bytes of Spaces: the subscription includes 250 GiB.
-func (p *pricer) spaces(reg string, total float64) []Component {
-	base := p.comp("digitalocean", "spaces", "base", reg, ptr(1), FromFixed)
-	incl := 250.0
-	if e, ok := p.cat.Lookup("digitalocean", "spaces", "base", reg); ok && e.IncludedGiB > 0 {
-		incl = e.IncludedGiB
-	}
-	over := max(0, total/gib-incl)
-	return []Component{base, p.comp("digitalocean", "spaces", "storage", reg, ptr(over), FromDiscovered)}
+// objectStorage describes a provider's object storage subscription: a
+// base price that includes some storage, and a price per unit beyond.
+type objectStorage struct {
+	service, label string
+	unit           float64 // bytes in the storage price's unit
+	included       func(Entry) float64
+}
+
+var objectStorages = map[string]objectStorage{
+	"hcloud":       {"object_storage", "Hetzner Object Storage", tb, func(e Entry) float64 { return e.IncludedTB }},
+	"digitalocean": {"spaces", "DigitalOcean Spaces", gib, func(e Entry) float64 { return e.IncludedGiB }},
+}
+
+// bucketShare makes a bucket a member of its environment's object storage
+// subscription, priced once on the total of its buckets.
+func (p *pricer) bucketShare(it *Item, r providers.Resource, provider, reg, side string) {
+	os := objectStorages[provider]
+	it.Resource = os.label
+	p.join(it, provider+"/"+os.service+"/"+side+"/"+it.Env, float64(r.Usage.Bytes), func(total float64) []Component {
+		base := p.comp(provider, os.service, "base", reg, ptr(1), FromFixed)
+		incl := 0.0
+		if e, ok := p.cat.Lookup(provider, os.service, "base", reg); ok {
+			incl = os.included(e)
+		}
+		over := max(0, total/os.unit-incl)
+		return []Component{base, p.comp(provider, os.service, "storage", reg, ptr(over), FromDiscovered)}
+	})
 }
 
 // join makes the item a member of a shared subscription.

@@ -117,6 +117,23 @@ func NewCostDoc(p *planner.Plan) CostDoc {
 	return d
 }
 
+type labelledSide struct {
+	label string
+	side  *CostSide
+}
+
+// sides are the resource's sides that are priced, source first.
+func (r CostResource) sides() []labelledSide {
+	var out []labelledSide
+	if r.Source != nil {
+		out = append(out, labelledSide{"source", r.Source})
+	}
+	if r.Destination != nil {
+		out = append(out, labelledSide{"destination", r.Destination})
+	}
+	return out
+}
+
 func ptrFloat(f float64) *float64 { return &f }
 
 func roundCents(f float64) float64 { return math.Round(f*10000) / 10000 }
@@ -198,13 +215,7 @@ func RenderCostHuman(w io.Writer, p *planner.Plan) error {
 			status = "moved"
 		}
 		fmt.Fprintf(tw, "%s (%s)\t\t\t\n", r.Address, status)
-		for _, s := range []struct {
-			label string
-			side  *CostSide
-		}{{"source", r.Source}, {"destination", r.Destination}} {
-			if s.side == nil {
-				continue
-			}
+		for _, s := range r.sides() {
 			fmt.Fprintf(tw, "  %s %s: %s\t\t\t%s\n", s.label, sideTitle(s.side), s.side.Product, amount(s.side.Monthly, s.side.Known))
 			for _, c := range s.side.Components {
 				q, pr, m := componentCells(c)
@@ -279,13 +290,7 @@ func RenderCostMarkdown(w io.Writer, p *planner.Plan) error {
 	}
 	b.WriteString("\n<details><summary>Cost components</summary>\n\n| Resource | Side | Component | Quantity | Unit price | Monthly | Source (read) |\n|---|---|---|--:|--:|--:|---|\n")
 	for _, r := range d.Resources {
-		for _, s := range []struct {
-			label string
-			side  *CostSide
-		}{{"source", r.Source}, {"destination", r.Destination}} {
-			if s.side == nil {
-				continue
-			}
+		for _, s := range r.sides() {
 			for _, c := range s.side.Components {
 				q, pr, m := componentCells(c)
 				src := ""

@@ -45,7 +45,7 @@ func ExamplePricing() schema.Pricing {
 	}
 	return schema.Pricing{
 		Currency: "EUR", VATRate: "19.00",
-		Image:    schema.PricingImage{PricePerGBMonth: pricingPrice("0.0119000000", "0.0141610000")},
+		Image: schema.PricingImage{PricePerGBMonth: pricingPrice("0.0119000000", "0.0141610000")},
 		FloatingIPs: []schema.PricingFloatingIPType{{Type: "ipv4", Prices: []schema.PricingFloatingIPTypePrice{
 			{Location: "fsn1", PriceMonthly: pricingPrice("3.0000000000", "3.5700000000")},
 			{Location: "hel1", PriceMonthly: pricingPrice("3.0000000000", "3.5700000000")}}}},
