@@ -220,6 +220,9 @@ func RenderCostHuman(w io.Writer, p *planner.Plan) error {
 			for _, c := range s.side.Components {
 				q, pr, m := componentCells(c)
 				fmt.Fprintf(tw, "    %s\t%s\t%s\t%s\n", c.Name, q, pr, m)
+				if c.UnknownPrice() && c.Note != "" {
+					fmt.Fprintf(tw, "      %s\t\t\t\n", c.Note)
+				}
 			}
 			if len(s.side.Components) == 0 && s.side.Basis != "" {
 				fmt.Fprintf(tw, "    %s\t\t\t\n", s.side.Basis)
