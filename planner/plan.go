@@ -6,6 +6,7 @@ import (
 	"sort"
 	"time"
 
+	"github.com/rehome/rehome/cost"
 	"github.com/rehome/rehome/providers"
 	"github.com/rehome/rehome/state"
 )
@@ -232,24 +233,13 @@ type Finding struct {
 	Acknowledged bool     `json:"acknowledged,omitempty"`
 }
 
-// CostReport prices source and destination monthly; empty until a catalog
-// is wired in.
-type CostReport struct {
-	Currency    string     `json:"currency,omitempty"`
-	CatalogDate string     `json:"catalog_date,omitempty"`
-	Items       []CostItem `json:"items"`
-	SourceTotal float64    `json:"source_monthly_total,omitempty"`
-	DestTotal   float64    `json:"destination_monthly_total,omitempty"`
-}
+// CostReport prices every source resource monthly at the source and at
+// its destination equivalent, and the move's one-off egress (package
+// cost); built by Build from the catalog (see cost.go).
+type CostReport = cost.Report
 
-// CostItem prices one resource.
-type CostItem struct {
-	Address  string  `json:"address"`
-	Env      string  `json:"env"`
-	Resource string  `json:"resource"`
-	Monthly  float64 `json:"monthly"`
-	Basis    string  `json:"basis"`
-}
+// CostItem prices one resource on one side.
+type CostItem = cost.Item
 
 // Summary counts the plan.
 type Summary struct {

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/rehome/rehome/cost"
 	"github.com/rehome/rehome/internal/format"
 	"github.com/rehome/rehome/lang"
 	"github.com/rehome/rehome/providers"
@@ -50,6 +51,9 @@ type Input struct {
 	// Retry retries the provider calls planning makes (listings) that fail
 	// for a transient reason; nil: the default policy.
 	Retry *transfer.Retrier
+	// Prices is the price catalog; nil: the embedded one with the
+	// overrides in the configuration's .rehome/prices.json.
+	Prices *cost.Catalog
 }
 
 // Build makes the plan. Runtime failures (a provider call failing) are
@@ -65,7 +69,6 @@ func Build(ctx context.Context, in Input) (*Plan, error) {
 		Description:   in.Config.Migration.Description,
 		CreatedAt:     in.Now.UTC(),
 		ConfigHash:    in.Config.Hash,
-		Cost:          CostReport{Items: []CostItem{}},
 	}
 	if in.State != nil && in.State.Serial > 0 {
 		// A state never saved has no lineage yet (a fresh one is drawn on
@@ -119,6 +122,9 @@ func Build(ctx context.Context, in Input) (*Plan, error) {
 		}
 		p.Targets = append([]string(nil), in.Targets...)
 		p.Actions, p.Audit = applyTargets(p.Actions, p.Audit, in.Targets)
+	}
+	if err := b.cost(); err != nil {
+		return nil, err
 	}
 	sortFindings(p.Audit)
 	estimateDurations(p.Actions)

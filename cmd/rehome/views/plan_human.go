@@ -7,6 +7,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"github.com/rehome/rehome/internal/format"
 	"github.com/rehome/rehome/planner"
 )
 
@@ -271,7 +272,11 @@ func costRows(p *planner.Plan) []*costRow {
 			idx[it.Address] = r
 			rows = append(rows, r)
 		}
-		switch role[it.Env] {
+		side := role[it.Env]
+		if it.Side != "" {
+			side = it.Side
+		}
+		switch side {
 		case "destination":
 			r.dst = append(r.dst, it)
 		case "source":
@@ -289,13 +294,32 @@ func costRows(p *planner.Plan) []*costRow {
 
 // costSide sums one side of a row; ok is false when the side is empty.
 func costSide(items []planner.CostItem) (sum float64, envs []string, ok bool) {
+	sum, envs, ok, _ = costSideUnknown(items)
+	return sum, envs, ok
+}
+
+// costSideUnknown is costSide, also saying whether a price is unknown.
+func costSideUnknown(items []planner.CostItem) (sum float64, envs []string, ok, unknown bool) {
 	for _, it := range items {
+		unknown = unknown || it.Unknown
 		sum += it.Monthly
 		if it.Env != "" && !containsString(envs, it.Env) {
 			envs = append(envs, it.Env)
 		}
 	}
-	return sum, envs, len(items) > 0
+	return sum, envs, len(items) > 0, unknown
+}
+
+// costCell is an amount, "unknown", or "12.00 + unknown" when part of it
+// is not in the catalog.
+func costCell(sum float64, unknown bool) string {
+	switch {
+	case unknown && sum == 0:
+		return "unknown"
+	case unknown:
+		return fmt.Sprintf("%.2f + unknown", sum)
+	}
+	return fmt.Sprintf("%.2f", sum)
 }
 
 // costTable is the cost report as text cells: the header, one row per
@@ -323,11 +347,11 @@ func costTable(p *planner.Plan) (head [4]string, rows [][4]string, total [4]stri
 	for _, r := range crs {
 		row := [4]string{r.address, "-", "-", costBasis(r)}
 		for i, items := range [][]planner.CostItem{r.src, r.dst} {
-			sum, envs, ok := costSide(items)
+			sum, envs, ok, unknown := costSideUnknown(items)
 			if !ok {
 				continue
 			}
-			row[i+1] = fmt.Sprintf("%.2f", sum)
+			row[i+1] = costCell(sum, unknown)
 			if len(sideEnvs[i]) > 1 {
 				row[i+1] += " (" + strings.Join(envs, ", ") + ")"
 			}
@@ -335,7 +359,7 @@ func costTable(p *planner.Plan) (head [4]string, rows [][4]string, total [4]stri
 		rows = append(rows, row)
 	}
 	src, dst := costTotals(p, crs)
-	total = [4]string{"Total", fmt.Sprintf("%.2f", src), fmt.Sprintf("%.2f", dst), ""}
+	total = [4]string{"Total", costCell(src, p.Cost.SourceUnknown > 0), costCell(dst, p.Cost.DestUnknown > 0), ""}
 	for col := 1; col <= 2; col++ {
 		w := len(total[col])
 		for _, r := range rows {
@@ -360,7 +384,7 @@ func costBasis(r *costRow) string {
 			}
 			s += it.Basis
 		}
-		if s != "" {
+		if s != "" && !containsString(parts, s) {
 			parts = append(parts, s)
 		}
 	}
@@ -391,6 +415,15 @@ func costTotals(p *planner.Plan, rows []*costRow) (src, dst float64) {
 		}
 	}
 	return src, dst
+}
+
+// costChangeText is costChange, or "unknown" when neither side has a
+// known amount.
+func costChangeText(p *planner.Plan, src, dst float64) string {
+	if src == 0 && dst == 0 && p.Cost.SourceUnknown+p.Cost.DestUnknown > 0 {
+		return "unknown"
+	}
+	return costChange(src, dst, p.Cost.Currency)
 }
 
 // costChange is "-41.20 EUR (-62%)" or "+3.00".
@@ -433,7 +466,14 @@ func humanCost(b *bytes.Buffer, p *planner.Plan, paint painter) {
 	fmt.Fprintf(tw, "  %s\t%s\t%s\n", total[0], total[1], total[2])
 	tw.Flush()
 	src, dst := costTotals(p, costRows(p))
-	fmt.Fprintf(b, "\n  Change: %s per month\n\n", costChange(src, dst, p.Cost.Currency))
+	fmt.Fprintf(b, "\n  Change: %s per month\n", costChangeText(p, src, dst))
+	for _, o := range p.Cost.OneOff {
+		fmt.Fprintf(b, "  One-off: %s egress from %s for %s copied\n", costCell(o.Cost, o.Unknown)+" "+p.Cost.Currency, o.Env, format.Bytes(o.Bytes))
+	}
+	for _, n := range p.Cost.Notes {
+		fmt.Fprintf(b, "  Note: %s\n", n)
+	}
+	b.WriteByte('\n')
 }
 
 // humanCutover is the view of `rehome cutover`: what it is about to run.

@@ -6,6 +6,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/rehome/rehome/internal/format"
 	"github.com/rehome/rehome/planner"
 )
 
@@ -266,7 +267,21 @@ func mdCost(b *bytes.Buffer, p *planner.Plan) {
 		fmt.Fprintf(b, "| %s | %s | %s | %s |\n", mdCell(mdCode(r[0])), mdCell(strings.TrimSpace(r[1])), mdCell(strings.TrimSpace(r[2])), mdCell(r[3]))
 	}
 	src, dst := costTotals(p, costRows(p))
-	fmt.Fprintf(b, "| **Total** | **%s** | **%s** | change %s |\n\n", strings.TrimSpace(total[1]), strings.TrimSpace(total[2]), mdCell(costChange(src, dst, p.Cost.Currency)))
+	fmt.Fprintf(b, "| **Total** | **%s** | **%s** | change %s |\n\n", strings.TrimSpace(total[1]), strings.TrimSpace(total[2]), mdCell(costChangeText(p, src, dst)))
+	mdCostNotes(b, p)
+}
+
+// mdCostNotes lists the one-off costs and the report's notes.
+func mdCostNotes(b *bytes.Buffer, p *planner.Plan) {
+	for _, o := range p.Cost.OneOff {
+		fmt.Fprintf(b, "- One-off: **%s %s** egress from %s for %s copied\n", costCell(o.Cost, o.Unknown), p.Cost.Currency, mdCode(o.Env), format.Bytes(o.Bytes))
+	}
+	for _, n := range p.Cost.Notes {
+		fmt.Fprintf(b, "- %s\n", mdCell(n))
+	}
+	if len(p.Cost.OneOff)+len(p.Cost.Notes) > 0 {
+		b.WriteByte('\n')
+	}
 }
 
 func mdRollback(b *bytes.Buffer, p *planner.Plan, c planCounts, steps map[string]int) {
