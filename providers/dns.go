@@ -2,7 +2,12 @@ package providers
 
 import (
 	"context"
+	"fmt"
 	"slices"
+	"sort"
+	"strings"
+
+	"github.com/miekg/dns"
 )
 
 // Zone is a DNS zone. Names are fully qualified, lower case, with the
@@ -138,4 +143,59 @@ type DNS interface {
 	Records(ctx context.Context, zone string) ([]RecordSet, error)
 	// ApplyRecords applies the changes as one unit where the provider can.
 	ApplyRecords(ctx context.Context, zone string, changes []RecordChange) error
+}
+
+// NormalizeSet parses a record set's values as zone-file RDATA with zone
+// (fully qualified) as the origin, one record each, and returns the set
+// in the form Records reports: the owner lower case and fully qualified,
+// the type upper case, values in miekg/dns presentation format (domain
+// names fully qualified, TXT as quoted strings of at most 255
+// characters), sorted and de-duplicated; and the parsed records. Errors
+// name the set.
+func NormalizeSet(zone string, rs RecordSet) (RecordSet, []dns.RR, error) {
+	out := RecordSet{Name: strings.ToLower(dns.Fqdn(strings.TrimSpace(rs.Name))), Type: strings.ToUpper(strings.TrimSpace(rs.Type)),
+		TTL: rs.TTL, SetID: rs.SetID, Routing: rs.Routing, Alias: rs.Alias}
+	key := out.Key()
+	code, known := dns.StringToType[out.Type]
+	_, nameOK := dns.IsDomainName(out.Name)
+	switch {
+	case !nameOK:
+		return out, nil, fmt.Errorf("record set %q: invalid owner name", rs.Key())
+	case !dns.IsSubDomain(zone, out.Name):
+		return out, nil, fmt.Errorf("record set %s is outside the zone %s", key, zone)
+	case !known || code == dns.TypeANY || code == dns.TypeOPT:
+		return out, nil, fmt.Errorf("record set %s: unknown record type", key)
+	case len(rs.Values) == 0:
+		return out, nil, fmt.Errorf("record set %s has no values", key)
+	}
+	// One zone-file line per value, parsed in one pass: line i is value i.
+	var text strings.Builder
+	for _, v := range rs.Values {
+		if strings.ContainsAny(v, "\n\r") {
+			return out, nil, fmt.Errorf("record set %s: value %q spans lines", key, v)
+		}
+		fmt.Fprintf(&text, "%s %d IN %s %s\n", out.Name, rs.TTL, out.Type, v)
+	}
+	zp := dns.NewZoneParser(strings.NewReader(text.String()), zone, "")
+	rrs := make([]dns.RR, 0, len(rs.Values))
+	for rr, ok := zp.Next(); ok; rr, ok = zp.Next() {
+		rrs = append(rrs, rr)
+	}
+	if err := zp.Err(); err != nil {
+		v := rs.Values[min(len(rrs), len(rs.Values)-1)]
+		return out, nil, fmt.Errorf("record set %s: value %q: %w", key, v, err)
+	}
+	if len(rrs) != len(rs.Values) {
+		return out, nil, fmt.Errorf("record set %s: %d values make %d records", key, len(rs.Values), len(rrs))
+	}
+	for i, rr := range rrs {
+		s, cut := strings.CutPrefix(rr.String(), rr.Header().String())
+		if rr.Header().Rrtype != code || !cut {
+			return out, nil, fmt.Errorf("record set %s: value %q is not one %s record", key, rs.Values[i], out.Type)
+		}
+		out.Values = append(out.Values, s)
+	}
+	sort.Strings(out.Values)
+	out.Values = slices.Compact(out.Values)
+	return out, rrs, nil
 }

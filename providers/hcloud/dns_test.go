@@ -1,0 +1,329 @@
+package hcloud_test
+
+import (
+	"errors"
+	"log/slog"
+	"net/http/httptest"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/zclconf/go-cty/cty"
+
+	"github.com/rehome/rehome/providers"
+	"github.com/rehome/rehome/providers/hcloud"
+	"github.com/rehome/rehome/providers/hcloud/hcloudfake"
+)
+
+const testToken = "hc-test-token"
+
+// dnsEnv returns the environment value of an hcloud environment on api.
+func dnsEnv(api string) cty.Value {
+	return cty.ObjectVal(map[string]cty.Value{
+		"token":    cty.StringVal(testToken),
+		"location": cty.StringVal("fsn1"),
+		"endpoint": cty.StringVal(api),
+	})
+}
+
+// newDNS starts a Hetzner DNS fake and a provider configured against it
+// through the real hcloud-go client.
+func newDNS(t *testing.T) (*hcloud.Provider, *hcloudfake.DNS) {
+	t.Helper()
+	fake := hcloudfake.NewDNS(testToken)
+	ts := httptest.NewServer(fake)
+	t.Cleanup(ts.Close)
+	p := hcloud.Factory().New().(*hcloud.Provider)
+	if err := p.Configure(t.Context(), providers.Config{Env: "hz", Value: dnsEnv(ts.URL),
+		Logger: slog.New(slog.DiscardHandler)}); err != nil {
+		t.Fatal(err)
+	}
+	return p, fake
+}
+
+func create(t *testing.T, d providers.DNS, zone string, sets ...providers.RecordSet) {
+	t.Helper()
+	var cs []providers.RecordChange
+	for i := range sets {
+		cs = append(cs, providers.RecordChange{Op: providers.ChangeCreate, New: &sets[i]})
+	}
+	if err := d.ApplyRecords(t.Context(), zone, cs); err != nil {
+		t.Fatalf("create records: %v", err)
+	}
+}
+
+func byKey(t *testing.T, d providers.DNS, zone string) map[string]providers.RecordSet {
+	t.Helper()
+	sets, err := d.Records(t.Context(), zone)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]providers.RecordSet{}
+	for _, rs := range sets {
+		out[rs.Key()] = rs
+	}
+	return out
+}
+
+func TestDNSZoneLifecycle(t *testing.T) {
+	p, _ := newDNS(t)
+	ctx := t.Context()
+	z, err := p.CreateZone(ctx, providers.Zone{Name: "Example.COM.", Nameservers: []string{"ns1.source.example."}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if z.Name != "example.com." || !slices.Equal(z.Nameservers, hcloudfake.AssignedNameservers) {
+		t.Fatalf("created zone = %+v, want example.com. with Hetzner's assigned name servers", z)
+	}
+	if _, err := p.CreateZone(ctx, providers.Zone{Name: "example.com."}); !errors.Is(err, providers.ErrExists) {
+		t.Fatalf("second create = %v, want ErrExists", err)
+	}
+	zs, err := p.Zones(ctx)
+	if err != nil || len(zs) != 1 || zs[0].Name != "example.com." || zs[0].ID == "" {
+		t.Fatalf("Zones = %+v, %v", zs, err)
+	}
+	got := byKey(t, p, "example.com.")
+	ns := got["example.com. NS"]
+	if !slices.Equal(ns.Values, slices.Sorted(slices.Values(hcloudfake.AssignedNameservers))) {
+		t.Errorf("apex NS = %v, want the assigned name servers", ns.Values)
+	}
+	if soa, ok := got["example.com. SOA"]; !ok || !strings.HasPrefix(soa.Values[0], "hydrogen.ns.hetzner.com. dns.hetzner.com. ") {
+		t.Errorf("apex SOA = %+v", soa)
+	}
+	inv, err := p.Discover(ctx, providers.Scope{Kinds: []providers.Kind{providers.KindDNS}})
+	if err != nil || len(inv.Resources) != 1 {
+		t.Fatalf("discover = %+v, %v", inv, err)
+	}
+	r := inv.Resources[0]
+	if r.Type != providers.TypeZone || r.Name != "example.com" || r.Attrs["nameservers"] != strings.Join(hcloudfake.AssignedNameservers, ",") || r.Usage.Records != 4 {
+		t.Errorf("discovered %+v", r)
+	}
+	if err := p.DeleteZone(ctx, "example.com."); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.Records(ctx, "example.com."); !errors.Is(err, providers.ErrNotFound) {
+		t.Fatalf("Records after delete = %v, want ErrNotFound", err)
+	}
+	if err := p.DeleteZone(ctx, "example.com."); !errors.Is(err, providers.ErrNotFound) {
+		t.Fatalf("DeleteZone of a missing zone = %v, want ErrNotFound", err)
+	}
+}
+
+func TestDNSRoundTrip(t *testing.T) {
+	long := strings.Repeat("k", 200) + strings.Repeat("K", 150) // one DKIM-sized key, 350 characters
+	tests := []struct {
+		name string
+		in   providers.RecordSet
+		want []string // nil: the values as given
+	}{
+		{"apex A", providers.RecordSet{Name: "example.com.", Type: "A", TTL: 300, Values: []string{"192.0.2.2", "192.0.2.1"}}, []string{"192.0.2.1", "192.0.2.2"}},
+		{"AAAA", providers.RecordSet{Name: "v6.example.com.", Type: "AAAA", TTL: 300, Values: []string{"2001:db8::1"}}, nil},
+		{"MX", providers.RecordSet{Name: "example.com.", Type: "MX", TTL: 3600, Values: []string{"10 mail.example.com.", "20 mx.example.net."}}, nil},
+		{"SRV", providers.RecordSet{Name: "_sip._tcp.example.com.", Type: "SRV", TTL: 3600, Values: []string{"10 5 5060 sip.example.net."}}, nil},
+		{"CAA", providers.RecordSet{Name: "example.com.", Type: "CAA", TTL: 3600, Values: []string{`0 issue "letsencrypt.org"`, `0 issuewild ";"`, `128 iodef "mailto:sec@example.com"`}}, nil},
+		{"TXT long, split at 255", providers.RecordSet{Name: "sel._domainkey.example.com.", Type: "TXT", TTL: 3600, Values: []string{`"` + long + `"`}},
+			[]string{`"` + long[:255] + `" "` + long[255:] + `"`}},
+		{"TXT multi-string kept", providers.RecordSet{Name: "multi.example.com.", Type: "TXT", TTL: 3600, Values: []string{`"v=spf1 " "-all"`, `"say \"hi\""`}}, nil},
+		{"wildcard", providers.RecordSet{Name: "*.dev.example.com.", Type: "CNAME", TTL: 3600, Values: []string{"dev.example.net."}}, nil},
+		{"IDN punycode", providers.RecordSet{Name: "xn--mnchen-3ya.example.com.", Type: "A", TTL: 60, Values: []string{"192.0.2.9"}}, nil},
+		{"delegation NS", providers.RecordSet{Name: "sub.example.com.", Type: "NS", TTL: 86400, Values: []string{"ns1.other.example.", "ns2.other.example."}}, nil},
+		{"TLSA", providers.RecordSet{Name: "_443._tcp.example.com.", Type: "TLSA", TTL: 3600, Values: []string{"3 1 1 0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"}}, nil},
+	}
+	p, _ := newDNS(t)
+	if _, err := p.CreateZone(t.Context(), providers.Zone{Name: "example.com."}); err != nil {
+		t.Fatal(err)
+	}
+	var sets []providers.RecordSet
+	for _, tc := range tests {
+		sets = append(sets, tc.in)
+	}
+	create(t, p, "example.com.", sets...)
+	got := byKey(t, p, "example.com.")
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			want := tc.in
+			want.Values = tc.want
+			if want.Values == nil {
+				want.Values = slices.Sorted(slices.Values(tc.in.Values))
+			}
+			if d := cmp.Diff(want, got[tc.in.Key()]); d != "" {
+				t.Errorf("read back (-want +got):\n%s", d)
+			}
+		})
+	}
+	// The joined TXT is the original string, exactly.
+	txt := got["sel._domainkey.example.com. TXT"].Values[0]
+	if j := strings.NewReplacer(`" "`, "", `"`, "").Replace(txt); j != long {
+		t.Errorf("joined TXT differs from the original (%d vs %d characters)", len(j), len(long))
+	}
+}
+
+func TestDNSPagination(t *testing.T) {
+	p, fake := newDNS(t)
+	if _, err := p.CreateZone(t.Context(), providers.Zone{Name: "big.example."}); err != nil {
+		t.Fatal(err)
+	}
+	var sets []providers.RecordSet
+	for i := range 130 {
+		sets = append(sets, providers.RecordSet{Name: "h" + strings.Repeat("x", i%3) + string(rune('a'+i%26)) + "-" + strconv.Itoa(i) + ".big.example.", Type: "A", TTL: 300, Values: []string{"192.0.2." + strconv.Itoa(i%250)}})
+	}
+	create(t, p, "big.example.", sets...)
+	before := len(fake.Requests())
+	got := byKey(t, p, "big.example.")
+	if len(got) != 132 { // 130 + SOA + NS
+		t.Fatalf("read %d record sets, want 132", len(got))
+	}
+	for _, rs := range sets {
+		if !got[rs.Key()].Equal(rs) {
+			t.Fatalf("%s = %+v, want %+v", rs.Key(), got[rs.Key()], rs)
+		}
+	}
+	pages := 0
+	id := zoneID(t, p, "big.example.")
+	for _, r := range fake.Requests()[before:] {
+		if r == "GET /zones/"+id+"/rrsets" {
+			pages++
+		}
+	}
+	// 132 RRSets are three pages of at most 50.
+	if pages != 3 {
+		t.Errorf("%d RRSet list requests, want three pages per listing: %v", pages, fake.Requests())
+	}
+}
+
+func zoneID(t *testing.T, p *hcloud.Provider, name string) string {
+	zs, err := p.Zones(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, z := range zs {
+		if z.Name == name {
+			return z.ID
+		}
+	}
+	return ""
+}
+
+func TestDNSUpdateDelete(t *testing.T) {
+	p, _ := newDNS(t)
+	ctx := t.Context()
+	const zone = "example.com."
+	if _, err := p.CreateZone(ctx, providers.Zone{Name: zone}); err != nil {
+		t.Fatal(err)
+	}
+	www := providers.RecordSet{Name: "www.example.com.", Type: "A", TTL: 300, Values: []string{"192.0.2.1"}}
+	old := providers.RecordSet{Name: "old.example.com.", Type: "TXT", TTL: 300, Values: []string{`"bye"`}}
+	create(t, p, zone, www, old)
+	nw := www
+	nw.TTL, nw.Values = 120, []string{"192.0.2.2", "192.0.2.3"}
+	// Record edits take effect when their actions complete: reading the
+	// new values back right after shows the provider waited.
+	err := p.ApplyRecords(ctx, zone, []providers.RecordChange{
+		{Op: providers.ChangeUpdate, Old: &www, New: &nw},
+		{Op: providers.ChangeDelete, Old: &old},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := byKey(t, p, zone)
+	if !got[nw.Key()].Equal(nw) {
+		t.Errorf("updated set = %+v, want %+v", got[nw.Key()], nw)
+	}
+	if _, ok := got[old.Key()]; ok {
+		t.Errorf("deleted set still there")
+	}
+	// A stale update is refused and changes nothing.
+	stale := www
+	err = p.ApplyRecords(ctx, zone, []providers.RecordChange{{Op: providers.ChangeUpdate, Old: &stale, New: &www}})
+	if !errors.Is(err, providers.ErrChanged) || !strings.Contains(err.Error(), "www.example.com. A") {
+		t.Fatalf("stale update = %v, want ErrChanged naming the set", err)
+	}
+	// A create over an identical set (a resumed apply) is a no-op.
+	create(t, p, zone, nw)
+}
+
+func TestDNSErrors(t *testing.T) {
+	const zone = "example.com."
+	tests := []struct {
+		name  string
+		setup func(*hcloudfake.DNS)
+		set   providers.RecordSet
+		want  []string // substrings of the error
+	}{
+		{"API refuses a value", nil,
+			providers.RecordSet{Name: "two.example.com.", Type: "CNAME", TTL: 300, Values: []string{"a.example.net.", "b.example.net."}},
+			[]string{"two.example.com. CNAME", "invalid_input"}},
+		{"protected RRSet", func(f *hcloudfake.DNS) { f.ProtectRRSet("example.com", "@", "NS") },
+			providers.RecordSet{Name: "example.com.", Type: "NS", TTL: 300, Values: []string{"ns.example.net."}},
+			[]string{"example.com. NS", "protected"}},
+		{"failed action", func(f *hcloudfake.DNS) { f.FailActions("create_rrset") },
+			providers.RecordSet{Name: "x.example.com.", Type: "A", TTL: 300, Values: []string{"192.0.2.1"}},
+			[]string{"zone example.com", "action failed"}},
+		{"TTL under Hetzner's minimum", nil,
+			providers.RecordSet{Name: "fast.example.com.", Type: "A", TTL: 30, Values: []string{"192.0.2.1"}},
+			[]string{"fast.example.com. A", "TTL 30"}},
+		{"unsupported type", nil,
+			providers.RecordSet{Name: "n.example.com.", Type: "NAPTR", TTL: 300, Values: []string{`100 10 "U" "E2U+sip" "!^.*$!sip:info@example.com!" .`}},
+			[]string{"n.example.com. NAPTR", "cannot hold NAPTR"}},
+		{"unicode name", nil,
+			providers.RecordSet{Name: "münchen.example.com.", Type: "A", TTL: 300, Values: []string{"192.0.2.1"}},
+			[]string{"punycode"}},
+		{"bad value", nil,
+			providers.RecordSet{Name: "bad.example.com.", Type: "A", TTL: 300, Values: []string{"not-an-ip"}},
+			[]string{"bad.example.com. A", "not-an-ip"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			p, fake := newDNS(t)
+			if _, err := p.CreateZone(t.Context(), providers.Zone{Name: zone}); err != nil {
+				t.Fatal(err)
+			}
+			if tc.setup != nil {
+				tc.setup(fake)
+			}
+			var c providers.RecordChange
+			if tc.set.Type == "NS" {
+				cur := byKey(t, p, zone)[tc.set.Key()]
+				c = providers.RecordChange{Op: providers.ChangeUpdate, Old: &cur, New: &tc.set}
+			} else {
+				c = providers.RecordChange{Op: providers.ChangeCreate, New: &tc.set}
+			}
+			err := p.ApplyRecords(t.Context(), zone, []providers.RecordChange{c})
+			if err == nil {
+				t.Fatal("applied; want an error")
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q does not say %q", err, w)
+				}
+			}
+			if strings.Contains(err.Error(), testToken) {
+				t.Errorf("error shows the token: %v", err)
+			}
+		})
+	}
+}
+
+func TestDNSRateLimitRetried(t *testing.T) {
+	p, fake := newDNS(t)
+	fake.RateLimit(1)
+	if _, err := p.CreateZone(t.Context(), providers.Zone{Name: "example.com."}); err != nil {
+		t.Fatalf("create after one 429: %v", err)
+	}
+}
+
+func TestDNSUnauthorized(t *testing.T) {
+	fake := hcloudfake.NewDNS("another-token")
+	ts := httptest.NewServer(fake)
+	t.Cleanup(ts.Close)
+	p := hcloud.Factory().New().(*hcloud.Provider)
+	if err := p.Configure(t.Context(), providers.Config{Env: "hz", Value: dnsEnv(ts.URL)}); err != nil {
+		t.Fatal(err)
+	}
+	_, err := p.Zones(t.Context())
+	if err == nil || !strings.Contains(err.Error(), "unauthorized") || strings.Contains(err.Error(), testToken) {
+		t.Fatalf("Zones with a wrong token = %v", err)
+	}
+}
