@@ -98,6 +98,10 @@ type DNSCaps struct {
 	// Alias: alias sets that point at another resource instead of holding
 	// values.
 	Alias bool
+	// TXTJoined: a TXT record is held as one string and served split into
+	// strings of 255 characters, so a value split anywhere else (`"v=spf1 "
+	// "-all"`) cannot be held exactly; its text, joined, can.
+	TXTJoined bool
 }
 
 // SupportsType reports whether record type t can be held.

@@ -51,51 +51,14 @@ func apiErr(what string, err error) error {
 			return fmt.Errorf("hcloud: %s: %w (%w)", what, err, providers.ErrExists)
 		case hcloud.ErrorCodeRateLimitExceeded, hcloud.ErrorCodeConflict, hcloud.ErrorCodeLocked, hcloud.ErrorCodeTimeout,
 			hcloud.ErrorCodeServiceError, hcloud.ErrorCodeServerError, hcloud.ErrorCodeBadGateway, hcloud.ErrorCodeMaintenance:
-			return providers.MarkTransient(fmt.Errorf("hcloud: %s: %w", what, err))
+			return providers.Retryable(fmt.Errorf("hcloud: %s: %w", what, err))
 		}
 	}
 	return fmt.Errorf("hcloud: %s: %w", what, err)
 }
 
-// zoneAPIName is a zone's name as the API spells it: lower case, no
-// trailing dot, ASCII (IDNs as punycode).
-func zoneAPIName(name string) (string, error) {
-	n := strings.TrimSuffix(strings.ToLower(strings.TrimSpace(name)), ".")
-	if n == "" {
-		return "", errors.New("a zone needs a name")
-	}
-	if err := asciiName(n); err != nil {
-		return "", fmt.Errorf("zone %q: %w", name, err)
-	}
-	return n, nil
-}
-
-func asciiName(n string) error {
-	for _, c := range n {
-		if c > 127 {
-			return errors.New("Hetzner takes internationalized names only as punycode (xn--...)")
-		}
-	}
-	return nil
-}
-
-// relName is an owner name relative to the zone, "@" for the apex.
-func relName(zoneFQ, name string) string {
-	if name == zoneFQ {
-		return "@"
-	}
-	return strings.TrimSuffix(name, "."+zoneFQ)
-}
-
-func fqName(zoneFQ, rel string) string {
-	if rel == "@" || rel == "" {
-		return zoneFQ
-	}
-	return strings.ToLower(rel) + "." + zoneFQ
-}
-
 func (p *Provider) zone(ctx context.Context, name string) (*hcloud.Zone, string, error) {
-	n, err := zoneAPIName(name)
+	n, err := providers.APIZoneName(name)
 	if err != nil {
 		return nil, "", err
 	}
@@ -132,7 +95,7 @@ func (p *Provider) Zones(ctx context.Context) ([]providers.Zone, error) {
 // SOA and NS RRSets and assigns the name servers the result names (never
 // z.Nameservers: those are the source's).
 func (p *Provider) CreateZone(ctx context.Context, z providers.Zone) (providers.Zone, error) {
-	n, err := zoneAPIName(z.Name)
+	n, err := providers.APIZoneName(z.Name)
 	if err != nil {
 		return providers.Zone{}, fmt.Errorf("hcloud: create zone: %w", err)
 	}
@@ -180,7 +143,7 @@ func setOf(z *hcloud.Zone, zoneFQ string, rs *hcloud.ZoneRRSet) (providers.Recor
 	if rs.TTL != nil {
 		ttl = *rs.TTL
 	}
-	set := providers.RecordSet{Name: fqName(zoneFQ, rs.Name), Type: string(rs.Type), TTL: uint32(max(ttl, 0))}
+	set := providers.RecordSet{Name: providers.AbsoluteName(zoneFQ, rs.Name), Type: string(rs.Type), TTL: uint32(max(ttl, 0))}
 	for _, r := range rs.Records {
 		set.Values = append(set.Values, r.Value)
 	}
@@ -237,7 +200,7 @@ func checkSet(zoneFQ string, rs providers.RecordSet) (providers.RecordSet, error
 	if rs.Alias != nil {
 		return rs, fmt.Errorf("record set %s: Hetzner DNS has no alias records", rs.Key())
 	}
-	if err := asciiName(rs.Name); err != nil {
+	if err := providers.ASCIIName(rs.Name); err != nil {
 		return rs, fmt.Errorf("record set %s: %w", rs.Key(), err)
 	}
 	norm, _, err := providers.NormalizeSet(zoneFQ, rs)
@@ -280,81 +243,33 @@ func (p *Provider) ApplyRecords(ctx context.Context, zone string, changes []prov
 	if err != nil {
 		return err
 	}
-	type call struct {
-		op       providers.ChangeOp
-		old, new providers.RecordSet
-	}
-	var calls []call
-	for i, c := range changes {
-		fail := func(err error) error {
-			return fmt.Errorf("hcloud: apply records to zone %s: change %d: %w", n, i, err)
-		}
-		var old, nw providers.RecordSet
-		switch c.Op {
-		case providers.ChangeCreate, providers.ChangeUpdate:
-			if c.New == nil {
-				return fail(fmt.Errorf("%s without New", c.Op))
-			}
-			if nw, err = checkSet(zoneFQ, *c.New); err != nil {
-				return fail(err)
-			}
-		case providers.ChangeDelete:
-		default:
-			return fail(fmt.Errorf("unknown change %q", c.Op))
-		}
-		if c.Op != providers.ChangeCreate {
-			if c.Old == nil {
-				return fail(fmt.Errorf("%s without Old", c.Op))
-			}
-			if old, _, err = providers.NormalizeSet(zoneFQ, *c.Old); err != nil {
-				return fail(err)
-			}
-		}
-		switch c.Op {
-		case providers.ChangeCreate:
-			if have, ok := cur[nw.Key()]; ok {
-				if have.Equal(nw) {
-					continue // already there, exactly (a resumed apply)
-				}
-				return fail(fmt.Errorf("create %s: the RRSet already exists (%d values, TTL %d): %w", nw.Key(), len(have.Values), have.TTL, providers.ErrChanged))
-			}
-		case providers.ChangeUpdate, providers.ChangeDelete:
-			have, ok := cur[old.Key()]
-			if !ok {
-				return fail(fmt.Errorf("%s %s: the RRSet no longer exists: %w", c.Op, old.Key(), providers.ErrChanged))
-			}
-			if !have.Equal(old) {
-				return fail(fmt.Errorf("%s %s: the RRSet differs from the one planned against: %w", c.Op, old.Key(), providers.ErrChanged))
-			}
-			if c.Op == providers.ChangeUpdate && old.Key() != nw.Key() {
-				return fail(fmt.Errorf("update changes the set's name or type (%s to %s)", old.Key(), nw.Key()))
-			}
-		}
-		calls = append(calls, call{op: c.Op, old: old, new: nw})
+	calls, err := providers.CheckChanges(zoneFQ, cur, changes, func(rs providers.RecordSet) (providers.RecordSet, error) { return checkSet(zoneFQ, rs) })
+	if err != nil {
+		return fmt.Errorf("hcloud: apply records to zone %s: %w", n, err)
 	}
 	var acts []*hcloud.Action
 	for _, c := range calls {
-		what := fmt.Sprintf("zone %s: %s %s", n, c.op, c.new.Key())
-		switch c.op {
+		what := fmt.Sprintf("zone %s: %s %s", n, c.Op, c.New.Key())
+		switch c.Op {
 		case providers.ChangeCreate:
-			ttl := int(c.new.TTL)
+			ttl := int(c.New.TTL)
 			res, _, err := p.api.Zone.CreateRRSet(ctx, z, hcloud.ZoneRRSetCreateOpts{
-				Name: relName(zoneFQ, c.new.Name), Type: hcloud.ZoneRRSetType(c.new.Type), TTL: &ttl, Records: records(c.new)})
+				Name: providers.RelativeName(zoneFQ, c.New.Name), Type: hcloud.ZoneRRSetType(c.New.Type), TTL: &ttl, Records: records(c.New)})
 			if err != nil {
 				return apiErr(what, err)
 			}
 			acts = append(acts, res.Action)
 		case providers.ChangeUpdate:
-			rs := &hcloud.ZoneRRSet{Zone: z, Name: relName(zoneFQ, c.new.Name), Type: hcloud.ZoneRRSetType(c.new.Type)}
-			if !slices.Equal(c.old.Values, c.new.Values) {
-				a, _, err := p.api.Zone.SetRRSetRecords(ctx, rs, hcloud.ZoneRRSetSetRecordsOpts{Records: records(c.new)})
+			rs := &hcloud.ZoneRRSet{Zone: z, Name: providers.RelativeName(zoneFQ, c.New.Name), Type: hcloud.ZoneRRSetType(c.New.Type)}
+			if !slices.Equal(c.Old.Values, c.New.Values) {
+				a, _, err := p.api.Zone.SetRRSetRecords(ctx, rs, hcloud.ZoneRRSetSetRecordsOpts{Records: records(c.New)})
 				if err != nil {
 					return apiErr(what+": set records", err)
 				}
 				acts = append(acts, a)
 			}
-			if c.old.TTL != c.new.TTL {
-				ttl := int(c.new.TTL)
+			if c.Old.TTL != c.New.TTL {
+				ttl := int(c.New.TTL)
 				a, _, err := p.api.Zone.ChangeRRSetTTL(ctx, rs, hcloud.ZoneRRSetChangeTTLOpts{TTL: &ttl})
 				if err != nil {
 					return apiErr(what+": change TTL", err)
@@ -362,8 +277,8 @@ func (p *Provider) ApplyRecords(ctx context.Context, zone string, changes []prov
 				acts = append(acts, a)
 			}
 		case providers.ChangeDelete:
-			what = fmt.Sprintf("zone %s: delete %s", n, c.old.Key())
-			rs := &hcloud.ZoneRRSet{Zone: z, Name: relName(zoneFQ, c.old.Name), Type: hcloud.ZoneRRSetType(c.old.Type)}
+			what = fmt.Sprintf("zone %s: delete %s", n, c.Old.Key())
+			rs := &hcloud.ZoneRRSet{Zone: z, Name: providers.RelativeName(zoneFQ, c.Old.Name), Type: hcloud.ZoneRRSetType(c.Old.Type)}
 			res, _, err := p.api.Zone.DeleteRRSet(ctx, rs)
 			if err != nil {
 				return apiErr(what, err)
