@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/http"
 	"net/http/httptest"
 	"slices"
 	"strings"
@@ -23,12 +22,8 @@ const doToken = "do-test-token"
 // doAPI serves the account and the Domains fake on one test server.
 func doAPI(t *testing.T, token string) (string, *dofake.Domains) {
 	t.Helper()
-	d := dofake.NewDomains(token)
-	mux := http.NewServeMux()
-	mux.Handle("/v2/account", dofake.API(token, "b6fr89dbf6d9156cace5f3c78dc9851d957381ef"))
-	mux.Handle("/v2/domains", d)
-	mux.Handle("/v2/domains/", d)
-	ts := httptest.NewServer(mux)
+	h, d := dofake.WithDomains(token, "b6fr89dbf6d9156cace5f3c78dc9851d957381ef")
+	ts := httptest.NewServer(h)
 	t.Cleanup(ts.Close)
 	return ts.URL, d
 }

@@ -453,3 +453,14 @@ func (f *Domains) check(d *domain, req godo.DomainRecordEditRequest, self int) (
 	}
 	return rec, nil
 }
+
+// WithDomains serves the account (API) and a new Domains fake on one
+// handler, as the API does on one host.
+func WithDomains(token, uuid string) (http.Handler, *Domains) {
+	d := NewDomains(token)
+	mux := http.NewServeMux()
+	mux.Handle("/v2/account", API(token, uuid))
+	mux.Handle("/v2/domains", d)
+	mux.Handle("/v2/domains/", d)
+	return mux, d
+}

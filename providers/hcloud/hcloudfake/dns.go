@@ -39,6 +39,21 @@ type fakeZone struct {
 	serial uint32
 }
 
+// bump raises the zone's serial, as the service does on every change,
+// and writes it into the SOA record.
+func (z *fakeZone) bump() {
+	z.serial++
+	soa, ok := z.rrsets["@/SOA"]
+	if !ok || len(soa.Records) != 1 {
+		return
+	}
+	f := strings.Fields(soa.Records[0].Value)
+	if len(f) == 7 {
+		f[2] = strconv.FormatUint(uint64(z.serial), 10)
+		soa.Records[0].Value = strings.Join(f, " ")
+	}
+}
+
 type pendingAction struct {
 	a      schema.Action
 	effect func() // applied when the action completes
@@ -536,7 +551,7 @@ func (f *DNS) createRRSet(w http.ResponseWriter, r *http.Request, z *fakeZone) *
 		return errInvalid("type", clash)
 	}
 	z.rrsets[rs.ID] = rs
-	z.serial++
+	z.bump()
 	act := f.newAction("create_rrset", z.z.ID, nil)
 	writeJSON(w, http.StatusCreated, schema.ZoneRRSetCreateResponse{RRSet: *rs, Action: act})
 	return nil
@@ -568,7 +583,7 @@ func (f *DNS) rrsetRoute(w http.ResponseWriter, r *http.Request, z *fakeZone, rs
 			return errInvalid("type", "the SOA RRSet cannot be deleted")
 		}
 		delete(z.rrsets, rs.ID)
-		z.serial++
+		z.bump()
 		writeJSON(w, http.StatusCreated, schema.ActionGetResponse{Action: f.newAction("delete_rrset", z.z.ID, nil)})
 		return nil
 	case len(rest) == 2 && rest[0] == "actions" && r.Method == http.MethodPost:
@@ -666,7 +681,7 @@ func (f *DNS) rrsetAction(w http.ResponseWriter, r *http.Request, z *fakeZone, r
 	default:
 		return errNotFound("action")
 	}
-	act := f.newAction(action+"_rrset", z.z.ID, func() { effect(); z.serial++ })
+	act := f.newAction(action+"_rrset", z.z.ID, func() { effect(); z.bump() })
 	writeJSON(w, http.StatusCreated, schema.ActionGetResponse{Action: act})
 	return nil
 }
