@@ -313,7 +313,16 @@ func writePage[T any](w http.ResponseWriter, q url.Values, key string, items []T
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, map[string]any{key: append([]T{}, items[lo:hi]...), "meta": map[string]any{"pagination": meta}})
+	// The API writes null for a previous or next page that does not exist.
+	orNull := func(n int) any {
+		if n == 0 {
+			return nil
+		}
+		return n
+	}
+	pg := map[string]any{"page": meta.Page, "per_page": meta.PerPage, "previous_page": orNull(meta.PreviousPage),
+		"next_page": orNull(meta.NextPage), "last_page": meta.LastPage, "total_entries": meta.TotalEntries}
+	writeJSON(w, http.StatusOK, map[string]any{key: append([]T{}, items[lo:hi]...), "meta": map[string]any{"pagination": pg}})
 	return nil
 }
 
