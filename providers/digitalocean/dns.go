@@ -27,8 +27,9 @@ func dnsRecordTypes() []string {
 // dnsCaps is DigitalOcean Domains' table (docs.digitalocean.com, DNS
 // records and the API's domain records): the types above, TTLs of 30 s
 // and more, wildcards, its own apex SOA (not editable) and NS
-// (ns1-3.digitalocean.com), TXT held as one string; no routing policies,
-// no alias records.
+// (ns1-3.digitalocean.com), TXT held as one string, CAA tags issue,
+// issuewild and iodef; no routing policies, no alias records, no DNSSEC
+// signing.
 func dnsCaps() providers.DNSCaps {
 	return providers.DNSCaps{
 		RecordTypes: dnsRecordTypes(),
@@ -36,6 +37,8 @@ func dnsCaps() providers.DNSCaps {
 		Wildcards:   true,
 		MinTTL:      30,
 		TXTJoined:   true,
+		CAATags:     []string{"issue", "issuewild", "iodef"},
+		DNSSEC:      false, // DigitalOcean does not sign zones
 	}
 }
 

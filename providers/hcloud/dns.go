@@ -26,13 +26,16 @@ func dnsRecordTypes() []string {
 // RRSets): the record types above, TTLs of 60 s and more, wildcards, the
 // apex SOA and NS written by Hetzner with the name servers it assigns to
 // the zone, TXT as quoted strings of up to 255 characters (multi-string
-// values kept as given); no routing policies, no alias records.
+// values kept as given); no routing policies, no alias records, no
+// DNSSEC signing.
 func dnsCaps() providers.DNSCaps {
 	return providers.DNSCaps{
 		RecordTypes: dnsRecordTypes(),
 		OwnApex:     true,
 		Wildcards:   true,
 		MinTTL:      60,
+		MaxTTL:      2147483647,
+		DNSSEC:      false, // Hetzner DNS does not sign zones
 	}
 }
 
