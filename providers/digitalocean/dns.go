@@ -190,28 +190,47 @@ func escapeTXT(s string) string {
 	return b.String()
 }
 
-// unescapeTXT turns a presentation-format character string (miekg's
-// escapes: \" \\ \DDD) into its bytes.
-func unescapeTXT(s string) string {
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		if s[i] != '\\' || i+1 >= len(s) {
-			b.WriteByte(s[i])
-			continue
-		}
-		if i+3 < len(s) && isDigit(s[i+1]) && isDigit(s[i+2]) && isDigit(s[i+3]) {
-			n, _ := strconv.Atoi(s[i+1 : i+4])
-			b.WriteByte(byte(n))
-			i += 3
-			continue
-		}
-		b.WriteByte(s[i+1])
-		i++
+// rdata returns a record's RDATA as sent on the wire (miekg/dns packs
+// it), which holds TXT and CAA text unescaped.
+func rdata(rr dns.RR) ([]byte, error) {
+	buf := make([]byte, dns.Len(rr)+1)
+	off, err := dns.PackRR(rr, buf, 0, nil, false)
+	if err != nil {
+		return nil, err
 	}
-	return b.String()
+	n := int(rr.Header().Rdlength)
+	return buf[off-n : off], nil
 }
 
-func isDigit(c byte) bool { return c >= '0' && c <= '9' }
+// txtText is a TXT record's strings, joined.
+func txtText(rr *dns.TXT) (string, error) {
+	w, err := rdata(rr)
+	if err != nil {
+		return "", err
+	}
+	var b []byte
+	for len(w) > 0 {
+		n := int(w[0])
+		if 1+n > len(w) {
+			return "", errors.New("truncated TXT string")
+		}
+		b, w = append(b, w[1:1+n]...), w[1+n:]
+	}
+	return string(b), nil
+}
+
+// caaValue is a CAA record's value, unescaped (RFC 8659: flags, tag
+// length, tag, value).
+func caaValue(rr *dns.CAA) (string, error) {
+	w, err := rdata(rr)
+	if err != nil {
+		return "", err
+	}
+	if len(w) < 2 || 2+int(w[1]) > len(w) {
+		return "", errors.New("truncated CAA record")
+	}
+	return string(w[2+int(w[1]):]), nil
+}
 
 // value renders one API record as zone-file RDATA.
 func value(zoneFQ string, r godo.DomainRecord) string {
@@ -309,8 +328,9 @@ func (p *Provider) Records(ctx context.Context, zone string) ([]providers.Record
 }
 
 // request turns one parsed record into the API's fields.
-func request(zoneFQ string, rr dns.RR, ttl uint32) godo.DomainRecordEditRequest {
+func request(zoneFQ string, rr dns.RR, ttl uint32) (godo.DomainRecordEditRequest, error) {
 	h := rr.Header()
+	var err error
 	req := godo.DomainRecordEditRequest{Type: dns.TypeToString[h.Rrtype], Name: providers.RelativeName(zoneFQ, strings.ToLower(h.Name)), TTL: int(ttl)}
 	switch r := rr.(type) {
 	case *dns.A:
@@ -326,15 +346,12 @@ func request(zoneFQ string, rr dns.RR, ttl uint32) godo.DomainRecordEditRequest 
 	case *dns.SRV:
 		req.Data, req.Priority, req.Weight, req.Port = r.Target, int(r.Priority), int(r.Weight), int(r.Port)
 	case *dns.CAA:
-		req.Data, req.Flags, req.Tag = unescapeTXT(r.Value), int(r.Flag), r.Tag
+		req.Flags, req.Tag = int(r.Flag), r.Tag
+		req.Data, err = caaValue(r)
 	case *dns.TXT:
-		var b strings.Builder
-		for _, s := range r.Txt {
-			b.WriteString(unescapeTXT(s))
-		}
-		req.Data = b.String()
+		req.Data, err = txtText(r)
 	}
-	return req
+	return req, err
 }
 
 // desired is one value of a set bound for DigitalOcean and the record
@@ -373,7 +390,10 @@ func checkSet(zoneFQ string, rs providers.RecordSet) (providers.RecordSet, []des
 	var out []desired
 	seen := map[string]bool{}
 	for _, rr := range rrs {
-		req := request(zoneFQ, rr, norm.TTL)
+		req, err := request(zoneFQ, rr, norm.TTL)
+		if err != nil {
+			return norm, nil, fmt.Errorf("record set %s: %w", norm.Key(), err)
+		}
 		// What DigitalOcean will serve for these fields must be the value
 		// asked for, exactly.
 		back, _, err := providers.NormalizeSet(zoneFQ, providers.RecordSet{Name: norm.Name, Type: norm.Type, TTL: norm.TTL,
