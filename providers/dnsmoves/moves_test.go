@@ -55,20 +55,21 @@ sub      86400 IN NS ns1.sub-dns.example.
 `
 
 type cloud struct {
-	name string
+	name        string
+	nameservers []string // the apex NS the cloud writes
 	// env declares the cloud environment on a fresh fake and returns its
 	// provider.
 	env func(t *testing.T, h *movertest.Harness, name string) providers.DNS
 }
 
 var clouds = []cloud{
-	{"hcloud", func(t *testing.T, h *movertest.Harness, name string) providers.DNS {
+	{"hcloud", hcloudfake.AssignedNameservers, func(t *testing.T, h *movertest.Harness, name string) providers.DNS {
 		ts := httptest.NewServer(hcloudfake.NewDNS(hcToken))
 		t.Cleanup(ts.Close)
 		return h.Env(name, "hcloud", map[string]cty.Value{"token": cty.StringVal(hcToken), "location": cty.StringVal("fsn1"),
 			"endpoint": cty.StringVal(ts.URL)}).(providers.DNS)
 	}},
-	{"digitalocean", func(t *testing.T, h *movertest.Harness, name string) providers.DNS {
+	{"digitalocean", []string{"ns1.digitalocean.com.", "ns2.digitalocean.com.", "ns3.digitalocean.com."}, func(t *testing.T, h *movertest.Harness, name string) providers.DNS {
 		api, _ := dofake.WithDomains(doToken, "3a9c54c0-4b5e-4cf3-9d8e-4d9f0a1b2c3d")
 		ts := httptest.NewServer(api)
 		t.Cleanup(ts.Close)
@@ -155,8 +156,17 @@ func TestLocalToCloud(t *testing.T) {
 					t.Fatalf("blockers: %+v", b)
 				}
 				h.Apply(cfg)
-				if again := h.Plan(cfg); again.Summary.Changes != 0 {
+				again := h.Plan(cfg)
+				if again.Summary.Changes != 0 {
 					t.Fatalf("re-plan after apply has %d change(s)", again.Summary.Changes)
+				}
+				// The plan names the name servers the destination assigned,
+				// which the registrar must delegate to.
+				f := movertest.FindingByCode(t, again, "dns.nameservers")
+				for _, ns := range c.nameservers {
+					if !strings.Contains(f.Message, ns) {
+						t.Errorf("name-server finding %q does not name %s", f.Message, ns)
+					}
 				}
 				got := content(t, dst)
 				for k, want := range content(t, src) {
