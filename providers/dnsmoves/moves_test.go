@@ -242,3 +242,52 @@ func TestCloudToLocal(t *testing.T) {
 		})
 	}
 }
+
+// TestCloudSourceTTLLowering: with cutover_ttl the prepare phase lowers
+// the cloud source's TTLs (a TTL-only change there: Hetzner's change_ttl
+// action, DigitalOcean's record edits), the zone file gets the records,
+// and rollback puts the source's TTLs back.
+func TestCloudSourceTTLLowering(t *testing.T) {
+	for _, c := range clouds {
+		t.Run(c.name, func(t *testing.T) {
+			h := movertest.New(t)
+			src := c.env(t, h, "cloud")
+			dst := h.Local("dst")
+			if _, err := src.CreateZone(h.Ctx, providers.Zone{Name: zone}); err != nil {
+				t.Fatal(err)
+			}
+			sets := []providers.RecordSet{
+				{Name: zone, Type: "A", TTL: 3600, Values: []string{"192.0.2.10", "192.0.2.11"}},
+				{Name: "www." + zone, Type: "CNAME", TTL: 7200, Values: []string{zone}},
+				{Name: "fast." + zone, Type: "A", TTL: 60, Values: []string{"192.0.2.12"}},
+			}
+			providertest.ApplyRecords(t, src, zone, providertest.Creates(sets...)...)
+			srcBefore := providertest.SetsByKey(t, src, zone)
+			m := move("cloud", "dst")
+			m.Settings.(*dns.Settings).CutoverTTL = 60
+			cfg := h.Config(m)
+			if b := h.Plan(cfg).Blockers(); len(b) > 0 {
+				t.Fatalf("blockers: %+v", b)
+			}
+			h.Apply(cfg)
+			lowered := content(t, src)
+			for _, rs := range sets {
+				if got := lowered[rs.Key()]; got.TTL != 60 || !slices.Equal(got.Values, rs.Values) {
+					t.Errorf("source %s after apply = %+v, want TTL 60", rs.Key(), got)
+				}
+			}
+			// (Which TTLs the copy carries is the dns mover's policy; the
+			// values are what must arrive.)
+			copied := content(t, dst)
+			for _, rs := range sets {
+				if got := copied[rs.Key()]; !slices.Equal(got.Values, rs.Values) {
+					t.Errorf("zone file %s = %+v, want the values of %+v", rs.Key(), got, rs)
+				}
+			}
+			h.Rollback(cfg)
+			if d := cmp.Diff(withoutSOA(srcBefore), withoutSOA(providertest.SetsByKey(t, src, zone))); d != "" {
+				t.Errorf("rollback did not restore the source TTLs (-before +after):\n%s", d)
+			}
+		})
+	}
+}
