@@ -198,17 +198,24 @@ func TestLocalToCloud(t *testing.T) {
 	}
 }
 
+// cloudToLocal declares a cloud source holding an empty zone and a local
+// destination.
+func cloudToLocal(t *testing.T, c cloud) (*movertest.Harness, providers.DNS, providers.DNS) {
+	h := movertest.New(t)
+	src := c.env(t, h, "cloud")
+	dst := h.Local("dst")
+	if _, err := src.CreateZone(h.Ctx, providers.Zone{Name: zone}); err != nil {
+		t.Fatal(err)
+	}
+	return h, src, dst
+}
+
 // TestCloudToLocal moves a cloud zone into a zone file and back out by
 // rollback; the cloud side is only read.
 func TestCloudToLocal(t *testing.T) {
 	for _, c := range clouds {
 		t.Run(c.name, func(t *testing.T) {
-			h := movertest.New(t)
-			src := c.env(t, h, "cloud")
-			dst := h.Local("dst")
-			if _, err := src.CreateZone(h.Ctx, providers.Zone{Name: zone}); err != nil {
-				t.Fatal(err)
-			}
+			h, src, dst := cloudToLocal(t, c)
 			sets := []providers.RecordSet{
 				{Name: zone, Type: "A", TTL: 300, Values: []string{"192.0.2.10", "192.0.2.11"}},
 				{Name: zone, Type: "MX", TTL: 3600, Values: []string{"10 mail." + zone}},
@@ -250,12 +257,7 @@ func TestCloudToLocal(t *testing.T) {
 func TestCloudSourceTTLLowering(t *testing.T) {
 	for _, c := range clouds {
 		t.Run(c.name, func(t *testing.T) {
-			h := movertest.New(t)
-			src := c.env(t, h, "cloud")
-			dst := h.Local("dst")
-			if _, err := src.CreateZone(h.Ctx, providers.Zone{Name: zone}); err != nil {
-				t.Fatal(err)
-			}
+			h, src, dst := cloudToLocal(t, c)
 			sets := []providers.RecordSet{
 				{Name: zone, Type: "A", TTL: 3600, Values: []string{"192.0.2.10", "192.0.2.11"}},
 				{Name: "www." + zone, Type: "CNAME", TTL: 7200, Values: []string{zone}},
