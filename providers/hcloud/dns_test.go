@@ -159,7 +159,7 @@ func zoneID(t *testing.T, p *hcloud.Provider, name string) string {
 }
 
 func TestDNSUpdateDelete(t *testing.T) {
-	p, _ := newDNS(t)
+	p, fake := newDNS(t)
 	ctx := t.Context()
 	const zone = "example.com."
 	if _, err := p.CreateZone(ctx, providers.Zone{Name: zone}); err != nil {
@@ -178,6 +178,17 @@ func TestDNSUpdateDelete(t *testing.T) {
 	})
 	if err != nil {
 		t.Fatal(err)
+	}
+	var calls []string
+	for _, r := range fake.Requests() {
+		if strings.Contains(r, "/actions") {
+			calls = append(calls, r)
+		}
+	}
+	// The edits (set_records, change_ttl, a delete) were posted, then
+	// their actions polled until done.
+	if n := len(calls); n < 3 || calls[n-1] != "GET /actions" {
+		t.Errorf("action calls %v: want the edits posted and then polled", calls)
 	}
 	got := providertest.SetsByKey(t, p, zone)
 	if !got[nw.Key()].Equal(nw) {
