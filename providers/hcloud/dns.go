@@ -60,7 +60,13 @@ func apiErr(what string, err error) error {
 	return fmt.Errorf("hcloud: %s: %w", what, err)
 }
 
+// errNoToken is the error of a DNS call without an API token.
+var errNoToken = errors.New("hcloud: DNS needs a Cloud API token: set token in the environment or HCLOUD_TOKEN")
+
 func (p *Provider) zone(ctx context.Context, name string) (*hcloud.Zone, string, error) {
+	if !p.hasToken {
+		return nil, "", errNoToken
+	}
 	n, err := providers.APIZoneName(name)
 	if err != nil {
 		return nil, "", err
@@ -82,6 +88,9 @@ func zoneOf(z *hcloud.Zone) providers.Zone {
 // Zones lists the project's zones with the name servers Hetzner assigned
 // to each (those the registrar must delegate to).
 func (p *Provider) Zones(ctx context.Context) ([]providers.Zone, error) {
+	if !p.hasToken {
+		return nil, errNoToken
+	}
 	zs, err := p.api.Zone.All(ctx)
 	if err != nil {
 		return nil, apiErr("list zones", err)
@@ -98,6 +107,9 @@ func (p *Provider) Zones(ctx context.Context) ([]providers.Zone, error) {
 // SOA and NS RRSets and assigns the name servers the result names (never
 // z.Nameservers: those are the source's).
 func (p *Provider) CreateZone(ctx context.Context, z providers.Zone) (providers.Zone, error) {
+	if !p.hasToken {
+		return providers.Zone{}, errNoToken
+	}
 	n, err := providers.APIZoneName(z.Name)
 	if err != nil {
 		return providers.Zone{}, fmt.Errorf("hcloud: create zone: %w", err)
@@ -299,6 +311,9 @@ func (p *Provider) ApplyRecords(ctx context.Context, zone string, changes []prov
 // discoverZones lists the zones as inventory: name servers, RRSet and
 // record counts, and the names outside the zone its records point at.
 func (p *Provider) discoverZones(ctx context.Context) ([]providers.Resource, error) {
+	if !p.hasToken {
+		return nil, errNoToken
+	}
 	zs, err := p.api.Zone.All(ctx)
 	if err != nil {
 		return nil, apiErr("list zones", err)

@@ -280,3 +280,24 @@ func TestDNSUnauthorized(t *testing.T) {
 		t.Fatalf("Zones with a wrong token = %v", err)
 	}
 }
+
+// TestDNSWithoutToken: an environment with no API token (Object Storage
+// only) discovers no zones when nothing in particular is asked for, and
+// a DNS call says what is missing.
+func TestDNSWithoutToken(t *testing.T) {
+	fake := hcloudfake.NewDNS(testToken)
+	ts := httptest.NewServer(fake)
+	t.Cleanup(ts.Close)
+	p := hcloud.Factory().New().(*hcloud.Provider)
+	v := cty.ObjectVal(map[string]cty.Value{"location": cty.StringVal("fsn1"), "endpoint": cty.StringVal(ts.URL)})
+	if err := p.Configure(t.Context(), providers.Config{Env: "hz", Value: v, Getenv: func(string) (string, bool) { return "", false }}); err != nil {
+		t.Fatal(err)
+	}
+	_, err := p.Zones(t.Context())
+	providertest.WantError(t, err, "", "HCLOUD_TOKEN")
+	_, err = p.Discover(t.Context(), providers.Scope{Kinds: []providers.Kind{providers.KindDNS}})
+	providertest.WantError(t, err, "", "HCLOUD_TOKEN")
+	if len(fake.Requests()) != 0 {
+		t.Errorf("calls made without a token: %v", fake.Requests())
+	}
+}
