@@ -1,6 +1,7 @@
 package dnsmoves_test
 
 import (
+	"fmt"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -118,6 +119,20 @@ func zoneNames(t *testing.T, d providers.DNS) []string {
 	return out
 }
 
+// localSource declares a local environment holding text as the zone
+// file of zone.
+func localSource(t *testing.T, text string) (*movertest.Harness, providers.DNS) {
+	h := movertest.New(t)
+	src := h.Local("src")
+	if err := os.MkdirAll(filepath.Join(h.Dir, "src", "zones"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(h.Dir, "src", "zones", strings.TrimSuffix(zone, ".")+".zone"), []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return h, src
+}
+
 // TestLocalToCloud moves a zone file into each cloud: into a new zone
 // (rollback deletes it) and into an existing one holding a record rehome
 // did not write (left untouched, and the zone kept).
@@ -129,14 +144,7 @@ func TestLocalToCloud(t *testing.T) {
 				name = c.name + "/existing-zone"
 			}
 			t.Run(name, func(t *testing.T) {
-				h := movertest.New(t)
-				src := h.Local("src")
-				if err := os.MkdirAll(filepath.Join(h.Dir, "src", "zones"), 0o755); err != nil {
-					t.Fatal(err)
-				}
-				if err := os.WriteFile(filepath.Join(h.Dir, "src", "zones", "shop.example.zone"), []byte(zoneFile), 0o644); err != nil {
-					t.Fatal(err)
-				}
+				h, src := localSource(t, zoneFile)
 				dst := c.env(t, h, "cloud")
 				if existing {
 					if _, err := dst.CreateZone(h.Ctx, providers.Zone{Name: zone}); err != nil {
@@ -289,6 +297,53 @@ func TestCloudSourceTTLLowering(t *testing.T) {
 			h.Rollback(cfg)
 			if d := cmp.Diff(withoutSOA(srcBefore), withoutSOA(providertest.SetsByKey(t, src, zone))); d != "" {
 				t.Errorf("rollback did not restore the source TTLs (-before +after):\n%s", d)
+			}
+		})
+	}
+}
+
+// bigZone is a zone file of 240 record sets beyond the apex: addresses,
+// TXT (some longer than 255 characters), MX, SRV, CNAME and CAA.
+func bigZone() string {
+	var b strings.Builder
+	b.WriteString("$ORIGIN shop.example.\n$TTL 3600\n@ IN SOA ns1.example.net. hostmaster.shop.example. 1 3600 900 1209600 300\n@ IN NS ns1.example.net.\n")
+	for i := range 40 {
+		fmt.Fprintf(&b, "h%d IN A 192.0.2.%d\nh%d IN AAAA 2001:db8::%x\n", i, i+1, i, i+1)
+		fmt.Fprintf(&b, "t%d 300 IN TXT \"token-%d=%s\"\n", i, i, strings.Repeat("x", 100+i*7))
+		fmt.Fprintf(&b, "m%d IN MX %d mail%d.example.net.\n", i, i, i)
+		fmt.Fprintf(&b, "_svc%d._tcp IN SRV 10 %d %d target%d.example.net.\n", i, i, 1000+i, i)
+		fmt.Fprintf(&b, "c%d IN CNAME h%d\n", i, i)
+	}
+	b.WriteString("@ IN CAA 0 issue \"letsencrypt.org\"\n")
+	return b.String()
+}
+
+// TestLargeZone moves a zone of 241 sets (several pages of every listing)
+// into each cloud: every set arrives, a re-plan is empty, rollback
+// removes the zone.
+func TestLargeZone(t *testing.T) {
+	for _, c := range clouds {
+		t.Run(c.name, func(t *testing.T) {
+			h, src := localSource(t, bigZone())
+			dst := c.env(t, h, "cloud")
+			cfg := h.Config(move("src", "cloud"))
+			if b := h.Plan(cfg).Blockers(); len(b) > 0 {
+				t.Fatalf("blockers: %+v", b)
+			}
+			h.Apply(cfg)
+			if again := h.Plan(cfg); again.Summary.Changes != 0 {
+				t.Fatalf("re-plan after apply has %d change(s)", again.Summary.Changes)
+			}
+			want := content(t, src)
+			if len(want) != 241 {
+				t.Fatalf("the fixture has %d sets, want 241", len(want))
+			}
+			if d := cmp.Diff(want, content(t, dst)); d != "" {
+				t.Errorf("destination differs (-source +destination):\n%s", d)
+			}
+			h.Rollback(cfg)
+			if zs := zoneNames(t, dst); slices.Contains(zs, zone) {
+				t.Errorf("rollback left the zone: %v", zs)
 			}
 		})
 	}
