@@ -15,6 +15,7 @@ import (
 	"github.com/rehome/rehome/lang"
 	"github.com/rehome/rehome/movers/dns"
 	"github.com/rehome/rehome/movers/movertest"
+	"github.com/rehome/rehome/planner"
 	"github.com/rehome/rehome/providers"
 	"github.com/rehome/rehome/providers/digitalocean/dofake"
 	"github.com/rehome/rehome/providers/hcloud/hcloudfake"
@@ -119,6 +120,21 @@ func zoneNames(t *testing.T, d providers.DNS) []string {
 	return out
 }
 
+// applyClean plans (no blockers), applies and re-plans, which must show
+// no changes; it returns the re-plan.
+func applyClean(t *testing.T, h *movertest.Harness, cfg *lang.Config) *planner.Plan {
+	t.Helper()
+	if b := h.Plan(cfg).Blockers(); len(b) > 0 {
+		t.Fatalf("blockers: %+v", b)
+	}
+	h.Apply(cfg)
+	again := h.Plan(cfg)
+	if again.Summary.Changes != 0 {
+		t.Fatalf("re-plan after apply has %d change(s)", again.Summary.Changes)
+	}
+	return again
+}
+
 // localSource declares a local environment holding text as the zone
 // file of zone.
 func localSource(t *testing.T, text string) (*movertest.Harness, providers.DNS) {
@@ -159,15 +175,7 @@ func TestLocalToCloud(t *testing.T) {
 				}
 				srcBefore := providertest.SetsByKey(t, src, zone)
 				cfg := h.Config(move("src", "cloud"))
-				p := h.Plan(cfg)
-				if b := p.Blockers(); len(b) > 0 {
-					t.Fatalf("blockers: %+v", b)
-				}
-				h.Apply(cfg)
-				again := h.Plan(cfg)
-				if again.Summary.Changes != 0 {
-					t.Fatalf("re-plan after apply has %d change(s)", again.Summary.Changes)
-				}
+				again := applyClean(t, h, cfg)
 				// The plan names the name servers the destination assigned,
 				// which the registrar must delegate to.
 				f := movertest.FindingByCode(t, again, "dns.nameservers")
@@ -237,13 +245,7 @@ func TestCloudToLocal(t *testing.T) {
 			providertest.ApplyRecords(t, src, zone, providertest.Creates(sets...)...)
 			srcBefore := providertest.SetsByKey(t, src, zone)
 			cfg := h.Config(move("cloud", "dst"))
-			if b := h.Plan(cfg).Blockers(); len(b) > 0 {
-				t.Fatalf("blockers: %+v", b)
-			}
-			h.Apply(cfg)
-			if again := h.Plan(cfg); again.Summary.Changes != 0 {
-				t.Fatalf("re-plan after apply has %d change(s)", again.Summary.Changes)
-			}
+			applyClean(t, h, cfg)
 			if d := cmp.Diff(content(t, src), content(t, dst)); d != "" {
 				t.Errorf("zone file differs from the cloud zone (-cloud +file):\n%s", d)
 			}
@@ -327,13 +329,7 @@ func TestLargeZone(t *testing.T) {
 			h, src := localSource(t, bigZone())
 			dst := c.env(t, h, "cloud")
 			cfg := h.Config(move("src", "cloud"))
-			if b := h.Plan(cfg).Blockers(); len(b) > 0 {
-				t.Fatalf("blockers: %+v", b)
-			}
-			h.Apply(cfg)
-			if again := h.Plan(cfg); again.Summary.Changes != 0 {
-				t.Fatalf("re-plan after apply has %d change(s)", again.Summary.Changes)
-			}
+			applyClean(t, h, cfg)
 			want := content(t, src)
 			if len(want) != 241 {
 				t.Fatalf("the fixture has %d sets, want 241", len(want))
