@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	hcapi "github.com/hetznercloud/hcloud-go/v2/hcloud"
 	"github.com/zclconf/go-cty/cty"
 
 	"github.com/rehome/rehome/providers"
@@ -299,5 +300,31 @@ func TestDNSWithoutToken(t *testing.T) {
 	providertest.WantError(t, err, "", "HCLOUD_TOKEN")
 	if len(fake.Requests()) != 0 {
 		t.Errorf("calls made without a token: %v", fake.Requests())
+	}
+}
+
+// TestDNSDeleteProtectedZone: Hetzner refuses to delete a zone under
+// delete protection; the error names the zone and the API's code.
+func TestDNSDeleteProtectedZone(t *testing.T) {
+	p, _ := newDNS(t)
+	ctx := t.Context()
+	if _, err := p.CreateZone(ctx, providers.Zone{Name: "example.com."}); err != nil {
+		t.Fatal(err)
+	}
+	z, _, err := p.API().Zone.GetByName(ctx, "example.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	on := true
+	a, _, err := p.API().Zone.ChangeProtection(ctx, z, hcapi.ZoneChangeProtectionOpts{Delete: &on})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.API().Action.WaitFor(ctx, a); err != nil {
+		t.Fatal(err)
+	}
+	providertest.WantError(t, p.DeleteZone(ctx, "example.com."), testToken, "example.com", "protected")
+	if _, err := p.Records(ctx, "example.com."); err != nil {
+		t.Errorf("the protected zone is gone: %v", err)
 	}
 }
