@@ -476,7 +476,7 @@ func (p *pricer) settlePools(items []Item) {
 					continue
 				}
 				if len(pl.members) > 1 {
-					it.Basis = fmt.Sprintf("%.1f%% of one %s for %d resources (%s)", share*100, pl.label, len(pl.members), how)
+					it.Basis = fmt.Sprintf("%.1f%% share of one for %d (%s)", share*100, len(pl.members), how)
 				}
 				for _, c := range comps {
 					if len(pl.members) > 1 && c.Quantity != nil {
