@@ -194,6 +194,18 @@ func TestE2EPricesRefresh(t *testing.T) {
 	if bad.Code != 1 || !strings.Contains(bad.Stderr, "hetzner: get /pricing") {
 		t.Errorf("wrong token: %s", bad)
 	}
+	// An AWS offer file alone needs no token, and keeps the other providers' prices.
+	offer, err := filepath.Abs("../../cost/testdata/aws-ec2-offer.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	aws := mustRun(t, dir, 0, "prices", "refresh", "-aws-offer="+offer)
+	if !strings.Contains(aws.Stdout, "aws: 2 prices read") || !strings.Contains(aws.Stdout, "new     aws ec2 m8g.large (eu-central-1)") {
+		t.Errorf("aws offer refresh:\n%s", aws.Stdout)
+	}
+	if raw, _ := os.ReadFile(filepath.Join(dir, ".rehome", "prices.json")); !strings.Contains(string(raw), "api.hetzner.cloud") {
+		t.Error("the AWS refresh dropped the Hetzner prices")
+	}
 	none := runRehomeOpts(t, dir, runOpts{}, "prices", "refresh")
 	if none.Code != 1 || !strings.Contains(none.Stderr, "HCLOUD_TOKEN") {
 		t.Errorf("no token: %s", none)
