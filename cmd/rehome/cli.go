@@ -44,6 +44,7 @@ type cli struct {
 	logFile *os.File
 	cmd     string // the command being run
 	jsonOut bool   // -json: errors are also printed as a JSON event
+	detail  bool   // -detail: the human plan lists every change
 	helped  bool   // help was printed: the command exits 0
 }
 

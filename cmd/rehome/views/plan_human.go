@@ -16,6 +16,12 @@ type HumanOptions struct {
 	// Color turns on ANSI colours and bold headings; set it only when
 	// writing to a terminal that wants them (not with NO_COLOR).
 	Color bool
+	// Detail lists every item and change of each action instead of the
+	// first few (plan -detail).
+	Detail bool
+	// Cutover renders for `rehome cutover`: the audit and the cutover
+	// steps it is about to run, with the prepare phase only counted.
+	Cutover bool
 }
 
 // RenderPlanHuman writes the plan for a terminal, in reading order: the
@@ -30,6 +36,11 @@ func RenderPlanHuman(w io.Writer, p *planner.Plan, o HumanOptions) error {
 	humanHeader(&b, p, paint)
 	humanAudit(&b, c, paint)
 
+	if o.Cutover {
+		humanCutover(&b, c, paint, o.Detail)
+		_, err := w.Write(b.Bytes())
+		return err
+	}
 	if len(c.prepare)+len(c.prepareNoop) > 0 {
 		head := "Prepare phase (rehome apply)"
 		if n := len(c.prepare); n > 0 {
@@ -38,7 +49,7 @@ func RenderPlanHuman(w io.Writer, p *planner.Plan, o HumanOptions) error {
 			head += ": no changes"
 		}
 		fmt.Fprintf(&b, "%s\n\n", paint.bold(head))
-		humanActions(&b, c.prepare, c.prepareNoop, paint)
+		humanActions(&b, c.prepare, c.prepareNoop, paint, o.Detail)
 	}
 	if len(c.cutover)+len(c.cutoverNoop) > 0 {
 		head := "Cutover phase (run `rehome cutover`)"
@@ -48,7 +59,7 @@ func RenderPlanHuman(w io.Writer, p *planner.Plan, o HumanOptions) error {
 			head += ": nothing pending"
 		}
 		fmt.Fprintf(&b, "%s\n\n", paint.bold(head))
-		humanActions(&b, c.cutover, c.cutoverNoop, paint)
+		humanActions(&b, c.cutover, c.cutoverNoop, paint, o.Detail)
 	}
 	if len(p.Cost.Items) > 0 {
 		humanCost(&b, p, paint)
@@ -138,7 +149,7 @@ func indentLines(s, prefix string) string {
 
 // humanActions lists the changing actions of one phase, then "N unchanged";
 // the no-ops are listed instead when they are all there is.
-func humanActions(b *bytes.Buffer, acts, noops []planner.Action, paint painter) {
+func humanActions(b *bytes.Buffer, acts, noops []planner.Action, paint painter, detail bool) {
 	if len(acts) == 0 {
 		for _, a := range noops {
 			fmt.Fprintf(b, "  %s %s  %s\n", paint.action(a.Action, actionSymbol(a.Action)), a.Address, paint.dim("(unchanged)"))
@@ -169,9 +180,15 @@ func humanActions(b *bytes.Buffer, acts, noops []planner.Action, paint painter) 
 		if s := optionsText(a.Options); s != "" {
 			fmt.Fprintf(b, "%soptions: %s\n", pad, s)
 		}
-		if len(a.Items) > 0 {
-			fmt.Fprintf(b, "%sitems: %s\n", pad, itemsText(a.Items, func(s string) string { return s }))
+		plain := func(s string) string { return s }
+		if len(a.Items) > 0 && len(a.Changes) == 0 {
+			if detail {
+				fmt.Fprintf(b, "%sitems: %s\n", pad, allItemsText(a.Items, plain))
+			} else {
+				fmt.Fprintf(b, "%sitems: %s\n", pad, itemsText(a.Items, plain))
+			}
 		}
+		humanChanges(b, pad, a.Changes, paint, detail)
 		if len(a.Skipped) > 0 {
 			fmt.Fprintf(b, "%sskipped (acknowledged): %s\n", pad, itemsText(a.Skipped, func(s string) string { return s }))
 		}
@@ -183,6 +200,53 @@ func humanActions(b *bytes.Buffer, acts, noops []planner.Action, paint painter) 
 	if n := len(noops); n > 0 {
 		fmt.Fprintf(b, "  %s\n\n", paint.dim(fmt.Sprintf("%d unchanged", n)))
 	}
+}
+
+// humanChanges lists an action's changes, removals apart; without detail
+// it shows the first few of each and how to see them all.
+func humanChanges(b *bytes.Buffer, pad string, cs []planner.Change, paint painter, detail bool) {
+	if len(cs) == 0 {
+		return
+	}
+	writes, removals := splitChanges(cs)
+	list := func(title string, cs []planner.Change) {
+		if len(cs) == 0 {
+			return
+		}
+		fmt.Fprintf(b, "%s%s: %s\n", pad, title, changeCounts(cs))
+		shown := cs
+		if !detail && len(shown) > maxItems {
+			shown = shown[:maxItems]
+		}
+		for _, c := range shown {
+			line := fmt.Sprintf("%s  %s %-7s %s", pad, changeSymbol(c.Op), c.Op, c.Item)
+			switch {
+			case len(c.Old) > 0 || len(c.New) > 0:
+				line += fmt.Sprintf("  %s → %s", orText(strings.Join(c.Old, " "), "(none)"), orText(strings.Join(c.New, " "), "(none)"))
+			case c.Size > 0 || c.Op != planner.ChangeRemove:
+				line += "  " + HumanBytes(c.Size)
+			}
+			if c.Reason != "" {
+				line += "  " + paint.dim("("+c.Reason+")")
+			}
+			fmt.Fprintln(b, line)
+		}
+		if n := len(cs) - len(shown); n > 0 {
+			fmt.Fprintf(b, "%s  %s\n", pad, paint.dim(fmt.Sprintf("… and %s more (rehome plan -detail lists them all)", HumanCount(int64(n)))))
+		}
+	}
+	list("changes", writes)
+	list("removals", removals)
+}
+
+func changeSymbol(op string) string {
+	switch op {
+	case planner.ChangeCreate:
+		return "+"
+	case planner.ChangeRemove:
+		return "-"
+	}
+	return "~"
 }
 
 // costRow pairs the source and destination prices of one address.
@@ -410,6 +474,67 @@ func humanCost(b *bytes.Buffer, p *planner.Plan, paint painter) {
 		fmt.Fprintf(b, "  Note: %s\n", n)
 	}
 	b.WriteByte('\n')
+}
+
+// humanCutover is the view of `rehome cutover`: what it is about to run.
+func humanCutover(b *bytes.Buffer, c planCounts, paint painter, detail bool) {
+	if n := len(c.prepare); n > 0 {
+		covered := 0
+		for _, a := range c.prepare {
+			if a.Covered {
+				covered++
+			}
+		}
+		note := fmt.Sprintf("Prepare phase: %d %s not applied yet", n, plural(n, "action is", "actions are"))
+		if covered == n {
+			note += "; the cutover's final syncs below carry out " + plural(n, "its work", "their work") + "."
+		} else {
+			note += " (rehome plan shows them)."
+		}
+		fmt.Fprintf(b, "%s\n\n", paint.yellow(note))
+	}
+	n := len(c.cutover)
+	if n == 0 {
+		fmt.Fprintf(b, "%s\n\n", paint.bold("Cutover: nothing to run"))
+		return
+	}
+	fmt.Fprintf(b, "%s\n\n", paint.bold(fmt.Sprintf("Cutover: %d %s to run", n, plural(n, "step", "steps"))))
+	// A final sync does what its pending, covered prepare step lists.
+	pending := map[string]planner.Action{}
+	for _, a := range c.prepare {
+		if a.Covered {
+			pending[a.Address] = a
+		}
+	}
+	steps := make([]planner.Action, len(c.cutover))
+	for i, a := range c.cutover {
+		if len(a.Changes) == 0 {
+			for _, d := range a.DependsOn {
+				a.Changes = append(a.Changes, pending[d].Changes...)
+			}
+		}
+		steps[i] = a
+	}
+	humanActions(b, steps, c.cutoverNoop, paint, detail)
+	var t tally
+	for _, a := range c.cutover {
+		t.add(a.Estimate)
+	}
+	s := fmt.Sprintf("%s %d %s", paint.bold("Cutover:"), n, plural(n, "step", "steps"))
+	if e := t.text(true, true); e != "" {
+		s += " (" + e + ")"
+	}
+	var tail []string
+	if k := len(c.blockers); k > 0 {
+		tail = append(tail, paint.red(fmt.Sprintf("%d %s", k, plural(k, "blocker", "blockers"))))
+	}
+	if k := len(c.warnings); k > 0 {
+		tail = append(tail, paint.yellow(fmt.Sprintf("%d %s", k, plural(k, "warning", "warnings"))))
+	}
+	if len(tail) > 0 {
+		s += "; " + strings.Join(tail, ", ")
+	}
+	fmt.Fprintf(b, "%s.\n", s)
 }
 
 func humanSummary(b *bytes.Buffer, c planCounts, paint painter) {
