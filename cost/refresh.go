@@ -122,6 +122,14 @@ func hcloudGroups(ctx context.Context, c *hcloud.Client, base *Catalog, day stri
 	if err != nil {
 		return nil, fmt.Errorf("refresh prices: hetzner: get /pricing: %w", err)
 	}
+	types, err := c.ServerType.All(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("refresh prices: hetzner: list server types: %w", err)
+	}
+	specs := map[string]*hcloud.ServerType{}
+	for _, t := range types {
+		specs[t.Name] = t
+	}
 	cur := p.Currency
 	if cur == "" {
 		cur = "EUR"
@@ -163,7 +171,12 @@ func hcloudGroups(ctx context.Context, c *hcloud.Client, base *Catalog, day stri
 				continue
 			}
 			e := Entry{SKU: st.ServerType.Name, Price: f, Free: f == 0, Name: "Hetzner Cloud server " + st.ServerType.Name + " (monthly cap, excl. VAT)"}
-			if b, ok := base.Lookup("hcloud", "server", e.SKU, loc); ok {
+			if t := specs[e.SKU]; t != nil {
+				e.VCPUs, e.MemoryMiB, e.Arch = float64(t.Cores), float64(t.Memory)*1024, "x86_64"
+				if t.Architecture == hcloud.ArchitectureARM {
+					e.Arch = "arm64"
+				}
+			} else if b, ok := base.Lookup("hcloud", "server", e.SKU, loc); ok {
 				e.VCPUs, e.MemoryMiB, e.Arch = b.VCPUs, b.MemoryMiB, b.Arch
 			}
 			addTo("server", loc, "month", e)

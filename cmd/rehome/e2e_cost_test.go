@@ -151,7 +151,7 @@ cost {
 // `rehome cost` then uses.
 func TestE2EPricesRefresh(t *testing.T) {
 	t.Parallel()
-	hz := httptest.NewServer(hcloudfake.Pricing("hz-secret-token", hcloudfake.ExamplePricing()))
+	hz := httptest.NewServer(hcloudfake.Pricing("hz-secret-token", hcloudfake.ExamplePricing(), hcloudfake.ExampleServerTypes()...))
 	t.Cleanup(hz.Close)
 	do := httptest.NewServer(dofake.Sizes("do-secret-token", dofake.ExampleSizes()))
 	t.Cleanup(do.Close)
