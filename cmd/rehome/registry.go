@@ -8,6 +8,7 @@ import (
 	"github.com/rehome/rehome/providers/digitalocean"
 	"github.com/rehome/rehome/providers/hcloud"
 	"github.com/rehome/rehome/providers/local"
+	"github.com/rehome/rehome/providers/mysql"
 	"github.com/rehome/rehome/providers/nats"
 	"github.com/rehome/rehome/providers/rabbitmq"
 	"github.com/rehome/rehome/providers/s3"
@@ -23,6 +24,7 @@ func newRegistry() *providers.Registry {
 		s3.Factory(),
 		rabbitmq.Factory(),
 		nats.Factory(),
+		mysql.Factory(),
 	)
 }
 

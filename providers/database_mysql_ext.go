@@ -1,0 +1,31 @@
+package providers
+
+import "context"
+
+// DBObject kinds beyond those listed on DBObject, used by the mysql
+// provider. The mover reports them as findings naming the object, like
+// the other kinds it cannot translate exactly.
+const (
+	// DBObjectIndex is an index the portable Index cannot hold exactly: a
+	// FULLTEXT or SPATIAL index, a functional index, or a prefix index
+	// (kept in Table.Indexes on the whole columns and also noted here).
+	DBObjectIndex = "index"
+	// DBObjectTableOption is a table feature outside the portable Table,
+	// such as MariaDB's system versioning.
+	DBObjectTableOption = "table_option"
+)
+
+// WithSnapshot returns a context under which a DatabaseStore's ReadRows
+// (and Fingerprint) read at the snapshot a Snapshotter returned, so that
+// every worker of a copy sees the database at one point.
+func WithSnapshot(ctx context.Context, snapshot string) context.Context {
+	return context.WithValue(ctx, snapshotKey{}, snapshot)
+}
+
+// SnapshotOf returns the snapshot WithSnapshot put in ctx ("" none).
+func SnapshotOf(ctx context.Context) string {
+	s, _ := ctx.Value(snapshotKey{}).(string)
+	return s
+}
+
+type snapshotKey struct{}
