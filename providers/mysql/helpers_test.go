@@ -103,3 +103,19 @@ func readAll(t *testing.T, s providers.RowStream) []providers.Row {
 	}
 	return out
 }
+
+// exec runs statements as root on the server, outside any provider under
+// test (a writer changing the source meanwhile).
+func exec(t *testing.T, stmts ...string) {
+	t.Helper()
+	ctx := context.Background()
+	pool, _, err := configured(t, "mysql://root@"+serverAddr+"/").pool(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range stmts {
+		if _, err := pool.ExecContext(ctx, q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+}

@@ -1,0 +1,192 @@
+package mysql
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/rehome/rehome/providers"
+)
+
+func TestDatabasesAndDiscover(t *testing.T) {
+	p, db := testDB(t, fixture...)
+	ctx := context.Background()
+	dbs, err := p.Databases(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var found *providers.Database
+	for i, d := range dbs {
+		if systemSchemas[strings.ToLower(d.Name)] {
+			t.Errorf("system schema %s listed", d.Name)
+		}
+		if d.Name == db {
+			found = &dbs[i]
+		}
+	}
+	if found == nil {
+		t.Fatalf("database %s not listed in %v", db, dbs)
+	}
+	if found.Engine != "mysql" || !strings.Contains(found.Version, "MariaDB") || found.Bytes <= 0 {
+		t.Errorf("database = %+v", *found)
+	}
+
+	inv, err := p.Discover(ctx, providers.Scope{Kinds: []providers.Kind{providers.KindDatabase}, Source: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, ok := inv.Find(providers.TypeDatabase, db)
+	if !ok {
+		t.Fatalf("discover did not list %s", db)
+	}
+	if r.Kind != providers.KindDatabase || r.Attrs[providers.AttrEngine] != "mariadb" || r.Usage.Rows <= 0 || r.ID != "mysql://"+serverAddr+"#"+db {
+		t.Errorf("resource = %+v", r)
+	}
+	inv, err = p.Discover(ctx, providers.Scope{Kinds: []providers.Kind{providers.KindStorage}})
+	if err != nil || len(inv.Resources) != 0 {
+		t.Errorf("discover of storage = %v, %v", inv, err)
+	}
+}
+
+func TestCreateDropDatabase(t *testing.T) {
+	p, db := testDB(t)
+	ctx := context.Background()
+	name := db + "_x"
+	if err := p.CreateDatabase(ctx, name); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = p.DropDatabase(context.Background(), name) })
+	if err := p.CreateDatabase(ctx, name); !errors.Is(err, providers.ErrExists) {
+		t.Errorf("second create = %v, want ErrExists", err)
+	}
+	if err := p.DropDatabase(ctx, name); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.DropDatabase(ctx, name); !errors.Is(err, providers.ErrNotFound) {
+		t.Errorf("second drop = %v, want ErrNotFound", err)
+	}
+}
+
+func TestSourceOnly(t *testing.T) {
+	p := configured(t, "mysql://root@"+serverAddr+"/")
+	ctx := context.Background()
+	if err := p.ApplySchema(ctx, "d", providers.DBSchema{}, true); !errors.Is(err, providers.ErrUnsupported) {
+		t.Errorf("ApplySchema = %v", err)
+	}
+	if err := p.FinishSchema(ctx, "d", providers.DBSchema{}); !errors.Is(err, providers.ErrUnsupported) {
+		t.Errorf("FinishSchema = %v", err)
+	}
+	if _, err := p.WriteRows(ctx, "d", "t", providers.KeyRange{}, &sliceStream{}); !errors.Is(err, providers.ErrUnsupported) {
+		t.Errorf("WriteRows = %v", err)
+	}
+	caps := Factory().Caps
+	if caps.Role(providers.KindDatabase) != providers.Source {
+		t.Errorf("role = %v, want source", caps.Role(providers.KindDatabase))
+	}
+}
+
+// TestSnapshot: rows written after the snapshot are not seen by reads at
+// it, from any of its connections at once, while plain reads see them.
+func TestSnapshot(t *testing.T) {
+	p, db := testDB(t, "CREATE TABLE t (id int NOT NULL PRIMARY KEY, v varchar(10))", "INSERT INTO t VALUES (1, 'one'), (2, 'two')")
+	ctx := context.Background()
+	id, pos, release, err := p.Snapshot(ctx, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pos != "" {
+		t.Logf("position %s", pos) // the binary log is off on the test server
+	}
+	released := false
+	defer func() {
+		if !released {
+			release()
+		}
+	}()
+	exec(t, "INSERT INTO "+qualified(db, "t")+" VALUES (3, 'three')", "UPDATE "+qualified(db, "t")+" SET v = 'uno' WHERE id = 1")
+	sctx := providers.WithSnapshot(ctx, id)
+	var wg sync.WaitGroup
+	results := make([][]providers.Row, SnapshotWorkers+2) // more readers than connections: some wait
+	errs := make([]error, len(results))
+	for i := range results {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			s, err := p.ReadRows(sctx, db, "t", providers.KeyRange{})
+			if err != nil {
+				errs[i] = err
+				return
+			}
+			for {
+				r, ok := s.Next(sctx)
+				if !ok {
+					break
+				}
+				results[i] = append(results[i], r)
+			}
+			errs[i] = errors.Join(s.Err(), s.Close())
+		}()
+	}
+	wg.Wait()
+	for i, rows := range results {
+		if errs[i] != nil {
+			t.Fatalf("reader %d: %v", i, errs[i])
+		}
+		if len(rows) != 2 || rows[0][1] != "one" {
+			t.Errorf("reader %d at the snapshot saw %v", i, rows)
+		}
+	}
+	fp, err := p.Fingerprint(sctx, db, "t")
+	if err != nil || fp.Rows != 2 {
+		t.Errorf("fingerprint at the snapshot = %+v, %v", fp, err)
+	}
+	s, err := p.ReadRows(ctx, db, "t", providers.KeyRange{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if now := readAll(t, s); len(now) != 3 || now[0][1] != "uno" {
+		t.Errorf("plain read saw %v", now)
+	}
+	if _, err := p.ReadRows(providers.WithSnapshot(ctx, id), "other_db", "t", providers.KeyRange{}); err == nil || !strings.Contains(err.Error(), "is of database") {
+		t.Errorf("read of another database at the snapshot: %v", err)
+	}
+	released = true
+	if err := release(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.ReadRows(sctx, db, "t", providers.KeyRange{}); err == nil || !strings.Contains(err.Error(), "is not open") {
+		t.Errorf("read at a released snapshot: %v", err)
+	}
+}
+
+// TestSnapshotWithoutLockPrivilege: a user without RELOAD (as on managed
+// servers) gets a one-connection snapshot, and reads at it still see the
+// data as it was.
+func TestSnapshotWithoutLockPrivilege(t *testing.T) {
+	_, db := testDB(t, "CREATE TABLE t (id int NOT NULL PRIMARY KEY)", "INSERT INTO t VALUES (1)")
+	ctx := context.Background()
+	user := strings.Replace(db, "rehome_test_", "rt_", 1) // user names are at most 32 characters
+	const pw = "Snapshot-Pw-1"
+	exec(t, "CREATE USER '"+user+"'@'%' IDENTIFIED BY '"+pw+"'",
+		"GRANT SELECT, SHOW VIEW ON "+quoteIdent(db)+".* TO '"+user+"'@'%'")
+	t.Cleanup(func() { exec(t, "DROP USER '"+user+"'@'%'") })
+	p := configured(t, "mysql://"+user+":"+pw+"@"+serverAddr+"/"+db)
+	id, _, release, err := p.Snapshot(ctx, db)
+	if err != nil {
+		t.Fatalf("snapshot without RELOAD: %v", err)
+	}
+	defer release()
+	p.mu.Lock()
+	n := len(p.snaps[id].all)
+	p.mu.Unlock()
+	if n != 1 {
+		t.Errorf("snapshot holds %d connections, want 1", n)
+	}
+	exec(t, "INSERT INTO "+qualified(db, "t")+" VALUES (2)")
+	fp, err := p.Fingerprint(providers.WithSnapshot(ctx, id), db, "t")
+	if err != nil || fp.Rows != 1 {
+		t.Errorf("fingerprint at the snapshot = %+v, %v", fp, err)
+	}
+}
