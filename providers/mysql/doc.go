@@ -79,7 +79,11 @@
 // reference to another database is "db.table"), enforced check
 // constraints (MariaDB's CHECK_CONSTRAINTS and MySQL 8's joined with
 // TABLE_CONSTRAINTS; MySQL's NOT ENFORCED checks are left out, as the
-// data need not satisfy them), comments, the row and size estimates, and
+// data need not satisfy them; MySQL's extra escaping, charset introducers
+// and outer parentheses are taken off its check clauses and generation
+// expressions, so both servers give the expression as written;
+// MariaDB's unnamed column checks are named after the column), comments,
+// the row and size estimates, and
 // Partitioned (the PARTITION BY clause). Tables come referenced first.
 //
 // Objects: views (also in Views), triggers, procedures, functions and

@@ -240,6 +240,9 @@ func (r *schemaReader) readChecks(ctx context.Context) error {
 			r.jsonCol(c.table, c.name)
 			continue
 		}
+		if !r.mariadb {
+			c.clause = mysqlExpr(c.clause)
+		}
 		ti.t.Checks = append(ti.t.Checks, providers.Check{Name: c.name, Expr: c.clause})
 	}
 	return rows.Err()

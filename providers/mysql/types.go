@@ -324,6 +324,9 @@ func translateColumn(c columnInfo, mariadb bool) (providers.Column, readKind) {
 	}
 	if gen, stored := generated(c.Extra); gen {
 		col.Generated, col.GeneratedStored = c.GenExpr, stored
+		if !mariadb {
+			col.Generated = mysqlExpr(c.GenExpr)
+		}
 	} else {
 		col.Default = translateDefault(c, mariadb)
 	}
@@ -331,4 +334,109 @@ func translateColumn(c columnInfo, mariadb bool) (providers.Column, readKind) {
 		col.AutoIncrement, col.Identity = true, true
 	}
 	return col, rk
+}
+
+// mysqlExpr undoes what MySQL 8's information_schema does to a check
+// clause or generation expression: it escapes the text once more
+// (_utf8mb4\'a\' for _utf8mb4'a'), puts charset introducers before
+// string literals, and wraps a check in parentheses. What comes out is
+// the expression as written: (`s` in (_utf8mb4\'a\')) becomes `s` in ('a').
+// MariaDB prints expressions as written already.
+func mysqlExpr(s string) string {
+	// One level of backslash escaping, outside nothing: MySQL applied it
+	// to the whole text.
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if s[i] == '\\' && i+1 < len(s) && (s[i+1] == '\'' || s[i+1] == '\\') {
+			b.WriteByte(s[i+1])
+			i++
+			continue
+		}
+		b.WriteByte(s[i])
+	}
+	s = b.String()
+	// Charset introducers on literals; outside string literals only.
+	b.Reset()
+	inStr := false
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if inStr {
+			b.WriteByte(c)
+			if c == '\\' && i+1 < len(s) {
+				b.WriteByte(s[i+1])
+				i++
+			} else if c == '\'' {
+				if i+1 < len(s) && s[i+1] == '\'' {
+					b.WriteByte('\'')
+					i++
+				} else {
+					inStr = false
+				}
+			}
+			continue
+		}
+		if c == '_' && (i == 0 || !isIdentByte(s[i-1])) {
+			skipped := false
+			for _, cs := range []string{"utf8mb4", "utf8mb3", "utf8", "latin1", "ascii"} {
+				if strings.HasPrefix(s[i+1:], cs+"'") {
+					i += len(cs) // the quote comes next
+					skipped = true
+					break
+				}
+			}
+			if skipped {
+				continue
+			}
+		}
+		if c == '\'' {
+			inStr = true
+		}
+		b.WriteByte(c)
+	}
+	return stripOuterParens(b.String())
+}
+
+func isIdentByte(c byte) bool {
+	return c == '_' || c == '$' || c == '`' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
+}
+
+// stripOuterParens removes parentheses that enclose the whole expression.
+func stripOuterParens(s string) string {
+	for len(s) >= 2 && s[0] == '(' && s[len(s)-1] == ')' {
+		depth, inStr, inIdent := 0, false, false
+		closesAtEnd := true
+		for i := 0; i < len(s); i++ {
+			switch c := s[i]; {
+			case inStr:
+				if c == '\\' {
+					i++
+				} else if c == '\'' {
+					inStr = false
+				}
+			case inIdent:
+				if c == '`' {
+					inIdent = false
+				}
+			case c == '\'':
+				inStr = true
+			case c == '`':
+				inIdent = true
+			case c == '(':
+				depth++
+			case c == ')':
+				depth--
+				if depth == 0 && i != len(s)-1 {
+					closesAtEnd = false
+				}
+			}
+			if !closesAtEnd {
+				break
+			}
+		}
+		if !closesAtEnd {
+			return s
+		}
+		s = strings.TrimSpace(s[1 : len(s)-1])
+	}
+	return s
 }

@@ -51,7 +51,9 @@ func TestTranslateColumnMySQL8(t *testing.T) {
 		{"no default", columnInfo{Name: "d", DataType: "datetime", ColumnType: "datetime", Nullable: true},
 			providers.Column{Name: "d", Type: ct{Base: "timestamp", Native: "datetime"}, Nullable: true}, readDateTime},
 		{"virtual generated", columnInfo{Name: "g", DataType: "int", ColumnType: "int", Extra: "VIRTUAL GENERATED", GenExpr: "(`a` * 2)", Nullable: true},
-			providers.Column{Name: "g", Type: ct{Base: "int32", Native: "int"}, Nullable: true, Generated: "(`a` * 2)"}, readInt},
+			providers.Column{Name: "g", Type: ct{Base: "int32", Native: "int"}, Nullable: true, Generated: "`a` * 2"}, readInt},
+		{"generated with a literal", columnInfo{Name: "full", DataType: "varchar", ColumnType: "varchar(50)", CharLen: 50, Extra: "STORED GENERATED", GenExpr: `concat(` + "`a`" + `,_utf8mb4\' \',` + "`b`" + `)`, Nullable: true, Collation: "utf8mb4_0900_ai_ci"},
+			providers.Column{Name: "full", Type: ct{Base: "varchar", Length: 50, Native: "varchar(50)"}, Nullable: true, Generated: "concat(`a`,' ',`b`)", GeneratedStored: true, Collation: "utf8mb4_0900_ai_ci", CaseInsensitive: true}, readText},
 		{"stored generated", columnInfo{Name: "g", DataType: "varchar", ColumnType: "varchar(10)", CharLen: 10, Extra: "STORED GENERATED", GenExpr: "lower(`s`)", Collation: "utf8mb4_bin"},
 			providers.Column{Name: "g", Type: ct{Base: "varchar", Length: 10, Native: "varchar(10)"}, Generated: "lower(`s`)", GeneratedStored: true, Collation: "utf8mb4_bin"}, readText},
 		{"bit default", columnInfo{Name: "b", DataType: "bit", ColumnType: "bit(4)", Precision: 4, Default: strp("b'1010'")},
@@ -154,5 +156,27 @@ func TestConvertValues(t *testing.T) {
 	}
 	if _, err := convert("text", readInt, providers.ColumnType{Native: "int"}); err == nil {
 		t.Error("a string for an int column converted without error")
+	}
+}
+
+func TestMySQLExpr(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"(`total` >= 0)", "`total` >= 0"},
+		{`(json_type(` + "`paths`" + `) = _utf8mb4\'ARRAY\')`, "json_type(`paths`) = 'ARRAY'"},
+		{`(` + "`s`" + ` in (_utf8mb4\'a\',_utf8mb4\'it\'\'s\'))`, "`s` in ('a','it''s')"},
+		{"(`a` > 0) and (`b` > 0)", "(`a` > 0) and (`b` > 0)"},
+		{`concat(` + "`first`" + `,_utf8mb4\' \',` + "`last`" + `)`, "concat(`first`,' ',`last`)"},
+		{`(` + "`p`" + ` like _utf8mb4\'%\\\\_%\')`, "`p` like '%\\\\_%'"},
+		{"(`my_utf8mb4` = 1)", "`my_utf8mb4` = 1"},
+		{`(_binary\'ab\' = ` + "`b`" + `)`, "_binary'ab' = `b`"},
+		{"((`a` + 1) * 2 > 0)", "(`a` + 1) * 2 > 0"},
+		{"`x` = ')('", "`x` = ')('"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			if got := mysqlExpr(tt.in); got != tt.want {
+				t.Errorf("mysqlExpr(%s) = %s, want %s", tt.in, got, tt.want)
+			}
+		})
 	}
 }
