@@ -1,6 +1,7 @@
 package mysql
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"encoding/hex"
@@ -157,8 +158,18 @@ func (p *Provider) startRead(ctx context.Context, conn *sql.Conn, mariadb bool, 
 	for i, c := range d.table.Columns {
 		types[i] = c.Type
 	}
-	return &rowStream{p: p, what: what, def: d, names: names, types: types, stmt: stmt, rows: rows,
-		dest: make([]any, len(cols))}, nil
+	st := &rowStream{p: p, what: what, def: d, names: names, types: types, stmt: stmt, rows: rows,
+		dest: make([]any, len(cols)), raw: make([]sql.RawBytes, len(cols)), ptrs: make([]any, len(cols))}
+	for i, rk := range d.reads {
+		// Strings, bytes and dates are scanned without a copy and
+		// converted once; numbers keep the driver's Go value.
+		if rk.raw() {
+			st.ptrs[i] = &st.raw[i]
+		} else {
+			st.ptrs[i] = &st.dest[i]
+		}
+	}
+	return st, nil
 }
 
 // rowCompare builds "key op (values)" as a row-value comparison, spelled
@@ -232,6 +243,15 @@ func keyArg(v any, rk readKind) (any, error) {
 	return nil, fmt.Errorf("a key value of type %T is not a portable row value", v)
 }
 
+// raw reports whether the kind is scanned as sql.RawBytes.
+func (rk readKind) raw() bool {
+	switch rk {
+	case readDecimal, readText, readEnum, readBytes, readBit1, readDate, readDateTime, readTime:
+		return true
+	}
+	return false
+}
+
 // rowStream is one streaming read.
 type rowStream struct {
 	p       *Provider
@@ -241,7 +261,9 @@ type rowStream struct {
 	types   []providers.ColumnType
 	stmt    *sql.Stmt
 	rows    *sql.Rows
-	dest    []any
+	dest    []any          // numbers, as the driver gives them
+	raw     []sql.RawBytes // the other kinds, valid until the next row
+	ptrs    []any
 	n       int64
 	err     error
 	closed  bool
@@ -264,17 +286,19 @@ func (s *rowStream) Next(ctx context.Context) (providers.Row, bool) {
 		}
 		return nil, false
 	}
-	ptrs := make([]any, len(s.dest))
-	for i := range s.dest {
-		ptrs[i] = &s.dest[i]
-	}
-	if err := s.rows.Scan(ptrs...); err != nil {
+	if err := s.rows.Scan(s.ptrs...); err != nil {
 		s.err = s.p.fail(s.what, err)
 		return nil, false
 	}
 	s.n++
 	row := make(providers.Row, len(s.dest))
 	for i, v := range s.dest {
+		if s.def.reads[i].raw() {
+			v = nil
+			if s.raw[i] != nil {
+				v = []byte(s.raw[i])
+			}
+		}
 		x, err := convert(v, s.def.reads[i], s.types[i])
 		if err != nil {
 			s.err = s.p.fail(s.what, fmt.Errorf("row %d, column %s: %w", s.n, s.names[i], err))
@@ -368,7 +392,7 @@ func convert(v any, rk readKind, t providers.ColumnType) (any, error) {
 		return s, nil
 	case readBytes:
 		if b, ok := v.([]byte); ok {
-			return b, nil
+			return bytes.Clone(b), nil // b may be the driver's buffer
 		}
 	case readBit1:
 		if b, ok := v.([]byte); ok && len(b) == 1 {
