@@ -29,3 +29,13 @@ func SnapshotOf(ctx context.Context) string {
 }
 
 type snapshotKey struct{}
+
+// SnapshotPlanner is implemented by Snapshotters whose snapshots can serve
+// fewer parallel readers on some servers (MySQL or MariaDB without the
+// privilege for FLUSH TABLES WITH READ LOCK, as on many managed servers),
+// so the plan can say how the copy will read before apply: readers is how
+// many ReadRows can stream at a snapshot at once (0: no limit), reason
+// says why when it is limited.
+type SnapshotPlanner interface {
+	SnapshotReaders(ctx context.Context, db string) (readers int, reason string, err error)
+}

@@ -111,7 +111,9 @@
 // providers.WithSnapshot(ctx, id) use those connections. Where the lock is
 // denied it falls back to one connection, so reads at the snapshot run
 // one at a time, and the position is known on MariaDB only
-// (binlog_snapshot_file/position).
+// (binlog_snapshot_file/position). SnapshotReaders tells the plan which
+// of the two a snapshot will be, from the user's privileges, without
+// taking the lock.
 //
 // # Limits
 //

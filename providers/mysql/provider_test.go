@@ -173,6 +173,12 @@ func TestSnapshotWithoutLockPrivilege(t *testing.T) {
 		"GRANT SELECT, SHOW VIEW ON "+quoteIdent(db)+".* TO '"+user+"'@'%'")
 	t.Cleanup(func() { exec(t, "DROP USER '"+user+"'@'%'") })
 	p := configured(t, "mysql://"+user+":"+pw+"@"+serverAddr+"/"+db)
+	if n, why, err := p.SnapshotReaders(ctx, db); err != nil || n != 1 || !strings.Contains(why, "RELOAD") {
+		t.Errorf("SnapshotReaders = %d, %q, %v; want 1 and why", n, why, err)
+	}
+	if n, _, err := configured(t, "mysql://root@"+serverAddr+"/").SnapshotReaders(ctx, db); err != nil || n != SnapshotWorkers {
+		t.Errorf("root's SnapshotReaders = %d, %v", n, err)
+	}
 	id, _, release, err := p.Snapshot(ctx, db)
 	if err != nil {
 		t.Fatalf("snapshot without RELOAD: %v", err)

@@ -223,3 +223,26 @@ func (p *Provider) readConn(ctx context.Context, pool *sql.DB, db string) (*sql.
 		return nil, nil, ctx.Err()
 	}
 }
+
+var _ providers.SnapshotPlanner = (*Provider)(nil)
+
+// SnapshotReaders says how many reads a snapshot will serve at once, from
+// the user's privileges (it takes no lock): SnapshotWorkers with RELOAD
+// (what FLUSH TABLES WITH READ LOCK needs), else 1. Snapshot itself falls
+// back to one connection whenever the lock is denied.
+func (p *Provider) SnapshotReaders(ctx context.Context, db string) (int, string, error) {
+	pool, _, err := p.pool(ctx)
+	if err != nil {
+		return 0, "", err
+	}
+	var n int
+	err = pool.QueryRowContext(ctx, `SELECT COUNT(*) FROM information_schema.USER_PRIVILEGES
+		WHERE PRIVILEGE_TYPE = 'RELOAD' AND GRANTEE = CONCAT('''', SUBSTRING_INDEX(CURRENT_USER(), '@', 1), '''@''', SUBSTRING_INDEX(CURRENT_USER(), '@', -1), '''')`).Scan(&n)
+	if err != nil {
+		return 0, "", p.fail("read privileges", err)
+	}
+	if n == 0 {
+		return 1, "the user lacks RELOAD, so FLUSH TABLES WITH READ LOCK is denied: one connection holds the consistent snapshot and tables are read one after another", nil
+	}
+	return SnapshotWorkers, "", nil
+}
