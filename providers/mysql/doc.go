@@ -49,7 +49,7 @@
 //	date                            date                             time.Time, midnight UTC
 //	datetime(p)                     timestamp (Precision p)          time.Time, the wall clock as UTC
 //	timestamp(p)                    timestamptz (Precision p)        time.Time in UTC
-//	time(p)                         time (Precision p)               time.Time on 0000-01-01 UTC; outside a day BadValue
+//	time(p)                         time (Precision p)               time.Time{} + clock (0001-01-01 UTC); outside a day BadValue
 //	year                            int16                            int64
 //	uuid (MariaDB 10.7+)            uuid                             string
 //	inet4, inet6 (MariaDB)          other                            string
@@ -100,7 +100,12 @@
 // ReadRows orders by the primary key, else by a unique key over NOT NULL
 // columns; a table with neither is read whole in the server's order and
 // refuses key ranges. Bounds compare as row values (From < key <= To),
-// spelled out so the key's index serves them. Rows stream from the server
+// spelled out so the key's index serves them. Keys order and compare as
+// every engine does: numbers by value, text in UTF-8 byte order. Text keys
+// under a collation whose order is not byte order (every _ci collation,
+// PAD SPACE _bin, enums by member number, MariaDB's UUID) are compared as
+// CAST(CONVERT(col USING utf8mb4) AS BINARY), which the index cannot
+// serve: each range of such a table is sorted by the server. Rows stream from the server
 // as the caller reads them; nothing buffers a table. Fingerprint is
 // providers.FingerprintRows over ReadRows with the column types, bad
 // values counted as NULL.

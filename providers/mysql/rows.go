@@ -23,6 +23,38 @@ type tableDef struct {
 	reads   []readKind
 	key     []int // column indexes of the ordering key; nil: no key
 	keyName string
+	// keyExpr is each key column as ReadRows orders and compares it: in
+	// byte order, which every engine agrees on (see keyExpr).
+	keyExpr []string
+	keyText []bool // the key column is compared as its UTF-8 bytes
+}
+
+// byteOrdered are the collations whose order is the UTF-8 byte order
+// already (binary, NO PAD), so the key's index serves the order.
+var byteOrdered = map[string]bool{
+	"utf8mb4_nopad_bin": true, "utf8mb4_0900_bin": true, "utf8mb3_nopad_bin": true, "utf8_nopad_bin": true,
+}
+
+// keyExpr returns how a key column is ordered and compared: as itself
+// where the server's order is byte order (numbers, dates, binary strings,
+// NO PAD binary collations), else as its UTF-8 bytes. Case-insensitive
+// and PAD SPACE collations, enums (ordered by member number) and
+// MariaDB's UUID (ordered by its time fields) would cut a table into other
+// ranges than PostgreSQL's "C" collation and SQLite's BINARY do. Such an
+// expression is not served by the key's index: each range is sorted.
+func keyExpr(c providers.Column) (expr string, text bool) {
+	q := quoteIdent(c.Name)
+	switch c.Type.Base {
+	case "char", "varchar", "text", "enum", "uuid", "other":
+		if c.Type.Base == "other" && !strings.HasPrefix(strings.ToLower(c.Type.Native), "inet") {
+			return q, false // spatial and unknown types: bytes already
+		}
+		if c.Type.Base != "enum" && c.Type.Base != "uuid" && byteOrdered[strings.ToLower(c.Collation)] {
+			return q, false
+		}
+		return "CAST(CONVERT(" + q + " USING utf8mb4) AS BINARY)", true
+	}
+	return q, false
 }
 
 // loadTable reads one table's definition on conn.
@@ -55,6 +87,9 @@ func (p *Provider) loadTable(ctx context.Context, conn *sql.Conn, mariadb bool, 
 			return nil, p.fail(fmt.Sprintf("read %s.%s", db, table), fmt.Errorf("key column %q is not a column", k))
 		}
 		d.key = append(d.key, i)
+		e, text := keyExpr(ti.t.Columns[i])
+		d.keyExpr = append(d.keyExpr, e)
+		d.keyText = append(d.keyText, text)
 	}
 	d.keyName = name
 	return d, nil
@@ -138,11 +173,7 @@ func (p *Provider) startRead(ctx context.Context, conn *sql.Conn, mariadb bool, 
 		q += " WHERE " + strings.Join(where, " AND ")
 	}
 	if d.key != nil {
-		order := make([]string, len(d.key))
-		for i, k := range d.key {
-			order[i] = cols[k]
-		}
-		q += " ORDER BY " + strings.Join(order, ", ")
+		q += " ORDER BY " + strings.Join(d.keyExpr, ", ")
 	}
 	// Prepared, so the rows come in the binary protocol (exact FLOAT).
 	stmt, err := conn.PrepareContext(ctx, q)
@@ -183,9 +214,12 @@ func rowCompare(d *tableDef, op string, vals providers.Row) (string, []any, erro
 		if err != nil {
 			return "", nil, fmt.Errorf("column %s: %w", d.table.Columns[k].Name, err)
 		}
+		if str, ok := a.(string); ok && d.keyText[i] {
+			a = []byte(str) // compared with the column's bytes
+		}
 		keyArgs[i] = a
 	}
-	col := func(i int) string { return quoteIdent(d.table.Columns[d.key[i]].Name) }
+	col := func(i int) string { return d.keyExpr[i] }
 	var args []any
 	var alts []string
 	for i := range d.key {
@@ -442,15 +476,16 @@ func parseDateTime(s string, dateOnly bool) any {
 }
 
 // parseClock reads a TIME ([-]HHH:MM:SS[.ffffff]). A time of day becomes
-// a time.Time on 0000-01-01 UTC (the date time.Parse gives a clock);
-// durations outside 00:00:00..23:59:59.999999, which MySQL's TIME also
-// holds, come back as BadValue.
+// a time.Time on January 1 of year 1, UTC (time.Time{} plus the time
+// since midnight), as every engine gives it; durations outside
+// 00:00:00..23:59:59.999999, which MySQL's TIME also holds, come back as
+// BadValue.
 func parseClock(s string) any {
 	t, err := time.ParseInLocation("15:04:05", s, time.UTC)
 	if err != nil {
 		return providers.BadValue{Raw: s, Reason: "time outside 00:00:00..23:59:59 (an interval, not a time of day)"}
 	}
-	return t
+	return time.Date(1, time.January, 1, t.Hour(), t.Minute(), t.Second(), t.Nanosecond(), time.UTC)
 }
 
 // Fingerprint reads the whole table (at the snapshot ctx names, if any)

@@ -43,7 +43,7 @@ var fixtureRows = map[string][]providers.Row{
 		{int64(3), nil, nil, nil},
 	},
 	"times": {
-		{int64(1), utc(2024, 2, 29, 0, 0, 0, 0), utc(2024, 2, 29, 23, 59, 59, 0), utc(1000, 1, 1, 0, 0, 0, 1000), utc(2038, 1, 19, 3, 14, 7, 0), utc(1970, 1, 1, 0, 0, 1, 0), utc(0, 1, 1, 23, 59, 59, 0), utc(0, 1, 1, 0, 0, 0, 500000000)},
+		{int64(1), utc(2024, 2, 29, 0, 0, 0, 0), utc(2024, 2, 29, 23, 59, 59, 0), utc(1000, 1, 1, 0, 0, 0, 1000), utc(2038, 1, 19, 3, 14, 7, 0), utc(1970, 1, 1, 0, 0, 1, 0), utc(1, 1, 1, 23, 59, 59, 0), utc(1, 1, 1, 0, 0, 0, 500000000)},
 		{int64(2), providers.BadValue{Raw: "0000-00-00", Reason: "zero date"}, providers.BadValue{Raw: "0000-00-00 00:00:00", Reason: "zero date"},
 			providers.BadValue{Raw: "2024-02-30 12:00:00.000000", Reason: "invalid date"}, nil, utc(2000, 1, 1, 0, 0, 0, 0),
 			providers.BadValue{Raw: "-12:00:00", Reason: "time outside 00:00:00..23:59:59 (an interval, not a time of day)"},
@@ -113,6 +113,14 @@ func TestReadRowsKeyRanges(t *testing.T) {
 	stmts = append(stmts, "CREATE TABLE events (at datetime(6) NOT NULL, seq int unsigned NOT NULL, PRIMARY KEY (at, seq))",
 		"INSERT INTO events VALUES ('2024-01-01 00:00:00', 1), ('2024-01-01 00:00:00', 2), ('2024-01-01 00:00:00.5', 1), ('2024-06-30 12:00:00', 7), ('2025-01-01 00:00:00', 0)")
 	stmts = append(stmts, "CREATE TABLE nopk (x int UNIQUE NOT NULL, y int)", "INSERT INTO nopk VALUES (3, 1), (1, 2), (2, 3)")
+	stmts = append(stmts, "CREATE TABLE sizes (s enum('small','medium','large') NOT NULL, n int NOT NULL, PRIMARY KEY (s, n))",
+		"INSERT INTO sizes VALUES ('small', 1), ('medium', 1), ('large', 2), ('large', 1)")
+	stmts = append(stmts, "CREATE TABLE ids (u uuid NOT NULL PRIMARY KEY)",
+		"INSERT INTO ids VALUES ('ffffffff-0000-0000-0000-000000000001'), ('00000000-0000-0000-0000-0000000000ff'), ('12345678-0000-1000-8000-000000000000')")
+	stmts = append(stmts, "CREATE TABLE padded (k varchar(10) COLLATE utf8mb4_bin NOT NULL PRIMARY KEY)",
+		"INSERT INTO padded VALUES ('a'), ('a\t'), ('a!'), ('B'), ('')")
+	stmts = append(stmts, "CREATE TABLE nopad (k varchar(10) COLLATE utf8mb4_nopad_bin NOT NULL PRIMARY KEY)",
+		"INSERT INTO nopad VALUES ('a'), ('a\t'), ('a!'), ('B'), ('')")
 	p, db := testDB(t, stmts...)
 	ctx := context.Background()
 
@@ -125,6 +133,20 @@ func TestReadRowsKeyRanges(t *testing.T) {
 		{"words", 1, 6},
 		{"events", 2, 5},
 		{"nopk", 1, 3}, // ordered by its unique NOT NULL key
+		{"sizes", 2, 4},
+		{"ids", 1, 3},
+		{"padded", 1, 5},
+		{"nopad", 1, 5},
+	}
+	// Text keys come in byte order whatever the collation (general_ci,
+	// PAD SPACE _bin, enum member numbers, MariaDB's UUID order), as
+	// PostgreSQL's "C" collation and SQLite's BINARY order them.
+	wantOrder := map[string][]any{
+		"words":  {"Banana", "Date", "apple", "cherry", "fig", "émile"},
+		"sizes":  {"large", "large", "medium", "small"},
+		"ids":    {"00000000-0000-0000-0000-0000000000ff", "12345678-0000-1000-8000-000000000000", "ffffffff-0000-0000-0000-000000000001"},
+		"padded": {"", "B", "a", "a\t", "a!"},
+		"nopad":  {"", "B", "a", "a\t", "a!"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.table, func(t *testing.T) {
@@ -135,6 +157,15 @@ func TestReadRowsKeyRanges(t *testing.T) {
 			all := readAll(t, s)
 			if len(all) != tt.n {
 				t.Fatalf("whole table: %d rows, want %d", len(all), tt.n)
+			}
+			if want := wantOrder[tt.table]; want != nil {
+				var got []any
+				for _, r := range all {
+					got = append(got, r[0])
+				}
+				if d := cmp.Diff(want, got); d != "" {
+					t.Errorf("key order (-want +got):\n%s", d)
+				}
 			}
 			keyOf := func(r providers.Row) providers.Row { return append(providers.Row(nil), r[:tt.key]...) }
 			// Cut every row, every few rows, and not at all.

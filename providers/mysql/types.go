@@ -47,7 +47,7 @@ const (
 	readBit1                     // bit(1) -> bool
 	readDate                     // date -> time.Time at midnight UTC
 	readDateTime                 // datetime, timestamp -> time.Time in UTC
-	readTime                     // time -> time.Time on 0000-01-01 UTC (time.Parse's date for a clock)
+	readTime                     // time -> time.Time on 0001-01-01 UTC (time.Time{} plus the clock)
 )
 
 // spatialTypes are the geometry types of MySQL and MariaDB.

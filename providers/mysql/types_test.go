@@ -139,7 +139,7 @@ func TestConvertValues(t *testing.T) {
 		{"zero in date", []byte("2024-00-10"), readDate, providers.ColumnType{}, providers.BadValue{Raw: "2024-00-10", Reason: "invalid date"}},
 		{"zero datetime with fraction", []byte("0000-00-00 00:00:00.000000"), readDateTime, providers.ColumnType{}, providers.BadValue{Raw: "0000-00-00 00:00:00.000000", Reason: "zero date"}},
 		{"datetime fraction", []byte("2024-05-06 07:08:09.123456"), readDateTime, providers.ColumnType{}, utc(2024, 5, 6, 7, 8, 9, 123456000)},
-		{"time of day", []byte("07:08:09.5"), readTime, providers.ColumnType{}, utc(0, 1, 1, 7, 8, 9, 500000000)},
+		{"time of day", []byte("07:08:09.5"), readTime, providers.ColumnType{}, utc(1, 1, 1, 7, 8, 9, 500000000)},
 		{"bit(1) zero", []byte{0}, readBit1, providers.ColumnType{}, false},
 		{"tinyint(1) -1", int64(-1), readBool, providers.ColumnType{}, providers.BadValue{Raw: "-1", Reason: "tinyint(1) value other than 0 or 1"}},
 	}
