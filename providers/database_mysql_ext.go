@@ -6,9 +6,9 @@ import "context"
 // provider. The mover reports them as findings naming the object, like
 // the other kinds it cannot translate exactly.
 const (
-	// DBObjectIndex is an index the portable Index cannot hold exactly: a
-	// FULLTEXT or SPATIAL index, a functional index, or a prefix index
-	// (kept in Table.Indexes on the whole columns and also noted here).
+	// DBObjectIndex is an index the portable Index cannot hold exactly
+	// (not in Table.Indexes): a FULLTEXT or SPATIAL index, a functional
+	// index, a prefix index.
 	DBObjectIndex = "index"
 	// DBObjectTableOption is a table feature outside the portable Table,
 	// such as MariaDB's system versioning.

@@ -26,13 +26,10 @@
 //
 //	MySQL / MariaDB                 portable Base (fields)           Go value in a Row
 //	tinyint(1)                      bool                             bool; other values BadValue
-//	tinyint [unsigned]              int16 (Unsigned)                 int64
-//	smallint                        int16                            int64
-//	smallint unsigned, mediumint    int32 (Unsigned)                 int64
-//	int                             int32                            int64
-//	int unsigned                    int64, Unsigned                  int64
+//	tinyint, smallint               int16                            int64
+//	mediumint, int                  int32                            int64
 //	bigint                          int64                            int64
-//	bigint unsigned                 decimal(20,0), Unsigned          uint64
+//	... unsigned                    the same Base, Unsigned          int64; uint64 for bigint unsigned
 //	float                           float32                          float64 of the stored float32
 //	double, real                    float64                          float64
 //	decimal(p,s) [unsigned]         decimal (Precision, Scale)       string ("12.50")
@@ -63,6 +60,10 @@
 // with the value as the server printed it; the mover applies the move's
 // on_bad_value policy to them.
 //
+// Integers keep their width in Base, and Unsigned says the range starts
+// at zero: a destination without unsigned types holds int unsigned in a
+// 64-bit integer and bigint unsigned in numeric(20,0), with a check.
+//
 // Columns: Native is COLUMN_TYPE; Collation is the column's collation for
 // character types, CaseInsensitive for every *_ci collation (comparisons
 // and unique keys ignore case there, unlike PostgreSQL's default);
@@ -90,9 +91,10 @@
 // events with their full CREATE statements (SHOW CREATE where the user
 // may, else information_schema's body), MariaDB sequences, partitioned
 // tables (kind partition), spatial columns, and indexes the portable
-// Index cannot hold: FULLTEXT, SPATIAL and functional ones (kind index,
-// left out of Indexes) and prefix indexes (kept in Indexes on the whole
-// columns and noted as kind index). MariaDB system-versioned tables are
+// Index cannot hold exactly: FULLTEXT, SPATIAL, functional and prefix
+// indexes (kind index, left out of Indexes: on the whole column a prefix
+// index is another constraint, and may not fit a B-tree entry at the
+// destination). MariaDB system-versioned tables are
 // noted as table_option (only current rows are read).
 //
 // # Reading rows

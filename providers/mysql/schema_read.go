@@ -166,10 +166,11 @@ func (r *schemaReader) readIndexes(ctx context.Context) error {
 			note("functional index")
 			continue
 		case prefix:
-			// Kept on the whole columns (the data, unique on a prefix, is
-			// unique on the whole value too), and noted: the destination's
-			// index is not the same constraint.
-			note("prefix index: kept on the whole columns")
+			// An index on the whole columns is not the same: a unique one
+			// is a weaker constraint, and either may not fit a B-tree
+			// entry at the destination (long TEXT values).
+			note("prefix index")
+			continue
 		}
 		primary := d.name == "PRIMARY"
 		if primary {

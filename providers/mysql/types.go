@@ -69,29 +69,25 @@ func translateType(c columnInfo) (providers.ColumnType, readKind) {
 			t.Base = "bool"
 			return t, readBool
 		}
-		t.Base = "int16" // -128..127 and 0..255 both fit
+		t.Base = "int16" // the narrowest portable integer; 8 bits either way
 		return t, readInt
+	// Base is the source's width and Unsigned says the range starts at 0:
+	// a destination without unsigned types widens (int unsigned to a
+	// 64-bit integer, bigint unsigned to numeric(20,0)) and checks >= 0.
 	case "smallint":
 		t.Base = "int16"
-		if unsigned {
-			t.Base = "int32"
-		}
 		return t, readInt
-	case "mediumint":
+	case "mediumint": // 24 bits
 		t.Base = "int32"
 		return t, readInt
 	case "int", "integer":
 		t.Base = "int32"
-		if unsigned {
-			t.Base = "int64"
-		}
 		return t, readInt
 	case "bigint":
+		t.Base = "int64"
 		if unsigned {
-			t.Base, t.Precision = "decimal", 20
 			return t, readUint64
 		}
-		t.Base = "int64"
 		return t, readInt
 	case "float":
 		t.Base = "float32"
