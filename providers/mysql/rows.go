@@ -507,10 +507,10 @@ func (p *Provider) Fingerprint(ctx context.Context, db, table string) (providers
 }
 
 // badAsNull reads a stream with every BadValue as nil.
-type badAsNull struct{ *rowStream }
+type badAsNull struct{ providers.RowStream }
 
 func (b badAsNull) Next(ctx context.Context) (providers.Row, bool) {
-	row, ok := b.rowStream.Next(ctx)
+	row, ok := b.RowStream.Next(ctx)
 	for i, v := range row {
 		if _, bad := v.(providers.BadValue); bad {
 			row[i] = nil
