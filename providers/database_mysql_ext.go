@@ -15,21 +15,6 @@ const (
 	DBObjectTableOption = "table_option"
 )
 
-// WithSnapshot returns a context under which a DatabaseStore's ReadRows
-// (and Fingerprint) read at the snapshot a Snapshotter returned, so that
-// every worker of a copy sees the database at one point.
-func WithSnapshot(ctx context.Context, snapshot string) context.Context {
-	return context.WithValue(ctx, snapshotKey{}, snapshot)
-}
-
-// SnapshotOf returns the snapshot WithSnapshot put in ctx ("" none).
-func SnapshotOf(ctx context.Context) string {
-	s, _ := ctx.Value(snapshotKey{}).(string)
-	return s
-}
-
-type snapshotKey struct{}
-
 // SnapshotPlanner is implemented by Snapshotters whose snapshots can serve
 // fewer parallel readers on some servers (MySQL or MariaDB without the
 // privilege for FLUSH TABLES WITH READ LOCK, as on many managed servers),

@@ -114,8 +114,9 @@
 //
 // Snapshot takes FLUSH TABLES WITH READ LOCK for as long as it takes
 // SnapshotWorkers connections to START TRANSACTION WITH CONSISTENT
-// SNAPSHOT (and to read SHOW MASTER STATUS), then releases it; reads under
-// providers.WithSnapshot(ctx, id) use those connections. Where the lock is
+// SNAPSHOT (and to read SHOW MASTER STATUS), then releases it; until the
+// snapshot is released, every read of that database uses those
+// connections (one snapshot per database at a time). Where the lock is
 // denied it falls back to one connection, so reads at the snapshot run
 // one at a time, and the position is known on MariaDB only
 // (binlog_snapshot_file/position). SnapshotReaders tells the plan which

@@ -57,7 +57,7 @@ type Provider struct {
 	mu      sync.Mutex
 	db      *sql.DB
 	server  serverInfo
-	snaps   map[string]*snapshot
+	snaps   map[string]*snapshot // by database, while held
 	nextSID int
 }
 

@@ -106,7 +106,6 @@ func TestSnapshot(t *testing.T) {
 		}
 	}()
 	exec(t, "INSERT INTO "+qualified(db, "t")+" VALUES (3, 'three')", "UPDATE "+qualified(db, "t")+" SET v = 'uno' WHERE id = 1")
-	sctx := providers.WithSnapshot(ctx, id)
 	var wg sync.WaitGroup
 	results := make([][]providers.Row, SnapshotWorkers+2) // more readers than connections: some wait
 	errs := make([]error, len(results))
@@ -114,13 +113,13 @@ func TestSnapshot(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			s, err := p.ReadRows(sctx, db, "t", providers.KeyRange{})
+			s, err := p.ReadRows(ctx, db, "t", providers.KeyRange{})
 			if err != nil {
 				errs[i] = err
 				return
 			}
 			for {
-				r, ok := s.Next(sctx)
+				r, ok := s.Next(ctx)
 				if !ok {
 					break
 				}
@@ -138,26 +137,34 @@ func TestSnapshot(t *testing.T) {
 			t.Errorf("reader %d at the snapshot saw %v", i, rows)
 		}
 	}
-	fp, err := p.Fingerprint(sctx, db, "t")
+	fp, err := p.Fingerprint(ctx, db, "t")
 	if err != nil || fp.Rows != 2 {
 		t.Errorf("fingerprint at the snapshot = %+v, %v", fp, err)
 	}
-	s, err := p.ReadRows(ctx, db, "t", providers.KeyRange{})
+	other := configured(t, "mysql://root@"+serverAddr+"/") // holds no snapshot
+	s, err := other.ReadRows(ctx, db, "t", providers.KeyRange{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if now := readAll(t, s); len(now) != 3 || now[0][1] != "uno" {
-		t.Errorf("plain read saw %v", now)
+		t.Errorf("read outside the snapshot saw %v", now)
 	}
-	if _, err := p.ReadRows(providers.WithSnapshot(ctx, id), "other_db", "t", providers.KeyRange{}); err == nil || !strings.Contains(err.Error(), "is of database") {
-		t.Errorf("read of another database at the snapshot: %v", err)
+	if _, _, _, err := p.Snapshot(ctx, db); err == nil || !strings.Contains(err.Error(), "already held") {
+		t.Errorf("second snapshot of one database: %v", err)
 	}
 	released = true
 	if err := release(); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := p.ReadRows(sctx, db, "t", providers.KeyRange{}); err == nil || !strings.Contains(err.Error(), "is not open") {
-		t.Errorf("read at a released snapshot: %v", err)
+	s, err = p.ReadRows(ctx, db, "t", providers.KeyRange{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if now := readAll(t, s); len(now) != 3 {
+		t.Errorf("read after release saw %v", now)
+	}
+	if id == "" {
+		t.Error("empty snapshot id")
 	}
 }
 
@@ -179,19 +186,19 @@ func TestSnapshotWithoutLockPrivilege(t *testing.T) {
 	if n, _, err := configured(t, "mysql://root@"+serverAddr+"/").SnapshotReaders(ctx, db); err != nil || n != SnapshotWorkers {
 		t.Errorf("root's SnapshotReaders = %d, %v", n, err)
 	}
-	id, _, release, err := p.Snapshot(ctx, db)
+	_, _, release, err := p.Snapshot(ctx, db)
 	if err != nil {
 		t.Fatalf("snapshot without RELOAD: %v", err)
 	}
 	defer release()
 	p.mu.Lock()
-	n := len(p.snaps[id].all)
+	n := len(p.snaps[db].all)
 	p.mu.Unlock()
 	if n != 1 {
 		t.Errorf("snapshot holds %d connections, want 1", n)
 	}
 	exec(t, "INSERT INTO "+qualified(db, "t")+" VALUES (2)")
-	fp, err := p.Fingerprint(providers.WithSnapshot(ctx, id), db, "t")
+	fp, err := p.Fingerprint(ctx, db, "t")
 	if err != nil || fp.Rows != 1 {
 		t.Errorf("fingerprint at the snapshot = %+v, %v", fp, err)
 	}

@@ -488,7 +488,7 @@ func parseClock(s string) any {
 	return time.Date(1, time.January, 1, t.Hour(), t.Minute(), t.Second(), t.Nanosecond(), time.UTC)
 }
 
-// Fingerprint reads the whole table (at the snapshot ctx names, if any)
+// Fingerprint reads the whole table (at the snapshot, while one is held)
 // and returns providers.FingerprintRows over its portable values with the
 // column types, so it agrees with the same rows read from another
 // engine. Bad values count as NULL there, as on_bad_value = "null"

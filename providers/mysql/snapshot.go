@@ -26,8 +26,9 @@ type snapshot struct {
 	locks bool // taken under FLUSH TABLES WITH READ LOCK
 }
 
-// Snapshot opens consistent-snapshot transactions that ReadRows uses
-// under providers.WithSnapshot(ctx, snapshot). Where the user may take
+// Snapshot opens consistent-snapshot transactions that every ReadRows and
+// Fingerprint of db uses until release (as providers/postgres does with
+// its exported snapshot). Where the user may take
 // FLUSH TABLES WITH READ LOCK, it takes it briefly while SnapshotWorkers
 // connections start their transactions, so they all see one point; where
 // the lock is denied (many managed servers), one connection holds the
@@ -40,6 +41,12 @@ func (p *Provider) Snapshot(ctx context.Context, db string) (string, string, fun
 		return "", "", nil, err
 	}
 	what := "snapshot of " + db
+	p.mu.Lock()
+	held := p.snaps[db] != nil
+	p.mu.Unlock()
+	if held {
+		return "", "", nil, p.fail(what, errors.New("a snapshot of this database is already held"))
+	}
 	first, err := pool.Conn(ctx)
 	if err != nil {
 		return "", "", nil, p.fail(what, err)
@@ -113,13 +120,20 @@ func (p *Provider) Snapshot(ctx context.Context, db string) (string, string, fun
 	if p.snaps == nil {
 		p.snaps = map[string]*snapshot{}
 	}
+	if p.snaps[db] != nil {
+		p.mu.Unlock()
+		closeAll()
+		return "", "", nil, p.fail(what, errors.New("a snapshot of this database is already held"))
+	}
 	p.nextSID++
 	id := fmt.Sprintf("mysql-snapshot-%d", p.nextSID)
-	p.snaps[id] = s
+	p.snaps[db] = s
 	p.mu.Unlock()
 	release := func() error {
 		p.mu.Lock()
-		delete(p.snaps, id)
+		if p.snaps[db] == s {
+			delete(p.snaps, db)
+		}
 		p.mu.Unlock()
 		var errs []error
 		for range s.all {
@@ -197,24 +211,18 @@ func mariadbSnapshotPosition(ctx context.Context, c *sql.Conn) (string, error) {
 }
 
 // readConn returns the connection a read uses: one of the snapshot's
-// when ctx names a snapshot, else a fresh one from the pool.
+// while a snapshot of db is held (waiting for a free one), else a fresh
+// one from the pool.
 func (p *Provider) readConn(ctx context.Context, pool *sql.DB, db string) (*sql.Conn, func(), error) {
-	id := providers.SnapshotOf(ctx)
-	if id == "" {
+	p.mu.Lock()
+	s := p.snaps[db]
+	p.mu.Unlock()
+	if s == nil {
 		c, err := pool.Conn(ctx)
 		if err != nil {
 			return nil, nil, err
 		}
 		return c, func() { c.Close() }, nil
-	}
-	p.mu.Lock()
-	s := p.snaps[id]
-	p.mu.Unlock()
-	if s == nil {
-		return nil, nil, fmt.Errorf("snapshot %q is not open (released, or from another run)", id)
-	}
-	if s.db != db {
-		return nil, nil, fmt.Errorf("snapshot %q is of database %q, not %q", id, s.db, db)
 	}
 	select {
 	case c := <-s.free:
