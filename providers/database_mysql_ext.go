@@ -24,3 +24,21 @@ const (
 type SnapshotPlanner interface {
 	SnapshotReaders(ctx context.Context, db string) (readers int, reason string, err error)
 }
+
+// BadValueCounter is implemented by database sources that can count by
+// query, without reading the rows out, the values ReadRows returns as
+// BadValue, for the plan-time data-quality report of tables too large to
+// scan. Samples are the key values (in key order) of at most samples rows
+// with such a value in the column.
+type BadValueCounter interface {
+	CountBadValues(ctx context.Context, db string, t Table, samples int) ([]BadValueCount, error)
+}
+
+// BadValueCount is how many values of one column have one reason to be
+// a BadValue, with sample keys.
+type BadValueCount struct {
+	Column  string
+	Reason  string
+	Count   int64
+	Samples []Row
+}

@@ -58,7 +58,10 @@
 // 00:00:00..23:59:59, invalid UTF-8 in text and empty enum values (what a
 // lax sql_mode stores for an invalid one) come back as providers.BadValue
 // with the value as the server printed it; the mover applies the move's
-// on_bad_value policy to them.
+// on_bad_value policy to them. CountBadValues (providers.BadValueCounter)
+// counts the same values by query, with sample keys, for the plan's
+// data-quality report of tables too large to read at plan time (all but
+// invalid UTF-8, which the server's conversion to utf8mb4 hides from SQL).
 //
 // Integers keep their width in Base, and Unsigned says the range starts
 // at zero: a destination without unsigned types holds int unsigned in a

@@ -357,6 +357,16 @@ func (s *rowStream) Close() error {
 	return s.p.fail(s.what, err)
 }
 
+// The reasons of the bad values ReadRows returns.
+const (
+	reasonBool     = "tinyint(1) value other than 0 or 1"
+	reasonUTF8     = "invalid UTF-8"
+	reasonEnum     = "value not among the enum's members (stored under a lax sql_mode)"
+	reasonZeroDate = "zero date"
+	reasonBadDate  = "invalid date"
+	reasonTime     = "time outside 00:00:00..23:59:59 (an interval, not a time of day)"
+)
+
 // convert turns the driver's value (binary protocol, parseTime off) into
 // the portable Go value.
 func convert(v any, rk readKind, t providers.ColumnType) (any, error) {
@@ -377,7 +387,7 @@ func convert(v any, rk readKind, t providers.ColumnType) (any, error) {
 		case 1:
 			return true, nil
 		}
-		return providers.BadValue{Raw: strconv.FormatInt(n, 10), Reason: "tinyint(1) value other than 0 or 1"}, nil
+		return providers.BadValue{Raw: strconv.FormatInt(n, 10), Reason: reasonBool}, nil
 	case readUint64:
 		switch x := v.(type) {
 		case int64:
@@ -417,11 +427,11 @@ func convert(v any, rk readKind, t providers.ColumnType) (any, error) {
 			break
 		}
 		if !utf8.Valid(b) {
-			return providers.BadValue{Raw: "x'" + hex.EncodeToString(b) + "'", Reason: "invalid UTF-8"}, nil
+			return providers.BadValue{Raw: "x'" + hex.EncodeToString(b) + "'", Reason: reasonUTF8}, nil
 		}
 		s := string(b)
 		if rk == readEnum && !slices.Contains(t.Enum, s) {
-			return providers.BadValue{Raw: s, Reason: "value not among the enum's members (stored under a lax sql_mode)"}, nil
+			return providers.BadValue{Raw: s, Reason: reasonEnum}, nil
 		}
 		return s, nil
 	case readBytes:
@@ -466,11 +476,11 @@ func parseDateTime(s string, dateOnly bool) any {
 		layout = "2006-01-02"
 	}
 	if strings.HasPrefix(s, "0000-00-00") {
-		return providers.BadValue{Raw: s, Reason: "zero date"}
+		return providers.BadValue{Raw: s, Reason: reasonZeroDate}
 	}
 	t, err := time.ParseInLocation(layout, s, time.UTC)
 	if err != nil {
-		return providers.BadValue{Raw: s, Reason: "invalid date"}
+		return providers.BadValue{Raw: s, Reason: reasonBadDate}
 	}
 	return t
 }
@@ -483,7 +493,7 @@ func parseDateTime(s string, dateOnly bool) any {
 func parseClock(s string) any {
 	t, err := time.ParseInLocation("15:04:05", s, time.UTC)
 	if err != nil {
-		return providers.BadValue{Raw: s, Reason: "time outside 00:00:00..23:59:59 (an interval, not a time of day)"}
+		return providers.BadValue{Raw: s, Reason: reasonTime}
 	}
 	return time.Date(1, time.January, 1, t.Hour(), t.Minute(), t.Second(), t.Nanosecond(), time.UTC)
 }
