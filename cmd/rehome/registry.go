@@ -10,8 +10,10 @@ import (
 	"github.com/rehome/rehome/providers/local"
 	"github.com/rehome/rehome/providers/mysql"
 	"github.com/rehome/rehome/providers/nats"
+	"github.com/rehome/rehome/providers/postgres"
 	"github.com/rehome/rehome/providers/rabbitmq"
 	"github.com/rehome/rehome/providers/s3"
+	"github.com/rehome/rehome/providers/sqlite"
 )
 
 // newRegistry lists the providers this build knows.
@@ -24,6 +26,8 @@ func newRegistry() *providers.Registry {
 		s3.Factory(),
 		rabbitmq.Factory(),
 		nats.Factory(),
+		postgres.Factory(),
+		sqlite.Factory(),
 		mysql.Factory(),
 	)
 }

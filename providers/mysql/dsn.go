@@ -11,6 +11,8 @@ import (
 	"time"
 
 	driver "github.com/go-sql-driver/mysql"
+
+	"github.com/rehome/rehome/providers"
 )
 
 // Settings rehome fixes on every connection, whatever the URL says:
@@ -214,30 +216,27 @@ func applyParam(cfg *driver.Config, k, v string) error {
 	return fmt.Errorf("unknown parameter %q (known: tls, timeout, readTimeout, writeTimeout, collation, maxAllowedPacket, allowCleartextPasswords, allowNativePasswords, allowOldPasswords, allowFallbackToPlaintext, serverPubKey, socket)", k)
 }
 
-// urlSecrets returns what must never be shown of a URL: its password in
-// every spelling, and the whole URL when it carries credentials or does
-// not parse.
+// urlSecrets returns what must never be shown of a URL: the whole URL
+// and its password in every spelling (providers.URLSecrets, plus the
+// userinfo escaping), or for a URL that does not parse, a guess at the
+// password: what lies between the first ':' after the scheme and the last
+// '@'.
 func urlSecrets(raw string) []string {
-	var out []string
+	out := providers.URLSecrets(raw)
 	u, err := url.Parse(raw)
-	if err != nil || u.User != nil {
-		out = append(out, raw)
-	}
-	if err == nil && u.User != nil {
+	if err == nil {
 		if pw, ok := u.User.Password(); ok && pw != "" {
-			out = append(out, pw, url.QueryEscape(pw), url.PathEscape(pw), url.UserPassword("x", pw).String()[2:])
+			out = append(out, url.UserPassword("x", pw).String()[2:])
 		}
-	} else if err != nil {
-		// An unparsable URL: guess the password as what lies between the
-		// first ':' after the scheme and the last '@'.
-		rest := raw
-		if i := strings.Index(rest, "://"); i >= 0 {
-			rest = rest[i+3:]
-		}
-		if at := strings.LastIndex(rest, "@"); at >= 0 {
-			if c := strings.Index(rest[:at], ":"); c >= 0 && c+1 < at {
-				out = append(out, rest[c+1:at])
-			}
+		return out
+	}
+	rest := raw
+	if i := strings.Index(rest, "://"); i >= 0 {
+		rest = rest[i+3:]
+	}
+	if at := strings.LastIndex(rest, "@"); at >= 0 {
+		if c := strings.Index(rest[:at], ":"); c >= 0 && c+1 < at {
+			out = append(out, rest[c+1:at])
 		}
 	}
 	return out

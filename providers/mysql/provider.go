@@ -45,7 +45,22 @@ var (
 	_ providers.DatabaseStore = (*Provider)(nil)
 	_ providers.Snapshotter   = (*Provider)(nil)
 	_ providers.Identifier    = (*Provider)(nil)
+	_ providers.DatabaseHome  = (*Provider)(nil)
 )
+
+// Engine returns "mysql" (MariaDB too).
+func (p *Provider) Engine() string { return "mysql" }
+
+// DefaultDatabase is the URL's database ("" when it names none).
+func (p *Provider) DefaultDatabase() string {
+	if p.conn == nil {
+		return ""
+	}
+	return p.conn.db
+}
+
+// SingleDatabase is false: a server holds many databases.
+func (p *Provider) SingleDatabase() bool { return false }
 
 // Provider is one MySQL or MariaDB server. Configure it once; afterwards it
 // is safe for concurrent use.

@@ -75,6 +75,7 @@ func (r *schemaReader) fail(what string, err error) error {
 
 func (r *schemaReader) read(ctx context.Context) (providers.DBSchema, error) {
 	r.s.Database = r.db
+	r.s.Engine = "mysql" // MariaDB's dialect is MySQL's for what the schema holds
 	err := r.conn.QueryRowContext(ctx, `SELECT DEFAULT_CHARACTER_SET_NAME, DEFAULT_COLLATION_NAME
 		FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?`, r.db).Scan(&r.s.Charset, &r.s.Collation)
 	if errors.Is(err, sql.ErrNoRows) {
