@@ -33,7 +33,7 @@
 //	float                           float32                          float64 of the stored float32
 //	double, real                    float64                          float64
 //	decimal(p,s) [unsigned]         decimal (Precision, Scale)       string ("12.50")
-//	char(n), varchar(n)             char, varchar (Length n chars)   string (CHAR loses trailing spaces, as MySQL reads it)
+//	char(n), varchar(n)             char, varchar (Length n chars)   string; CHAR padded with spaces to n characters
 //	tinytext .. longtext            text                             string
 //	json (MySQL), MariaDB JSON      json                             string
 //	  (longtext + CHECK json_valid; the check is not listed in Checks)
@@ -66,6 +66,11 @@
 // Integers keep their width in Base, and Unsigned says the range starts
 // at zero: a destination without unsigned types holds int unsigned in a
 // 64-bit integer and bigint unsigned in numeric(20,0), with a check.
+//
+// CHAR(n) values come padded to n characters, the SQL standard's form that
+// PostgreSQL's char(n) gives back: MySQL strips the padding when it reads
+// a CHAR and ignores it in comparisons, so it carries no information, and
+// padded values fingerprint alike on both sides.
 //
 // Columns: Native is COLUMN_TYPE; Collation is the column's collation for
 // character types, CaseInsensitive for every *_ci collation (comparisons

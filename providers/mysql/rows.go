@@ -214,8 +214,14 @@ func rowCompare(d *tableDef, op string, vals providers.Row) (string, []any, erro
 		if err != nil {
 			return "", nil, fmt.Errorf("column %s: %w", d.table.Columns[k].Name, err)
 		}
-		if str, ok := a.(string); ok && d.keyText[i] {
-			a = []byte(str) // compared with the column's bytes
+		if str, ok := a.(string); ok {
+			if d.table.Columns[k].Type.Base == "char" {
+				str = strings.TrimRight(str, " ") // the server compares CHAR without its padding
+				a = str
+			}
+			if d.keyText[i] {
+				a = []byte(str) // compared with the column's bytes
+			}
 		}
 		keyArgs[i] = a
 	}
@@ -430,6 +436,9 @@ func convert(v any, rk readKind, t providers.ColumnType) (any, error) {
 			return providers.BadValue{Raw: "x'" + hex.EncodeToString(b) + "'", Reason: reasonUTF8}, nil
 		}
 		s := string(b)
+		if t.Base == "char" && t.Length > 0 {
+			s = padChar(s, t.Length)
+		}
 		if rk == readEnum && !slices.Contains(t.Enum, s) {
 			return providers.BadValue{Raw: s, Reason: reasonEnum}, nil
 		}
@@ -455,6 +464,17 @@ func convert(v any, rk readKind, t providers.ColumnType) (any, error) {
 		}
 	}
 	return nil, fmt.Errorf("unexpected driver value of type %T for a %s column", v, t.Native)
+}
+
+// padChar pads a CHAR(n) value with spaces to n characters: the SQL
+// standard's form, which PostgreSQL's char(n) gives back (and MySQL with
+// PAD_CHAR_TO_FULL_LENGTH). MySQL strips the padding when it reads a CHAR,
+// and its comparisons ignore it, so it carries no information either way.
+func padChar(s string, n int) string {
+	if k := utf8.RuneCountInString(s); k < n {
+		return s + strings.Repeat(" ", n-k)
+	}
+	return s
 }
 
 func toInt64(v any) (int64, error) {

@@ -32,10 +32,10 @@ var fixtureRows = map[string][]providers.Row{
 		{int64(3), nil, nil, "12345678901234.000001", nil},
 	},
 	"texts": {
-		{"a", "pad", "Grüße 😀", "line1\nline2\ttab", strings.Repeat("x", 1000), `{"b": [1, 2.50, "😀"], "a": null}`, "it's", "a,c", "café", "123e4567-e89b-12d3-a456-426614174000"},
-		{"b", "", "", "", "", "[]", "medium", "", "", nil},
+		{"a", "pad       ", "Grüße 😀", "line1\nline2\ttab", strings.Repeat("x", 1000), `{"b": [1, 2.50, "😀"], "a": null}`, "it's", "a,c", "café", "123e4567-e89b-12d3-a456-426614174000"},
+		{"b", "          ", "", "", "", "[]", "medium", "", "", nil},
 		{"c", nil, nil, nil, nil, nil, nil, nil, nil, nil},
-		{"d", "x'y", nil, nil, nil, nil, providers.BadValue{Raw: "", Reason: "value not among the enum's members (stored under a lax sql_mode)"}, nil, nil, nil},
+		{"d", "x'y       ", nil, nil, nil, nil, providers.BadValue{Raw: "", Reason: "value not among the enum's members (stored under a lax sql_mode)"}, nil, nil, nil},
 	},
 	"bins": {
 		{int64(1), []byte{0, 1, 2, 0}, []byte{0, 0xff, 0}, []byte{0, 0, 0}},
@@ -119,6 +119,8 @@ func TestReadRowsKeyRanges(t *testing.T) {
 		"INSERT INTO ids VALUES ('ffffffff-0000-0000-0000-000000000001'), ('00000000-0000-0000-0000-0000000000ff'), ('12345678-0000-1000-8000-000000000000')")
 	stmts = append(stmts, "CREATE TABLE padded (k varchar(10) COLLATE utf8mb4_bin NOT NULL PRIMARY KEY)",
 		"INSERT INTO padded VALUES ('a'), ('a\t'), ('a!'), ('B'), ('')")
+	stmts = append(stmts, "CREATE TABLE chars (k char(4) NOT NULL PRIMARY KEY, n int) COLLATE utf8mb4_general_ci",
+		"INSERT INTO chars VALUES ('a', 1), ('a!', 2), ('B', 3), ('b c', 4), ('', 5)")
 	stmts = append(stmts, "CREATE TABLE nopad (k varchar(10) COLLATE utf8mb4_nopad_bin NOT NULL PRIMARY KEY)",
 		"INSERT INTO nopad VALUES ('a'), ('a\t'), ('a!'), ('B'), ('')")
 	p, db := testDB(t, stmts...)
@@ -137,6 +139,7 @@ func TestReadRowsKeyRanges(t *testing.T) {
 		{"ids", 1, 3},
 		{"padded", 1, 5},
 		{"nopad", 1, 5},
+		{"chars", 1, 5},
 	}
 	// Text keys come in byte order whatever the collation (general_ci,
 	// PAD SPACE _bin, enum member numbers, MariaDB's UUID order), as
@@ -147,6 +150,7 @@ func TestReadRowsKeyRanges(t *testing.T) {
 		"ids":    {"00000000-0000-0000-0000-0000000000ff", "12345678-0000-1000-8000-000000000000", "ffffffff-0000-0000-0000-000000000001"},
 		"padded": {"", "B", "a", "a\t", "a!"},
 		"nopad":  {"", "B", "a", "a\t", "a!"},
+		"chars":  {"    ", "B   ", "a   ", "a!  ", "b c "}, // padded; ordered as PostgreSQL orders char(4)
 	}
 	for _, tt := range tests {
 		t.Run(tt.table, func(t *testing.T) {
