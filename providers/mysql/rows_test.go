@@ -99,31 +99,7 @@ func sortRows(rs []providers.Row) {
 // at many points and checks that the ranges together give every row
 // exactly once, in key order.
 func TestReadRowsKeyRanges(t *testing.T) {
-	var stmts []string
-	stmts = append(stmts, "CREATE TABLE pairs (a int NOT NULL, b varchar(10) NOT NULL, v int, PRIMARY KEY (a, b))")
-	var vals []string
-	for a := 0; a < 12; a++ {
-		for _, b := range []string{"A", "b", "C", "d", "É"} {
-			vals = append(vals, fmt.Sprintf("(%d, '%s', %d)", a, b, a*10))
-		}
-	}
-	stmts = append(stmts, "INSERT INTO pairs VALUES "+strings.Join(vals, ", "))
-	stmts = append(stmts, "CREATE TABLE words (w varchar(20) NOT NULL PRIMARY KEY) COLLATE utf8mb4_general_ci",
-		"INSERT INTO words VALUES ('apple'), ('Banana'), ('cherry'), ('Date'), ('émile'), ('fig')")
-	stmts = append(stmts, "CREATE TABLE events (at datetime(6) NOT NULL, seq int unsigned NOT NULL, PRIMARY KEY (at, seq))",
-		"INSERT INTO events VALUES ('2024-01-01 00:00:00', 1), ('2024-01-01 00:00:00', 2), ('2024-01-01 00:00:00.5', 1), ('2024-06-30 12:00:00', 7), ('2025-01-01 00:00:00', 0)")
-	stmts = append(stmts, "CREATE TABLE nopk (x int UNIQUE NOT NULL, y int)", "INSERT INTO nopk VALUES (3, 1), (1, 2), (2, 3)")
-	stmts = append(stmts, "CREATE TABLE sizes (s enum('small','medium','large') NOT NULL, n int NOT NULL, PRIMARY KEY (s, n))",
-		"INSERT INTO sizes VALUES ('small', 1), ('medium', 1), ('large', 2), ('large', 1)")
-	stmts = append(stmts, "CREATE TABLE ids (u uuid NOT NULL PRIMARY KEY)",
-		"INSERT INTO ids VALUES ('ffffffff-0000-0000-0000-000000000001'), ('00000000-0000-0000-0000-0000000000ff'), ('12345678-0000-1000-8000-000000000000')")
-	stmts = append(stmts, "CREATE TABLE padded (k varchar(10) COLLATE utf8mb4_bin NOT NULL PRIMARY KEY)",
-		"INSERT INTO padded VALUES ('a'), ('a\t'), ('a!'), ('B'), ('')")
-	stmts = append(stmts, "CREATE TABLE chars (k char(4) NOT NULL PRIMARY KEY, n int) COLLATE utf8mb4_general_ci",
-		"INSERT INTO chars VALUES ('a', 1), ('a!', 2), ('B', 3), ('b c', 4), ('', 5)")
-	stmts = append(stmts, "CREATE TABLE nopad (k varchar(10) COLLATE utf8mb4_nopad_bin NOT NULL PRIMARY KEY)",
-		"INSERT INTO nopad VALUES ('a'), ('a\t'), ('a!'), ('B'), ('')")
-	p, db := testDB(t, stmts...)
+	p, db := testDB(t, keyTables()...)
 	ctx := context.Background()
 
 	tests := []struct {
@@ -342,4 +318,35 @@ func TestFingerprintMatchesHandBuiltRows(t *testing.T) {
 	if before.Checksum == after.Checksum || before.Rows != after.Rows {
 		t.Errorf("fingerprint did not change with a value: %+v -> %+v", before, after)
 	}
+}
+
+// keyTables are tables keyed by every kind of key whose order engines
+// could disagree on: composite, case-insensitive text, PAD SPACE binary
+// text, NO PAD text, CHAR, enum, UUID, datetime.
+func keyTables() []string {
+	var stmts []string
+	stmts = append(stmts, "CREATE TABLE pairs (a int NOT NULL, b varchar(10) NOT NULL, v int, PRIMARY KEY (a, b))")
+	var vals []string
+	for a := 0; a < 12; a++ {
+		for _, b := range []string{"A", "b", "C", "d", "É"} {
+			vals = append(vals, fmt.Sprintf("(%d, '%s', %d)", a, b, a*10))
+		}
+	}
+	stmts = append(stmts, "INSERT INTO pairs VALUES "+strings.Join(vals, ", "))
+	stmts = append(stmts, "CREATE TABLE words (w varchar(20) NOT NULL PRIMARY KEY) COLLATE utf8mb4_general_ci",
+		"INSERT INTO words VALUES ('apple'), ('Banana'), ('cherry'), ('Date'), ('émile'), ('fig')")
+	stmts = append(stmts, "CREATE TABLE events (at datetime(6) NOT NULL, seq int unsigned NOT NULL, PRIMARY KEY (at, seq))",
+		"INSERT INTO events VALUES ('2024-01-01 00:00:00', 1), ('2024-01-01 00:00:00', 2), ('2024-01-01 00:00:00.5', 1), ('2024-06-30 12:00:00', 7), ('2025-01-01 00:00:00', 0)")
+	stmts = append(stmts, "CREATE TABLE nopk (x int UNIQUE NOT NULL, y int)", "INSERT INTO nopk VALUES (3, 1), (1, 2), (2, 3)")
+	stmts = append(stmts, "CREATE TABLE sizes (s enum('small','medium','large') NOT NULL, n int NOT NULL, PRIMARY KEY (s, n))",
+		"INSERT INTO sizes VALUES ('small', 1), ('medium', 1), ('large', 2), ('large', 1)")
+	stmts = append(stmts, "CREATE TABLE ids (u uuid NOT NULL PRIMARY KEY)",
+		"INSERT INTO ids VALUES ('ffffffff-0000-0000-0000-000000000001'), ('00000000-0000-0000-0000-0000000000ff'), ('12345678-0000-1000-8000-000000000000')")
+	stmts = append(stmts, "CREATE TABLE padded (k varchar(10) COLLATE utf8mb4_bin NOT NULL PRIMARY KEY)",
+		"INSERT INTO padded VALUES ('a'), ('a\t'), ('a!'), ('B'), ('')")
+	stmts = append(stmts, "CREATE TABLE chars (k char(4) NOT NULL PRIMARY KEY, n int) COLLATE utf8mb4_general_ci",
+		"INSERT INTO chars VALUES ('a', 1), ('a!', 2), ('B', 3), ('b c', 4), ('', 5)")
+	stmts = append(stmts, "CREATE TABLE nopad (k varchar(10) COLLATE utf8mb4_nopad_bin NOT NULL PRIMARY KEY)",
+		"INSERT INTO nopad VALUES ('a'), ('a\t'), ('a!'), ('B'), ('')")
+	return stmts
 }
