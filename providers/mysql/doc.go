@@ -124,8 +124,10 @@
 // SnapshotWorkers connections to START TRANSACTION WITH CONSISTENT
 // SNAPSHOT (and to read SHOW MASTER STATUS), then releases it; until the
 // snapshot is released, every read of that database uses those
-// connections (one snapshot per database at a time). Where the lock is
-// denied it falls back to one connection, so reads at the snapshot run
+// connections (one snapshot per database at a time). The lock waits at
+// most 5 seconds (lock_wait_timeout), as writers queue behind it. Where the
+// lock is denied or not had in time, it falls back to one connection, so
+// reads at the snapshot run
 // one at a time, and the position is known on MariaDB only
 // (binlog_snapshot_file/position). SnapshotReaders tells the plan which
 // of the two a snapshot will be, from the user's privileges, without

@@ -69,11 +69,13 @@ type Provider struct {
 	conn *connection
 	log  *slog.Logger
 
-	mu      sync.Mutex
-	db      *sql.DB
-	server  serverInfo
-	snaps   map[string]*snapshot // by database, while held
-	nextSID int
+	mu     sync.Mutex
+	db     *sql.DB
+	server serverInfo
+	snaps  map[string]*snapshot // by database, while held
+	// lockWait is Snapshot's wait for its lock in seconds (0: lockWaitSeconds).
+	lockWait int
+	nextSID  int
 }
 
 // serverInfo is what the server says about itself.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 	"sync"
+	"time"
 	"testing"
 
 	"github.com/rehome/rehome/providers"
@@ -201,5 +202,51 @@ func TestSnapshotWithoutLockPrivilege(t *testing.T) {
 	fp, err := p.Fingerprint(ctx, db, "t")
 	if err != nil || fp.Rows != 1 {
 		t.Errorf("fingerprint at the snapshot = %+v, %v", fp, err)
+	}
+}
+
+// TestSnapshotLockWait: when FLUSH TABLES WITH READ LOCK cannot be had
+// quickly (a session holds a table lock), Snapshot gives up on it instead
+// of holding back the source's writers, and takes the one-connection
+// snapshot.
+func TestSnapshotLockWait(t *testing.T) {
+	p, db := testDB(t, "CREATE TABLE t (id int NOT NULL PRIMARY KEY)", "INSERT INTO t VALUES (1)")
+	ctx := context.Background()
+	p.lockWait = 1
+	holder := configured(t, "mysql://root@"+serverAddr+"/")
+	pool, _, err := holder.pool(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn, err := pool.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, "LOCK TABLES "+qualified(db, "t")+" WRITE"); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	_, _, release, err := p.Snapshot(ctx, db)
+	if err != nil {
+		t.Fatalf("snapshot while a table is locked: %v", err)
+	}
+	if d := time.Since(start); d > 10*time.Second {
+		t.Errorf("snapshot waited %v", d)
+	}
+	p.mu.Lock()
+	n := len(p.snaps[db].all)
+	p.mu.Unlock()
+	if n != 1 {
+		t.Errorf("snapshot holds %d connections, want 1", n)
+	}
+	if _, err := conn.ExecContext(ctx, "UNLOCK TABLES"); err != nil {
+		t.Fatal(err)
+	}
+	if fp, err := p.Fingerprint(ctx, db, "t"); err != nil || fp.Rows != 1 {
+		t.Errorf("fingerprint at the snapshot = %+v, %v", fp, err)
+	}
+	if err := release(); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -17,6 +17,10 @@ import (
 // stream at the snapshot at once; more wait for a free one.
 const SnapshotWorkers = 4
 
+// lockWaitSeconds bounds how long Snapshot waits for FLUSH TABLES WITH
+// READ LOCK, during which the server holds back every write.
+const lockWaitSeconds = 5
+
 // snapshot is a set of connections whose transactions all started at one
 // point of the server's history.
 type snapshot struct {
@@ -58,13 +62,25 @@ func (p *Provider) Snapshot(ctx context.Context, db string) (string, string, fun
 			c.Close()
 		}
 	}
-	_, err = first.ExecContext(ctx, "FLUSH TABLES WITH READ LOCK")
+	// The lock waits for running statements and blocks every writer while
+	// it waits: give up after a few seconds rather than stall the source,
+	// and take the one-connection snapshot instead.
+	wait := p.lockWait
+	if wait == 0 {
+		wait = lockWaitSeconds
+	}
+	_, err = first.ExecContext(ctx, fmt.Sprintf("SET SESSION lock_wait_timeout = %d", wait))
+	if err == nil {
+		_, err = first.ExecContext(ctx, "FLUSH TABLES WITH READ LOCK")
+	}
 	var me *driver.MySQLError
 	switch {
 	case err == nil:
 		s.locks = true
 	case errors.As(err, &me) && (me.Number == 1227 || me.Number == 1044 || me.Number == 1045):
 		p.log.Info("mysql: FLUSH TABLES WITH READ LOCK denied; the snapshot reads through one connection", "env", p.env)
+	case errors.As(err, &me) && me.Number == 1205:
+		p.log.Info("mysql: FLUSH TABLES WITH READ LOCK waited too long (a long statement is running); the snapshot reads through one connection", "env", p.env)
 	default:
 		closeAll()
 		return "", "", nil, p.fail(what, fmt.Errorf("flush tables with read lock: %w", err))
