@@ -3,6 +3,7 @@ package mysql
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"strings"
 	"testing"
 
@@ -121,5 +122,21 @@ func TestConnectErrorHidesPassword(t *testing.T) {
 	}
 	if !strings.Contains(err.Error(), "mysql://"+serverAddr) {
 		t.Errorf("error does not name the server: %v", err)
+	}
+}
+
+func TestDriverLogGoesToTheRunLog(t *testing.T) {
+	var buf strings.Builder
+	p := Factory().New().(*Provider)
+	err := p.Configure(context.Background(), providers.Config{
+		Logger: slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		Value:  cty.ObjectVal(map[string]cty.Value{"url": cty.StringVal("mysql://u:Pw-Secret-9@h/d")}),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.conn.cfg.Logger.Print("closing bad idle connection: ", "dial u:Pw-Secret-9@h")
+	if !strings.Contains(buf.String(), "closing bad idle connection") || strings.Contains(buf.String(), "Pw-Secret-9") {
+		t.Errorf("log = %q", buf.String())
 	}
 }

@@ -116,8 +116,22 @@ func (p *Provider) Configure(ctx context.Context, cfg providers.Config) error {
 	if err != nil {
 		return &providers.AttrError{Attr: "url", Err: err}
 	}
+	// The driver prints its own complaints (a connection dropped under a
+	// read) to stderr by default; send them to the run's log instead.
+	c.cfg.Logger = driverLog{p.log, c.secrets}
 	p.conn = c
 	return nil
+}
+
+// driverLog is the driver's Logger, writing to the provider's log at
+// debug level with secrets removed.
+type driverLog struct {
+	log     *slog.Logger
+	secrets []string
+}
+
+func (l driverLog) Print(v ...any) {
+	l.log.Debug("mysql driver: " + redact(strings.TrimSpace(fmt.Sprint(v...)), l.secrets))
 }
 
 // Close closes the connection pool.
