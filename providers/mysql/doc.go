@@ -86,24 +86,24 @@
 // Tables: primary key, unique and secondary indexes (the PRIMARY index is
 // in Indexes with Primary set), foreign keys with their actions (a
 // reference to another database is "db.table"), enforced check
-// constraints (MariaDB's CHECK_CONSTRAINTS and MySQL 8's joined with
-// TABLE_CONSTRAINTS; MySQL's NOT ENFORCED checks are left out, as the
-// data need not satisfy them; MySQL's extra escaping, charset introducers
-// and outer parentheses are taken off its check clauses and generation
-// expressions, so both servers give the expression as written;
-// MariaDB's unnamed column checks are named after the column), comments,
-// the row and size estimates, and
-// Partitioned (the PARTITION BY clause). Tables come referenced first.
+// constraints, comments, the row and size estimates, and Partitioned (the
+// PARTITION BY clause). Tables come referenced first. Checks come from
+// MariaDB's CHECK_CONSTRAINTS (its unnamed column checks are named after
+// the column) and from MySQL 8's joined with TABLE_CONSTRAINTS (its NOT
+// ENFORCED checks are left out, as the data need not satisfy them). MySQL
+// 8's extra escaping, charset introducers and outer parentheses are taken
+// off its check clauses and generation expressions, so both servers give
+// an expression as it was written.
 //
 // Objects: views (also in Views), triggers, procedures, functions and
 // events with their full CREATE statements (SHOW CREATE where the user
 // may, else information_schema's body), MariaDB sequences, partitioned
-// tables (kind partition), spatial columns, and indexes the portable
+// tables (kind partition), spatial columns, and the indexes the portable
 // Index cannot hold exactly: FULLTEXT, SPATIAL, functional and prefix
 // indexes (kind index, left out of Indexes: on the whole column a prefix
 // index is another constraint, and may not fit a B-tree entry at the
-// destination). MariaDB system-versioned tables are
-// noted as table_option (only current rows are read).
+// destination). MariaDB system-versioned tables are noted as table_option
+// (only the current rows are read).
 //
 // # Reading rows
 //
@@ -115,31 +115,32 @@
 // under a collation whose order is not byte order (every _ci collation,
 // PAD SPACE _bin, enums by member number, MariaDB's UUID) are compared as
 // CAST(CONVERT(col USING utf8mb4) AS BINARY), which the index cannot
-// serve: each range of such a table is sorted by the server. Rows stream from the server
-// as the caller reads them; nothing buffers a table. Fingerprint is
-// providers.FingerprintRows over ReadRows with the column types, bad
-// values counted as NULL.
+// serve: each range of such a table is sorted by the server. Rows stream
+// from the server as the caller reads them; nothing buffers a table.
+// Fingerprint is providers.FingerprintRows over ReadRows with the column
+// types, bad values counted as NULL.
 //
 // Snapshot takes FLUSH TABLES WITH READ LOCK for as long as it takes
 // SnapshotWorkers connections to START TRANSACTION WITH CONSISTENT
 // SNAPSHOT (and to read SHOW MASTER STATUS), then releases it; until the
 // snapshot is released, every read of that database uses those
 // connections (one snapshot per database at a time). The lock waits at
-// most 5 seconds (lock_wait_timeout), as writers queue behind it. Where the
-// lock is denied or not had in time, it falls back to one connection, so
-// reads at the snapshot run
-// one at a time, and the position is known on MariaDB only
-// (binlog_snapshot_file/position). SnapshotReaders tells the plan which
-// of the two a snapshot will be, from the user's privileges, without
-// taking the lock.
+// most 5 seconds (lock_wait_timeout), as writers queue behind it. Where
+// the lock is denied or not had in time, one connection holds the
+// snapshot, so reads at it run one at a time, and its position is known
+// on MariaDB only (binlog_snapshot_file/position). SnapshotReaders tells
+// the plan which of the two a snapshot will be, from the user's
+// privileges, without taking the lock.
 //
 // # Limits
 //
-// MySQL 8 itself is not installed on the test machines: its spellings are
-// covered by unit tests of the translation, MariaDB 10.11 by tests against
-// the real server. Not read: column-level character sets other than as a
-// collation, index order (DESC) and invisible/ignored indexes, table
-// engines and row formats, users and grants, MySQL's NOT ENFORCED checks.
-// Change capture from the binary log is not implemented; the snapshot's
-// position is reported for it.
+// A source only. MySQL 8 itself is not installed on the test machines: its
+// spellings are covered by unit tests of the translation, MariaDB 10.11 by
+// tests against the real server (and a copy into the real PostgreSQL
+// provider, fingerprints equal). Spatial values are read as stored (SRID
+// and WKB bytes, Base other); holding them needs PostGIS at the
+// destination. Not read: index order (DESC), invisible and ignored
+// indexes, table engines and row formats, users and grants, MySQL's NOT
+// ENFORCED checks. Change capture from the binary log is not implemented;
+// the snapshot's position is reported for it.
 package mysql
