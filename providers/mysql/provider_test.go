@@ -250,3 +250,38 @@ func TestSnapshotLockWait(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestSnapshotReleaseWithOpenStream: release does not wait for a stream
+// its caller never closed; the stream's connection is closed when it is.
+func TestSnapshotReleaseWithOpenStream(t *testing.T) {
+	p, db := testDB(t, "CREATE TABLE t (id int NOT NULL PRIMARY KEY)", "INSERT INTO t VALUES (1), (2)")
+	ctx := context.Background()
+	_, _, release, err := p.Snapshot(ctx, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := p.ReadRows(ctx, db, "t", providers.KeyRange{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- release() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("release waited for an open stream")
+	}
+	if rows := readAll(t, s); len(rows) != 2 {
+		t.Errorf("the open stream read %v", rows)
+	}
+	s2, err := p.ReadRows(ctx, db, "t", providers.KeyRange{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rows := readAll(t, s2); len(rows) != 2 {
+		t.Errorf("a read after release read %v", rows)
+	}
+}

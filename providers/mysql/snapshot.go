@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 
 	driver "github.com/go-sql-driver/mysql"
 
@@ -28,6 +29,47 @@ type snapshot struct {
 	free  chan *sql.Conn
 	all   []*sql.Conn
 	locks bool // taken under FLUSH TABLES WITH READ LOCK
+
+	mu       sync.Mutex
+	released bool
+}
+
+// put hands a connection back after a read; after release it ends the
+// connection's transaction and closes it instead.
+func (s *snapshot) put(c *sql.Conn) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.released {
+		_, _ = c.ExecContext(context.Background(), "COMMIT")
+		c.Close()
+		return
+	}
+	s.free <- c // never blocks: the channel holds every connection
+}
+
+// release ends the transactions of the free connections (those still
+// reading end theirs when their stream closes) and wakes every read
+// waiting for one.
+func (s *snapshot) release(ctx context.Context) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.released {
+		return nil
+	}
+	s.released = true
+	var errs []error
+	for {
+		select {
+		case c := <-s.free:
+			_, err := c.ExecContext(ctx, "COMMIT")
+			errs = append(errs, err, c.Close())
+			continue
+		default:
+		}
+		break
+	}
+	close(s.free)
+	return errors.Join(errs...)
 }
 
 // Snapshot opens consistent-snapshot transactions that every ReadRows and
@@ -151,13 +193,7 @@ func (p *Provider) Snapshot(ctx context.Context, db string) (string, string, fun
 			delete(p.snaps, db)
 		}
 		p.mu.Unlock()
-		var errs []error
-		for range s.all {
-			c := <-s.free // wait for reads still running
-			_, err := c.ExecContext(context.WithoutCancel(ctx), "COMMIT")
-			errs = append(errs, err, c.Close())
-		}
-		return p.fail("release "+what, errors.Join(errs...))
+		return p.fail("release "+what, s.release(context.WithoutCancel(ctx)))
 	}
 	return id, position, release, nil
 }
@@ -241,8 +277,11 @@ func (p *Provider) readConn(ctx context.Context, pool *sql.DB, db string) (*sql.
 		return c, func() { c.Close() }, nil
 	}
 	select {
-	case c := <-s.free:
-		return c, func() { s.free <- c }, nil
+	case c, ok := <-s.free:
+		if !ok {
+			return nil, nil, errors.New("the snapshot was released while this read waited for it")
+		}
+		return c, func() { s.put(c) }, nil
 	case <-ctx.Done():
 		return nil, nil, ctx.Err()
 	}
