@@ -51,7 +51,7 @@ func (r *schemaReader) readColumns(ctx context.Context) error {
 				Definition: quoteIdent(c.Name) + " " + c.ColumnType})
 		}
 		if ou := onUpdate(c.Extra); ou != "" {
-			r.s.Objects = append(r.s.Objects, providers.DBObject{Kind: "trigger", Name: c.Name + " " + strings.ToLower(ou), Table: c.Table,
+			r.s.Objects = append(r.s.Objects, providers.DBObject{Kind: "trigger", Name: c.Name + "_on_update", Table: c.Table,
 				Definition: quoteIdent(c.Name) + " " + c.ColumnType + " " + ou})
 		}
 	}

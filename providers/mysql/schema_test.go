@@ -198,7 +198,7 @@ func TestSchemaTables(t *testing.T) {
 	for _, want := range []string{
 		"view .big_orders", "trigger orders.orders_touch", "procedure .add_order", "function .twice",
 		"event .nightly", "partition sales.sales", "spatial_column places.pos", "index places.pos",
-		"index places.body", "index items.sku_prefix", "trigger times.ts3 on update current_timestamp(3)",
+		"index places.body", "index items.sku_prefix", "trigger times.ts3_on_update",
 	} {
 		if _, ok := kinds[want]; !ok {
 			t.Errorf("no object %q among %v", want, keys(kinds))
