@@ -54,7 +54,7 @@ type Column struct {
 	NextValue int64
 	// DestType, when set, is the destination type a move's type_overrides
 	// gives the column, used instead of the translation table's.
-	DestType string
+	DestType string `json:",omitempty"`
 }
 
 // Index is an index or unique constraint.
@@ -97,7 +97,7 @@ type Table struct {
 	// Definition is the source's own CREATE TABLE statement where the
 	// engine keeps one (SQLite): a destination of the same engine creates
 	// the table from it, exactly.
-	Definition string
+	Definition string `json:",omitempty"`
 }
 
 // Check is a check constraint; Expr is in the source's dialect.

@@ -1,0 +1,66 @@
+package database_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/zclconf/go-cty/cty"
+
+	"github.com/rehome/rehome/movers/database"
+	"github.com/rehome/rehome/movers/movertest"
+	"github.com/rehome/rehome/planner"
+	"github.com/rehome/rehome/providers"
+	"github.com/rehome/rehome/providers/mysql"
+	"github.com/rehome/rehome/providers/mysql/mysqltest"
+	"github.com/rehome/rehome/providers/postgres"
+	"github.com/rehome/rehome/providers/postgres/pgtest"
+	"github.com/rehome/rehome/providers/sqlite"
+)
+
+// TestMySQLToPostgres moves the MariaDB shop fixture (unsigned keys,
+// enums, sets, zero dates, JSON, blobs, emoji, a self reference, a view, a
+// trigger and a procedure) into PostgreSQL: a schema of the database's
+// name, every object reported, bad values nulled, validation green.
+func TestMySQLToPostgres(t *testing.T) {
+	h := movertest.New(t)
+	h.Reg = providers.NewRegistry(h.Store.Factory(), postgres.Factory(), sqlite.Factory(), mysql.Factory())
+	name, myURL := mysqltest.NewDatabase(t)
+	mysqltest.Exec(t, myURL, append(mysqltest.Shop(300), mysqltest.ShopObjects()...)...)
+	pgURL := pgtest.NewDatabase(t)
+	h.Env("old", "mysql", map[string]cty.Value{"url": cty.StringVal(myURL)})
+	h.Env("new", "postgres", map[string]cty.Value{"url": cty.StringVal(pgURL)})
+	m := move(&database.Settings{Databases: []string{name}, OnBadValue: database.PolicyNull, Parallelism: 3})
+	cfg := h.Config(m)
+	p := h.Plan(cfg)
+	var objects []string
+	for _, f := range p.Audit {
+		if f.Severity != planner.SevBlocker {
+			continue
+		}
+		if f.Code != "database.object_not_translated" {
+			t.Errorf("unexpected blocker %s: %s", f.Code, f.Message)
+		}
+		objects = append(objects, f.Message)
+		m.Acknowledge = append(m.Acknowledge, f.ID)
+	}
+	all := strings.Join(objects, "\n")
+	for _, want := range []string{"view " + name + ".customer_totals", "trigger " + name + ".orders_stock", "procedure " + name + ".cancel_order"} {
+		if !strings.Contains(all, want) {
+			t.Errorf("blockers lack %q:\n%s", want, all)
+		}
+	}
+	_, out, err := apply(t, h, cfg)
+	if err != nil {
+		t.Fatalf("apply: %v\n%s", err, out)
+	}
+	if strings.Contains(out, "MISMATCH") || !strings.Contains(out, "validation") {
+		t.Errorf("validation:\n%s", out)
+	}
+	for _, tb := range mysqltest.ShopTables() {
+		a := mysqltest.Query(t, myURL, "SELECT COUNT(*) FROM `"+tb+"`")
+		b := pgtest.Query(t, pgURL, `SELECT count(*)::text FROM "`+name+`"."`+tb+`"`)
+		if a[0] != b[0] {
+			t.Errorf("table %s: %s rows at MariaDB, %s at PostgreSQL", tb, a[0], b[0])
+		}
+	}
+}
