@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/rehome/rehome/planner"
 	"github.com/rehome/rehome/planner/exec"
@@ -154,10 +155,16 @@ func copyRows(ctx context.Context, r *exec.Run) (state.Result, error) {
 				}
 				c := &tableCopy{ss: ss, ds: ds, p: &p, t: jb.t, rec: jb.rec, from0: jb.from, to: jb.to, lossy: lossy[jb.t.Name], prog: prog,
 					put: func(rec tableRecord) error { return put(jb.key, rec) }}
+				mu.Lock()
+				tp := tables[jb.t.Name]
+				if tp.started.IsZero() {
+					tp.started = time.Now()
+				}
+				mu.Unlock()
 				n, err := c.run(cctx)
 				mu.Lock()
 				res.Copied += n
-				tp := tables[jb.t.Name]
+				tp.copied += n
 				var final *tableRecord
 				if err == nil && jb.seg >= 0 {
 					tp.add(c.rec)
@@ -165,6 +172,9 @@ func copyRows(ctx context.Context, r *exec.Run) (state.Result, error) {
 						f := tp.final()
 						final = &f
 					}
+				}
+				if err == nil && (jb.seg < 0 || final != nil) {
+					r.Message("%s", tp.doneText(jb.t.Name, jb.seg >= 0))
 				}
 				if err != nil {
 					errs = append(errs, fmt.Errorf("copy table %s.%s into %s.%s: %w", p.Source, jb.label(), p.Target, jb.t.Name, err))
@@ -368,6 +378,19 @@ type tableProgress struct {
 	chunks   int
 	quality  quality
 	doneRows int64 // rows found done before this run
+	started  time.Time
+	copied   int64 // rows this run wrote
+}
+
+// doneText reports a finished table: its rows, time and rate.
+func (tp *tableProgress) doneText(name string, split bool) string {
+	d := time.Since(tp.started)
+	rate := float64(tp.copied) / max(d.Seconds(), 0.001)
+	how := ""
+	if split {
+		how = fmt.Sprintf(" in %d key ranges at once", len(tp.segments)+1)
+	}
+	return fmt.Sprintf("table %s copied%s: %d rows in %s (%.0f rows/s)", name, how, tp.copied, d.Round(time.Millisecond), rate)
 }
 
 func (tp *tableProgress) add(rec tableRecord) {

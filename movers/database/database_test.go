@@ -162,7 +162,7 @@ func TestSQLiteToPostgres(t *testing.T) {
 	if err != nil {
 		t.Fatalf("apply: %v\n%s", err, out)
 	}
-	for _, want := range []string{"validation", "customers", "order_items", "data quality"} {
+	for _, want := range []string{"validation", "customers", "order_items", "data quality", "table customers copied: 3 rows in "} {
 		if !strings.Contains(out, want) {
 			t.Errorf("apply output lacks %q:\n%s", want, out)
 		}
@@ -493,7 +493,7 @@ func TestSplitTableResume(t *testing.T) {
 	if err != nil {
 		t.Fatalf("second apply: %v\n%s", err, out)
 	}
-	if !strings.Contains(out, "(range ") {
+	if !strings.Contains(out, "(range ") || !strings.Contains(out, "table t copied in 3 key ranges at once: ") {
 		t.Errorf("the second apply does not name the resumed range:\n%s", out)
 	}
 	if got := pgtest.Query(t, url, "SELECT count(*)::text || ' ' || count(DISTINCT k)::text || ' ' || sum(n)::text FROM public.t"); got[0] != "3000 3000 4498500" {
