@@ -79,6 +79,9 @@ func copyRecords(ctx context.Context, r *exec.Run) (state.Result, error) {
 	if err != nil {
 		return state.Result{}, fmt.Errorf("read zone %s at %s: %w", p.Zone, a.From.Env, err)
 	}
+	if srcSets, err = originalTTLs(ctx, r.Records(), TTLScope(a.Move, src.ID(), p.Zone), srcSets, p.TTL); err != nil {
+		return state.Result{}, err
+	}
 	dstSets, err := records(ctx, r.Caller, dd, fq)
 	if err != nil {
 		return state.Result{}, fmt.Errorf("read zone %s at %s: %w", p.Zone, a.To.Env, err)
@@ -245,6 +248,21 @@ func lowerTTL(ctx context.Context, r *exec.Run) (state.Result, error) {
 	if len(pre) > 0 {
 		if err := r.Records().PutMany(ctx, a.Scope, pre); err != nil {
 			return state.Result{}, err
+		}
+	}
+	if sr, ok := sd.(providers.SerialRestorer); ok {
+		// The serial before the first lowering, for rollback.
+		var have SerialRecord
+		if found, err := r.Records().Get(ctx, SerialScope(a.Scope), "soa", &have); err != nil {
+			return state.Result{}, err
+		} else if !found {
+			serial, digest, err := sr.ZoneSerial(ctx, fq)
+			if err != nil {
+				return state.Result{}, fmt.Errorf("read the serial of %s at %s: %w", p.Zone, a.From.Env, err)
+			}
+			if err := r.Records().Put(ctx, SerialScope(a.Scope), "soa", SerialRecord{Serial: serial, Digest: digest}); err != nil {
+				return state.Result{}, err
+			}
 		}
 	}
 	if err := sd.ApplyRecords(ctx, fq, changes); err != nil {

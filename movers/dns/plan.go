@@ -142,14 +142,17 @@ func planZone(ctx context.Context, mc *planner.MoveContext, zone string, dstExis
 			mc.Finding(planner.SevInfo, ttlAddr, "dns.ttl_lowered", "",
 				fmt.Sprintf("%s in %s at %s will be lowered to %d s; rollback restores them", planner.Plural(int64(len(lower)), "TTL", "TTLs"), zone, m.From, ttl),
 				"none needed")
-			// The copy then carries the lowered TTLs, so both sides agree
-			// during the cutover window.
-			srcSets = applyTTL(srcSets, ttl)
 		} else {
 			a.Reason = "TTLs already at or below the cutover TTL"
 		}
 		mc.Add(a)
 		deps = append(deps, ttlAddr)
+		// The destination gets the source's own TTLs, also once the
+		// source's are lowered: resolvers see short TTLs only where
+		// the old answers come from.
+		if srcSets, err = originalTTLs(ctx, mc.Progress(), a.Scope, srcSets, ttl); err != nil {
+			return err
+		}
 	}
 
 	recs, err := planner.LoadRecords[SetRecord](ctx, mc.Progress(), Scope(m.Addr(), dst.ID(), zone))

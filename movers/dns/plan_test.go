@@ -209,7 +209,9 @@ func TestBuildDNSCutoverTTL(t *testing.T) {
 	if d := cmp.Diff(wantSrc, ttls(src)); d != "" {
 		t.Errorf("source TTLs after apply (-want +got):\n%s", d)
 	}
-	wantDst := map[string]uint32{"example.com. SOA": 900, "example.com. NS": 172800, "example.com. MX": 300, "www.example.com. A": 300, "api.example.com. A": 60}
+	// The destination is written with the source's own TTLs, not the
+	// lowered ones it would otherwise keep for good.
+	wantDst := map[string]uint32{"example.com. SOA": 900, "example.com. NS": 172800, "example.com. MX": 7200, "www.example.com. A": 3600, "api.example.com. A": 60}
 	if d := cmp.Diff(wantDst, ttls(dst)); d != "" {
 		t.Errorf("destination TTLs after apply (-want +got):\n%s", d)
 	}

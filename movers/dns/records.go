@@ -3,7 +3,12 @@ package dns
 // Per-set records, kept in the state's progress store, shared by the diff,
 // the copy and rollback.
 
-import "github.com/rehome/rehome/providers"
+import (
+	"context"
+
+	"github.com/rehome/rehome/planner"
+	"github.com/rehome/rehome/providers"
+)
 
 // Scope is the progress scope of one zone of a dns move (destination
 // side); it includes where the destination points (Env.ID), so a move
@@ -35,4 +40,37 @@ func (r *SetRecord) Owns(cur providers.RecordSet) bool {
 // TTLRecord keeps a source record set's TTL before rehome lowered it.
 type TTLRecord struct {
 	Set providers.RecordSet `json:"set"`
+}
+
+// originalTTLs gives back, on the sets of a source whose TTLs a cutover_ttl
+// lowered, the TTLs they had before (kept in the TTL records), so that the
+// destination is written with the source's own TTLs, never the lowered
+// ones it would otherwise keep for good.
+func originalTTLs(ctx context.Context, pr planner.ProgressReader, scope string, sets []providers.RecordSet, ttl uint32) ([]providers.RecordSet, error) {
+	if ttl == 0 {
+		return sets, nil
+	}
+	recs, err := planner.LoadRecords[TTLRecord](ctx, pr, scope)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]providers.RecordSet, len(sets))
+	for i, rs := range sets {
+		if r, ok := recs[rs.Key()]; ok && rs.TTL == ttl && r.Set.TTL > ttl {
+			rs.TTL = r.Set.TTL
+		}
+		out[i] = rs
+	}
+	return out, nil
+}
+
+// SerialScope holds, per zone, the source's SOA serial before rehome
+// first lowered its TTLs, for a rollback to put back.
+func SerialScope(ttlScope string) string { return ttlScope + "/serial" }
+
+// SerialRecord is the source zone's serial and the digest of its other
+// sets before the first lowering.
+type SerialRecord struct {
+	Serial uint32 `json:"serial"`
+	Digest string `json:"digest"`
 }
