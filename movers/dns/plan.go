@@ -136,7 +136,14 @@ func planZone(ctx context.Context, mc *planner.MoveContext, zone string, dstExis
 		if len(lower) > 0 {
 			a.Action = planner.ActLowerTTL
 			a.Items = ChangeKeys(lower)
-			a.Estimate = planner.Estimate{Items: int64(len(lower)), Seconds: 1}
+			// The step is quick; what takes time is waiting out the
+			// longest TTL it lowered, which resolvers may still cache.
+			var longest uint32
+			for _, c := range lower {
+				longest = max(longest, c.Old.TTL)
+			}
+			a.Estimate = planner.Estimate{Items: int64(len(lower)), Seconds: float64(longest) + 1,
+				Basis: fmt.Sprintf("wait: the longest TTL lowered (%d s) must expire before the cutover", longest)}
 			a.Reason = fmt.Sprintf("lower %s at the source to %d s so the cutover propagates quickly (wait out the old TTLs before cutover)",
 				planner.Plural(int64(len(lower)), "TTL", "TTLs"), ttl)
 			mc.Finding(planner.SevInfo, ttlAddr, "dns.ttl_lowered", "",
