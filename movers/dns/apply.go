@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"time"
 
 	"github.com/rehome/rehome/planner"
 	"github.com/rehome/rehome/planner/exec"
@@ -74,10 +75,18 @@ func copyRecords(ctx context.Context, r *exec.Run) (state.Result, error) {
 	if err != nil {
 		return state.Result{}, err
 	}
+	if a.Phase == planner.PhaseCutover {
+		if err := checkNotBefore(p, time.Now(), r.Force()); err != nil {
+			return state.Result{}, err
+		}
+	}
 	scope, fq := a.Scope, Fqdn(p.Zone)
 	srcSets, err := records(ctx, r.Caller, sd, fq)
 	if err != nil {
 		return state.Result{}, fmt.Errorf("read zone %s at %s: %w", p.Zone, a.From.Env, err)
+	}
+	if srcSets, err = originalTTLs(ctx, r.Records(), TTLScope(a.Move, src.ID(), p.Zone), srcSets, p.TTL); err != nil {
+		return state.Result{}, err
 	}
 	dstSets, err := records(ctx, r.Caller, dd, fq)
 	if err != nil {
@@ -250,7 +259,17 @@ func lowerTTL(ctx context.Context, r *exec.Run) (state.Result, error) {
 	if err := sd.ApplyRecords(ctx, fq, changes); err != nil {
 		return state.Result{}, fmt.Errorf("lower TTLs of %s at %s: %w", p.Zone, a.From.Env, err)
 	}
+	// The wait before the cutover: the highest TTL rehome ever lowered
+	// in the zone, from now.
+	var olds []providers.RecordSet
+	for _, rec := range recs {
+		olds = append(olds, rec.Set)
+	}
+	for _, v := range pre {
+		olds = append(olds, v.(TTLRecord).Set)
+	}
 	return state.Result{Copied: int64(len(changes))}, r.SetResource(ctx, state.Resource{Address: a.Address,
 		Type: typeTTL, Env: a.From.Env, Name: p.Zone, Changed: true,
-		Attrs: map[string]string{"ttl": fmt.Sprint(p.TTL)}})
+		Attrs: map[string]string{"ttl": fmt.Sprint(p.TTL), attrLoweredAt: time.Now().UTC().Format(time.RFC3339),
+			attrWait: fmt.Sprint(maxTTL(olds))}})
 }

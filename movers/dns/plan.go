@@ -7,6 +7,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/rehome/rehome/planner"
 	"github.com/rehome/rehome/providers"
@@ -31,6 +32,10 @@ type recordsParams struct {
 	// user acknowledged leaving out.
 	FlattenAlias bool     `json:"flatten_alias,omitempty"`
 	SkipRules    []string `json:"skip_rules,omitempty"`
+	// NotBefore (RFC 3339), on the cutover's sync: the earliest safe
+	// cutover, when the source's old TTLs have run out since they were
+	// lowered.
+	NotBefore string `json:"not_before,omitempty"`
 }
 
 // ttlParams are the inputs of lowering a zone's TTLs at the source.
@@ -134,17 +139,21 @@ func planZone(ctx context.Context, mc *planner.MoveContext, zone string, dstExis
 			Check:   fmt.Sprintf("every record set of %s at %s has a TTL of at most %d s", zone, m.From, ttl),
 			Undo:    fmt.Sprintf("restore the original TTLs of %s at %s", zone, m.From)}
 		if len(lower) > 0 {
+			var olds []providers.RecordSet
+			for _, c := range lower {
+				olds = append(olds, *c.Old)
+			}
+			wait := maxTTL(olds)
 			a.Action = planner.ActLowerTTL
 			a.Items = ChangeKeys(lower)
-			a.Estimate = planner.Estimate{Items: int64(len(lower)), Seconds: 1}
-			a.Reason = fmt.Sprintf("lower %s at the source to %d s so the cutover propagates quickly (wait out the old TTLs before cutover)",
-				planner.Plural(int64(len(lower)), "TTL", "TTLs"), ttl)
+			// The step's duration is the wait it starts: resolvers keep
+			// the old TTLs that long.
+			a.Estimate = planner.Estimate{Items: int64(len(lower)), Seconds: float64(wait)}
+			a.Reason = fmt.Sprintf("lower %s at the source to %d s so the cutover propagates quickly; the cutover waits %d s (the highest old TTL) after this step",
+				planner.Plural(int64(len(lower)), "TTL", "TTLs"), ttl, wait)
 			mc.Finding(planner.SevInfo, ttlAddr, "dns.ttl_lowered", "",
 				fmt.Sprintf("%s in %s at %s will be lowered to %d s; rollback restores them", planner.Plural(int64(len(lower)), "TTL", "TTLs"), zone, m.From, ttl),
 				"none needed")
-			// The copy then carries the lowered TTLs, so both sides agree
-			// during the cutover window.
-			srcSets = applyTTL(srcSets, ttl)
 		} else {
 			a.Reason = "TTLs already at or below the cutover TTL"
 		}
@@ -152,6 +161,10 @@ func planZone(ctx context.Context, mc *planner.MoveContext, zone string, dstExis
 		deps = append(deps, ttlAddr)
 	}
 
+	// The destination keeps the original TTLs of the sets rehome lowered.
+	if srcSets, err = originalTTLs(ctx, mc.Progress(), TTLScope(m.Addr(), src.ID(), zone), srcSets, cfg.CutoverTTL); err != nil {
+		return err
+	}
 	recs, err := planner.LoadRecords[SetRecord](ctx, mc.Progress(), Scope(m.Addr(), dst.ID(), zone))
 	if err != nil {
 		return err
@@ -273,6 +286,13 @@ func planZone(ctx context.Context, mc *planner.MoveContext, zone string, dstExis
 	sync.Items, sync.Estimate = nil, planner.Estimate{}
 	sync.Check = rec.Check + ", after a final pass"
 	sync.Reason = "final pass over record sets changed at the source since the copy"
+	if t, wait := notBefore(mc.State().FindResource(ttlAddr)); !t.IsZero() && cfg.CutoverTTL > 0 {
+		sp := p
+		sp.NotBefore = t.UTC().Format(time.RFC3339)
+		sync.Params = planner.EncodeParams(sp)
+		sync.Options = append(slices.Clone(sync.Options), planner.Option{Name: "not_before", Value: sp.NotBefore})
+		sync.Reason += fmt.Sprintf("; not before %s, when the old TTLs (up to %d s) have run out since they were lowered", sp.NotBefore, wait)
+	}
 	if mc.CutoverDone() {
 		if len(d.Changes) == 0 {
 			sync.Action, sync.Reason = planner.ActNoop, "cutover already ran"
