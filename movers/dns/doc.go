@@ -4,8 +4,9 @@
 //	move "dns" "zones" {
 //	  from        = environment.old
 //	  to          = environment.new
-//	  zones       = ["shop.example.com"]   # default: every zone
-//	  cutover_ttl = 60                     # lower source TTLs first (undone by rollback)
+//	  zones         = ["shop.example.com"] # or include/exclude globs; default: every zone
+//	  cutover_ttl   = 60                   # lower source TTLs first (undone by rollback)
+//	  flatten_alias = false                # alias records as plain records of their targets
 //	}
 //
 // Plan: per zone a create (or a no-op), optionally the lowering of source
@@ -19,6 +20,18 @@
 // own and are not copied. TTLs under the destination's minimum are
 // raised.
 //
+// Translate is the set-level translation through the destination's
+// capability table (translate.go): canonical values, punycode names, TTL
+// limits, TXT quoting and 255-byte strings, CAA tags, apex CNAMEs,
+// wildcards, alias flattening from the zone's own sets, unmodelled
+// routing. Each rule is one finding per zone naming every set; blockers
+// leave their sets out only when acknowledged. Signer records (RRSIG,
+// NSEC*, DNSKEY, CDS, CDNSKEY) are never copied: a signed source gives one
+// DNSSEC finding and a registrar_ds cutover step. The cutover ends with a
+// delegation step naming the destination's name servers. cutover_ttl
+// staging keeps the original TTLs at the destination and makes the
+// cutover wait out the highest old TTL (staging.go).
+//
 // Apply: the copy diffs again, records each set's first pre-image and
 // what it is about to write before the write, applies the changes as one
 // unit where the provider can, reads the zone back to verify, and then
@@ -30,6 +43,8 @@
 // source TTLs are put back where the lowered value still stands; a zone is
 // deleted only if rehome created it and it holds nothing else.
 //
-// Limits: alias records are not flattened; health checks and DNSSEC are
-// not moved.
+// Limits: aliases are flattened only from the source zone's own record
+// sets (never by a DNS lookup); health checks are kept by id, not
+// created; signing is not moved (the registrar steps say what to do); the
+// registrar steps record and instruct, they do not query the parent zone.
 package dns
