@@ -103,7 +103,19 @@ func copyRecords(ctx context.Context, r *exec.Run) (state.Result, error) {
 	for _, k := range a.Skipped {
 		skipKeys[k] = true
 	}
-	tr := Translate(TranslateInput{Zone: fq, Src: srcSets, Caps: dst.Factory.Caps.DNS, FlattenAlias: p.FlattenAlias})
+	var dstZoneID string
+	if dst.Factory.Caps.DNS.Alias {
+		zs, err := dd.Zones(ctx)
+		if err != nil {
+			return state.Result{}, fmt.Errorf("list zones at %s: %w", a.To.Env, err)
+		}
+		for _, z := range zs {
+			if z.Name == fq {
+				dstZoneID = z.ID
+			}
+		}
+	}
+	tr := Translate(TranslateInput{Zone: fq, Src: srcSets, Caps: dst.Factory.Caps.DNS, FlattenAlias: p.FlattenAlias, DstZoneID: dstZoneID})
 	if left := unacknowledged(tr, p.SkipRules); len(left) > 0 {
 		return state.Result{}, fmt.Errorf("record sets of %s that %s cannot hold as they are, and not acknowledged: %s",
 			p.Zone, a.To.Env, listKeys(tr, head(left, 10)))

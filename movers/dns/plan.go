@@ -171,7 +171,13 @@ func planZone(ctx context.Context, mc *planner.MoveContext, zone string, dstExis
 	}
 	// Findings first, then the diff that honours acknowledged ones.
 	dcaps := dst.Factory.Caps.DNS
-	tr := Translate(TranslateInput{Zone: fq, Src: srcSets, Caps: dcaps, FlattenAlias: cfg.FlattenAlias})
+	var dstZoneID string
+	for _, r := range dst.Inventory.OfKind(Kind) {
+		if r.Type == typeZone && strings.TrimSuffix(r.Name, ".") == zone {
+			dstZoneID = r.ID
+		}
+	}
+	tr := Translate(TranslateInput{Zone: fq, Src: srcSets, Caps: dcaps, FlattenAlias: cfg.FlattenAlias, DstZoneID: dstZoneID})
 	skipRules := reportTranslation(mc, recAddr, zone, tr)
 	srcSets = tr.Sets
 	probe := Diff(DiffInput{Zone: fq, Src: srcSets, Dst: dstSets, DstCaps: dcaps, Records: recs, Overwrite: m.Overwrite})

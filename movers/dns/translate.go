@@ -54,6 +54,10 @@ type TranslateInput struct {
 	// plain sets holding their targets' current values, where the target
 	// is a record set of the zone.
 	FlattenAlias bool
+	// DstZoneID is the destination zone's id, where it exists: an alias
+	// kept as an alias whose target is in the zone points at the
+	// destination's zone instead of the source's.
+	DstZoneID string
 }
 
 // Translation is what Translate made of a zone.
@@ -137,6 +141,11 @@ func Translate(in TranslateInput) *Translation {
 			}
 			t.note(ruleFlattened, k, "from "+rs.Alias.Target)
 			rs = flat
+		}
+		if rs.Alias != nil && dns.IsSubDomain(in.Zone, strings.ToLower(dns.Fqdn(rs.Alias.Target))) {
+			al := *rs.Alias
+			al.Zone = strings.TrimPrefix(in.DstZoneID, "/hostedzone/")
+			rs.Alias = &al
 		}
 		if rs.Alias == nil {
 			vals, rule, why := translateValues(rs, caps)
