@@ -70,7 +70,7 @@ func reportTranslation(mc *planner.MoveContext, recAddr, zone string, tr *Transl
 	report := func(rule string, keys []string) {
 		txt := ruleText[rule]
 		f := mc.Finding(ruleSeverity(rule), recAddr, rule, "",
-			fmt.Sprintf("%s in %s %s (at %s): %s", sets(len(keys)), zone, txt[0], mc.Move.To, listKeys(tr, keys)), txt[1])
+			fmt.Sprintf("in %s, the record sets that %s (%d, for %s): %s", zone, txt[0], len(keys), mc.Move.To, listKeys(tr, keys)), txt[1])
 		if f.Severity == planner.SevBlocker && f.Acknowledged {
 			skip = append(skip, rule)
 		}
