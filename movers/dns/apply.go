@@ -27,6 +27,8 @@ func (Mover) Apply(ctx context.Context, r *exec.Run) (state.Result, error) {
 		return lowerTTL(ctx, r)
 	case typeDS, typeDelegation:
 		return registrarStep(ctx, r)
+	case typeVerify:
+		return verifyAnswers(ctx, r)
 	}
 	return state.Result{}, fmt.Errorf("dns has no action type %q", r.Action.Type)
 }
@@ -240,14 +242,10 @@ func lowerTTL(ctx context.Context, r *exec.Run) (state.Result, error) {
 	if err != nil {
 		return state.Result{}, err
 	}
-	sd, err := dnsOf(src)
+	fq := Fqdn(p.Zone)
+	sets, sd, err := sourceZone(ctx, r, src, p.Zone, 0)
 	if err != nil {
 		return state.Result{}, err
-	}
-	fq := Fqdn(p.Zone)
-	sets, err := records(ctx, r.Caller, sd, fq)
-	if err != nil {
-		return state.Result{}, fmt.Errorf("read zone %s at %s: %w", p.Zone, a.From.Env, err)
 	}
 	changes := LowerTTLChanges(sets, p.TTL)
 	if len(changes) == 0 {

@@ -20,6 +20,8 @@ import (
 	"github.com/rehome/rehome/movers/movertest"
 	"github.com/rehome/rehome/planner"
 	"github.com/rehome/rehome/providers"
+	"github.com/rehome/rehome/providers/aws"
+	"github.com/rehome/rehome/providers/aws/awsfake"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
@@ -151,16 +153,23 @@ func moveFixture(t *testing.T, h *movertest.Harness, m *lang.Move, dst providers
 	return render(t, p, dst, "shop.example.com.")
 }
 
-func TestFixtureRoute53ToLocal(t *testing.T) {
-	t.Parallel()
-	h := movertest.New(t)
+// fixtureRoute53 is an aws environment holding the fixture zone.
+func fixtureRoute53(t *testing.T, h *movertest.Harness) (*aws.Provider, *awsfake.Route53Server, providers.Zone) {
+	t.Helper()
 	src, fake := route53Env(t, h, "aws")
-	dst := h.Local("files")
 	z, err := src.CreateZone(h.Ctx, providers.Zone{Name: "shop.example.com."})
 	if err != nil {
 		t.Fatal(err)
 	}
 	applySets(t, src, "shop.example.com.", fixtureSets(strings.TrimPrefix(z.ID, "/hostedzone/"))...)
+	return src, fake, z
+}
+
+func TestFixtureRoute53ToLocal(t *testing.T) {
+	t.Parallel()
+	h := movertest.New(t)
+	_, fake, z := fixtureRoute53(t, h)
+	dst := h.Local("files")
 	if err := fake.SetSigning(z.ID, true); err != nil {
 		t.Fatal(err)
 	}
@@ -191,13 +200,8 @@ func TestFixtureLocalToRoute53(t *testing.T) {
 func TestFixtureRoute53ToMemory(t *testing.T) {
 	t.Parallel()
 	h := movertest.New(t)
-	src, _ := route53Env(t, h, "aws")
+	fixtureRoute53(t, h)
 	dst := h.Mem("mem")
-	z, err := src.CreateZone(h.Ctx, providers.Zone{Name: "shop.example.com."})
-	if err != nil {
-		t.Fatal(err)
-	}
-	applySets(t, src, "shop.example.com.", fixtureSets(strings.TrimPrefix(z.ID, "/hostedzone/"))...)
 	m := &lang.Move{Kind: providers.KindDNS, Name: "shop", From: "aws", To: "mem", Settings: &dns.Settings{}}
 	golden(t, "route53-to-memory.golden", moveFixture(t, h, m, dst))
 }

@@ -308,5 +308,9 @@ func planZone(ctx context.Context, mc *planner.MoveContext, zone string, dstExis
 		}
 	}
 	mc.Add(sync)
-	return planCutoverSteps(ctx, mc, zone, sd, srcSets, dstSets, tr, syncAddr)
+	deps = []string{syncAddr}
+	if v := planVerify(mc, zone, p, syncAddr); v != "" {
+		deps = append(deps, v)
+	}
+	return planCutoverSteps(ctx, mc, zone, sd, srcSets, dstSets, tr, deps)
 }

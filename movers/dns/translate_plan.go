@@ -132,7 +132,7 @@ type delegationParams struct {
 // the DS record's removal or replacement (a signed source) and the
 // name-server switch, after the cutover's final sync.
 func planCutoverSteps(ctx context.Context, mc *planner.MoveContext, zone string, sd providers.DNS,
-	srcSets, dstSets []providers.RecordSet, tr *Translation, syncAddr string) error {
+	srcSets, dstSets []providers.RecordSet, tr *Translation, after []string) error {
 	m, dst := mc.Move, mc.To
 	dcaps := dst.Factory.Caps.DNS
 	fq := Fqdn(zone)
@@ -154,7 +154,7 @@ func planCutoverSteps(ctx context.Context, mc *planner.MoveContext, zone string,
 		signed = signed || st.Signed
 		status, ds = st.Status, st.DS
 	}
-	deps := []string{syncAddr}
+	deps := slices.Clone(after)
 	if signed {
 		dsAddr := mc.Addr(typeDS, zone)
 		why := "its zone holds signer records (" + planner.First(tr.Signer, 5) + "), which are never copied"
@@ -163,7 +163,7 @@ func planCutoverSteps(ctx context.Context, mc *planner.MoveContext, zone string,
 		}
 		p := delegationParams{Zone: zone, DS: ds, DestSigns: dcaps.DNSSEC}
 		a := planner.Action{Address: dsAddr, Type: typeDS, Action: planner.ActSwitch, Phase: planner.PhaseCutover,
-			DependsOn: []string{syncAddr}, From: from, To: to, Params: planner.EncodeParams(p)}
+			DependsOn: slices.Clone(after), From: from, To: to, Params: planner.EncodeParams(p)}
 		dsText := "the DS record(s)"
 		if len(ds) > 0 {
 			dsText = "the DS record(s) " + strings.Join(ds, ", ")

@@ -1,0 +1,128 @@
+package dns_test
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"strings"
+	"testing"
+
+	mdns "github.com/miekg/dns"
+
+	"github.com/rehome/rehome/lang"
+	"github.com/rehome/rehome/movers/dns"
+	"github.com/rehome/rehome/movers/movertest"
+	"github.com/rehome/rehome/planner"
+	"github.com/rehome/rehome/providers"
+)
+
+// authServer is an authoritative DNS server on 127.0.0.1 (UDP and TCP on
+// one port) that answers every query from d's records of zone as they
+// are at that moment, so the check compares with the destination, not
+// with a fixture.
+func authServer(t *testing.T, d providers.DNS, zone string) string {
+	t.Helper()
+	mux := mdns.NewServeMux()
+	mux.HandleFunc(zone, func(w mdns.ResponseWriter, req *mdns.Msg) {
+		m := new(mdns.Msg)
+		m.SetReply(req)
+		m.Authoritative = true
+		q := req.Question[0]
+		sets, err := d.Records(context.Background(), zone)
+		if err != nil {
+			m.Rcode = mdns.RcodeServerFailure
+			_ = w.WriteMsg(m)
+			return
+		}
+		for _, s := range sets {
+			if s.Name != strings.ToLower(q.Name) || s.Type != mdns.TypeToString[q.Qtype] {
+				continue
+			}
+			for _, v := range s.Values {
+				rr, err := mdns.NewRR(fmt.Sprintf("%s %d IN %s %s", s.Name, s.TTL, s.Type, v))
+				if err == nil {
+					m.Answer = append(m.Answer, rr)
+				}
+			}
+		}
+		_ = w.WriteMsg(m)
+	})
+	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := net.Listen("tcp", pc.LocalAddr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	udp, tcp := &mdns.Server{PacketConn: pc, Handler: mux}, &mdns.Server{Listener: l, Handler: mux}
+	go func() { _ = udp.ActivateAndServe() }()
+	go func() { _ = tcp.ActivateAndServe() }()
+	t.Cleanup(func() { _ = udp.Shutdown(); _ = tcp.Shutdown() })
+	return pc.LocalAddr().String()
+}
+
+// TestCutoverAnswerCheck: the fixture zone moves from Route 53; at
+// cutover the destination's server answers every set as the source holds
+// it (long TXT over EDNS, wildcards, flattened aliases); a set the
+// destination holds differently (someone's, acknowledged) fails the check
+// with the set named.
+func TestCutoverAnswerCheck(t *testing.T) {
+	t.Parallel()
+	h := movertest.New(t)
+	fixtureRoute53(t, h)
+	dst := h.Mem("mem")
+	server := authServer(t, dst, "shop.example.com.")
+	m := &lang.Move{Kind: providers.KindDNS, Name: "shop", From: "aws", To: "mem",
+		Settings: &dns.Settings{FlattenAlias: true, VerifyServers: []string{server}}}
+	p := h.Plan(h.Config(m))
+	v := movertest.ActionAt(t, p, `move.dns.shop.answers["shop.example.com"]`)
+	if v.Phase != planner.PhaseCutover || v.Action != planner.ActVerify || !strings.Contains(v.Check, server) {
+		t.Errorf("answer check %+v", v)
+	}
+	if a := movertest.ActionAt(t, p, `move.dns.shop.delegation["shop.example.com"]`); len(a.DependsOn) != 2 || a.DependsOn[1] != v.Address {
+		t.Errorf("the name-server switch does not wait for the answer check: %v", a.DependsOn)
+	}
+	for _, f := range p.Audit {
+		if f.Severity == planner.SevBlocker {
+			m.Acknowledge = append(m.Acknowledge, f.ID)
+		}
+	}
+	h.Apply(h.Config(m))
+	h.Cutover(h.Config(m))
+
+	// The destination's answers against a source that differs: named.
+	want := []providers.RecordSet{
+		{Name: "www.shop.example.com.", Type: "A", TTL: 60, Values: []string{"192.0.2.200", "192.0.2.201"}},
+		{Name: "host000.shop.example.com.", Type: "A", TTL: 300, Values: []string{"192.0.2.99"}},
+		{Name: "gone.shop.example.com.", Type: "A", TTL: 300, Values: []string{"192.0.2.98"}},
+	}
+	bad, compared, _, err := dns.VerifyAnswers(h.Ctx, []string{server}, "shop.example.com.", want)
+	if err != nil || compared != 3 || len(bad) != 2 {
+		t.Fatalf("check against a different source: %v compared %d mismatches %v", err, compared, bad)
+	}
+	if bad[0].Key != "host000.shop.example.com. A" || bad[0].Got[0] != "300 192.0.2.1" || bad[1].Key != "gone.shop.example.com. A" || len(bad[1].Got) != 0 {
+		t.Errorf("mismatches %v", bad)
+	}
+}
+
+// TestCutoverAnswerCheckFails: a destination set that differs from the
+// source (someone else's, acknowledged as a conflict, so the copy left
+// it) makes the cutover fail at the answer check, naming it.
+func TestCutoverAnswerCheckFails(t *testing.T) {
+	t.Parallel()
+	h := movertest.New(t)
+	src, dst := h.Mem("cloud"), h.Mem("dst")
+	zoneWith(t, src, wwwSet("192.0.2.1"))
+	zoneWith(t, dst, wwwSet("198.51.100.9"))
+	server := authServer(t, dst, "example.com.")
+	m := &lang.Move{Kind: providers.KindDNS, Name: "z", From: "cloud", To: "dst",
+		Settings: &dns.Settings{Zones: []string{"example.com"}, VerifyServers: []string{server}}}
+	p := h.Plan(h.Config(m))
+	m.Acknowledge = []string{movertest.FindingByCode(t, p, "dns.dest_conflict").ID}
+	h.Apply(h.Config(m))
+	err := h.CutoverErr(h.Config(m))
+	if err == nil || !strings.Contains(err.Error(), "www.example.com. A at "+server+": answers [300 198.51.100.9], the source holds [300 192.0.2.1]") {
+		t.Fatalf("cutover with a destination answering differently: %v", err)
+	}
+}
