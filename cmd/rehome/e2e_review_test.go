@@ -138,7 +138,7 @@ func TestE2ERunbookRollbackMatchesRollback(t *testing.T) {
 	writeFiles(t, filepath.Join(dir, "legacy", "buckets", "shop-assets"), map[string]string{"late.txt": "late"})
 	cut := mustRun(t, dir, 0, "cutover", "-auto-approve").Stdout
 	if strings.Contains(cut, "Prepare phase (rehome apply)") || strings.Contains(cut, "run `rehome cutover`") ||
-		!strings.Contains(cut, "Cutover: 4 steps to run") || !strings.Contains(cut, "+ create  late.txt") {
+		!strings.Contains(cut, "Cutover: 5 steps to run") || !strings.Contains(cut, "+ create  late.txt") {
 		t.Errorf("cutover output:\n%s", cut)
 	}
 	rb := mustRun(t, dir, 0, "rollback", "-auto-approve", "-force").Stdout
