@@ -7,9 +7,13 @@ package dns
 import (
 	"context"
 	"fmt"
+	"net"
 	"slices"
 	"sort"
 	"strings"
+	"time"
+
+	mdns "github.com/miekg/dns"
 
 	"github.com/rehome/rehome/planner"
 	"github.com/rehome/rehome/planner/exec"
@@ -126,6 +130,9 @@ type delegationParams struct {
 	// signs, so its DS replaces them.
 	DS        []string `json:"ds,omitempty"`
 	DestSigns bool     `json:"dest_signs,omitempty"`
+	// Resolver, when set, is asked for the zone's DS and NS to check the
+	// step.
+	Resolver string `json:"resolver,omitempty"`
 }
 
 // planCutoverSteps adds the zone's DNSSEC finding and registrar steps:
@@ -161,7 +168,7 @@ func planCutoverSteps(ctx context.Context, mc *planner.MoveContext, zone string,
 		if status != "" {
 			why = "its provider reports " + status
 		}
-		p := delegationParams{Zone: zone, DS: ds, DestSigns: dcaps.DNSSEC}
+		p := delegationParams{Zone: zone, DS: ds, DestSigns: dcaps.DNSSEC, Resolver: settings(m).Resolver}
 		a := planner.Action{Address: dsAddr, Type: typeDS, Action: planner.ActSwitch, Phase: planner.PhaseCutover,
 			DependsOn: slices.Clone(after), From: from, To: to, Params: planner.EncodeParams(p)}
 		dsText := "the DS record(s)"
@@ -183,13 +190,16 @@ func planCutoverSteps(ctx context.Context, mc *planner.MoveContext, zone string,
 				fmt.Sprintf("%s is signed at %s (%s) but %s (%s) cannot sign zones: the zone will be served unsigned, so the DS record must be removed at the registrar before the name-server switch", zone, m.From, why, m.To, dst.Factory.Name),
 				"acknowledge to move the zone unsigned (the registrar_ds step then removes the DS first)")
 		}
+		if r := settings(m).Resolver; r != "" {
+			a.Check += "; rehome asks " + r + " and refuses to go on until it answers so"
+		}
 		if mc.CutoverDone() {
 			a.Action, a.Reason = planner.ActNoop, "cutover already ran"
 		}
 		mc.Add(a)
 		deps = append(deps, dsAddr)
 	}
-	p := delegationParams{Zone: zone, Nameservers: ns}
+	p := delegationParams{Zone: zone, Nameservers: ns, Resolver: settings(m).Resolver}
 	a := planner.Action{Address: mc.Addr(typeDelegation, zone), Type: typeDelegation, Action: planner.ActSwitch, Phase: planner.PhaseCutover,
 		DependsOn: deps, From: from, To: to, Params: planner.EncodeParams(p),
 		Undo: fmt.Sprintf("point the registrar's name servers for %s back at %s's", zone, m.From)}
@@ -199,6 +209,9 @@ func planCutoverSteps(ctx context.Context, mc *planner.MoveContext, zone string,
 	} else {
 		a.Reason = fmt.Sprintf("change the registrar's name servers for %s to those %s assigns when it creates the zone (shown here after apply)", zone, m.To)
 		a.Check = fmt.Sprintf("the parent zone delegates %s to %s's name servers for it, and each answers for it authoritatively", zone, m.To)
+	}
+	if r := settings(m).Resolver; r != "" {
+		a.Check += "; rehome asks " + r + " and refuses to go on until it answers so"
 	}
 	if mc.CutoverDone() {
 		a.Action, a.Reason = planner.ActNoop, "cutover already ran"
@@ -245,6 +258,12 @@ func registrarStep(ctx context.Context, r *exec.Run) (state.Result, error) {
 		return state.Result{}, fmt.Errorf("zone %s at %s has no apex NS records to delegate to", p.Zone, a.To.Env)
 	}
 	attrs := map[string]string{"nameservers": strings.Join(ns, " ")}
+	if p.Resolver != "" {
+		if err := checkRegistrar(ctx, a.Type, p, ns); err != nil {
+			return state.Result{}, fmt.Errorf("%s: %w; make the change at the registrar, then run the cutover again", a.Address, err)
+		}
+		attrs["checked_with"] = p.Resolver
+	}
 	switch a.Type {
 	case typeDS:
 		attrs["ds"] = strings.Join(p.DS, "; ")
@@ -257,4 +276,76 @@ func registrarStep(ctx context.Context, r *exec.Run) (state.Result, error) {
 		r.Message("%s: at the registrar, set the name servers of %s to %s", a.Address, p.Zone, strings.Join(ns, ", "))
 	}
 	return state.Result{}, r.SetResource(ctx, state.Resource{Address: a.Address, Type: a.Type, Env: a.To.Env, Name: p.Zone, Attrs: attrs})
+}
+
+// checkRegistrar asks the resolver for the zone's DS (the DS step) or NS
+// (the delegation step) and compares with what the step needs: no DS of
+// the source's (and, where the destination signs, some DS), or exactly the
+// destination's name servers.
+func checkRegistrar(ctx context.Context, typ string, p delegationParams, ns []string) error {
+	server := p.Resolver
+	if _, _, err := net.SplitHostPort(server); err != nil {
+		server = net.JoinHostPort(server, "53")
+	}
+	c := &mdns.Client{Timeout: 5 * time.Second}
+	q := func(t uint16) ([]string, error) {
+		m := new(mdns.Msg)
+		m.SetQuestion(Fqdn(p.Zone), t)
+		m.SetEdns0(4096, true)
+		in, _, err := c.ExchangeContext(ctx, m, server)
+		if err != nil {
+			return nil, fmt.Errorf("ask %s for the %s records of %s: %w", server, mdns.TypeToString[t], p.Zone, err)
+		}
+		if in.Rcode != mdns.RcodeSuccess {
+			return nil, fmt.Errorf("ask %s for the %s records of %s: %s", server, mdns.TypeToString[t], p.Zone, mdns.RcodeToString[in.Rcode])
+		}
+		var out []string
+		for _, rr := range in.Answer {
+			if rr.Header().Rrtype != t {
+				continue
+			}
+			v, _ := strings.CutPrefix(rr.String(), rr.Header().String())
+			out = append(out, strings.ToLower(v))
+		}
+		sort.Strings(out)
+		return out, nil
+	}
+	if typ == typeDS {
+		got, err := q(mdns.TypeDS)
+		if err != nil {
+			return err
+		}
+		for _, d := range p.DS {
+			if slices.Contains(got, strings.ToLower(d)) {
+				return fmt.Errorf("the parent zone still serves the source's DS record %s for %s (%s says)", d, p.Zone, p.Resolver)
+			}
+		}
+		if len(got) > 0 && !p.DestSigns {
+			return fmt.Errorf("the parent zone still serves DS records for %s (%s), and the destination does not sign", p.Zone, strings.Join(got, ", "))
+		}
+		if len(got) == 0 && p.DestSigns {
+			return fmt.Errorf("the parent zone serves no DS record for %s yet; publish the destination's", p.Zone)
+		}
+		return nil
+	}
+	got, err := q(mdns.TypeNS)
+	if err != nil {
+		return err
+	}
+	want := make([]string, len(ns))
+	for i, n := range ns {
+		want[i] = strings.ToLower(mdns.Fqdn(n))
+	}
+	sort.Strings(want)
+	if !slices.Equal(got, want) {
+		return fmt.Errorf("%s delegates %s to %s, not to %s", p.Resolver, p.Zone, orNone(got), strings.Join(want, ", "))
+	}
+	return nil
+}
+
+func orNone(xs []string) string {
+	if len(xs) == 0 {
+		return "no name servers"
+	}
+	return strings.Join(xs, ", ")
 }

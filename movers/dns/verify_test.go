@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"strings"
+	"sync"
 	"testing"
 
 	mdns "github.com/miekg/dns"
@@ -16,33 +17,21 @@ import (
 	"github.com/rehome/rehome/providers"
 )
 
-// authServer is an authoritative DNS server on 127.0.0.1 (UDP and TCP on
-// one port) that answers every query from d's records of zone as they
-// are at that moment, so the check compares with the destination, not
-// with a fixture.
-func authServer(t *testing.T, d providers.DNS, zone string) string {
+// serveZone runs a DNS server on 127.0.0.1 (UDP and TCP on one port)
+// whose answers to questions about zone come from answer at query time.
+func serveZone(t *testing.T, zone string, auth bool, answer func(q mdns.Question) ([]string, int)) string {
 	t.Helper()
 	mux := mdns.NewServeMux()
 	mux.HandleFunc(zone, func(w mdns.ResponseWriter, req *mdns.Msg) {
 		m := new(mdns.Msg)
 		m.SetReply(req)
-		m.Authoritative = true
+		m.Authoritative, m.RecursionAvailable = auth, !auth
 		q := req.Question[0]
-		sets, err := d.Records(context.Background(), zone)
-		if err != nil {
-			m.Rcode = mdns.RcodeServerFailure
-			_ = w.WriteMsg(m)
-			return
-		}
-		for _, s := range sets {
-			if s.Name != strings.ToLower(q.Name) || s.Type != mdns.TypeToString[q.Qtype] {
-				continue
-			}
-			for _, v := range s.Values {
-				rr, err := mdns.NewRR(fmt.Sprintf("%s %d IN %s %s", s.Name, s.TTL, s.Type, v))
-				if err == nil {
-					m.Answer = append(m.Answer, rr)
-				}
+		lines, rcode := answer(q)
+		m.Rcode = rcode
+		for _, l := range lines {
+			if rr, err := mdns.NewRR(l); err == nil {
+				m.Answer = append(m.Answer, rr)
 			}
 		}
 		_ = w.WriteMsg(m)
@@ -60,6 +49,28 @@ func authServer(t *testing.T, d providers.DNS, zone string) string {
 	go func() { _ = tcp.ActivateAndServe() }()
 	t.Cleanup(func() { _ = udp.Shutdown(); _ = tcp.Shutdown() })
 	return pc.LocalAddr().String()
+}
+
+// authServer is an authoritative server that answers every query from
+// d's records of zone as they are at that moment, so the check compares
+// with the destination, not with a fixture.
+func authServer(t *testing.T, d providers.DNS, zone string) string {
+	t.Helper()
+	return serveZone(t, zone, true, func(q mdns.Question) ([]string, int) {
+		sets, err := d.Records(context.Background(), zone)
+		if err != nil {
+			return nil, mdns.RcodeServerFailure
+		}
+		var out []string
+		for _, s := range sets {
+			if s.Name == strings.ToLower(q.Name) && s.Type == mdns.TypeToString[q.Qtype] {
+				for _, v := range s.Values {
+					out = append(out, fmt.Sprintf("%s %d IN %s %s", s.Name, s.TTL, s.Type, v))
+				}
+			}
+		}
+		return out, mdns.RcodeSuccess
+	})
 }
 
 // TestCutoverAnswerCheck: the fixture zone moves from Route 53; at
@@ -125,4 +136,75 @@ func TestCutoverAnswerCheckFails(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "www.example.com. A at "+server+": answers [300 198.51.100.9], the source holds [300 192.0.2.1]") {
 		t.Fatalf("cutover with a destination answering differently: %v", err)
 	}
+}
+
+// parent is a resolver on 127.0.0.1 answering the NS and DS records the
+// test says the parent zone (the registrar's side) serves for a zone.
+type parent struct {
+	mu     sync.Mutex
+	ns, ds []string
+}
+
+func (pz *parent) set(ns, ds []string) {
+	pz.mu.Lock()
+	pz.ns, pz.ds = ns, ds
+	pz.mu.Unlock()
+}
+
+func parentServer(t *testing.T, zone string, pz *parent) string {
+	t.Helper()
+	return serveZone(t, zone, false, func(q mdns.Question) ([]string, int) {
+		pz.mu.Lock()
+		vals := map[uint16][]string{mdns.TypeNS: pz.ns, mdns.TypeDS: pz.ds}[q.Qtype]
+		pz.mu.Unlock()
+		var out []string
+		for _, v := range vals {
+			out = append(out, fmt.Sprintf("%s 3600 IN %s %s", zone, mdns.TypeToString[q.Qtype], v))
+		}
+		return out, mdns.RcodeSuccess
+	})
+}
+
+// TestCutoverRegistrarChecks: with a resolver named, the cutover's
+// registrar steps check the parent zone: a signed source's DS must be
+// gone before the name-server switch, and the delegation must name the
+// destination's servers; each refusal says what is still there, and the
+// cutover run again after the registrar change goes through.
+func TestCutoverRegistrarChecks(t *testing.T) {
+	t.Parallel()
+	h := movertest.New(t)
+	src, fake := route53Env(t, h, "aws")
+	h.Mem("mem")
+	z, err := src.CreateZone(h.Ctx, providers.Zone{Name: "example.com."})
+	if err != nil {
+		t.Fatal(err)
+	}
+	applySets(t, src, "example.com.", rs("www.example.com.", "A", 300, "192.0.2.1"))
+	if err := fake.SetSigning(z.ID, true); err != nil {
+		t.Fatal(err)
+	}
+	st, err := src.DNSSEC(h.Ctx, "example.com.")
+	if err != nil {
+		t.Fatal(err)
+	}
+	pz := &parent{}
+	pz.set(z.Nameservers, st.DS)
+	m := &lang.Move{Kind: providers.KindDNS, Name: "z", From: "aws", To: "mem",
+		Settings: &dns.Settings{Resolver: parentServer(t, "example.com.", pz)}}
+	p := h.Plan(h.Config(m))
+	m.Acknowledge = []string{movertest.FindingByCode(t, p, "dns.dnssec_unsigned_destination").ID}
+	h.Apply(h.Config(m))
+
+	err = h.CutoverErr(h.Config(m))
+	if err == nil || !strings.Contains(err.Error(), "still serves the source's DS record "+st.DS[0]) {
+		t.Fatalf("cutover with the DS still at the parent: %v", err)
+	}
+	pz.set(z.Nameservers, nil)
+	err = h.CutoverErr(h.Config(m))
+	if err == nil || !strings.Contains(err.Error(), "delegates example.com to "+strings.ToLower(z.Nameservers[0])) ||
+		!strings.Contains(err.Error(), "not to ns1.memory.example.") {
+		t.Fatalf("cutover with the old delegation: %v", err)
+	}
+	pz.set([]string{"ns1.memory.example."}, nil)
+	h.Cutover(h.Config(m))
 }
