@@ -117,7 +117,8 @@ func copyRecords(ctx context.Context, r *exec.Run) (state.Result, error) {
 			}
 		}
 	}
-	tr := Translate(TranslateInput{Zone: fq, Src: srcSets, Caps: dst.Factory.Caps.DNS, FlattenAlias: p.FlattenAlias, DstZoneID: dstZoneID})
+	tr := Translate(TranslateInput{Zone: fq, Src: srcSets, Caps: dst.Factory.Caps.DNS, FlattenAlias: p.FlattenAlias, DstZoneID: dstZoneID,
+		SameAccount: p.SameAccount, DropHealthChecks: p.DropHealthChecks})
 	if left := unacknowledged(tr, p.SkipRules); len(left) > 0 {
 		return state.Result{}, fmt.Errorf("record sets of %s that %s cannot hold as they are, and not acknowledged: %s",
 			p.Zone, a.To.Env, listKeys(tr, head(left, 10)))

@@ -32,6 +32,9 @@ type recordsParams struct {
 	// user acknowledged leaving out.
 	FlattenAlias bool     `json:"flatten_alias,omitempty"`
 	SkipRules    []string `json:"skip_rules,omitempty"`
+	// SameAccount and DropHealthChecks steer the health check rule.
+	SameAccount      bool `json:"same_account,omitempty"`
+	DropHealthChecks bool `json:"drop_health_checks,omitempty"`
 	// NotBefore (RFC 3339), on the cutover's sync: the earliest safe
 	// cutover, when the source's old TTLs have run out since they were
 	// lowered.
@@ -177,8 +180,15 @@ func planZone(ctx context.Context, mc *planner.MoveContext, zone string, dstExis
 			dstZoneID = r.ID
 		}
 	}
-	tr := Translate(TranslateInput{Zone: fq, Src: srcSets, Caps: dcaps, FlattenAlias: cfg.FlattenAlias, DstZoneID: dstZoneID})
+	tin := TranslateInput{Zone: fq, Src: srcSets, Caps: dcaps, FlattenAlias: cfg.FlattenAlias, DstZoneID: dstZoneID, SameAccount: sameAccount(src, dst)}
+	tr := Translate(tin)
 	skipRules := reportTranslation(mc, recAddr, zone, tr)
+	if i := slices.Index(skipRules, ruleHealthCheck); i >= 0 {
+		// Acknowledged: the sets are written without their health checks.
+		skipRules = slices.Delete(skipRules, i, i+1)
+		tin.DropHealthChecks = true
+		tr = Translate(tin)
+	}
 	srcSets = tr.Sets
 	probe := Diff(DiffInput{Zone: fq, Src: srcSets, Dst: dstSets, DstCaps: dcaps, Records: recs, Overwrite: m.Overwrite})
 	skipTypes, skipKeys := map[string]bool{}, map[string]bool{}
@@ -249,7 +259,7 @@ func planZone(ctx context.Context, mc *planner.MoveContext, zone string, dstExis
 		Overwrite: m.Overwrite, SkipTypes: skipTypes, SkipKeys: skipKeys})
 
 	p := recordsParams{Zone: zone, Overwrite: m.Overwrite, SkipTypes: slices.Sorted(maps.Keys(skipTypes)), TTL: cfg.CutoverTTL,
-		FlattenAlias: cfg.FlattenAlias, SkipRules: skipRules}
+		FlattenAlias: cfg.FlattenAlias, SkipRules: skipRules, SameAccount: tin.SameAccount, DropHealthChecks: tin.DropHealthChecks}
 	var options []planner.Option
 	if p.TTL > 0 {
 		options = append(options, planner.Option{Name: "ttl", Value: fmt.Sprint(p.TTL)})

@@ -264,7 +264,9 @@ func TestLocalToRoute53(t *testing.T) {
 }
 
 // TestRoute53ToRoute53: between two accounts, aliases and routing stay
-// as they are; an alias into the zone points at the destination's zone;
+// as they are; an alias into the zone points at the destination's zone; a
+// health check of the source account is a blocker, acknowledged the set
+// is written without it;
 // a re-plan is empty and rollback deletes the zone rehome created.
 func TestRoute53ToRoute53(t *testing.T) {
 	t.Parallel()
@@ -288,8 +290,13 @@ func TestRoute53ToRoute53(t *testing.T) {
 	)
 	m := &lang.Move{Kind: providers.KindDNS, Name: "zones", From: "old", To: "new", Settings: &dns.Settings{}}
 	p := h.Plan(h.Config(m))
-	if p.Summary.Blockers != 0 {
-		t.Fatalf("blockers between two Route 53 accounts: %+v", p.Audit)
+	hc := movertest.FindingByCode(t, p, "dns.health_check")
+	if !strings.Contains(hc.Message, "api.example.com. A eu (health check hc-1)") || p.Summary.Blockers != 1 {
+		t.Fatalf("between two accounts: health check finding %+v, %d blockers", hc, p.Summary.Blockers)
+	}
+	m.Acknowledge = []string{hc.ID}
+	if p = h.Plan(h.Config(m)); p.Summary.Blockers != 0 {
+		t.Fatalf("blockers left: %+v", p.Audit)
 	}
 	h.Apply(h.Config(m))
 	zs, err := dst.Zones(h.Ctx)
@@ -301,6 +308,9 @@ func TestRoute53ToRoute53(t *testing.T) {
 	apex := srcSets["example.com. A"]
 	apex.Alias = &providers.Alias{Zone: strings.TrimPrefix(zs[0].ID, "/hostedzone/"), Target: "www.example.com."}
 	srcSets["example.com. A"] = apex
+	eu := srcSets["api.example.com. A eu"]
+	eu.Routing = &providers.Routing{Region: "eu-central-1"} // written without the other account's health check
+	srcSets["api.example.com. A eu"] = eu
 	if d := cmp.Diff(srcSets, got); d != "" {
 		t.Errorf("destination (-want +got):\n%s", d)
 	}

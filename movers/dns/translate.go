@@ -31,6 +31,7 @@ const (
 	ruleAlias        = "dns.alias_unsupported" // blocker: an alias set, flatten_alias off
 	ruleAliasTarget  = "dns.alias_unresolved"  // blocker: an alias whose target rehome cannot read
 	ruleRoutingOther = "dns.routing_unmodelled"
+	ruleHealthCheck  = "dns.health_check"    // blocker: a health check of another account
 	ruleFlattened    = "dns.alias_flattened" // warning
 	ruleTTLRaised    = "dns.ttl_raised"      // warning
 	ruleTTLCapped    = "dns.ttl_capped"      // warning
@@ -58,6 +59,11 @@ type TranslateInput struct {
 	// kept as an alias whose target is in the zone points at the
 	// destination's zone instead of the source's.
 	DstZoneID string
+	// SameAccount: source and destination are one account, so health
+	// check ids stay valid. Otherwise a set referencing one is blocked,
+	// or, with DropHealthChecks (the finding acknowledged), written
+	// without it.
+	SameAccount, DropHealthChecks bool
 }
 
 // Translation is what Translate made of a zone.
@@ -128,6 +134,15 @@ func Translate(in TranslateInput) *Translation {
 		if rs.Routing != nil && rs.Routing.Other != "" && caps.Routing {
 			t.block(ruleRoutingOther, k, rs.Routing.Other)
 			continue
+		}
+		if ro := rs.Routing; ro != nil && ro.HealthCheckID != "" && caps.Routing && !in.SameAccount {
+			if !in.DropHealthChecks {
+				t.block(ruleHealthCheck, k, "health check "+ro.HealthCheckID)
+				continue
+			}
+			r := *ro
+			r.HealthCheckID = ""
+			rs.Routing = &r
 		}
 		if rs.Alias != nil && !caps.Alias {
 			if !in.FlattenAlias {

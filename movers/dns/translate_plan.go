@@ -37,6 +37,7 @@ var ruleText = map[string][2]string{
 	ruleTXTLong:      {"hold more TXT text than the destination accepts", "shorten the records (e.g. a shorter DKIM key), or acknowledge to leave them out"},
 	ruleAlias:        {"are alias records, which the destination has no equivalent of", "set flatten_alias = true to write them as plain records of their targets' current values, or acknowledge to leave them out"},
 	ruleAliasTarget:  {"are alias records whose targets rehome cannot read from the source's own data (flatten_alias)", "replace the aliases by plain records at the source, or acknowledge to leave them out"},
+	ruleHealthCheck:  {"reference health checks of the source's account, which the destination's account cannot use", "create equivalent health checks at the destination, or acknowledge to write the sets without health checks (always answered)"},
 	ruleRoutingOther: {"use routing rehome cannot write (CIDR, geoproximity, traffic policies)", "recreate the routing at the destination yourself, or acknowledge to leave the sets out"},
 	ruleFlattened:    {"are alias records written as plain records of their targets' current values; they will no longer follow their targets when those change", "none needed if intended; re-run the copy after a target changes"},
 	ruleTTLRaised:    {"have TTLs below the destination's minimum; they are raised", "none needed"},
@@ -348,4 +349,22 @@ func orNone(xs []string) string {
 		return "no name servers"
 	}
 	return strings.Join(xs, ", ")
+}
+
+// sameAccount reports whether two environments are one AWS account (their
+// identities "aws:ACCOUNT/REGION..." agree on a known account).
+func sameAccount(src, dst *planner.Env) bool {
+	acct := func(id string) string {
+		rest, ok := strings.CutPrefix(id, "aws:")
+		if !ok {
+			return ""
+		}
+		a, _, _ := strings.Cut(rest, "/")
+		if a == "?" {
+			return ""
+		}
+		return a
+	}
+	a := acct(src.ID())
+	return a != "" && a == acct(dst.ID())
 }

@@ -165,7 +165,8 @@ func verifyAnswers(ctx context.Context, r *exec.Run) (state.Result, error) {
 	if err != nil {
 		return state.Result{}, err
 	}
-	tr := Translate(TranslateInput{Zone: fq, Src: srcSets, Caps: dst.Factory.Caps.DNS, FlattenAlias: p.FlattenAlias})
+	tr := Translate(TranslateInput{Zone: fq, Src: srcSets, Caps: dst.Factory.Caps.DNS, FlattenAlias: p.FlattenAlias,
+		SameAccount: p.SameAccount, DropHealthChecks: p.DropHealthChecks})
 	caps := dst.Factory.Caps.DNS
 	var want []providers.RecordSet
 	for _, rs := range tr.Sets {
