@@ -2,11 +2,13 @@
 // between providers that implement providers.DNS.
 //
 //	move "dns" "zones" {
-//	  from        = environment.old
-//	  to          = environment.new
-//	  zones         = ["shop.example.com"] # or include/exclude globs; default: every zone
-//	  cutover_ttl   = 60                   # lower source TTLs first (undone by rollback)
-//	  flatten_alias = false                # alias records as plain records of their targets
+//	  from           = environment.old
+//	  to             = environment.new
+//	  zones          = ["shop.example.com"]   # or include/exclude globs; default: every zone
+//	  cutover_ttl    = 60                     # lower source TTLs first (undone by rollback)
+//	  flatten_alias  = false                  # alias records as plain records of their targets
+//	  verify_servers = ["ns1.new.example:53"] # the cutover compares their answers with the source
+//	  resolver       = "192.0.2.53:53"        # the cutover checks the registrar steps with it
 //	}
 //
 // Plan: per zone a create (or a no-op), optionally the lowering of source
@@ -28,7 +30,10 @@
 // leave their sets out only when acknowledged. Signer records (RRSIG,
 // NSEC*, DNSKEY, CDS, CDNSKEY) are never copied: a signed source gives one
 // DNSSEC finding and a registrar_ds cutover step. The cutover ends with a
-// delegation step naming the destination's name servers. cutover_ttl
+// delegation step naming the destination's name servers, preceded (with
+// verify_servers) by an answers step that asks those servers for every
+// set (verify.go); with a resolver the registrar steps check the parent's
+// DS and NS. A health check of another account is a blocker. cutover_ttl
 // staging keeps the original TTLs at the destination and makes the
 // cutover wait out the highest old TTL (staging.go).
 //
@@ -45,6 +50,7 @@
 //
 // Limits: aliases are flattened only from the source zone's own record
 // sets (never by a DNS lookup); health checks are kept by id, not
-// created; signing is not moved (the registrar steps say what to do); the
-// registrar steps record and instruct, they do not query the parent zone.
+// created; signing is not moved (the registrar steps say what to do);
+// without a resolver the registrar steps record and instruct only, and a
+// resolver's cache can hold the old delegation for its TTL.
 package dns
