@@ -126,6 +126,10 @@ func copyRecords(ctx context.Context, r *exec.Run) (state.Result, error) {
 	srcSets = tr.Sets
 	d := Diff(DiffInput{Zone: fq, Src: srcSets, Dst: dstSets, DstCaps: dst.Factory.Caps.DNS,
 		Records: recs, Overwrite: p.Overwrite, SkipTypes: skipTypes, SkipKeys: skipKeys})
+	if touched, n, over := overThreshold(fq, dst.Factory.Caps.DNS, dstSets, d.Changes); over && !r.Force() {
+		return state.Result{}, fmt.Errorf("the copy would update or delete %d of the %d record sets of %s at %s (more than %.0f%%); run with -force to accept",
+			touched, n, p.Zone, a.To.Env, thresholdShare*100)
+	}
 	res := state.Result{AlreadyDone: int64(d.Unchanged)}
 	if len(d.Confirm) > 0 {
 		confirm := map[string]any{}

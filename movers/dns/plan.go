@@ -258,6 +258,12 @@ func planZone(ctx context.Context, mc *planner.MoveContext, zone string, dstExis
 	d := Diff(DiffInput{Zone: fq, Src: srcSets, Dst: dstSets, DstCaps: dcaps, Records: recs,
 		Overwrite: m.Overwrite, SkipTypes: skipTypes, SkipKeys: skipKeys})
 
+	if touched, n, over := overThreshold(fq, dcaps, dstSets, d.Changes); over {
+		mc.Finding(planner.SevWarning, recAddr, "dns.threshold", "",
+			fmt.Sprintf("the copy updates or deletes %d of the %s in %s at %s (more than %.0f%% of a zone of %d or more): apply refuses it without -force",
+				touched, sets(n), zone, m.To, thresholdShare*100, thresholdMin),
+			"review the changes, then apply with -force")
+	}
 	p := recordsParams{Zone: zone, Overwrite: m.Overwrite, SkipTypes: slices.Sorted(maps.Keys(skipTypes)), TTL: cfg.CutoverTTL,
 		FlattenAlias: cfg.FlattenAlias, SkipRules: skipRules, SameAccount: tin.SameAccount, DropHealthChecks: tin.DropHealthChecks}
 	var options []planner.Option

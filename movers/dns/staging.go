@@ -86,3 +86,29 @@ func checkNotBefore(p recordsParams, now time.Time, force bool) error {
 	}
 	return nil
 }
+
+// Safety threshold (octoDNS's): in a destination zone holding at least
+// thresholdMin record sets (its own apex aside), a copy that updates or
+// deletes more than thresholdShare of them needs -force.
+const (
+	thresholdMin   = 10
+	thresholdShare = 0.3
+)
+
+// overThreshold reports how many existing sets the changes update or
+// delete, out of how many, when that is over the threshold.
+func overThreshold(zone string, caps providers.DNSCaps, dst []providers.RecordSet, changes []providers.RecordChange) (int, int, bool) {
+	n := 0
+	for _, rs := range dst {
+		if !(caps.OwnApex && IsApexOwn(zone, rs)) {
+			n++
+		}
+	}
+	touched := 0
+	for _, c := range changes {
+		if c.Op == providers.ChangeUpdate || c.Op == providers.ChangeDelete {
+			touched++
+		}
+	}
+	return touched, n, n >= thresholdMin && float64(touched) > thresholdShare*float64(n)
+}

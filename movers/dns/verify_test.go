@@ -208,3 +208,36 @@ func TestCutoverRegistrarChecks(t *testing.T) {
 	pz.set([]string{"ns1.memory.example."}, nil)
 	h.Cutover(h.Config(m))
 }
+
+// TestDNSSafetyThreshold: replacing more than 30% of a destination zone
+// of 10 or more record sets is a warning in the plan and refused by apply
+// without -force.
+func TestDNSSafetyThreshold(t *testing.T) {
+	t.Parallel()
+	h := movertest.New(t)
+	src, dst := h.Mem("cloud"), h.Mem("dst")
+	var srcSets, dstSets []*providers.RecordSet
+	for i := range 12 {
+		name := fmt.Sprintf("h%02d.example.com.", i)
+		srcSets = append(srcSets, &providers.RecordSet{Name: name, Type: "A", TTL: 300, Values: []string{"192.0.2.1"}})
+		dstSets = append(dstSets, &providers.RecordSet{Name: name, Type: "A", TTL: 300, Values: []string{fmt.Sprintf("198.51.100.%d", i+1)}})
+	}
+	zoneWith(t, src, srcSets...)
+	zoneWith(t, dst, dstSets[:10]...)
+	m := &lang.Move{Kind: providers.KindDNS, Name: "z", From: "cloud", To: "dst", Overwrite: true, Settings: &dns.Settings{Zones: []string{"example.com"}}}
+	p := h.Plan(h.Config(m))
+	if f := movertest.FindingByCode(t, p, "dns.threshold"); !strings.Contains(f.Message, "updates or deletes 10 of the 10 record sets") {
+		t.Errorf("threshold finding %+v", f)
+	}
+	if err := h.ApplyErr(h.Config(m)); err == nil || !strings.Contains(err.Error(), "run with -force") {
+		t.Fatalf("apply over the threshold: %v", err)
+	}
+	if v := setMap(t, dst, "example.com.", true)["h00.example.com. A"].Values; len(v) != 1 || v[0] != "198.51.100.1" {
+		t.Errorf("a refused apply changed the destination: h00 = %v", v)
+	}
+	h.Force = true
+	h.Apply(h.Config(m))
+	if sets := setMap(t, dst, "example.com.", true); len(sets) != 12 || sets["h00.example.com. A"].Values[0] != "192.0.2.1" {
+		t.Errorf("destination after a forced apply: %+v", sets)
+	}
+}
