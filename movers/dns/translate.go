@@ -37,6 +37,7 @@ const (
 	ruleTTLCapped    = "dns.ttl_capped"      // warning
 	ruleIDN          = "dns.idn_punycode"    // info
 	ruleTXTSplit     = "dns.txt_normalised"  // info
+	ruleTXTJoined    = "dns.txt_joined"      // warning: strings joined for a destination holding one text
 )
 
 // signerTypes are the records a DNSSEC signer makes: never copied as
@@ -168,7 +169,14 @@ func Translate(in TranslateInput) *Translation {
 				t.block(rule, k, why)
 				continue
 			}
-			if !slices.Equal(vals, rs.Values) && (rs.Type == "TXT" || rs.Type == "SPF") {
+			if caps.TXTJoined && (rs.Type == "TXT" || rs.Type == "SPF") {
+				joined, changed := joinTXT(rs.Name, rs.Type, vals)
+				if changed {
+					t.note(ruleTXTJoined, k, "")
+					vals = joined
+				}
+			}
+			if !slices.Equal(vals, rs.Values) && (rs.Type == "TXT" || rs.Type == "SPF") && !slices.Contains(t.Changed[ruleTXTJoined], k) {
 				t.note(ruleTXTSplit, k, "")
 			}
 			rs.Values = vals
@@ -346,4 +354,39 @@ func textLen(ss []string) int {
 func quoteText(s string) string {
 	r := strings.NewReplacer(`\`, `\\`, `"`, `\"`)
 	return `"` + r.Replace(s) + `"`
+}
+
+// joinTXT gives each TXT value as a destination that holds one text per
+// record serves it: its strings joined, split again every 255 bytes.
+// changed says whether any value was split elsewhere before.
+func joinTXT(owner, typ string, vals []string) ([]string, bool) {
+	out := make([]string, 0, len(vals))
+	changed := false
+	for _, v := range vals {
+		rr, err := dns.NewRR(fmt.Sprintf("$ORIGIN .\n%s 300 IN %s %s", dns.Fqdn(owner), typ, v))
+		if err != nil || rr == nil {
+			out = append(out, v)
+			continue
+		}
+		var ss []string
+		switch r := rr.(type) {
+		case *dns.TXT:
+			ss = r.Txt
+		case *dns.SPF:
+			ss = r.Txt
+		}
+		one := `"` + strings.Join(ss, "") + `"`
+		jr, err := dns.NewRR(fmt.Sprintf("$ORIGIN .\n%s 300 IN %s %s", dns.Fqdn(owner), typ, one))
+		if err != nil || jr == nil {
+			out = append(out, v)
+			continue
+		}
+		j, _ := strings.CutPrefix(jr.String(), jr.Header().String())
+		if j != v {
+			changed = true
+		}
+		out = append(out, j)
+	}
+	sort.Strings(out)
+	return slices.Compact(out), changed
 }

@@ -40,6 +40,7 @@ var ruleText = map[string][2]string{
 	ruleHealthCheck:  {"reference health checks of the source's account, which the destination's account cannot use", "create equivalent health checks at the destination, or acknowledge to write the sets without health checks (always answered)"},
 	ruleRoutingOther: {"use routing rehome cannot write (CIDR, geoproximity, traffic policies)", "recreate the routing at the destination yourself, or acknowledge to leave the sets out"},
 	ruleFlattened:    {"are alias records written as plain records of their targets' current values; they will no longer follow their targets when those change", "none needed if intended; re-run the copy after a target changes"},
+	ruleTXTJoined:    {"hold TXT records of several strings split other than every 255 bytes; the destination holds one text per record, so their strings are joined (resolvers reading SPF or DKIM see the same text; records whose strings mean something apart change)", "check the records are SPF/DKIM-like text, or acknowledge"},
 	ruleTTLRaised:    {"have TTLs below the destination's minimum; they are raised", "none needed"},
 	ruleTTLCapped:    {"have TTLs above the destination's maximum; they are lowered", "none needed"},
 	ruleIDN:          {"have internationalised owner names; they are written as punycode", "none needed"},
@@ -48,7 +49,7 @@ var ruleText = map[string][2]string{
 
 func ruleSeverity(rule string) planner.Severity {
 	switch rule {
-	case ruleFlattened, ruleTTLRaised, ruleTTLCapped:
+	case ruleFlattened, ruleTTLRaised, ruleTTLCapped, ruleTXTJoined:
 		return planner.SevWarning
 	case ruleIDN, ruleTXTSplit:
 		return planner.SevInfo
