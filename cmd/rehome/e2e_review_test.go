@@ -1,6 +1,7 @@
 package main_test
 
 import (
+	"fmt"
 	"maps"
 	"os"
 	"path/filepath"
@@ -257,5 +258,62 @@ func TestE2EReadmeTour(t *testing.T) {
 	}
 	if ran < 8 || !planned {
 		t.Fatalf("ran %d tour commands (plan among them: %v)", ran, planned)
+	}
+}
+
+// TestE2EPlanShowsRecordValues: after a source zone changes, the plan
+// lists each record set it updates with old and new TTL and values, and
+// each it removes apart, in every view; Markdown and JSON list them all.
+func TestE2EPlanShowsRecordValues(t *testing.T) {
+	t.Parallel()
+	dir := quickstartCopy(t)
+	mustRun(t, dir, 0, "apply", "-auto-approve")
+	zf := filepath.Join(dir, "legacy", "zones", "shop.example.com.zone")
+	var lines []string
+	for _, l := range strings.Split(string(readFile(t, zf)), "\n") {
+		switch {
+		case strings.HasPrefix(l, "api ") && strings.Contains(l, "203.0.113.11"):
+			l = strings.Replace(l, "203.0.113.11", "203.0.113.99", 1)
+		case strings.HasPrefix(l, "_dmarc"):
+			continue
+		}
+		lines = append(lines, l)
+	}
+	if err := os.WriteFile(zf, []byte(strings.Join(lines, "\n")), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	p := planJSON(t, dir)
+	var changes []any
+	for _, a := range p["actions"].([]any) {
+		if a := a.(map[string]any); a["address"] == `move.dns.zones.records["shop.example.com"]` {
+			changes, _ = a["changes"].([]any)
+		}
+	}
+	var upd, rm map[string]any
+	for _, c := range changes {
+		c := c.(map[string]any)
+		switch c["op"] {
+		case "update":
+			upd = c
+		case "remove":
+			rm = c
+		}
+	}
+	if upd == nil || upd["item"] != "api.shop.example.com. A" || fmt.Sprint(upd["old"]) != "[300 203.0.113.11 300 203.0.113.12]" ||
+		fmt.Sprint(upd["new"]) != "[300 203.0.113.12 300 203.0.113.99]" {
+		t.Errorf("update change %v", upd)
+	}
+	if rm == nil || rm["item"] != "_dmarc.shop.example.com. TXT" || len(rm["old"].([]any)) != 1 {
+		t.Errorf("removal change %v", rm)
+	}
+	md := mustRun(t, dir, 0, "plan", "-format=markdown").Stdout
+	if !strings.Contains(md, "**Removals:**") || !strings.Contains(md, "`_dmarc.shop.example.com. TXT`") ||
+		!strings.Contains(md, "300 203.0.113.11<br>300 203.0.113.12 | 300 203.0.113.12<br>300 203.0.113.99") {
+		t.Errorf("markdown plan lacks the record changes:\n%s", md)
+	}
+	human := mustRun(t, dir, 0, "plan").Stdout
+	if !strings.Contains(human, "~ update  api.shop.example.com. A  300 203.0.113.11, 300 203.0.113.12 → 300 203.0.113.12, 300 203.0.113.99") ||
+		!strings.Contains(human, "removals: 1 to remove") {
+		t.Errorf("human plan lacks the record changes:\n%s", human)
 	}
 }
