@@ -4,9 +4,6 @@ package dns
 // the copy and rollback.
 
 import (
-	"context"
-
-	"github.com/rehome/rehome/planner"
 	"github.com/rehome/rehome/providers"
 )
 
@@ -40,28 +37,6 @@ func (r *SetRecord) Owns(cur providers.RecordSet) bool {
 // TTLRecord keeps a source record set's TTL before rehome lowered it.
 type TTLRecord struct {
 	Set providers.RecordSet `json:"set"`
-}
-
-// originalTTLs gives back, on the sets of a source whose TTLs a cutover_ttl
-// lowered, the TTLs they had before (kept in the TTL records), so that the
-// destination is written with the source's own TTLs, never the lowered
-// ones it would otherwise keep for good.
-func originalTTLs(ctx context.Context, pr planner.ProgressReader, scope string, sets []providers.RecordSet, ttl uint32) ([]providers.RecordSet, error) {
-	if ttl == 0 {
-		return sets, nil
-	}
-	recs, err := planner.LoadRecords[TTLRecord](ctx, pr, scope)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]providers.RecordSet, len(sets))
-	for i, rs := range sets {
-		if r, ok := recs[rs.Key()]; ok && rs.TTL == ttl && r.Set.TTL > ttl {
-			rs.TTL = r.Set.TTL
-		}
-		out[i] = rs
-	}
-	return out, nil
 }
 
 // SerialScope holds, per zone, the source's SOA serial before rehome

@@ -37,7 +37,7 @@ func (Mover) Undo(ctx context.Context, u *exec.UndoRun) (state.Result, error) {
 		return undoRecords(ctx, u)
 	case typeTTL:
 		return undoTTL(ctx, u)
-	case typeDS, typeDelegation:
+	case typeDS, typeDelegation, typeVerify:
 		// Registrar steps are the operator's; the plan's undo text says
 		// what to put back there. rehome changed nothing to restore.
 		return state.Result{}, nil
