@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/zclconf/go-cty/cty"
 
@@ -55,10 +56,12 @@ var storageClasses = []string{"STANDARD", "REDUCED_REDUNDANCY", "STANDARD_IA", "
 func capabilities() providers.Caps {
 	sc := s3.StorageCaps()
 	sc.StorageClasses = storageClasses
-	return providers.Caps{
+	c := providers.Caps{
 		Kinds:   map[providers.Kind]providers.Role{providers.KindStorage: providers.Source | providers.Destination},
 		Storage: sc,
 	}
+	c.Kinds[providers.KindQueue], c.Queue = providers.Source|providers.Destination, queueCaps() // SQS (sqs.go)
+	return c
 }
 
 // Provider is one AWS account and region.
@@ -69,6 +72,7 @@ type Provider struct {
 	cfg       aws.Config
 	endpoints map[string]string // service -> URL, as configured
 	log       *slog.Logger
+	sqs       *sqs.Client // sqs.go
 
 	mu      sync.Mutex
 	account string // from STS, once resolved
@@ -162,6 +166,7 @@ func (p *Provider) Configure(ctx context.Context, cfg providers.Config) error {
 	client := s3.NewClient(s3.ClientOptions{Endpoint: endpoints["s3"], Region: region, Provider: awscfg.Credentials,
 		PathStyle: endpoints["s3"] != ""})
 	p.Store = s3.NewStore(s3.StoreOptions{Name: Name, Client: client, Region: region, ConditionalWrites: true, Place: p.place()})
+	p.sqs = p.sqsClient()
 	return nil
 }
 
@@ -201,6 +206,13 @@ func (p *Provider) Discover(ctx context.Context, scope providers.Scope) (*provid
 		}
 		for i := range rs {
 			rs[i].ID = "arn:aws:s3:::" + rs[i].Name
+		}
+		inv.Resources = append(inv.Resources, rs...)
+	}
+	if scope.Has(providers.KindQueue) {
+		rs, err := p.discoverQueues(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("aws: discover SQS: %w", err)
 		}
 		inv.Resources = append(inv.Resources, rs...)
 	}
