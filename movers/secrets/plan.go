@@ -70,6 +70,9 @@ func (Mover) Plan(ctx context.Context, mc *planner.MoveContext) error {
 		return err
 	}
 	defer probe.forget()
+	if err := addNotes(ctx, mc, probe); err != nil {
+		return err
+	}
 	if n := len(probe.Gone); n > 0 {
 		mc.Finding(planner.SevWarning, m.Addr(), "secrets.source_gone", "",
 			fmt.Sprintf("%s rehome copied %s gone from %s but still at %s: %s; secrets are not removed automatically",

@@ -42,6 +42,7 @@ func schema() providers.Schema {
 		{Name: "access_key", Type: cty.String, Sensitive: true, Description: "Access key id (default: the SDK's credential chain)"},
 		{Name: "secret_key", Type: cty.String, Sensitive: true, Description: "Secret access key"},
 		{Name: "session_token", Type: cty.String, Sensitive: true, Description: "Session token of temporary credentials"},
+		{Name: "binary_secrets", Type: cty.String, Description: `How a binary Secrets Manager secret is handed on: "raw" (its bytes; a text-only destination refuses them) or "base64" (default "raw")`},
 	}}
 }
 
@@ -61,6 +62,8 @@ func capabilities() providers.Caps {
 		Storage: sc,
 	}
 	c.Kinds[providers.KindQueue], c.Queue = providers.Source|providers.Destination, queueCaps() // SQS (sqs.go)
+	c.Kinds[providers.KindSecrets] = providers.Source                                           // Secrets Manager, SSM (secrets.go)
+	c.Secrets = providers.SecretsCaps{Versioned: true, EncryptedAtRest: true, MaxValueSize: 65536}
 	return c
 }
 
@@ -72,7 +75,8 @@ type Provider struct {
 	cfg       aws.Config
 	endpoints map[string]string // service -> URL, as configured
 	log       *slog.Logger
-	sqs       *sqs.Client // sqs.go
+	sqs       *sqs.Client   // sqs.go
+	secrets   *secretStores // secrets.go
 
 	mu      sync.Mutex
 	account string // from STS, once resolved
@@ -140,6 +144,10 @@ func (p *Provider) Configure(ctx context.Context, cfg providers.Config) error {
 			errs = append(errs, &providers.AttrError{Attr: "endpoints", Err: fmt.Errorf("no service %q: rehome uses %s", svc, strings.Join(services, ", "))})
 		}
 	}
+	binary, err := checkBinaryMode(a.String("binary_secrets"))
+	if err != nil {
+		errs = append(errs, err)
+	}
 	if err := errors.Join(errs...); err != nil {
 		return err
 	}
@@ -167,6 +175,7 @@ func (p *Provider) Configure(ctx context.Context, cfg providers.Config) error {
 		PathStyle: endpoints["s3"] != ""})
 	p.Store = s3.NewStore(s3.StoreOptions{Name: Name, Client: client, Region: region, ConditionalWrites: true, Place: p.place()})
 	p.sqs = p.sqsClient()
+	p.secrets = p.newSecretStores(binary)
 	return nil
 }
 
@@ -206,6 +215,13 @@ func (p *Provider) Discover(ctx context.Context, scope providers.Scope) (*provid
 		}
 		for i := range rs {
 			rs[i].ID = "arn:aws:s3:::" + rs[i].Name
+		}
+		inv.Resources = append(inv.Resources, rs...)
+	}
+	if scope.Has(providers.KindSecrets) {
+		rs, err := p.discoverSecrets(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("aws: discover secrets: %w", err)
 		}
 		inv.Resources = append(inv.Resources, rs...)
 	}

@@ -7,6 +7,7 @@ package aws
 
 import (
 	"context"
+	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -377,9 +378,10 @@ func (p *Provider) DeleteQueue(ctx context.Context, name string) error {
 	return nil
 }
 
-// ReceiveMessages receives up to max messages in calls of at most 10, each
-// waiting a second for messages (long polling), hidden for hold (whole
-// seconds, at most 12 hours). It stops at the first call that finds none.
+// ReceiveMessages receives up to max messages in calls of at most 10, hidden
+// for hold (whole seconds, at most 12 hours). The first call waits up to a
+// second for messages (long polling); the others take what is there and
+// the first that finds none ends the receive.
 // In a FIFO queue SQS returns a group's messages in order and no more of a
 // group while one of them is in flight.
 func (p *Provider) ReceiveMessages(ctx context.Context, queue string, max int, hold time.Duration) ([]providers.Message, error) {
@@ -388,14 +390,36 @@ func (p *Provider) ReceiveMessages(ctx context.Context, queue string, max int, h
 		return nil, err
 	}
 	vis := int32(min(max64(int64((hold+time.Second-1)/time.Second), 0), sqsVisibilityMax))
+	fifo := strings.HasSuffix(queue, ".fifo")
 	var out []providers.Message
 	for len(out) < max {
-		r, err := p.sqs.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: aws.String(url),
-			MaxNumberOfMessages: int32(min(max-len(out), sqsBatch)), VisibilityTimeout: vis, WaitTimeSeconds: sqsPoll,
+		wait := int32(sqsPoll)
+		if len(out) > 0 {
+			wait = 0 // what is left now; the next call waits again
+		}
+		in := &sqs.ReceiveMessageInput{QueueUrl: aws.String(url),
+			MaxNumberOfMessages: int32(min(max-len(out), sqsBatch)), VisibilityTimeout: vis, WaitTimeSeconds: wait,
 			MessageSystemAttributeNames: []types.MessageSystemAttributeName{types.MessageSystemAttributeNameAll},
-			MessageAttributeNames:       []string{"All"}})
+			MessageAttributeNames:       []string{"All"}}
+		if fifo {
+			// A receive whose answer is lost leaves its messages in flight,
+			// and their groups blocked, for the whole hold; SQS gives a
+			// FIFO receive retried with the same attempt id the same
+			// messages again.
+			in.ReceiveRequestAttemptId = aws.String(attemptID())
+		}
+		var r *sqs.ReceiveMessageOutput
+		var err error
+		for try := 0; try < 3; try++ {
+			if r, err = p.sqs.ReceiveMessage(ctx, in); err == nil || !providers.Transient(err) || ctx.Err() != nil {
+				break
+			}
+		}
+		if err != nil && len(out) > 0 {
+			return out, nil // these are in flight now: hand them on; the next receive meets the error again
+		}
 		if err != nil {
-			return out, sqsErr(fmt.Sprintf("receive from %q", queue), err)
+			return nil, sqsErr(fmt.Sprintf("receive from %q", queue), err)
 		}
 		if len(r.Messages) == 0 {
 			break
@@ -405,6 +429,12 @@ func (p *Provider) ReceiveMessages(ctx context.Context, queue string, max int, h
 		}
 	}
 	return out, nil
+}
+
+func attemptID() string {
+	var b [12]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
 }
 
 func max64(a, b int64) int64 {

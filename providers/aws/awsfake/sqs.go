@@ -27,6 +27,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -42,7 +43,8 @@ type SQS struct {
 	// Calls counts requests by action, for tests that check batching.
 	calls map[string]*atomic.Int64
 	// Poll is how often a long poll looks for messages again.
-	Poll time.Duration
+	Poll     time.Duration
+	attempts sync.Map // queue URL NUL ReceiveRequestAttemptId -> attempt
 }
 
 // NewSQS returns an empty SQS service.
@@ -328,62 +330,24 @@ var sqsHandlers = map[string]sqsHandler{
 		return map[string]any{"Successful": succ, "Failed": wireFailed(failed)}, nil
 	}),
 	"ReceiveMessage": onQueue(func(s *SQS, r *http.Request, url string, in map[string]json.RawMessage) (any, error) {
-		var p struct {
-			AttributeNames, MessageSystemAttributeNames, MessageAttributeNames []string
-			MaxNumberOfMessages                                                int
-			VisibilityTimeout, WaitTimeSeconds                                 *int
-		}
+		var p receiveReq
 		if err := remarshal(in, &p); err != nil {
 			return nil, err
 		}
-		wait := 0
-		if p.WaitTimeSeconds != nil {
-			wait = *p.WaitTimeSeconds
-		} else {
-			a, err := s.Service().GetQueueAttributes(r.Context(), url, "ReceiveMessageWaitTimeSeconds")
-			if err != nil {
-				return nil, err
+		if p.ReceiveRequestAttemptId != "" {
+			// A FIFO receive retried with the same attempt id within 5
+			// minutes gets the same messages and receipt handles.
+			key := url + "\x00" + p.ReceiveRequestAttemptId
+			if prev, ok := s.attempts.Load(key); ok && time.Since(prev.(attempt).at) < 5*time.Minute {
+				return prev.(attempt).answer, nil
 			}
-			fmt.Sscan(a["ReceiveMessageWaitTimeSeconds"], &wait)
-		}
-		if wait < 0 || wait > 20 {
-			return nil, sqsFail(memory.SQSInvalidParameterValue, "value %d for parameter WaitTimeSeconds is invalid: it must be from 0 to 20", wait)
-		}
-		deadline := time.Now().Add(time.Duration(wait) * time.Second)
-		var ms []memory.SQSMessage
-		var err error
-		for {
-			ms, err = s.Service().ReceiveMessage(r.Context(), memory.ReceiveMessageInput{QueueURL: url,
-				MaxNumberOfMessages: p.MaxNumberOfMessages, VisibilityTimeout: p.VisibilityTimeout})
-			if err != nil || len(ms) > 0 || !time.Now().Before(deadline) {
-				break
+			out, err := s.receive(r, url, p)
+			if err == nil {
+				s.attempts.Store(key, attempt{at: time.Now(), answer: out})
 			}
-			select {
-			case <-r.Context().Done():
-				return nil, r.Context().Err()
-			case <-time.After(s.Poll):
-			}
+			return out, err
 		}
-		if err != nil {
-			return nil, err
-		}
-		sys := append(p.AttributeNames, p.MessageSystemAttributeNames...)
-		out := []any{}
-		for _, m := range ms {
-			wm := map[string]any{"MessageId": m.MessageID, "ReceiptHandle": m.ReceiptHandle, "Body": m.Body, "MD5OfBody": m.MD5OfBody}
-			if a := pick(m.Attributes, sys); len(a) > 0 {
-				wm["Attributes"] = a
-			}
-			if ma := pickAttrs(m.MessageAttributes, p.MessageAttributeNames); len(ma) > 0 {
-				wm["MessageAttributes"] = wireAttrs(ma)
-				wm["MD5OfMessageAttributes"] = AttributesMD5(ma)
-			}
-			out = append(out, wm)
-		}
-		if len(out) == 0 {
-			return map[string]any{}, nil
-		}
-		return map[string]any{"Messages": out}, nil
+		return s.receive(r, url, p)
 	}),
 	"DeleteMessage": onQueue(func(s *SQS, r *http.Request, url string, in map[string]json.RawMessage) (any, error) {
 		h, err := required[string](in, "ReceiptHandle")
@@ -451,6 +415,75 @@ var sqsHandlers = map[string]sqsHandler{
 		}
 		return map[string]any{"Successful": succ, "Failed": failed}, nil
 	}),
+}
+
+// receiveReq is ReceiveMessage's request.
+type receiveReq struct {
+	AttributeNames, MessageSystemAttributeNames, MessageAttributeNames []string
+	MaxNumberOfMessages                                                int
+	VisibilityTimeout, WaitTimeSeconds                                 *int
+	ReceiveRequestAttemptId                                            string
+}
+
+// receive is ReceiveMessage: long polling up to the wait asked for (else
+// the queue's ReceiveMessageWaitTimeSeconds), the system and message
+// attributes asked for.
+func (s *SQS) receive(r *http.Request, url string, p receiveReq) (any, error) {
+	wait := 0
+	if p.WaitTimeSeconds != nil {
+		wait = *p.WaitTimeSeconds
+	} else {
+		a, err := s.Service().GetQueueAttributes(r.Context(), url, "ReceiveMessageWaitTimeSeconds")
+		if err != nil {
+			return nil, err
+		}
+		fmt.Sscan(a["ReceiveMessageWaitTimeSeconds"], &wait)
+	}
+	if wait < 0 || wait > 20 {
+		return nil, sqsFail(memory.SQSInvalidParameterValue, "value %d for parameter WaitTimeSeconds is invalid: it must be from 0 to 20", wait)
+	}
+	deadline := time.Now().Add(time.Duration(wait) * time.Second)
+	var ms []memory.SQSMessage
+	var err error
+	for {
+		ms, err = s.Service().ReceiveMessage(r.Context(), memory.ReceiveMessageInput{QueueURL: url,
+			MaxNumberOfMessages: p.MaxNumberOfMessages, VisibilityTimeout: p.VisibilityTimeout})
+		if err != nil || len(ms) > 0 || !time.Now().Before(deadline) {
+			break
+		}
+		select {
+		case <-r.Context().Done():
+			return nil, r.Context().Err()
+		case <-time.After(s.Poll):
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	sys := append(p.AttributeNames, p.MessageSystemAttributeNames...)
+	out := []any{}
+	for _, m := range ms {
+		wm := map[string]any{"MessageId": m.MessageID, "ReceiptHandle": m.ReceiptHandle, "Body": m.Body, "MD5OfBody": m.MD5OfBody}
+		if a := pick(m.Attributes, sys); len(a) > 0 {
+			wm["Attributes"] = a
+		}
+		if ma := pickAttrs(m.MessageAttributes, p.MessageAttributeNames); len(ma) > 0 {
+			wm["MessageAttributes"] = wireAttrs(ma)
+			wm["MD5OfMessageAttributes"] = AttributesMD5(ma)
+		}
+		out = append(out, wm)
+	}
+	if len(out) == 0 {
+		return map[string]any{}, nil
+	}
+	return map[string]any{"Messages": out}, nil
+
+}
+
+// attempt is a FIFO receive's answer, kept for retries with its attempt id.
+type attempt struct {
+	at     time.Time
+	answer any
 }
 
 // onQueue is the handler of an action on one queue (QueueUrl).
