@@ -1,6 +1,7 @@
 package digitalocean_test
 
 import (
+	"net/http"
 	"net/http/httptest"
 	"testing"
 
@@ -13,11 +14,11 @@ import (
 )
 
 func TestConformance(t *testing.T) {
-	api := httptest.NewServer(dofake.API("do-test-token", "b6fr89dbf6d9156cace5f3c78dc9851d957381ef"))
-	t.Cleanup(api.Close)
 	providertest.Run(t, providertest.Opt{
 		Factory: digitalocean.Factory(),
 		NewEnv: func(t *testing.T) cty.Value {
+			api := httptest.NewServer(apiWithSecrets("do-test-token"))
+			t.Cleanup(api.Close)
 			s3 := s3fake.New()
 			t.Cleanup(s3.Close)
 			return cty.ObjectVal(map[string]cty.Value{
@@ -32,4 +33,13 @@ func TestConformance(t *testing.T) {
 			})
 		},
 	})
+}
+
+// apiWithSecrets serves the account and, below /v2/security/, a Secrets
+// API of its own.
+func apiWithSecrets(token string) http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("/v2/account", dofake.API(token, "b6fr89dbf6d9156cace5f3c78dc9851d957381ef"))
+	mux.Handle("/v2/security/", dofake.NewSecrets(token))
+	return mux
 }
