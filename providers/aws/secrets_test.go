@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -23,6 +24,8 @@ import (
 	"github.com/rehome/rehome/providers"
 	"github.com/rehome/rehome/providers/aws"
 	"github.com/rehome/rehome/providers/aws/awsfake"
+	"github.com/rehome/rehome/providers/digitalocean"
+	"github.com/rehome/rehome/providers/digitalocean/dofake"
 )
 
 // secretFakes are a Secrets Manager and an SSM fake with SDK clients on
@@ -373,4 +376,47 @@ func TestSecretsMoveToAgeFiles(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestSecretsMoveToDigitalOcean moves Secrets Manager secrets and SSM
+// parameters (their names allowed there) to DigitalOcean's secrets, then
+// rolls back: the secrets rehome created are deleted again.
+func TestSecretsMoveToDigitalOcean(t *testing.T) {
+	f := newSecretFakes(t)
+	f.secret(t, "db-password", "pa55-w0rd", nil)
+	f.secret(t, "signing_key", "", []byte{1, 2, 3, 0})
+	f.param(t, "/app/db/url", "postgres://u:p@db/x", ssmtypes.ParameterTypeSecureString)
+	do := dofake.NewSecrets("do-token")
+	mux := http.NewServeMux()
+	mux.Handle("/v2/account", dofake.API("do-token", "uuid-1"))
+	mux.Handle("/v2/security/", do)
+	api := httptest.NewServer(mux)
+	t.Cleanup(api.Close)
+
+	h := movertest.New(t)
+	h.Env("old", aws.Name, f.env(t, map[string]cty.Value{"binary_secrets": cty.StringVal("base64")}))
+	dst := h.Env("new", digitalocean.Name, map[string]cty.Value{"token": cty.StringVal("do-token"), "region": cty.StringVal("fra1"),
+		"endpoint": cty.StringVal(api.URL)}).(providers.Secrets)
+	cfg := h.Config(&lang.Move{Kind: providers.KindSecrets, Name: "s", From: "old", To: "new",
+		Settings: &secrets.Settings{Include: []string{"*", "/app/*/*"}}})
+	plan := h.Plan(cfg)
+	var pathBlocked bool
+	for _, b := range plan.Blockers() {
+		pathBlocked = pathBlocked || strings.Contains(b.Message, "/app/db/url")
+	}
+	if !pathBlocked || len(plan.Blockers()) != 1 {
+		t.Fatalf("blockers %+v, want one naming /app/db/url (DigitalOcean names hold no '/')", plan.Blockers())
+	}
+	cfg = h.Config(&lang.Move{Kind: providers.KindSecrets, Name: "s", From: "old", To: "new",
+		Settings: &secrets.Settings{Include: []string{"*"}}})
+	h.Apply(cfg)
+	for n, v := range map[string]string{"db-password": "pa55-w0rd", "signing_key": base64.StdEncoding.EncodeToString([]byte{1, 2, 3, 0})} {
+		if got := movertest.SecretValue(t, dst, n); got != v {
+			t.Errorf("%s at DigitalOcean: %q, want %q", n, got, v)
+		}
+	}
+	h.Rollback(cfg)
+	if got := movertest.SecretValue(t, dst, "db-password"); got != "<absent>" {
+		t.Errorf("after rollback db-password is %q", got)
+	}
 }
