@@ -313,5 +313,20 @@ func TestSQSFake(t *testing.T) {
 		if len(d.Messages) != 1 || awssdk.ToString(d.Messages[0].Body) != "a" {
 			t.Errorf("dead-letter queue holds %+v, want a", d.Messages)
 		}
+		// A receive retried with its attempt id gets the same delivery.
+		d2, _ := c.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: awssdk.String("att.fifo"), Attributes: map[string]string{"FifoQueue": "true"}})
+		if _, err := c.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: d2.QueueUrl, MessageBody: awssdk.String("m"),
+			MessageGroupId: awssdk.String("g"), MessageDeduplicationId: awssdk.String("1")}); err != nil {
+			t.Fatal(err)
+		}
+		in := &sqs.ReceiveMessageInput{QueueUrl: d2.QueueUrl, ReceiveRequestAttemptId: awssdk.String("try-1")}
+		a1, _ := c.ReceiveMessage(ctx, in)
+		a2, _ := c.ReceiveMessage(ctx, in)
+		if len(a1.Messages) != 1 || len(a2.Messages) != 1 || awssdk.ToString(a1.Messages[0].ReceiptHandle) != awssdk.ToString(a2.Messages[0].ReceiptHandle) {
+			t.Errorf("a retried attempt got %+v then %+v, want the same delivery", a1.Messages, a2.Messages)
+		}
+		if a3, _ := c.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: d2.QueueUrl, ReceiveRequestAttemptId: awssdk.String("try-2")}); len(a3.Messages) != 0 {
+			t.Errorf("another attempt received %+v while the message is in flight", a3.Messages)
+		}
 	})
 }
