@@ -93,7 +93,7 @@ func TestE2ESecretsFromAWSNeverLeak(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	config := func(ssmInclude string, extra string) string {
+	config := func(ssmInclude, rename, extra string) string {
 		return fmt.Sprintf(`migration "leak" {}
 
 environment "aws" {
@@ -137,6 +137,7 @@ move "secrets" "to_vault" {
   from    = environment.aws
   to      = environment.vault
   include = ["DB_PASSWORD", "CERT"%s]
+  rename  = {%s}
 }
 
 move "secrets" "to_do" {
@@ -149,9 +150,10 @@ move "secrets" "legacy" {
   from = environment.legacy
   to   = environment.vault2
 }
-%s`, stsSrv.URL, smSrv.URL, ssmSrv.URL, doSrv.URL, id.Recipient().String(), id.Recipient().String(), ssmInclude, extra)
+%s`, stsSrv.URL, smSrv.URL, ssmSrv.URL, doSrv.URL, id.Recipient().String(), id.Recipient().String(), ssmInclude, rename, extra)
 	}
-	good := config("", "")
+	ssm := `, "/app/secure", "/app/plain"`
+	good := config(ssm, `"/app/secure" = "APP_SECURE", "/app/plain" = "APP_PLAIN"`, "")
 	writeConfig(t, dir, good)
 
 	logFile := filepath.Join(t.TempDir(), "rehome.log")
@@ -182,7 +184,8 @@ move "secrets" "legacy" {
 	run(nil, true, "apply", "-auto-approve", planFile)
 	// The values did move (this is the test reading its own data).
 	got := decryptDotenv(t, filepath.Join(dir, "vault", "secrets.env.age"), filepath.Join(dir, "vault.key"))
-	if got["DB_PASSWORD"] != values["sm DB_PASSWORD"] || got["CERT"] != base64.StdEncoding.EncodeToString(binary) {
+	if got["DB_PASSWORD"] != values["sm DB_PASSWORD"] || got["CERT"] != base64.StdEncoding.EncodeToString(binary) ||
+		got["APP_SECURE"] != values["ssm secure"] || got["APP_PLAIN"] != values["ssm string"] {
 		t.Errorf("the vault does not hold what Secrets Manager held (names: %d)", len(got))
 	}
 	list := run(nil, true, "state", "list")
@@ -196,14 +199,14 @@ move "secrets" "legacy" {
 	// The failing paths.
 	run([]string{"DO_TOKEN=do-wrong-token"}, false, "plan")
 	run([]string{"AWS_ACCESS_KEY_ID=AKIDWRONG"}, false, "plan")
-	writeConfig(t, dir, config(`, "/app/secure", "/app/plain"`, ""))
+	writeConfig(t, dir, config(ssm, "", ""))
 	// A dotenv file cannot hold SSM paths: blockers naming them (the values
 	// were read to compare), and an apply refused.
 	if b := run(nil, true, "plan"); !strings.Contains(b.Stdout, `"/app/secure" cannot be a dotenv key`) {
 		t.Errorf("no blocker names /app/secure:\n%s", b.Stdout)
 	}
 	run(nil, false, "apply", "-auto-approve")
-	writeConfig(t, dir, config("", "environment \"broken\" {\n  provider = \"aws\"\n  bogus = 1\n}\n"))
+	writeConfig(t, dir, config("", "", "environment \"broken\" {\n  provider = \"aws\"\n  bogus = 1\n}\n"))
 	run(nil, false, "validate")
 	run(nil, false, "plan")
 	writeConfig(t, dir, good)

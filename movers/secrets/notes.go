@@ -12,8 +12,8 @@ import (
 // not carry, or carries changed (providers.SecretNoter: a rotation
 // schedule, a binary value base64-encoded), into findings on the secrets'
 // actions.
-func addNotes(ctx context.Context, mc *planner.MoveContext, d *SecretDiff) error {
-	n, ok := mc.From.Provider.(providers.SecretNoter)
+func addNotes(ctx context.Context, mc *planner.MoveContext, src providers.Secrets, d *SecretDiff) error {
+	n, ok := src.(providers.SecretNoter)
 	if !ok {
 		return nil
 	}

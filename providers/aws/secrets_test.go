@@ -360,6 +360,42 @@ func TestSecretsMoveToAgeFiles(t *testing.T) {
 			t.Errorf("no blocker names /app/db/url and the dotenv rule: %+v", h.Plan(cfg).Blockers())
 		}
 	})
+	t.Run("renamed into age files", func(t *testing.T) {
+		h := movertest.New(t)
+		h.Env("old", aws.Name, f.env(t, nil))
+		dst := h.Local("new")
+		rename := map[string]string{"/app/db/url": "DB_URL", "/app/hosts": "HOSTS", "DB_PASSWORD": "DB_PASS"}
+		cfg := h.Config(&lang.Move{Kind: providers.KindSecrets, Name: "s", From: "old", To: "new",
+			Settings: &secrets.Settings{Include: []string{"/app/*", "/app/*/*", "DB_PASSWORD"}, Rename: rename}})
+		plan := h.Plan(cfg)
+		if b := plan.Blockers(); len(b) > 0 {
+			t.Fatalf("blockers: %+v", b)
+		}
+		a := movertest.ActionAt(t, plan, `move.secrets.s.secret["DB_URL"]`)
+		if a.From.Name != "/app/db/url" || a.To.Name != "DB_URL" {
+			t.Errorf("the action reads %s -> %s, want /app/db/url -> DB_URL", a.From.Name, a.To.Name)
+		}
+		var rotation bool
+		for _, x := range movertest.Findings(plan) {
+			rotation = rotation || x.Code == "secrets.rotation_not_moved"
+		}
+		if !rotation {
+			t.Error("the renamed secret lost its rotation finding")
+		}
+		h.Apply(cfg)
+		h.Cutover(cfg)
+		for n, v := range map[string]string{"DB_URL": "postgres://u:p@db/x", "HOSTS": "a,b", "DB_PASS": "pa55-w0rd", "DB_PASSWORD": "<absent>"} {
+			if got := movertest.SecretValue(t, dst, n); got != v {
+				t.Errorf("%s at the age file: %q, want %q", n, got, v)
+			}
+		}
+		r := h.Runner()
+		r.Options.Force = true // after the cutover
+		r.Rollback(t, cfg)
+		if got := movertest.SecretValue(t, dst, "DB_URL"); got != "<absent>" {
+			t.Errorf("after rollback DB_URL is %q", got)
+		}
+	})
 	t.Run("memory store", func(t *testing.T) {
 		h := movertest.New(t)
 		h.Env("old", aws.Name, f.env(t, nil))
@@ -408,9 +444,10 @@ func TestSecretsMoveToDigitalOcean(t *testing.T) {
 		t.Fatalf("blockers %+v, want one naming /app/db/url (DigitalOcean names hold no '/')", plan.Blockers())
 	}
 	cfg = h.Config(&lang.Move{Kind: providers.KindSecrets, Name: "s", From: "old", To: "new",
-		Settings: &secrets.Settings{Include: []string{"*"}}})
+		Settings: &secrets.Settings{Include: []string{"*", "/app/*/*"}, Rename: map[string]string{"/app/db/url": "app-db-url"}}})
 	h.Apply(cfg)
-	for n, v := range map[string]string{"db-password": "pa55-w0rd", "signing_key": base64.StdEncoding.EncodeToString([]byte{1, 2, 3, 0})} {
+	for n, v := range map[string]string{"db-password": "pa55-w0rd", "signing_key": base64.StdEncoding.EncodeToString([]byte{1, 2, 3, 0}),
+		"app-db-url": "postgres://u:p@db/x"} {
 		if got := movertest.SecretValue(t, dst, n); got != v {
 			t.Errorf("%s at DigitalOcean: %q, want %q", n, got, v)
 		}
