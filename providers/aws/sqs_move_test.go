@@ -8,6 +8,7 @@ package aws_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"net/http/httptest"
@@ -391,6 +392,33 @@ func TestSQSToBrokers(t *testing.T) {
 			}
 			arrived(t, m.read(t, fifo, 300), all, true, 0)
 			arrived(t, m.read(t, std, 120), sent[""], false, 0)
+
+			// Rollback drains every message back into SQS (FIFO groups in
+			// order, with their attributes) and deletes the queues rehome
+			// created.
+			r := m.h.Runner()
+			r.Options.Force = true
+			r.Rollback(t, cfg)
+			for q, n := range map[string]int64{fifo: 300, std: 120} {
+				if d, err := m.src.Depth(m.h.Ctx, q); err != nil || d.Visible != n {
+					t.Errorf("SQS %s after rollback: %+v %v, want %d visible", q, d, err, n)
+				}
+			}
+			back, err := m.src.ReceiveMessages(m.h.Ctx, fifo, 10, time.Minute)
+			if err != nil || len(back) == 0 || back[0].GroupID == "" || back[0].Attributes["n"].Type != "Number" {
+				t.Errorf("a message moved back lost its group or attributes: %+v %v", back, err)
+			}
+			s := m.h.Open(cfg, "plan")
+			defer s.Close()
+			dq := s.Envs["new"].Provider.(providers.Queue)
+			for _, name := range []string{fifo, std, m.pre + "-orders-dlq.fifo", m.pre + "-jobs-dlq"} {
+				if broker == "nats" {
+					name = natsp.StreamName(name)
+				}
+				if _, err := dq.Queue(m.h.Ctx, name); !errors.Is(err, providers.ErrNotFound) {
+					t.Errorf("%s at %s after rollback: %v, want it deleted", name, broker, err)
+				}
+			}
 		})
 	}
 }
