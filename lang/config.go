@@ -26,6 +26,11 @@ type Config struct {
 	// Moves in file order.
 	Moves []*Move
 	Audit *Audit
+	// Cost is the cost block (nil when there is none).
+	Cost *Cost
+	// Usage are the usage blocks (monthly requests, queries, transfer
+	// per resource), which package cost decodes.
+	Usage []*hcl.Block
 }
 
 // Migration is the migration block.

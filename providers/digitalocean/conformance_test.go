@@ -17,14 +17,15 @@ func TestConformance(t *testing.T) {
 	providertest.Run(t, providertest.Opt{
 		Factory: digitalocean.Factory(),
 		NewEnv: func(t *testing.T) cty.Value {
-			api := httptest.NewServer(apiWithSecrets("do-test-token"))
-			t.Cleanup(api.Close)
 			s3 := s3fake.New()
 			t.Cleanup(s3.Close)
+			srv := httptest.NewServer(apiWithSecrets("do-test-token"))
+			t.Cleanup(srv.Close)
+			api := srv.URL
 			return cty.ObjectVal(map[string]cty.Value{
 				"token":    cty.StringVal("do-test-token"),
 				"region":   cty.StringVal("fra1"),
-				"endpoint": cty.StringVal(api.URL),
+				"endpoint": cty.StringVal(api),
 				"spaces": cty.ObjectVal(map[string]cty.Value{
 					"endpoint":   cty.StringVal(s3.URL),
 					"access_key": cty.StringVal("AKID"),
@@ -35,11 +36,12 @@ func TestConformance(t *testing.T) {
 	})
 }
 
-// apiWithSecrets serves the account and, below /v2/security/, a Secrets
-// API of its own.
+// apiWithSecrets serves the account, the domains and, below
+// /v2/security/, a Secrets API, each of its own.
 func apiWithSecrets(token string) http.Handler {
+	h, _ := dofake.WithDomains(token, "b6fr89dbf6d9156cace5f3c78dc9851d957381ef")
 	mux := http.NewServeMux()
-	mux.Handle("/v2/account", dofake.API(token, "b6fr89dbf6d9156cace5f3c78dc9851d957381ef"))
+	mux.Handle("/", h)
 	mux.Handle("/v2/security/", dofake.NewSecrets(token))
 	return mux
 }

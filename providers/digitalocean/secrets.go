@@ -18,7 +18,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net/http"
 	"strconv"
 	"strings"
 
@@ -42,15 +41,6 @@ func secretsCaps() providers.SecretsCaps {
 	return providers.SecretsCaps{Versioned: false, EncryptedAtRest: true, MaxValueSize: maxSecretBytes - len(valueKey)}
 }
 
-// doErr wraps a Secrets API failure: 404 is providers.ErrNotFound; 429,
-// 5xx and broken connections are transient.
-func doErr(what string, resp *godo.Response, err error) error {
-	if resp != nil && resp.StatusCode == http.StatusNotFound {
-		return fmt.Errorf("digitalocean: %s: %w (%w)", what, providers.ErrNotFound, err)
-	}
-	return providers.MarkTransient(fmt.Errorf("digitalocean: %s: %w", what, err))
-}
-
 // CheckSecret applies the service's rules: names of 1 to 255 letters,
 // digits, '-' and '_'; at most 64 KiB.
 func (p *Provider) CheckSecret(name string, value []byte) error {
@@ -71,7 +61,7 @@ func (p *Provider) ListSecrets(ctx context.Context) ([]providers.SecretMeta, err
 	for {
 		l, resp, err := p.api.Secrets.List(ctx, opt)
 		if err != nil {
-			return nil, doErr("list secrets", resp, err)
+			return nil, doErr("list secrets", err)
 		}
 		for _, s := range l.Secrets {
 			if s.Region == p.region && s.DeleteRequestedAt == nil {
@@ -92,9 +82,9 @@ func (p *Provider) ListSecrets(ctx context.Context) ([]providers.SecretMeta, err
 // secret reads one secret; a secret whose deletion was requested is
 // returned with gone set.
 func (p *Provider) secret(ctx context.Context, name string) (s *godo.Secret, gone bool, err error) {
-	s, resp, err := p.api.Secrets.Get(ctx, name, p.region)
+	s, _, err = p.api.Secrets.Get(ctx, name, p.region)
 	if err != nil {
-		return nil, false, doErr(fmt.Sprintf("secret %q", name), resp, err)
+		return nil, false, doErr(fmt.Sprintf("secret %q", name), err)
 	}
 	return s, s.DeleteRequestedAt != nil, nil
 }
@@ -129,24 +119,23 @@ func (p *Provider) PutSecrets(ctx context.Context, secrets []providers.Secret) (
 		values := map[string]string{valueKey: string(s.Value)}
 		cur, gone, err := p.secret(ctx, s.Name)
 		var res *godo.SecretWriteResult
-		var resp *godo.Response
 		switch {
 		case errors.Is(err, providers.ErrNotFound):
-			res, resp, err = p.api.Secrets.Create(ctx, &godo.SecretCreateRequest{Name: s.Name, Region: p.region, Values: values})
+			res, _, err = p.api.Secrets.Create(ctx, &godo.SecretCreateRequest{Name: s.Name, Region: p.region, Values: values})
 			if err != nil {
-				return versions, doErr(fmt.Sprintf("create secret %q", s.Name), resp, err)
+				return versions, doErr(fmt.Sprintf("create secret %q", s.Name), err)
 			}
 		case err != nil:
 			return versions, err
 		default:
 			if gone {
-				if resp, err := p.api.Secrets.Restore(ctx, s.Name, p.region); err != nil {
-					return versions, doErr(fmt.Sprintf("restore secret %q", s.Name), resp, err)
+				if _, err := p.api.Secrets.Restore(ctx, s.Name, p.region); err != nil {
+					return versions, doErr(fmt.Sprintf("restore secret %q", s.Name), err)
 				}
 			}
-			res, resp, err = p.api.Secrets.Update(ctx, s.Name, &godo.SecretUpdateRequest{Region: p.region, Version: cur.Version, Values: values})
+			res, _, err = p.api.Secrets.Update(ctx, s.Name, &godo.SecretUpdateRequest{Region: p.region, Version: cur.Version, Values: values})
 			if err != nil {
-				return versions, doErr(fmt.Sprintf("update secret %q", s.Name), resp, err)
+				return versions, doErr(fmt.Sprintf("update secret %q", s.Name), err)
 			}
 		}
 		versions[s.Name] = strconv.Itoa(res.Version)
@@ -158,9 +147,9 @@ func (p *Provider) PutSecrets(ctx context.Context, secrets []providers.Secret) (
 // are ignored.
 func (p *Provider) DeleteSecrets(ctx context.Context, names []string) error {
 	for _, n := range names {
-		resp, err := p.api.Secrets.Delete(ctx, n, p.region)
+		_, err := p.api.Secrets.Delete(ctx, n, p.region)
 		if err != nil {
-			if err := doErr(fmt.Sprintf("delete secret %q", n), resp, err); !errors.Is(err, providers.ErrNotFound) {
+			if err := doErr(fmt.Sprintf("delete secret %q", n), err); !errors.Is(err, providers.ErrNotFound) {
 				return err
 			}
 		}
