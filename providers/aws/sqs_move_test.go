@@ -305,9 +305,13 @@ func (m *sqsMove) recon(t *testing.T, cfg *lang.Config, queueName string) map[st
 	return out
 }
 
+// queueMoveOf moves the named queues. The drain waits longer than the
+// 5-minute hold: a receive whose answer was lost (a standard queue has no
+// attempt id to ask for the same messages again) leaves its messages in
+// flight until the hold passes, and the drain must still carry them.
 func queueMoveOf(names ...string) *lang.Move {
 	return &lang.Move{Kind: providers.KindQueue, Name: "q", From: "old", To: "new",
-		Settings: &queue.Settings{Queues: names, Drain: true, DrainTimeout: 2 * time.Minute}}
+		Settings: &queue.Settings{Queues: names, Drain: true, DrainTimeout: 6 * time.Minute}}
 }
 
 // TestSQSToBrokers moves a FIFO queue and a standard one, each with its
