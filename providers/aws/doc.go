@@ -27,6 +27,14 @@
 // DNSSEC status (GetDNSSEC). The SDK's own retries are off; rehome's
 // transfer layer retries the transient failures this package marks.
 //
+// SQS (sqs.go): queues as a source and a destination of the queue kind
+// (attributes, redrive policy, tags, approximate counts; batched receive,
+// delete after the destination's confirm, FIFO receives retried by their
+// attempt id). Secrets Manager and SSM (secrets.go): a source of the
+// secrets kind, secrets by name and parameters by their "/" paths;
+// binary_secrets = "raw" | "base64" says how a SecretBinary is handed on;
+// rotation is a finding, not moved; nothing is written to either store.
+//
 // Limits: buckets are reached through the configured region's endpoint;
 // a bucket in another region is listed but its objects are not read
 // (S3 answers with a redirect). Only current object versions are read.
