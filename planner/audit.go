@@ -1,0 +1,228 @@
+package planner
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/rehome/rehome/audit"
+	"github.com/rehome/rehome/providers"
+)
+
+// Audit finding codes of package audit's results.
+const (
+	CodeNoEquivalent    = "audit.no_equivalent"
+	CodeDependencySplit = "audit.dependency_split"
+	CodeReference       = "audit.reference"
+)
+
+// audit classifies the source resources (when discovered in full),
+// relates them, and scans the audit block's folders with the rules (the
+// built-in ones and the user's): package audit does the work, this turns
+// it into the plan's inventory and findings.
+func (b *builder) audit(ctx context.Context) error {
+	cov := b.coverage()
+	var srcs []audit.Source
+	var invs []*providers.Inventory
+	full := false
+	provs := map[string]bool{}
+	for _, n := range b.in.Envs.Names() {
+		e := b.in.Envs[n]
+		if !e.Source || e.Inventory == nil {
+			continue
+		}
+		full = full || e.Scope.Full
+		provs[e.Factory.Name] = true
+		srcs = append(srcs, audit.Source{Inventory: e.Inventory, Destination: b.destinationOf(n)})
+		invs = append(invs, e.Inventory)
+	}
+	if full {
+		eq, err := audit.BuiltinEquivalents()
+		if err != nil {
+			return err
+		}
+		items := audit.Classify(srcs, cov, eq)
+		audit.SortItems(items)
+		b.plan.Inventory = items
+		status := map[string]audit.Item{}
+		for _, it := range items {
+			status[it.Address] = it
+			if it.Status == audit.NoEquivalent {
+				b.finding(nil, SevWarning, it.Address, CodeNoEquivalent, "",
+					fmt.Sprintf("%s %q has no equivalent at %s", it.Type, it.Name, it.Destination),
+					"replace it with "+it.Equivalent)
+			}
+		}
+		deps := audit.Dependencies(invs)
+		b.plan.Dependencies = deps
+		for _, d := range deps {
+			from, to := status[d.From], status[d.To]
+			if from.Status != audit.Moved && to.Status == audit.Moved {
+				b.finding(nil, SevWarning, d.From, CodeDependencySplit, d.To,
+					fmt.Sprintf("%s stays at the source but refers to %s (%s), which %s moves", d.From, d.To, d.Ref, to.MovedBy),
+					"after the cutover it still uses the source's copy: repoint it, or move it too")
+			}
+		}
+	}
+	a := b.in.Config.Audit
+	if a == nil || len(a.Scan) == 0 {
+		return nil
+	}
+	rules, err := audit.LoadRules(a.Rules)
+	if err != nil {
+		return err
+	}
+	hits, err := audit.Scan(ctx, audit.ScanInput{Dirs: a.Scan, Base: b.in.Config.Dir, Rules: rules, Providers: provs,
+		Targets: b.scanTargets(invs, cov)})
+	if err != nil {
+		return err
+	}
+	occurrence := map[string]int{}
+	for _, h := range hits {
+		sev := SevInfo
+		if h.Category == audit.Mandatory {
+			sev = SevWarning
+		}
+		addr := h.Resource
+		if h.MovedBy != "" {
+			addr = h.MovedBy
+		}
+		if addr == "" {
+			addr = "audit.scan"
+		}
+		detail := h.Rule + "\x00" + h.File + "\x00" + h.Match
+		occurrence[detail]++
+		detail += fmt.Sprint(occurrence[detail])
+		remedy := "review it before the cutover"
+		if h.Category == audit.Mandatory {
+			remedy = "change it before the cutover"
+		}
+		b.finding(nil, sev, addr, CodeReference, detail, fmt.Sprintf("%s:%d: %s", h.File, h.Line, h.Message), remedy)
+		last := &b.plan.Audit[len(b.plan.Audit)-1]
+		last.File, last.Line, last.Rule, last.Category, last.Effort, last.Resource = h.File, h.Line, h.Rule, string(h.Category), h.Effort, h.Resource
+	}
+	return nil
+}
+
+// destinationOf is the provider the source environment's moves go to,
+// a cloud platform before a self-hosted one ("" without moves).
+func (b *builder) destinationOf(env string) string {
+	var dests []string
+	for _, m := range b.in.Config.Moves {
+		if m.From != env {
+			continue
+		}
+		if e, ok := b.in.Envs[m.To]; ok {
+			dests = append(dests, e.Factory.Name)
+		}
+	}
+	sort.Slice(dests, func(i, j int) bool {
+		ci, cj := audit.PlatformOf(dests[i]) != "self-hosted", audit.PlatformOf(dests[j]) != "self-hosted"
+		if ci != cj {
+			return ci
+		}
+		return dests[i] < dests[j]
+	})
+	if len(dests) == 0 {
+		return ""
+	}
+	return dests[0]
+}
+
+// scanTargets are the source resources the scan looks up rule captures
+// in, and whose names it searches for. Names the plan's own scan
+// (scan.go) already searches for (moved bucket names) are only looked up.
+func (b *builder) scanTargets(invs []*providers.Inventory, cov coverage) []audit.Target {
+	searched := map[string]bool{}
+	for _, act := range b.plan.Actions {
+		if act.Moves != nil && act.Moves.Referenced {
+			searched[act.From.Env+"\x00"+act.Moves.Type+"\x00"+act.From.Name] = true
+		}
+	}
+	var out []audit.Target
+	for _, inv := range invs {
+		for _, r := range inv.Resources {
+			env := r.Env
+			if env == "" {
+				env = inv.Env
+				r.Env = env
+			}
+			t := audit.Target{Address: audit.Address(r), Env: env, Type: r.Type, Name: r.Name, MovedBy: cov.MovedBy(r)}
+			t.Keys = []string{r.ID, r.Attrs[providers.AttrEndpoint]}
+			if !searched[env+"\x00"+r.Type+"\x00"+r.Name] {
+				switch r.Type {
+				case providers.TypeBucket, providers.TypeQueue, providers.TypeSecret, providers.TypeParameter:
+					t.Literals = []string{r.Name}
+				}
+				if ep := r.Attrs[providers.AttrEndpoint]; ep != "" {
+					t.Literals = append(t.Literals, ep)
+				}
+			}
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// coverage says which source resources the plan's actions move.
+type coverage struct {
+	// byType: env, resource type, name -> action address (Action.Moves).
+	byType map[string]string
+	// byKind: env, kind, name -> action address.
+	byKind map[string]string
+	// dbSources: where the database moves' source environments point
+	// (their ID), for RDS instances reached through a database provider.
+	dbSources map[string]string
+}
+
+func (b *builder) coverage() coverage {
+	c := coverage{byType: map[string]string{}, byKind: map[string]string{}, dbSources: map[string]string{}}
+	for _, a := range b.plan.Actions {
+		if a.Phase != PhasePrepare || a.From.Name == "" {
+			continue
+		}
+		if a.Moves != nil {
+			if _, ok := c.byType[a.From.Env+"\x00"+a.Moves.Type+"\x00"+a.From.Name]; !ok {
+				c.byType[a.From.Env+"\x00"+a.Moves.Type+"\x00"+a.From.Name] = a.Address
+			}
+		}
+		if _, ok := c.byKind[a.From.Env+"\x00"+string(a.Kind)+"\x00"+a.From.Name]; !ok {
+			c.byKind[a.From.Env+"\x00"+string(a.Kind)+"\x00"+a.From.Name] = a.Address
+		}
+	}
+	for _, m := range b.in.Config.Moves {
+		if m.Kind != providers.KindDatabase {
+			continue
+		}
+		if e, ok := b.in.Envs[m.From]; ok {
+			c.dbSources[strings.ToLower(e.ID())] = m.Addr()
+		}
+	}
+	return c
+}
+
+// MovedBy implements audit.Coverage.
+func (c coverage) MovedBy(r providers.Resource) string {
+	if a := c.byType[r.Env+"\x00"+r.Type+"\x00"+r.Name]; a != "" {
+		return a
+	}
+	if r.Kind != "" {
+		if a := c.byKind[r.Env+"\x00"+string(r.Kind)+"\x00"+r.Name]; a != "" {
+			return a
+		}
+	}
+	if ep := strings.ToLower(r.Attrs[providers.AttrEndpoint]); r.Type == providers.TypeDatabaseInstance && ep != "" {
+		ids := make([]string, 0, len(c.dbSources))
+		for id := range c.dbSources {
+			ids = append(ids, id)
+		}
+		sort.Strings(ids)
+		for _, id := range ids {
+			if strings.Contains(id, ep) {
+				return c.dbSources[id]
+			}
+		}
+	}
+	return ""
+}
