@@ -51,6 +51,7 @@ const usage = `Usage: rehome [-chdir=DIR] [-no-color] COMMAND [options]
 
 Main commands:
   plan        Discover, audit and show the move plan
+  audit       Inventory the sources; what moves, stays, has no equivalent; code references
   apply       Carry out the prepare phase of the plan
   cutover     Run the cutover phase (final sync and switch steps)
   rollback    Undo applied steps, newest first
@@ -123,7 +124,7 @@ func run(ctx context.Context, args []string, s streams, getenv func(string) (str
 	cmds := map[string]func([]string) int{
 		"validate": c.validate, "fmt": c.fmt, "plan": c.plan, "apply": c.apply, "cutover": c.cutover,
 		"rollback": c.rollback, "finalize": c.finalize, "show": c.show, "state": c.state,
-		"providers": c.providers, "version": c.version,
+		"providers": c.providers, "version": c.version, "audit": c.audit,
 	}
 	f, ok := cmds[cmd]
 	if !ok {
@@ -199,6 +200,7 @@ var summaries = map[string]string{
 	"fmt": "Rewrite configuration files in canonical format", "show": "Show a saved plan, or the state",
 	"state": "Inspect or edit the state (list, show, rm, unlock)", "providers": "Show the providers and what they can move",
 	"version": "Print the version",
+	"audit":   "Inventory the sources; what moves, stays, has no equivalent; code references",
 }
 
 // newFlags returns a command's flag set. synopsis is its usage line after
