@@ -6,8 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 	"time"
@@ -54,6 +56,7 @@ func (e *Engine) Load(ctx context.Context) (*lang.Config, hcl.Diagnostics) {
 	}
 	more, ready := e.checkEnvironments(ctx, cfg)
 	e.configured, e.configuredFor = ready, cfg
+	more = append(more, samePlace(cfg, providerIdentity(ready))...)
 	return cfg, append(diags, more...)
 }
 
@@ -129,16 +132,25 @@ type Session struct {
 	Journal  *state.Journal
 	Progress *state.Progress
 	Envs     planner.Envs
+	// fresh is the outermost directory of the state path that did not
+	// exist before Open: Close removes it again when the command saved
+	// nothing (a plan, or a command that failed before writing), so that
+	// looking leaves no trace.
+	fresh string
 }
 
 // Open locks and loads the state and configures the providers.
 func (e *Engine) Open(ctx context.Context, cfg *lang.Config, op string, lockTimeout time.Duration) (*Session, error) {
 	st := state.Open(cfg.Migration.StatePath)
+	fresh := firstMissing(st.Dir())
 	lk, err := st.Lock(ctx, state.LockInfo{Operation: op, Version: e.Version}, lockTimeout)
 	if err != nil {
+		if fresh != "" {
+			os.RemoveAll(fresh)
+		}
 		return nil, err
 	}
-	s := &Session{e: e, Config: cfg, Store: st, Lock: lk}
+	s := &Session{e: e, Config: cfg, Store: st, Lock: lk, fresh: fresh}
 	if lk.TookOver != nil {
 		t := lk.TookOver
 		e.Log.Warn("stale state lock taken over", "id", t.ID, "who", t.Who, "pid", t.PID, "operation", t.Operation)
@@ -166,6 +178,14 @@ func (e *Engine) Open(ctx context.Context, cfg *lang.Config, op string, lockTime
 		s.Close()
 		return nil, err
 	}
+	ps := map[string]providers.Provider{}
+	for n, env := range s.Envs {
+		ps[n] = env.Provider
+	}
+	if d := samePlace(cfg, providerIdentity(ps)); d.HasErrors() {
+		s.Close()
+		return nil, diagsError(d)
+	}
 	return s, nil
 }
 
@@ -179,16 +199,32 @@ func (s *Session) StaleLockNote() string {
 		t.ID, t.Operation, t.Who, t.PID, t.Created.Format(time.RFC3339))
 }
 
-// Close releases the progress store and the lock.
+// Close releases the progress store and the lock, and removes a state
+// directory Open made when nothing was saved in it.
 func (s *Session) Close() error {
 	var errs []error
+	keep := s.fresh == ""
 	if s.Progress != nil {
+		if !keep {
+			scopes, err := s.Progress.Scopes(context.Background())
+			keep = err != nil || len(scopes) > 0
+		}
 		errs = append(errs, s.Progress.Close())
 		s.Progress = nil
+	}
+	if !keep {
+		saved, err := s.Store.Exists(context.Background())
+		keep = err != nil || saved || hasBackups(s.Store.Dir())
 	}
 	if s.Lock != nil {
 		errs = append(errs, s.Lock.Unlock())
 		s.Lock = nil
+	}
+	if !keep {
+		if err := os.RemoveAll(s.fresh); err != nil {
+			errs = append(errs, fmt.Errorf("remove the unused state directory %s: %w", s.fresh, err))
+		}
+		s.fresh = ""
 	}
 	// Providers holding connections (brokers) let them go.
 	for _, e := range s.Envs {
@@ -199,6 +235,36 @@ func (s *Session) Close() error {
 	return errors.Join(errs...)
 }
 
+// firstMissing returns the outermost directory of dir's path that does
+// not exist ("" when dir exists).
+func firstMissing(dir string) string {
+	dir = filepath.Clean(dir)
+	if _, err := os.Stat(dir); err == nil || !errors.Is(err, fs.ErrNotExist) {
+		return ""
+	}
+	missing := dir
+	for p := filepath.Dir(dir); p != missing; p = filepath.Dir(p) {
+		if _, err := os.Stat(p); err == nil || !errors.Is(err, fs.ErrNotExist) {
+			break
+		}
+		missing = p
+	}
+	return missing
+}
+
+// hasBackups reports whether the state directory holds any backup file.
+func hasBackups(dir string) bool {
+	found := false
+	filepath.WalkDir(filepath.Join(dir, "backups"), func(_ string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			found = true
+			return fs.SkipAll
+		}
+		return nil
+	})
+	return found
+}
+
 // State returns a snapshot of the state.
 func (s *Session) State() *state.File {
 	f := s.Journal.Snapshot()
@@ -207,11 +273,16 @@ func (s *Session) State() *state.File {
 
 // Plan discovers and plans.
 func (s *Session) Plan(ctx context.Context, targets []string) (*planner.Plan, error) {
-	if err := s.e.discover(ctx, s.Envs); err != nil {
+	if err := s.e.discover(ctx, s.Config, s.Envs); err != nil {
 		return nil, err
 	}
-	return planner.Build(ctx, planner.Input{Config: s.Config, Kinds: s.e.Kinds, Envs: s.Envs, State: s.State(),
+	p, err := planner.Build(ctx, planner.Input{Config: s.Config, Kinds: s.e.Kinds, Envs: s.Envs, State: s.State(),
 		Progress: s.Progress, Targets: targets, Now: s.e.Now()})
+	if err != nil {
+		return nil, err
+	}
+	p.Rollback = s.executor(RunOptions{}).PlannedRollback(s.State(), p)
+	return p, nil
 }
 
 // Check says whether op may run in the migration's current phase (force:

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -75,7 +76,7 @@ func appendKind(ks []providers.Kind, k providers.Kind) []providers.Kind {
 
 // discover runs discovery in every environment (sequentially: providers
 // parallelise internally where their APIs allow).
-func (e *Engine) discover(ctx context.Context, envs planner.Envs) error {
+func (e *Engine) discover(ctx context.Context, cfg *lang.Config, envs planner.Envs) error {
 	for _, n := range envs.Names() {
 		env := envs[n]
 		start := time.Now()
@@ -83,10 +84,27 @@ func (e *Engine) discover(ctx context.Context, envs planner.Envs) error {
 		e.Log.Debug("discovered", "env", n, "provider", env.Factory.Name, "kinds", env.Scope.Kinds,
 			"elapsed", time.Since(start).Round(time.Millisecond), "error", err)
 		if err != nil {
-			return fmt.Errorf("discover environment %q (%s): %w", n, env.Factory.Name, err)
+			return fmt.Errorf("%sdiscover environment %q (%s): %w", envPlace(cfg, n, err), n, env.Factory.Name, err)
 		}
 		inv.Sort()
 		env.Inventory = inv
 	}
 	return nil
+}
+
+// envPlace is "file:line: " of environment n's block, or of the attribute
+// a provider's error names (the source path that is not a folder).
+func envPlace(cfg *lang.Config, n string, err error) string {
+	ec, ok := cfg.Environments[n]
+	if !ok {
+		return ""
+	}
+	r := ec.DeclRange
+	var ae *providers.AttrError
+	if errors.As(err, &ae) {
+		if ar, ok := ec.AttrRanges[ae.Attr]; ok {
+			r = ar
+		}
+	}
+	return fmt.Sprintf("%s:%d: ", r.Filename, r.Start.Line)
 }

@@ -26,6 +26,8 @@ type Config struct {
 	// Moves in file order.
 	Moves []*Move
 	Audit *Audit
+	// Cost is the cost block (nil when there is none).
+	Cost *Cost
 }
 
 // Migration is the migration block.

@@ -55,6 +55,7 @@ var rootSchema = &hcl.BodySchema{
 		{Type: "environment", LabelNames: []string{"name"}},
 		{Type: "move", LabelNames: []string{"kind", "name"}},
 		{Type: "audit"},
+		{Type: "cost"},
 	},
 }
 
@@ -162,7 +163,7 @@ func newLoader(dir string, opts Options) *loader {
 
 // blocks groups the top-level blocks of all files by type, in file order.
 type blocks struct {
-	migration, variable, locals, environment, move, audit []*hcl.Block
+	migration, variable, locals, environment, move, audit, cost []*hcl.Block
 }
 
 func (l *loader) load() {
@@ -191,6 +192,8 @@ func (l *loader) load() {
 				bs.move = append(bs.move, b)
 			case "audit":
 				bs.audit = append(bs.audit, b)
+			case "cost":
+				bs.cost = append(bs.cost, b)
 			}
 		}
 	}
@@ -217,6 +220,7 @@ func (l *loader) load() {
 		l.decodeMove(b, seen)
 	}
 	l.decodeAudit(bs.audit)
+	l.decodeCost(bs.cost)
 
 	l.cfg.Hash = l.hash()
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/rehome/rehome/audit"
+	"github.com/rehome/rehome/cost"
 	"github.com/rehome/rehome/providers"
 	"github.com/rehome/rehome/state"
 )
@@ -55,6 +56,10 @@ type Plan struct {
 	StateSerial  uint64 `json:"state_serial"`
 	// Targets, if set, restricted the plan to these addresses (-target).
 	Targets []string `json:"targets,omitempty"`
+	// Rollback lists, newest first, the steps `rehome rollback` would take
+	// after this plan's prepare and cutover phases were carried out (and
+	// everything applied before), computed by the rollback's own code.
+	Rollback []RollbackStep `json:"rollback,omitempty"`
 
 	Actions []Action   `json:"actions"`
 	Audit   []Finding  `json:"audit"`
@@ -123,6 +128,39 @@ type Action struct {
 	// Skipped lists items left out because an acknowledged finding's
 	// remedy says so.
 	Skipped []string `json:"skipped,omitempty"`
+	// Changes are the items the action creates, replaces or removes, each
+	// with its reason (and, for record sets, old and new values), so a
+	// reviewer reads every change from the plan. Secret values never
+	// appear: a changed secret says only that its digest differs.
+	Changes []Change `json:"changes,omitempty"`
+}
+
+// RollbackStep is one step of a rollback.
+type RollbackStep struct {
+	Address     string `json:"address"`
+	Description string `json:"description"`
+}
+
+// Change ops.
+const (
+	ChangeCreate  = "create"
+	ChangeUpdate  = "update"
+	ChangeReplace = "replace"
+	ChangeRemove  = "remove"
+)
+
+// Change is one item an action writes or removes.
+type Change struct {
+	Op   string `json:"op"`
+	Item string `json:"item"`
+	Size int64  `json:"size,omitempty"`
+	// Reason: "new", "changed: size differs", "changed: digest differs",
+	// "gone from the source", ...
+	Reason string `json:"reason,omitempty"`
+	// Old and New are the item's values before and after, where they are
+	// short and not secret (a record set's TTL and values).
+	Old []string `json:"old,omitempty"`
+	New []string `json:"new,omitempty"`
 }
 
 // Option is one setting shown with an action ("verify" = "checksum").
@@ -174,6 +212,10 @@ type Estimate struct {
 	// source and are removed from the destination (never foreign items).
 	Removals int64   `json:"removals,omitempty"`
 	Seconds  float64 `json:"seconds,omitempty"`
+	// Basis says how Seconds was derived: "fixed" (a per-call allowance),
+	// "rate: ..." (sizes over the assumed copy rate), "wait: ..." (a TTL
+	// or queue timeout to wait out).
+	Basis string `json:"basis,omitempty"`
 }
 
 // Severity of an audit finding.
@@ -205,24 +247,13 @@ type Finding struct {
 	Resource string `json:"resource,omitempty"`
 }
 
-// CostReport prices source and destination monthly; empty until a catalog
-// is wired in.
-type CostReport struct {
-	Currency    string     `json:"currency,omitempty"`
-	CatalogDate string     `json:"catalog_date,omitempty"`
-	Items       []CostItem `json:"items"`
-	SourceTotal float64    `json:"source_monthly_total,omitempty"`
-	DestTotal   float64    `json:"destination_monthly_total,omitempty"`
-}
+// CostReport prices every source resource monthly at the source and at
+// its destination equivalent, and the move's one-off egress (package
+// cost); built by Build from the catalog (see cost.go).
+type CostReport = cost.Report
 
-// CostItem prices one resource.
-type CostItem struct {
-	Address  string  `json:"address"`
-	Env      string  `json:"env"`
-	Resource string  `json:"resource"`
-	Monthly  float64 `json:"monthly"`
-	Basis    string  `json:"basis"`
-}
+// CostItem prices one resource on one side.
+type CostItem = cost.Item
 
 // Summary counts the plan.
 type Summary struct {

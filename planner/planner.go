@@ -6,10 +6,13 @@ import (
 	"encoding/hex"
 	"fmt"
 	"path"
+	"slices"
 	"sort"
 	"strings"
 	"time"
 
+	"github.com/rehome/rehome/cost"
+	"github.com/rehome/rehome/internal/format"
 	"github.com/rehome/rehome/lang"
 	"github.com/rehome/rehome/providers"
 	"github.com/rehome/rehome/state"
@@ -48,6 +51,9 @@ type Input struct {
 	// Retry retries the provider calls planning makes (listings) that fail
 	// for a transient reason; nil: the default policy.
 	Retry *transfer.Retrier
+	// Prices is the price catalog; nil: the embedded one with the
+	// overrides in the configuration's .rehome/prices.json.
+	Prices *cost.Catalog
 }
 
 // Build makes the plan. Runtime failures (a provider call failing) are
@@ -63,7 +69,6 @@ func Build(ctx context.Context, in Input) (*Plan, error) {
 		Description:   in.Config.Migration.Description,
 		CreatedAt:     in.Now.UTC(),
 		ConfigHash:    in.Config.Hash,
-		Cost:          CostReport{Items: []CostItem{}},
 	}
 	if in.State != nil && in.State.Serial > 0 {
 		// A state never saved has no lineage yet (a fresh one is drawn on
@@ -121,7 +126,11 @@ func Build(ctx context.Context, in Input) (*Plan, error) {
 		p.Targets = append([]string(nil), in.Targets...)
 		p.Actions, p.Audit = applyTargets(p.Actions, p.Audit, in.Targets)
 	}
+	if err := b.cost(); err != nil {
+		return nil, err
+	}
 	sortFindings(p.Audit)
+	estimateDurations(p.Actions)
 	p.Summary = Summarize(p)
 	for u := range units {
 		if _, ok := p.Summary.Items[u]; !ok {
@@ -298,6 +307,60 @@ func (b *builder) checkAcks(m *lang.Move) {
 	}
 }
 
+// Assumed rates of the duration estimates: nothing here is measured.
+const (
+	// CallSeconds is the allowance for one API call or file operation
+	// (a create, an update, a delete).
+	CallSeconds = 1
+	// ListPerSecond is how many items a final sync re-lists per second.
+	ListPerSecond = 2000
+	copyBasis     = "rate: 50 MiB/s and 2 ms per item (assumed, not measured)"
+)
+
+// estimateDurations gives every action that changes something a duration
+// and says how it was derived: creates and other single calls a fixed
+// allowance, copies their rate, a cutover sync the re-listing of what the
+// step before it copied plus a call. Kinds that know better set Seconds
+// and Basis themselves.
+func estimateDurations(acts []Action) {
+	byAddr := map[string]*Action{}
+	for i := range acts {
+		byAddr[acts[i].Address] = &acts[i]
+	}
+	for i := range acts {
+		a := &acts[i]
+		e := &a.Estimate
+		if a.Action == ActNoop {
+			continue
+		}
+		if e.Seconds > 0 {
+			if e.Basis == "" {
+				if e.Bytes > 0 || (a.Action == ActCopy && e.Items > 1) {
+					e.Basis = copyBasis
+				} else {
+					e.Basis = "fixed"
+				}
+			}
+			continue
+		}
+		switch a.Action {
+		case ActSync:
+			var listed int64
+			for _, d := range a.DependsOn {
+				if da, ok := byAddr[d]; ok {
+					listed += da.Estimate.Items
+				}
+			}
+			e.Seconds = CallSeconds + float64(int64(float64(listed)/ListPerSecond*10+0.5))/10
+			e.Basis = fmt.Sprintf("fixed: re-list the source (%s items at %s/s, assumed) and copy what changed since",
+				format.Count(listed), format.Count(ListPerSecond))
+		default:
+			e.Seconds = CallSeconds
+			e.Basis = "fixed: one call"
+		}
+	}
+}
+
 // CopySeconds is a deliberately rough duration for copying objects of
 // bytes: 50 MiB/s and 2 ms per item.
 func CopySeconds(items, bytes int64) float64 {
@@ -432,6 +495,13 @@ func applyTargets(acts []Action, fs []Finding, targets []string) ([]Action, []Fi
 	}
 	var fout []Finding
 	for _, f := range fs {
+		// A finding inside a target stays even when it has no action (a
+		// blocker on a bucket the move cannot copy): the target must not
+		// hide what stops it.
+		if slices.ContainsFunc(targets, func(t string) bool { return MatchTarget(f.Address, t) }) {
+			fout = append(fout, f)
+			continue
+		}
 		for addr := range keep {
 			if MatchTarget(addr, f.Address) || MatchTarget(f.Address, addr) {
 				fout = append(fout, f)

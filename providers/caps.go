@@ -98,6 +98,17 @@ type DNSCaps struct {
 	// Alias: alias sets that point at another resource instead of holding
 	// values.
 	Alias bool
+	// MaxTTL is the highest TTL the provider accepts (0: DNS's 2^31-1).
+	MaxTTL uint32
+	// CAATags are the CAA property tags the provider accepts, lower case
+	// (empty: any).
+	CAATags []string
+	// MaxTXT is the longest TXT record the provider accepts, in bytes of
+	// text over all its strings (0: no limit but DNS's).
+	MaxTXT int
+	// DNSSEC: the provider can sign the zones it serves (and gives the DS
+	// record the registrar publishes).
+	DNSSEC bool
 }
 
 // SupportsType reports whether record type t can be held.

@@ -2,6 +2,7 @@ package providers
 
 import (
 	"context"
+	"net/url"
 )
 
 // Engine-neutral database types. A MySQL -> PostgreSQL move is one
@@ -59,6 +60,10 @@ type Index struct {
 	Columns []string
 	Unique  bool
 	Primary bool
+	// Expr is the source's definition of an expression or partial index
+	// ("" for a plain one over Columns); such an index is recreated only
+	// between engines of one dialect.
+	Expr string
 }
 
 // ForeignKey is a foreign-key constraint.
@@ -119,8 +124,12 @@ type BadValue struct {
 // (referenced tables first).
 type DBSchema struct {
 	Database string
-	Tables   []Table
-	Views    []string // names; views are reported, not translated
+	// Engine is the engine the schema was read from (postgres, mysql,
+	// sqlite): defaults, checks and generated expressions are in its
+	// dialect.
+	Engine string
+	Tables []Table
+	Views  []string // names; views are reported, not translated
 	// Objects are the views, triggers, routines, events and extensions.
 	Objects []DBObject
 	// Charset and Collation are the database's defaults as the source
@@ -147,7 +156,10 @@ type RowStream interface {
 }
 
 // KeyRange bounds a table read by primary key, for resumable and parallel
-// copies: rows with From < key <= To (nil means unbounded).
+// copies: rows with From < key <= To (nil means unbounded). Keys compare
+// column by column, numbers by value and text in byte order (PostgreSQL's
+// "C" collation, SQLite's BINARY, MySQL's _bin), so every engine cuts a
+// table into the same ranges; ReadRows returns rows in that order.
 type KeyRange struct {
 	From Row
 	To   Row
@@ -185,4 +197,168 @@ type DatabaseStore interface {
 // change capture from.
 type Snapshotter interface {
 	Snapshot(ctx context.Context, db string) (snapshot string, position string, release func() error, err error)
+}
+
+// Time-of-day values (Base "time") are a time.Time on January 1 of year 1,
+// UTC: time.Time{}.Add(offset since midnight), so engines agree on them.
+
+// Translation says how a destination holds one source column: its type
+// there, whether values can change on the way (lossy) and why.
+type Translation struct {
+	Table  string `json:"table"`
+	Column string `json:"column"`
+	From   string `json:"from"` // the source's spelling (Native, or the portable type)
+	To     string `json:"to"`   // the destination's DDL type
+	Lossy  bool   `json:"lossy,omitempty"`
+	Note   string `json:"note,omitempty"`
+}
+
+// SchemaTranslator is implemented by database destinations: how they would
+// hold a source schema read from an engine (postgres, mysql, sqlite), per
+// column, and the schema objects and features they cannot hold exactly
+// (returned as notes naming each object). ApplySchema creates what
+// TranslateSchema describes.
+type SchemaTranslator interface {
+	TranslateSchema(s DBSchema, srcEngine string) (cols []Translation, notes []string)
+}
+
+// DatabaseHome is implemented by database providers: the engine and the
+// namespace a database lands in by default ("public" for PostgreSQL,
+// "main" for SQLite) and whether the server holds one namespace only.
+type DatabaseHome interface {
+	Engine() string
+	DefaultDatabase() string
+	SingleDatabase() bool
+}
+
+// TableDropper drops one table (with its indexes and constraints) that
+// rehome created; a missing table is ErrNotFound.
+type TableDropper interface {
+	DropTable(ctx context.Context, db, table string) error
+}
+
+// SliceRows is a RowStream over rows held in memory.
+type SliceRows struct {
+	Cols []string
+	Rows []Row
+	i    int
+	err  error
+}
+
+// Columns returns the column names.
+func (s *SliceRows) Columns() []string { return s.Cols }
+
+// Next returns the next row.
+func (s *SliceRows) Next(ctx context.Context) (Row, bool) {
+	if err := ctx.Err(); err != nil {
+		s.err = err
+		return nil, false
+	}
+	if s.i >= len(s.Rows) {
+		return nil, false
+	}
+	s.i++
+	return s.Rows[s.i-1], true
+}
+
+// Err returns the context's error when reading was cancelled.
+func (s *SliceRows) Err() error { return s.err }
+
+// Close does nothing.
+func (s *SliceRows) Close() error { return nil }
+
+// URLSecrets returns the parts of a database URL that must never be
+// shown: the whole URL, and its password (as written, query- and
+// path-escaped, or given as a password query parameter), for Redact.
+func URLSecrets(raw string) []string {
+	out := []string{raw}
+	u, err := url.Parse(raw)
+	if err != nil {
+		return out
+	}
+	if u.User != nil {
+		if pw, ok := u.User.Password(); ok && pw != "" {
+			out = append(out, pw, url.QueryEscape(pw), url.PathEscape(pw))
+		}
+	}
+	if pw := u.Query().Get("password"); pw != "" {
+		out = append(out, pw)
+	}
+	return out
+}
+
+// SortTables orders tables so that each comes after the tables its foreign
+// keys reference (self-references and cycles keep the given order), the
+// order DBSchema promises.
+func SortTables(ts []Table) []Table {
+	byName := map[string]int{}
+	for i, t := range ts {
+		byName[t.Name] = i
+	}
+	seen := make([]bool, len(ts))
+	out := make([]Table, 0, len(ts))
+	var visit func(i int)
+	visit = func(i int) {
+		if seen[i] {
+			return
+		}
+		seen[i] = true
+		for _, fk := range ts[i].ForeignKeys {
+			if j, ok := byName[fk.RefTable]; ok && j != i {
+				visit(j)
+			}
+		}
+		out = append(out, ts[i])
+	}
+	for i := range ts {
+		visit(i)
+	}
+	return out
+}
+
+// PagedRows is a RowStream that reads a page at a time: Fetch returns the
+// next page and whether it was the last; Release (optional) ends the read
+// and is called once by Close.
+type PagedRows struct {
+	Cols    []string
+	Fetch   func(ctx context.Context) (page []Row, last bool, err error)
+	Release func() error
+
+	page   []Row
+	i      int
+	done   bool
+	err    error
+	closed bool
+}
+
+// Columns returns the column names.
+func (s *PagedRows) Columns() []string { return s.Cols }
+
+// Err returns the error that ended the stream, if any.
+func (s *PagedRows) Err() error { return s.err }
+
+// Next returns the next row, fetching pages as needed.
+func (s *PagedRows) Next(ctx context.Context) (Row, bool) {
+	for s.err == nil && s.i >= len(s.page) {
+		if s.done {
+			return nil, false
+		}
+		s.page, s.i = nil, 0
+		s.page, s.done, s.err = s.Fetch(ctx)
+	}
+	if s.err != nil {
+		return nil, false
+	}
+	s.i++
+	return s.page[s.i-1], true
+}
+
+// Close ends the read.
+func (s *PagedRows) Close() error {
+	if s.closed || s.Release == nil {
+		s.closed = true
+		return nil
+	}
+	s.closed = true
+	return s.Release()
 }

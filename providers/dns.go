@@ -50,6 +50,10 @@ type Routing struct {
 	// HealthCheckID names the health check that takes the set out of
 	// answers while it fails.
 	HealthCheckID string `json:"health_check_id,omitempty"`
+	// Other describes a policy rehome does not model (Route 53's CIDR
+	// and geoproximity routing, traffic policy instances), as text; such
+	// a set is read and reported, never written.
+	Other string `json:"other,omitempty"`
 }
 
 // GeoLocation is a geolocation routing target; "*" as Country is the
@@ -98,7 +102,7 @@ func (a *Routing) equal(b *Routing) bool {
 		return *p
 	}
 	return w(a.Weight) == w(b.Weight) && a.Region == b.Region && a.Failover == b.Failover &&
-		a.MultiValue == b.MultiValue && a.HealthCheckID == b.HealthCheckID &&
+		a.MultiValue == b.MultiValue && a.HealthCheckID == b.HealthCheckID && a.Other == b.Other &&
 		(a.Geo == nil) == (b.Geo == nil) && (a.Geo == nil || *a.Geo == *b.Geo)
 }
 
@@ -138,4 +142,23 @@ type DNS interface {
 	Records(ctx context.Context, zone string) ([]RecordSet, error)
 	// ApplyRecords applies the changes as one unit where the provider can.
 	ApplyRecords(ctx context.Context, zone string, changes []RecordChange) error
+}
+
+// DNSSEC is a zone's signing state at its provider.
+type DNSSEC struct {
+	// Signed: the provider serves the zone signed.
+	Signed bool `json:"signed"`
+	// Status is the provider's own word for it (Route 53's SIGNING,
+	// NOT_SIGNING, DELETING, ACTION_NEEDED...).
+	Status string `json:"status,omitempty"`
+	// DS are the DS records (RDATA in presentation format) the parent
+	// zone publishes for the provider's keys, when it says.
+	DS []string `json:"ds,omitempty"`
+}
+
+// DNSSECReader is implemented by DNS providers that can say whether they
+// sign a zone (zone files say it with their DNSKEY and RRSIG records
+// instead).
+type DNSSECReader interface {
+	DNSSEC(ctx context.Context, zone string) (DNSSEC, error)
 }

@@ -127,6 +127,13 @@ type Undo struct {
 	Keys  []string `json:"keys,omitempty"`
 	// Params are the kind's typed parameters, as the plan carried them.
 	Params json.RawMessage `json:"params,omitempty"`
+	// Batch is the sequence number the run that wrote the entry started
+	// at, and Order the action's position in its plan: rollback undoes
+	// the newest run first and, within a run, the plan's order backwards,
+	// so its order does not depend on which parallel action finished
+	// first and the plan can show it in advance.
+	Batch int `json:"batch,omitempty"`
+	Order int `json:"order,omitempty"`
 }
 
 // LockInfo describes who holds the state lock.

@@ -44,6 +44,7 @@ type cli struct {
 	logFile *os.File
 	cmd     string // the command being run
 	jsonOut bool   // -json: errors are also printed as a JSON event
+	detail  bool   // -detail: the human plan lists every change
 	helped  bool   // help was printed: the command exits 0
 }
 
@@ -63,6 +64,8 @@ Other commands:
   show        Show a saved plan, or the state
   state       Inspect or edit the state (list, show, rm, unlock)
   providers   Show the providers and what they can move
+  cost        Price each source resource and its destination equivalent per month
+  prices      Update the price catalog (prices refresh)
   version     Print the version
   help        Show this help, or a command's: rehome help COMMAND
 
@@ -125,6 +128,7 @@ func run(ctx context.Context, args []string, s streams, getenv func(string) (str
 		"validate": c.validate, "fmt": c.fmt, "plan": c.plan, "apply": c.apply, "cutover": c.cutover,
 		"rollback": c.rollback, "finalize": c.finalize, "show": c.show, "state": c.state,
 		"providers": c.providers, "version": c.version, "audit": c.audit,
+		"cost": c.cost, "prices": c.prices,
 	}
 	f, ok := cmds[cmd]
 	if !ok {
@@ -201,6 +205,7 @@ var summaries = map[string]string{
 	"state": "Inspect or edit the state (list, show, rm, unlock)", "providers": "Show the providers and what they can move",
 	"version": "Print the version",
 	"audit":   "Inventory the sources; what moves, stays, has no equivalent; code references",
+	"cost":    "Price each source resource and its destination equivalent per month", "prices": "Update the price catalog (prices refresh)",
 }
 
 // newFlags returns a command's flag set. synopsis is its usage line after

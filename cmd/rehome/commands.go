@@ -175,6 +175,7 @@ func (c *cli) plan(args []string) int {
 	jsonOut := fs.Bool("json", false, "print the plan as JSON (same as -format=json)")
 	format := fs.String("format", "human", "output format: human, markdown or json")
 	detailed := fs.Bool("detailed-exitcode", false, "exit 0 when there are no changes, 2 when there are, 1 on error")
+	fs.BoolVar(&c.detail, "detail", false, "list every object, record set and secret each step changes, not the first few (human format; markdown and json always list all)")
 	lockTimeout := fs.Duration("lock-timeout", 0, "how long to wait for the state lock")
 	var targets multi
 	fs.Var(&targets, "target", "plan only this address and what it depends on (repeatable)")
@@ -225,7 +226,7 @@ func (c *cli) renderPlan(p *planner.Plan, format string) error {
 	case "markdown":
 		return views.RenderPlanMarkdown(c.s.out, p)
 	}
-	return views.RenderPlanHuman(c.s.out, p, views.HumanOptions{Color: c.color && c.outTTY})
+	return views.RenderPlanHuman(c.s.out, p, views.HumanOptions{Color: c.color && c.outTTY, Detail: c.detail})
 }
 
 func (c *cli) apply(args []string) int {
@@ -345,7 +346,7 @@ func (c *cli) cutover(args []string) int {
 		return c.errorf("%v", err)
 	}
 	if !r.json {
-		if err := c.renderPlan(p, "human"); err != nil {
+		if err := views.RenderPlanHuman(c.s.out, p, views.HumanOptions{Color: c.color && c.outTTY, Cutover: true}); err != nil {
 			return c.errorf("%v", err)
 		}
 	}
@@ -447,6 +448,7 @@ func (c *cli) finalize(args []string) int {
 func (c *cli) show(args []string) int {
 	fs := c.newFlags("show [options] [PLANFILE]")
 	jsonOut := fs.Bool("json", false, "print as JSON")
+	fs.BoolVar(&c.detail, "detail", false, "list every change of each step, not the first few")
 	var v varFlags
 	v.add(fs)
 	pos, ok := c.parse(fs, args, 1)

@@ -9,8 +9,10 @@ import (
 	"github.com/rehome/rehome/providers/hcloud"
 	"github.com/rehome/rehome/providers/local"
 	"github.com/rehome/rehome/providers/nats"
+	"github.com/rehome/rehome/providers/postgres"
 	"github.com/rehome/rehome/providers/rabbitmq"
 	"github.com/rehome/rehome/providers/s3"
+	"github.com/rehome/rehome/providers/sqlite"
 )
 
 // newRegistry lists the providers this build knows.
@@ -23,6 +25,8 @@ func newRegistry() *providers.Registry {
 		s3.Factory(),
 		rabbitmq.Factory(),
 		nats.Factory(),
+		postgres.Factory(),
+		sqlite.Factory(),
 	)
 }
 

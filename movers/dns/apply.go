@@ -24,6 +24,8 @@ func (Mover) Apply(ctx context.Context, r *exec.Run) (state.Result, error) {
 		return copyRecords(ctx, r)
 	case typeTTL:
 		return lowerTTL(ctx, r)
+	case typeDS, typeDelegation:
+		return registrarStep(ctx, r)
 	}
 	return state.Result{}, fmt.Errorf("dns has no action type %q", r.Action.Type)
 }
@@ -92,6 +94,12 @@ func copyRecords(ctx context.Context, r *exec.Run) (state.Result, error) {
 	for _, k := range a.Skipped {
 		skipKeys[k] = true
 	}
+	tr := Translate(TranslateInput{Zone: fq, Src: srcSets, Caps: dst.Factory.Caps.DNS, FlattenAlias: p.FlattenAlias})
+	if left := unacknowledged(tr, p.SkipRules); len(left) > 0 {
+		return state.Result{}, fmt.Errorf("record sets of %s that %s cannot hold as they are, and not acknowledged: %s",
+			p.Zone, a.To.Env, listKeys(tr, head(left, 10)))
+	}
+	srcSets = tr.Sets
 	d := Diff(DiffInput{Zone: fq, Src: srcSets, Dst: dstSets, DstCaps: dst.Factory.Caps.DNS,
 		Records: recs, Overwrite: p.Overwrite, SkipTypes: skipTypes, SkipKeys: skipKeys})
 	res := state.Result{AlreadyDone: int64(d.Unchanged)}

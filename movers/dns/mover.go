@@ -25,6 +25,11 @@ type Settings struct {
 	// CutoverTTL, when > 0, lowers the source TTLs to this value in the
 	// prepare phase (recorded and undoable).
 	CutoverTTL uint32
+	// Include and Exclude select zones by glob when Zones is empty.
+	Include, Exclude []string
+	// FlattenAlias writes alias sets the destination cannot hold as plain
+	// sets of their targets' current values (see Translate).
+	FlattenAlias bool
 }
 
 func settings(m *lang.Move) *Settings {
@@ -58,12 +63,21 @@ func (Mover) MoveSchema() providers.Schema {
 	return providers.Schema{Attributes: []providers.Attribute{
 		{Name: "zones", Type: cty.List(cty.String), Description: `zone names to move, like "example.com" (default: all)`},
 		{Name: "cutover_ttl", Type: cty.Number, Description: "lower the source's TTLs to this many seconds before the cutover (recorded, undone by rollback)"},
+		{Name: "include", Type: cty.List(cty.String), Description: "globs over source zone names (default: all)"},
+		{Name: "exclude", Type: cty.List(cty.String), Description: "globs over source zone names to leave out"},
+		{Name: "flatten_alias", Type: cty.Bool, Description: "write alias records the destination cannot hold as A/AAAA records of their targets' current addresses (they stop following the target)"},
 	}}
 }
 
 // DecodeMove checks a dns move's arguments.
 func (Mover) DecodeMove(a *lang.MoveArgs) any {
 	s := &Settings{}
+	s.Include, s.Exclude = a.Globs("include"), a.Globs("exclude")
+	if a.Has("zones") && (a.Has("include") || a.Has("exclude")) {
+		a.Errorf(a.Range("zones"), "Conflicting arguments",
+			"zones names the zones to move; include and exclude select them by glob. Use one or the other.")
+	}
+	s.FlattenAlias, _ = a.Bool("flatten_alias")
 	zones, _ := a.Strings("zones")
 	for i, z := range zones {
 		z = strings.TrimSuffix(strings.ToLower(strings.TrimSpace(z)), ".")

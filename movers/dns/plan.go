@@ -26,6 +26,11 @@ type recordsParams struct {
 	SkipTypes []string `json:"skip_types,omitempty"`
 	// TTL is the move's cutover_ttl, 0 for none.
 	TTL uint32 `json:"ttl,omitempty"`
+	// FlattenAlias and SkipRules steer the translation: the move's
+	// flatten_alias, and the translation rules whose blocked sets the
+	// user acknowledged leaving out.
+	FlattenAlias bool     `json:"flatten_alias,omitempty"`
+	SkipRules    []string `json:"skip_rules,omitempty"`
 }
 
 // ttlParams are the inputs of lowering a zone's TTLs at the source.
@@ -64,7 +69,12 @@ func (Mover) Plan(ctx context.Context, mc *planner.MoveContext) error {
 	}
 	zones := settings(m).Zones
 	if len(zones) == 0 {
-		zones = all
+		for _, z := range all {
+			if planner.MatchNames(z, settings(m).Include, settings(m).Exclude) {
+				zones = append(zones, z)
+			}
+		}
+		sort.Strings(zones)
 	}
 	sort.Strings(all)
 	for _, z := range zones {
@@ -148,6 +158,9 @@ func planZone(ctx context.Context, mc *planner.MoveContext, zone string, dstExis
 	}
 	// Findings first, then the diff that honours acknowledged ones.
 	dcaps := dst.Factory.Caps.DNS
+	tr := Translate(TranslateInput{Zone: fq, Src: srcSets, Caps: dcaps, FlattenAlias: cfg.FlattenAlias})
+	skipRules := reportTranslation(mc, recAddr, zone, tr)
+	srcSets = tr.Sets
 	probe := Diff(DiffInput{Zone: fq, Src: srcSets, Dst: dstSets, DstCaps: dcaps, Records: recs, Overwrite: m.Overwrite})
 	skipTypes, skipKeys := map[string]bool{}, map[string]bool{}
 	var needs []string
@@ -216,7 +229,8 @@ func planZone(ctx context.Context, mc *planner.MoveContext, zone string, dstExis
 	d := Diff(DiffInput{Zone: fq, Src: srcSets, Dst: dstSets, DstCaps: dcaps, Records: recs,
 		Overwrite: m.Overwrite, SkipTypes: skipTypes, SkipKeys: skipKeys})
 
-	p := recordsParams{Zone: zone, Overwrite: m.Overwrite, SkipTypes: slices.Sorted(maps.Keys(skipTypes)), TTL: cfg.CutoverTTL}
+	p := recordsParams{Zone: zone, Overwrite: m.Overwrite, SkipTypes: slices.Sorted(maps.Keys(skipTypes)), TTL: cfg.CutoverTTL,
+		FlattenAlias: cfg.FlattenAlias, SkipRules: skipRules}
 	var options []planner.Option
 	if p.TTL > 0 {
 		options = append(options, planner.Option{Name: "ttl", Value: fmt.Sprint(p.TTL)})
@@ -227,10 +241,13 @@ func planZone(ctx context.Context, mc *planner.MoveContext, zone string, dstExis
 	if len(p.SkipTypes) > 0 {
 		options = append(options, planner.Option{Name: "skip_types", Value: strings.Join(p.SkipTypes, ",")})
 	}
+	if p.FlattenAlias {
+		options = append(options, planner.Option{Name: "flatten_alias", Value: "true"})
+	}
 	rec := planner.Action{Address: recAddr, Type: typeRecords, Action: planner.ActNoop, Phase: planner.PhasePrepare,
 		DependsOn: append([]string{zoneAddr}, deps...), From: from, To: to,
 		Params: planner.EncodeParams(p), Options: options, Scope: Scope(m.Addr(), dst.ID(), zone), Covered: true,
-		Skipped: d.Skipped,
+		Skipped: append(d.Skipped, skippedByRules(tr, skipRules)...),
 		Check:   fmt.Sprintf("every copied record set of %s at %s equals the source's", zone, m.To),
 		Undo:    fmt.Sprintf("restore the record sets rehome changed in %s at %s to their previous values and delete those it created", zone, m.To)}
 	if n := int64(len(d.Changes)); n > 0 {
@@ -265,5 +282,5 @@ func planZone(ctx context.Context, mc *planner.MoveContext, zone string, dstExis
 		}
 	}
 	mc.Add(sync)
-	return nil
+	return planCutoverSteps(ctx, mc, zone, sd, srcSets, dstSets, tr, syncAddr)
 }

@@ -124,6 +124,7 @@ func TestBuildDNSZoneMissing(t *testing.T) {
 		{Address: `move.dns.zones.zone["example.com"]`, Action: planner.ActCreate, Phase: planner.PhasePrepare, DependsOn: []string{}, From: planner.Endpoint{Env: "cloud", Name: "example.com"}, To: planner.Endpoint{Env: "dst", Name: "example.com"}},
 		{Address: `move.dns.zones.records["example.com"]`, Action: planner.ActNoop, Phase: planner.PhasePrepare, DependsOn: []string{`move.dns.zones.zone["example.com"]`}, From: planner.Endpoint{Env: "cloud", Name: "example.com"}, To: planner.Endpoint{Env: "dst", Name: "example.com"}},
 		{Address: `move.dns.zones.cutover_sync["example.com"]`, Action: planner.ActSync, Phase: planner.PhaseCutover, DependsOn: []string{`move.dns.zones.records["example.com"]`}, From: planner.Endpoint{Env: "cloud", Name: "example.com"}, To: planner.Endpoint{Env: "dst", Name: "example.com"}},
+		{Address: `move.dns.zones.delegation["example.com"]`, Action: planner.ActSwitch, Phase: planner.PhaseCutover, DependsOn: []string{`move.dns.zones.cutover_sync["example.com"]`}, From: planner.Endpoint{Env: "cloud", Name: "example.com"}, To: planner.Endpoint{Env: "dst", Name: "example.com"}},
 	}
 	if d := cmp.Diff(want, movertest.Actions(p)); d != "" {
 		t.Errorf("actions (-want +got):\n%s", d)
@@ -172,6 +173,7 @@ func TestBuildDNSCutoverTTL(t *testing.T) {
 		{Address: ttlAddr, Action: planner.ActLowerTTL, Phase: planner.PhasePrepare, DependsOn: []string{}, From: src1, To: src1},
 		{Address: recAddr, Action: planner.ActCopy, Phase: planner.PhasePrepare, DependsOn: []string{zoneAddr, ttlAddr}, From: src1, To: dst1},
 		{Address: `move.dns.zones.cutover_sync["example.com"]`, Action: planner.ActSync, Phase: planner.PhaseCutover, DependsOn: []string{recAddr}, From: src1, To: dst1},
+		{Address: `move.dns.zones.delegation["example.com"]`, Action: planner.ActSwitch, Phase: planner.PhaseCutover, DependsOn: []string{`move.dns.zones.cutover_sync["example.com"]`}, From: src1, To: dst1},
 	}
 	if d := cmp.Diff(want, movertest.Actions(p)); d != "" {
 		t.Errorf("actions (-want +got):\n%s", d)

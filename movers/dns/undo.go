@@ -37,6 +37,10 @@ func (Mover) Undo(ctx context.Context, u *exec.UndoRun) (state.Result, error) {
 		return undoRecords(ctx, u)
 	case typeTTL:
 		return undoTTL(ctx, u)
+	case typeDS, typeDelegation:
+		// Registrar steps are the operator's; the plan's undo text says
+		// what to put back there. rehome changed nothing to restore.
+		return state.Result{}, nil
 	}
 	return state.Result{}, fmt.Errorf("dns has no action type %q to undo", u.Undo().Type)
 }

@@ -5,6 +5,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 
 	"github.com/rehome/rehome/planner"
 	"github.com/rehome/rehome/planner/exec"
@@ -27,6 +29,9 @@ func (Mover) Apply(ctx context.Context, r *exec.Run) (state.Result, error) {
 	switch a.Type {
 	case typeSecret:
 		names = []string{p.Name}
+		if p.Remove {
+			return removeGone(ctx, r, p.Name)
+		}
 	case typeAll:
 	default:
 		return state.Result{}, fmt.Errorf("secrets has no action type %q", a.Type)
@@ -49,8 +54,16 @@ func (Mover) Apply(ctx context.Context, r *exec.Run) (state.Result, error) {
 			want = append(want, n)
 		}
 	}
+	var removed state.Result
+	if a.Type == typeAll {
+		// The final pass also removes what rehome created and the source
+		// lost since the copy.
+		if removed, err = removeAllGone(ctx, r, ss); err != nil {
+			return removed, err
+		}
+	}
 	if len(want) == 0 {
-		return state.Result{}, nil
+		return removed, nil
 	}
 	recs, err := planner.LoadRecords[SecretRecord](ctx, r.Records(), a.Scope)
 	if err != nil {
@@ -71,7 +84,7 @@ func (Mover) Apply(ctx context.Context, r *exec.Run) (state.Result, error) {
 		return state.Result{}, err
 	}
 	defer d.forget()
-	res := state.Result{AlreadyDone: int64(len(d.Unchanged))}
+	res := state.Result{AlreadyDone: int64(len(d.Unchanged)), Deleted: removed.Deleted}
 	var errs []error
 	for _, n := range d.Conflicts {
 		errs = append(errs, fmt.Errorf("secret %q exists at %s with another value and is not rehome's; not overwriting", n, a.To.Env))
@@ -147,4 +160,93 @@ func (Mover) Apply(ctx context.Context, r *exec.Run) (state.Result, error) {
 		}
 	}
 	return res, errors.Join(errs...)
+}
+
+// removeAllGone removes every secret rehome created at the destination
+// whose source secret is gone.
+func removeAllGone(ctx context.Context, r *exec.Run, ss providers.Secrets) (state.Result, error) {
+	recs, err := planner.LoadRecords[SecretRecord](ctx, r.Records(), r.Action.Scope)
+	if err != nil {
+		return state.Result{}, err
+	}
+	metas, err := ss.ListSecrets(ctx)
+	if err != nil {
+		return state.Result{}, fmt.Errorf("list source secrets: %w", err)
+	}
+	inSource := map[string]bool{}
+	for _, m := range metas {
+		inSource[m.Name] = true
+	}
+	var res state.Result
+	var errs []error
+	for _, n := range slices.Sorted(maps.Keys(recs)) {
+		if rec := recs[n]; inSource[n] || !rec.Created || rec.State != ItemDone {
+			continue
+		}
+		one, err := removeGone(ctx, r, n)
+		res.Deleted += one.Deleted
+		if err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return res, errors.Join(errs...)
+}
+
+// removeGone deletes secret name at the destination if rehome created it,
+// it still holds rehome's write, and the source has lost it; a secret
+// someone changed since is theirs and kept, with a note.
+func removeGone(ctx context.Context, r *exec.Run, name string) (state.Result, error) {
+	a := r.Action
+	src, dst, err := r.Sides()
+	if err != nil {
+		return state.Result{}, err
+	}
+	ss, ds, err := sides(src, dst)
+	if err != nil {
+		return state.Result{}, err
+	}
+	if _, err := ss.GetSecret(ctx, name); err == nil {
+		return state.Result{}, fmt.Errorf("secret %q is at %s again since the plan; not removing it (plan again)", name, a.From.Env)
+	} else if !errors.Is(err, providers.ErrNotFound) {
+		return state.Result{}, fmt.Errorf("check source secret %q: %w", name, err)
+	}
+	var rec SecretRecord
+	ok, err := r.Records().Get(ctx, a.Scope, name, &rec)
+	if err != nil {
+		return state.Result{}, err
+	}
+	if !ok || !rec.Created {
+		return state.Result{}, nil // not rehome's creation: never removed
+	}
+	k, err := r.Once("secrets/digest-key", func() (any, error) { return EnsureDigestKey(ctx, r.Records()) })
+	if err != nil {
+		return state.Result{}, err
+	}
+	cur, err := ds.GetSecret(ctx, name)
+	if errors.Is(err, providers.ErrNotFound) {
+		return state.Result{AlreadyDone: 1}, forgetSecret(ctx, r, name)
+	}
+	if err != nil {
+		return state.Result{}, fmt.Errorf("read destination secret %q: %w", name, err)
+	}
+	if !rec.Holds(cur.Version, Digest(k.([]byte), cur.Value)) {
+		r.Message("kept secret %q at %s: it changed since rehome wrote it", name, a.To.Env)
+		return state.Result{}, nil
+	}
+	err = r.Caller.Do(ctx, fmt.Sprintf("delete secret %q", name), func(ctx context.Context, _ int) error {
+		return ds.DeleteSecrets(ctx, []string{name})
+	})
+	if err != nil {
+		return state.Result{}, fmt.Errorf("delete secret %q at %s: %w", name, a.To.Env, err)
+	}
+	return state.Result{Deleted: 1}, forgetSecret(ctx, r, name)
+}
+
+// forgetSecret drops rehome's record and state resource of a secret it
+// removed: nothing of it is left to undo.
+func forgetSecret(ctx context.Context, r *exec.Run, name string) error {
+	if err := r.Records().Delete(ctx, r.Action.Scope, name); err != nil {
+		return err
+	}
+	return r.RemoveResource(ctx, r.Action.Move+fmt.Sprintf(".secret[%q]", name))
 }

@@ -50,7 +50,7 @@ type SecretDiff struct {
 	Skipped   []string
 	Selected  int
 	// Gone are secrets rehome created whose source secret is gone; they
-	// are left at the destination (secrets are not removed automatically).
+	// are removed from the destination, as objects and record sets are.
 	Gone []string
 }
 

@@ -25,6 +25,9 @@ type params struct {
 	Overwrite bool   `json:"overwrite"`
 	// Replace: the plan showed this secret replacing a foreign value.
 	Replace bool `json:"replace,omitempty"`
+	// Remove: the secret rehome created is gone from the source and is
+	// removed from the destination, as objects and record sets are.
+	Remove bool `json:"remove,omitempty"`
 }
 
 // what names the kind's provider interface in errors.
@@ -70,12 +73,6 @@ func (Mover) Plan(ctx context.Context, mc *planner.MoveContext) error {
 		return err
 	}
 	defer probe.forget()
-	if n := len(probe.Gone); n > 0 {
-		mc.Finding(planner.SevWarning, m.Addr(), "secrets.source_gone", "",
-			fmt.Sprintf("%s rehome copied %s gone from %s but still at %s: %s; secrets are not removed automatically",
-				secretsNoun(n), planner.Verb(n, "is", "are"), m.From, m.To, planner.First(probe.Gone, 5)),
-			"delete them at the destination once nothing uses them (rollback would delete them too)")
-	}
 	if probe.Selected == 0 {
 		mc.Finding(planner.SevWarning, m.Addr(), "secrets.no_match", "",
 			fmt.Sprintf("no secret in %s matches include %v / exclude %v", m.From, cfg.Include, cfg.Exclude),
@@ -159,7 +156,25 @@ func (Mover) Plan(ctx context.Context, mc *planner.MoveContext) error {
 	for _, n := range d.Unchanged {
 		add(n, planner.ActNoop, "same value at both sides", nil)
 	}
-	if d.Selected == 0 {
+	// Secrets rehome created whose source secret is gone are removed, the
+	// mirroring rule of every kind; one someone changed since is theirs
+	// and kept (apply checks again).
+	for _, n := range d.Gone {
+		if skip[n] {
+			continue
+		}
+		addr := mc.Addr(typeSecret, n)
+		mc.Add(planner.Action{Address: addr, Type: typeSecret, Action: planner.ActDelete, Phase: planner.PhasePrepare,
+			From: planner.Endpoint{Env: m.From, Name: n}, To: planner.Endpoint{Env: m.To, Name: n},
+			Scope: scope, Keys: []string{n}, Covered: true,
+			Params:  planner.EncodeParams(params{Name: n, Remove: true}),
+			Reason:  "gone from the source; rehome created it at the destination",
+			Check:   fmt.Sprintf("secret %q is no longer at %s", n, m.To),
+			Undo:    fmt.Sprintf("nothing to restore: rehome created secret %q and rollback would delete it anyway", n),
+			Changes: []planner.Change{{Op: planner.ChangeRemove, Item: n, Reason: "gone from the source"}}})
+		syncDeps = append(syncDeps, addr)
+	}
+	if d.Selected == 0 && len(d.Gone) == 0 {
 		return nil
 	}
 	var selected []string
@@ -175,12 +190,12 @@ func (Mover) Plan(ctx context.Context, mc *planner.MoveContext) error {
 		Skipped: slices.Sorted(maps.Keys(skip)),
 		Check:   fmt.Sprintf("every selected secret at %s equals the source's", m.To),
 		Undo:    fmt.Sprintf("restore or delete the secrets rehome wrote at %s", m.To),
-		Reason:  "final pass over secrets changed at the source since the copy"}
+		Reason:  "final pass over secrets changed at the source since the copy, or gone from it"}
 	if m.Overwrite {
 		sync.Options = []planner.Option{{Name: "overwrite", Value: "true"}}
 	}
 	if mc.CutoverDone() {
-		if len(d.Changes) == 0 {
+		if len(d.Changes) == 0 && len(d.Gone) == 0 {
 			sync.Action, sync.Reason = planner.ActNoop, "cutover already ran"
 		} else {
 			sync.Reason = "secrets changed at the source since the cutover"

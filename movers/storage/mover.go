@@ -23,6 +23,10 @@ const (
 	VerifySize     = "size"
 )
 
+// AllowsSamePlace: a move within one place is allowed when it renames
+// buckets; each bucket copied onto itself is a blocker.
+func (s *Settings) AllowsSamePlace() bool { return len(s.Rename) > 0 }
+
 // Settings are a storage move's own arguments.
 type Settings struct {
 	// Buckets names the source buckets to move; empty: those Include and

@@ -162,6 +162,12 @@ func planBucket(ctx context.Context, mc *planner.MoveContext, cfg *Settings, r p
 	syncAddr := mc.Addr("cutover_sync", r.Name)
 	from := planner.Endpoint{Env: m.From, Name: r.Name}
 	to := planner.Endpoint{Env: m.To, Name: dstName}
+	if src.ID() == dst.ID() && r.Name == dstName {
+		mc.Finding(planner.SevBlocker, bucketAddr, "storage.same_bucket", "",
+			fmt.Sprintf("bucket %q would be copied onto itself: %s and %s are the same place (%s) and the bucket keeps its name", r.Name, m.From, m.To, src.ID()),
+			"rename it in the move's `rename` map, or leave it out of `buckets`")
+		return nil
+	}
 	featureFindings(mc, r, bucketAddr)
 	if ba, ok := ds.(interface {
 		BucketAccess(ctx context.Context, name string) error
@@ -309,6 +315,7 @@ func planBucket(ctx context.Context, mc *planner.MoveContext, cfg *Settings, r p
 			cp.Reason += fmt.Sprintf("; %s rehome copied earlier to remove (gone from the source: %s)",
 				objects(int(rm)), planner.First(d.Orphans, 3))
 		}
+		cp.Changes = objectChanges(d)
 	} else {
 		cp.Reason = fmt.Sprintf("all %s in place", objects(int(d.Unchanged)))
 	}
@@ -331,11 +338,16 @@ func planBucket(ctx context.Context, mc *planner.MoveContext, cfg *Settings, r p
 			sync.Action = planner.ActNoop
 		} else {
 			sync.Estimate = cp.Estimate
+			sync.Changes = cp.Changes
 			sync.Reason = fmt.Sprintf("%s changed at the source since the cutover", objects(len(d.Copy)+len(d.Orphans)+len(d.Adopt)))
 		}
 	}
 	if n := len(d.Extra); n > 0 {
 		sync.Estimate.Removals += int64(n)
+		for _, o := range d.Extra {
+			sync.Changes = append(sync.Changes, planner.Change{Op: planner.ChangeRemove, Item: o.Key, Size: o.Size,
+				Reason: "not at the source (delete_extra; backed up for rollback)"})
+		}
 		sync.Reason += fmt.Sprintf("; %s only at the destination to remove (delete_extra; each backed up for rollback)", objects(n))
 		force, remedy := "", "none needed if intended (rollback restores them from the state's backups)"
 		if overThreshold(n, d.Unchanged+int64(len(d.Copy))+int64(n)) {
@@ -348,6 +360,30 @@ func planBucket(ctx context.Context, mc *planner.MoveContext, cfg *Settings, r p
 	}
 	mc.Add(sync)
 	return nil
+}
+
+// objectChanges lists each object a copy writes or removes, with why.
+func objectChanges(d *ObjectDiff) []planner.Change {
+	out := make([]planner.Change, 0, len(d.Copy)+len(d.Orphans))
+	for _, it := range d.Copy {
+		c := planner.Change{Op: planner.ChangeCreate, Item: it.Src.Key, Size: it.Src.Size, Reason: "new"}
+		switch {
+		case it.Dst == nil && it.Rec != nil:
+			c.Reason = "new (rehome's earlier copy is gone from the destination)"
+		case it.Dst == nil:
+		case it.Replace:
+			c.Op, c.Reason = planner.ChangeReplace, "differs from an object rehome did not write (overwrite = true; the original is backed up for rollback)"
+		case it.Dst.Size != it.Src.Size:
+			c.Op, c.Reason = planner.ChangeUpdate, fmt.Sprintf("changed: size differs (%s at the destination)", format.Bytes(it.Dst.Size))
+		default:
+			c.Op, c.Reason = planner.ChangeUpdate, "changed: digest differs"
+		}
+		out = append(out, c)
+	}
+	for _, k := range d.Orphans {
+		out = append(out, planner.Change{Op: planner.ChangeRemove, Item: k, Reason: "gone from the source (rehome copied it earlier)"})
+	}
+	return out
 }
 
 // thresholdPercent is the share of a bucket's objects the cutover may

@@ -154,6 +154,13 @@ type outcome struct {
 	ok   bool
 }
 
+// UndoOf is the journal's undo record of action a, run in the batch
+// starting at sequence number batch, at position order of its plan.
+func UndoOf(a planner.Action, batch, order int) state.Undo {
+	return state.Undo{Description: a.Undo, Move: a.Move, Kind: string(a.Kind), Type: a.Type, From: a.From, To: a.To,
+		Scope: a.Scope, Keys: a.Keys, Params: a.Params, Batch: batch, Order: order}
+}
+
 // Apply runs the plan's actions of the given phase (op is "apply" or
 // "cutover"), leaving out no-ops: independent actions in parallel (at most
 // Parallelism), each after the actions it depends on, none after one of
@@ -168,6 +175,14 @@ func (x *Executor) Apply(ctx context.Context, p *planner.Plan, phase planner.Pha
 	}
 	unfinished := map[string][]int{}
 	snap := x.o.Journal.Snapshot()
+	batch := 1
+	if n := len(snap.Journal); n > 0 {
+		batch = snap.Journal[n-1].Seq + 1
+	}
+	order := map[string]int{}
+	for i, a := range p.Actions {
+		order[a.Address] = i + 1
+	}
 	for _, e := range snap.Unfinished() {
 		if e.Op == op {
 			unfinished[e.Address] = append(unfinished[e.Address], e.Seq)
@@ -213,7 +228,7 @@ func (x *Executor) Apply(ctx context.Context, p *planner.Plan, phase planner.Pha
 				notRun()
 				return
 			}
-			res, err := x.runAction(ctx, a, op, unfinished[a.Address])
+			res, err := x.runAction(ctx, a, op, unfinished[a.Address], batch, order[a.Address])
 			mu.Lock()
 			defer mu.Unlock()
 			rep.Actions++
@@ -235,9 +250,8 @@ func (x *Executor) Apply(ctx context.Context, p *planner.Plan, phase planner.Pha
 }
 
 // runAction journals and runs one action.
-func (x *Executor) runAction(ctx context.Context, a planner.Action, op string, interrupted []int) (state.Result, error) {
-	undo := state.Undo{Description: a.Undo, Move: a.Move, Kind: string(a.Kind), Type: a.Type, From: a.From, To: a.To,
-		Scope: a.Scope, Keys: a.Keys, Params: a.Params}
+func (x *Executor) runAction(ctx context.Context, a planner.Action, op string, interrupted []int, batch, order int) (state.Result, error) {
+	undo := UndoOf(a, batch, order)
 	seq, err := x.o.Journal.Begin(ctx, op, a.Address, string(a.Action), string(a.Phase), undo)
 	if err != nil {
 		err = fmt.Errorf("journal begin: %w", err)
@@ -376,6 +390,12 @@ func (r *Run) SetResource(ctx context.Context, res state.Resource) error {
 		}
 		f.SetResource(res)
 	})
+}
+
+// RemoveResource drops address from the state's resources: the item
+// rehome created there is gone again (removed because the source lost it).
+func (r *Run) RemoveResource(ctx context.Context, address string) error {
+	return r.x.o.Journal.Update(context.WithoutCancel(ctx), func(f *state.File) { f.RemoveResource(address) })
 }
 
 // CreateContainer carries out the create action of a container (a

@@ -49,7 +49,18 @@ func undoGroups(f *state.File) []UndoGroup {
 			es = append(es, e)
 		}
 	}
-	sort.Slice(es, func(i, j int) bool { return es[i].Seq > es[j].Seq })
+	// Newest run first; within a run, the plan's order backwards (which
+	// respects dependencies); entries of older states by sequence.
+	sort.SliceStable(es, func(i, j int) bool {
+		a, b := es[i], es[j]
+		if a.Undo.Batch != b.Undo.Batch {
+			return a.Undo.Batch > b.Undo.Batch
+		}
+		if a.Undo.Order != b.Undo.Order {
+			return a.Undo.Order > b.Undo.Order
+		}
+		return a.Seq > b.Seq
+	})
 	var groups []*UndoGroup
 	byKey := map[string]*UndoGroup{}
 	for _, e := range es {
@@ -84,6 +95,36 @@ func (x *Executor) RollbackSteps(f *state.File) []UndoStep {
 	var out []UndoStep
 	for _, g := range undoGroups(f) {
 		out = append(out, x.step(g))
+	}
+	return out
+}
+
+// PlannedRollback lists, newest first, the steps Rollback would take once
+// the plan's prepare and cutover actions were applied on top of state f:
+// the runbook's rollback section, from the same grouping and naming code
+// as the rollback itself.
+func (x *Executor) PlannedRollback(f *state.File, p *planner.Plan) []planner.RollbackStep {
+	sim := f.Clone()
+	for _, phase := range []planner.Phase{planner.PhasePrepare, planner.PhaseCutover} {
+		op := "apply"
+		if phase == planner.PhaseCutover {
+			op = "cutover"
+		}
+		batch := 1
+		if n := len(sim.Journal); n > 0 {
+			batch = sim.Journal[n-1].Seq + 1
+		}
+		for i, a := range p.Actions {
+			if a.Phase != phase || a.Action == planner.ActNoop {
+				continue
+			}
+			seq := sim.Begin(op, a.Address, string(a.Action), string(a.Phase), UndoOf(a, batch, i+1))
+			sim.End(seq, state.Done, state.Result{})
+		}
+	}
+	var out []planner.RollbackStep
+	for _, st := range x.RollbackSteps(sim) {
+		out = append(out, planner.RollbackStep{Address: st.Address, Description: st.Description})
 	}
 	return out
 }

@@ -56,8 +56,10 @@ func capabilities() providers.Caps {
 	sc := s3.StorageCaps()
 	sc.StorageClasses = storageClasses
 	return providers.Caps{
-		Kinds:   map[providers.Kind]providers.Role{providers.KindStorage: providers.Source | providers.Destination},
+		Kinds: map[providers.Kind]providers.Role{providers.KindStorage: providers.Source | providers.Destination,
+			providers.KindDNS: providers.Source | providers.Destination},
 		Storage: sc,
+		DNS:     route53Caps(),
 	}
 }
 
@@ -72,6 +74,8 @@ type Provider struct {
 
 	mu      sync.Mutex
 	account string // from STS, once resolved
+
+	r53 route53State // Route 53 (route53.go)
 }
 
 var (
@@ -201,6 +205,13 @@ func (p *Provider) Discover(ctx context.Context, scope providers.Scope) (*provid
 		}
 		for i := range rs {
 			rs[i].ID = "arn:aws:s3:::" + rs[i].Name
+		}
+		inv.Resources = append(inv.Resources, rs...)
+	}
+	if scope.Has(providers.KindDNS) {
+		rs, err := p.discoverZones(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("aws: discover Route 53: %w", err)
 		}
 		inv.Resources = append(inv.Resources, rs...)
 	}

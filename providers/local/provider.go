@@ -355,8 +355,14 @@ func (p *Provider) Discover(ctx context.Context, scope providers.Scope) (*provid
 	if scope.Source {
 		// A destination may not exist yet; a source must (a mistyped path
 		// would otherwise look like an empty environment).
-		if fi, err := os.Stat(p.root); err != nil || !fi.IsDir() {
-			return nil, fmt.Errorf("local: environment %q is a source, but its path %s is not a directory: %w", p.env, p.root, errOr(err, fs.ErrNotExist))
+		fi, err := os.Stat(p.root)
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+			return nil, &providers.AttrError{Attr: "path", Err: fmt.Errorf("the source folder %s does not exist", p.root)}
+		case err != nil:
+			return nil, &providers.AttrError{Attr: "path", Err: fmt.Errorf("the source folder %s cannot be read: %w", p.root, err)}
+		case !fi.IsDir():
+			return nil, &providers.AttrError{Attr: "path", Err: fmt.Errorf("the source path %s is a file, not a folder", p.root)}
 		}
 	}
 	if scope.Has(providers.KindStorage) {
@@ -386,11 +392,4 @@ func (p *Provider) Discover(ctx context.Context, scope providers.Scope) (*provid
 	}
 	inv.Sort()
 	return inv, nil
-}
-
-func errOr(err, alt error) error {
-	if err != nil {
-		return err
-	}
-	return alt
 }

@@ -48,6 +48,15 @@ func humanDuration(sec float64) string {
 	}
 }
 
+// estimateDuration formats an estimated duration, never under a second:
+// "~<1s" would claim a precision no estimate has.
+func estimateDuration(sec float64) string {
+	if sec < 1 {
+		sec = 1
+	}
+	return humanDuration(sec)
+}
+
 // estimateText formats an estimate: "1,204 objects, 3.2 MiB, ~2m30s".
 // It returns "" for an empty estimate.
 func estimateText(e planner.Estimate) string {
@@ -104,7 +113,7 @@ func (t tally) text(withSeconds, withRemovals bool) string {
 		parts = append(parts, countNoun(t.removals, "removal", "removals"))
 	}
 	if withSeconds && t.seconds > 0 {
-		parts = append(parts, "~"+humanDuration(t.seconds))
+		parts = append(parts, "~"+estimateDuration(t.seconds))
 	}
 	return strings.Join(parts, ", ")
 }
@@ -194,7 +203,7 @@ func itemsText(items []string, quote func(string) string) string {
 	}
 	out := strings.Join(parts, ", ")
 	if n > maxItems {
-		out += fmt.Sprintf(" and %d more", n-maxItems)
+		out += fmt.Sprintf(" and %s more (rehome plan -detail lists them all)", HumanCount(int64(n-maxItems)))
 	}
 	return out
 }
@@ -248,7 +257,7 @@ func countPlan(p *planner.Plan) planCounts {
 }
 
 // changesText is the prepare-phase tally: "3 to create, 2 to copy (1,204
-// objects, 3.2 MiB), 0 to delete". Create, copy and delete are always
+// objects, 3.2 MiB), 0 to remove". Create, copy and remove are always
 // shown; the other types only when present.
 func (c planCounts) changesText() string {
 	var parts []string
@@ -257,14 +266,14 @@ func (c planCounts) changesText() string {
 		if n == 0 && !always {
 			return
 		}
-		parts = append(parts, fmt.Sprintf("%d %s", n, text))
+		parts = append(parts, HumanCount(int64(n))+" "+text)
 	}
 	add(planner.ActCreate, "to create", true)
 	add(planner.ActUpdate, "to update", false)
 	n := c.byType[planner.ActCopy]
-	copyText := fmt.Sprintf("%d to copy", n)
+	copyText := HumanCount(int64(n)) + " to copy"
 	if s := c.byType[planner.ActSync]; s > 0 {
-		copyText += fmt.Sprintf(", %d to sync", s)
+		copyText += ", " + HumanCount(int64(s)) + " to sync"
 	}
 	if e := c.copied.text(false, false); e != "" {
 		copyText += " (" + e + ")"
@@ -273,11 +282,15 @@ func (c planCounts) changesText() string {
 	add(planner.ActVerify, "to verify", false)
 	add(planner.ActLowerTTL, "TTL to lower", false)
 	add(planner.ActSwitch, "to switch", false)
-	deleteText := fmt.Sprintf("%d to delete", c.byType[planner.ActDelete])
-	if r := c.copied.removals; r > 0 {
-		// Copies that remove rehome's own copies of items gone from the
-		// source: deletions a reviewer must see in the tally.
-		deleteText += fmt.Sprintf(" (and %s rehome copied earlier, gone from the source)", countNoun(r, "item to remove", "items to remove"))
+	dels, r := int64(c.byType[planner.ActDelete]), c.copied.removals
+	deleteText := HumanCount(dels) + " to remove"
+	// Copies that remove rehome's own copies of items gone from the
+	// source: removals a reviewer must see in the tally.
+	switch {
+	case r > 0 && dels == 0:
+		deleteText = HumanCount(r) + " to remove (" + plural(int(r), "an item", "items") + " rehome copied earlier, gone from the source)"
+	case r > 0:
+		deleteText += fmt.Sprintf(", and %s rehome copied earlier (gone from the source)", countNoun(r, "item", "items"))
 	}
 	parts = append(parts, deleteText)
 	// Types this version does not know still get counted.
@@ -367,4 +380,42 @@ func (p painter) action(t planner.ActionType, s string) string {
 		return p.paint(ansiDim, s)
 	}
 	return s
+}
+
+// allItemsText lists every name, for the views that never cut a list
+// short (Markdown, JSON).
+func allItemsText(items []string, quote func(string) string) string {
+	parts := make([]string, len(items))
+	for i, s := range items {
+		parts[i] = quote(s)
+	}
+	return strings.Join(parts, ", ")
+}
+
+// splitChanges parts an action's changes into writes (creations,
+// updates, replacements) and removals, each in the kind's order.
+func splitChanges(cs []planner.Change) (writes, removals []planner.Change) {
+	for _, c := range cs {
+		if c.Op == planner.ChangeRemove {
+			removals = append(removals, c)
+		} else {
+			writes = append(writes, c)
+		}
+	}
+	return writes, removals
+}
+
+// changeCounts is "3 to create, 1 to replace, 2 to remove".
+func changeCounts(cs []planner.Change) string {
+	n := map[string]int{}
+	for _, c := range cs {
+		n[c.Op]++
+	}
+	var parts []string
+	for _, op := range []string{planner.ChangeCreate, planner.ChangeUpdate, planner.ChangeReplace, planner.ChangeRemove} {
+		if n[op] > 0 {
+			parts = append(parts, fmt.Sprintf("%s to %s", HumanCount(int64(n[op])), op))
+		}
+	}
+	return strings.Join(parts, ", ")
 }

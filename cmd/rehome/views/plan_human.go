@@ -7,6 +7,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"github.com/rehome/rehome/internal/format"
 	"github.com/rehome/rehome/planner"
 )
 
@@ -15,6 +16,12 @@ type HumanOptions struct {
 	// Color turns on ANSI colours and bold headings; set it only when
 	// writing to a terminal that wants them (not with NO_COLOR).
 	Color bool
+	// Detail lists every item and change of each action instead of the
+	// first few (plan -detail).
+	Detail bool
+	// Cutover renders for `rehome cutover`: the audit and the cutover
+	// steps it is about to run, with the prepare phase only counted.
+	Cutover bool
 }
 
 // RenderPlanHuman writes the plan for a terminal, in reading order: the
@@ -29,6 +36,11 @@ func RenderPlanHuman(w io.Writer, p *planner.Plan, o HumanOptions) error {
 	humanHeader(&b, p, paint)
 	humanAudit(&b, c, paint)
 
+	if o.Cutover {
+		humanCutover(&b, c, paint, o.Detail)
+		_, err := w.Write(b.Bytes())
+		return err
+	}
 	if len(c.prepare)+len(c.prepareNoop) > 0 {
 		head := "Prepare phase (rehome apply)"
 		if n := len(c.prepare); n > 0 {
@@ -37,7 +49,7 @@ func RenderPlanHuman(w io.Writer, p *planner.Plan, o HumanOptions) error {
 			head += ": no changes"
 		}
 		fmt.Fprintf(&b, "%s\n\n", paint.bold(head))
-		humanActions(&b, c.prepare, c.prepareNoop, paint)
+		humanActions(&b, c.prepare, c.prepareNoop, paint, o.Detail)
 	}
 	if len(c.cutover)+len(c.cutoverNoop) > 0 {
 		head := "Cutover phase (run `rehome cutover`)"
@@ -47,7 +59,7 @@ func RenderPlanHuman(w io.Writer, p *planner.Plan, o HumanOptions) error {
 			head += ": nothing pending"
 		}
 		fmt.Fprintf(&b, "%s\n\n", paint.bold(head))
-		humanActions(&b, c.cutover, c.cutoverNoop, paint)
+		humanActions(&b, c.cutover, c.cutoverNoop, paint, o.Detail)
 	}
 	if len(p.Cost.Items) > 0 {
 		humanCost(&b, p, paint)
@@ -137,7 +149,7 @@ func indentLines(s, prefix string) string {
 
 // humanActions lists the changing actions of one phase, then "N unchanged";
 // the no-ops are listed instead when they are all there is.
-func humanActions(b *bytes.Buffer, acts, noops []planner.Action, paint painter) {
+func humanActions(b *bytes.Buffer, acts, noops []planner.Action, paint painter, detail bool) {
 	if len(acts) == 0 {
 		for _, a := range noops {
 			fmt.Fprintf(b, "  %s %s  %s\n", paint.action(a.Action, actionSymbol(a.Action)), a.Address, paint.dim("(unchanged)"))
@@ -168,9 +180,15 @@ func humanActions(b *bytes.Buffer, acts, noops []planner.Action, paint painter) 
 		if s := optionsText(a.Options); s != "" {
 			fmt.Fprintf(b, "%soptions: %s\n", pad, s)
 		}
-		if len(a.Items) > 0 {
-			fmt.Fprintf(b, "%sitems: %s\n", pad, itemsText(a.Items, func(s string) string { return s }))
+		plain := func(s string) string { return s }
+		if len(a.Items) > 0 && len(a.Changes) == 0 {
+			if detail {
+				fmt.Fprintf(b, "%sitems: %s\n", pad, allItemsText(a.Items, plain))
+			} else {
+				fmt.Fprintf(b, "%sitems: %s\n", pad, itemsText(a.Items, plain))
+			}
 		}
+		humanChanges(b, pad, a.Changes, paint, detail)
 		if len(a.Skipped) > 0 {
 			fmt.Fprintf(b, "%sskipped (acknowledged): %s\n", pad, itemsText(a.Skipped, func(s string) string { return s }))
 		}
@@ -182,6 +200,53 @@ func humanActions(b *bytes.Buffer, acts, noops []planner.Action, paint painter) 
 	if n := len(noops); n > 0 {
 		fmt.Fprintf(b, "  %s\n\n", paint.dim(fmt.Sprintf("%d unchanged", n)))
 	}
+}
+
+// humanChanges lists an action's changes, removals apart; without detail
+// it shows the first few of each and how to see them all.
+func humanChanges(b *bytes.Buffer, pad string, cs []planner.Change, paint painter, detail bool) {
+	if len(cs) == 0 {
+		return
+	}
+	writes, removals := splitChanges(cs)
+	list := func(title string, cs []planner.Change) {
+		if len(cs) == 0 {
+			return
+		}
+		fmt.Fprintf(b, "%s%s: %s\n", pad, title, changeCounts(cs))
+		shown := cs
+		if !detail && len(shown) > maxItems {
+			shown = shown[:maxItems]
+		}
+		for _, c := range shown {
+			line := fmt.Sprintf("%s  %s %-7s %s", pad, changeSymbol(c.Op), c.Op, c.Item)
+			switch {
+			case len(c.Old) > 0 || len(c.New) > 0:
+				line += fmt.Sprintf("  %s → %s", orText(strings.Join(c.Old, " "), "(none)"), orText(strings.Join(c.New, " "), "(none)"))
+			case c.Size > 0 || c.Op != planner.ChangeRemove:
+				line += "  " + HumanBytes(c.Size)
+			}
+			if c.Reason != "" {
+				line += "  " + paint.dim("("+c.Reason+")")
+			}
+			fmt.Fprintln(b, line)
+		}
+		if n := len(cs) - len(shown); n > 0 {
+			fmt.Fprintf(b, "%s  %s\n", pad, paint.dim(fmt.Sprintf("… and %s more (rehome plan -detail lists them all)", HumanCount(int64(n)))))
+		}
+	}
+	list("changes", writes)
+	list("removals", removals)
+}
+
+func changeSymbol(op string) string {
+	switch op {
+	case planner.ChangeCreate:
+		return "+"
+	case planner.ChangeRemove:
+		return "-"
+	}
+	return "~"
 }
 
 // costRow pairs the source and destination prices of one address.
@@ -207,7 +272,11 @@ func costRows(p *planner.Plan) []*costRow {
 			idx[it.Address] = r
 			rows = append(rows, r)
 		}
-		switch role[it.Env] {
+		side := role[it.Env]
+		if it.Side != "" {
+			side = it.Side
+		}
+		switch side {
 		case "destination":
 			r.dst = append(r.dst, it)
 		case "source":
@@ -225,13 +294,32 @@ func costRows(p *planner.Plan) []*costRow {
 
 // costSide sums one side of a row; ok is false when the side is empty.
 func costSide(items []planner.CostItem) (sum float64, envs []string, ok bool) {
+	sum, envs, ok, _ = costSideUnknown(items)
+	return sum, envs, ok
+}
+
+// costSideUnknown is costSide, also saying whether a price is unknown.
+func costSideUnknown(items []planner.CostItem) (sum float64, envs []string, ok, unknown bool) {
 	for _, it := range items {
+		unknown = unknown || it.Unknown
 		sum += it.Monthly
 		if it.Env != "" && !containsString(envs, it.Env) {
 			envs = append(envs, it.Env)
 		}
 	}
-	return sum, envs, len(items) > 0
+	return sum, envs, len(items) > 0, unknown
+}
+
+// costCell is an amount, "unknown", or "12.00 + unknown" when part of it
+// is not in the catalog.
+func costCell(sum float64, unknown bool) string {
+	switch {
+	case unknown && sum == 0:
+		return "unknown"
+	case unknown:
+		return fmt.Sprintf("%.2f + unknown", sum)
+	}
+	return fmt.Sprintf("%.2f", sum)
 }
 
 // costTable is the cost report as text cells: the header, one row per
@@ -259,11 +347,11 @@ func costTable(p *planner.Plan) (head [4]string, rows [][4]string, total [4]stri
 	for _, r := range crs {
 		row := [4]string{r.address, "-", "-", costBasis(r)}
 		for i, items := range [][]planner.CostItem{r.src, r.dst} {
-			sum, envs, ok := costSide(items)
+			sum, envs, ok, unknown := costSideUnknown(items)
 			if !ok {
 				continue
 			}
-			row[i+1] = fmt.Sprintf("%.2f", sum)
+			row[i+1] = costCell(sum, unknown)
 			if len(sideEnvs[i]) > 1 {
 				row[i+1] += " (" + strings.Join(envs, ", ") + ")"
 			}
@@ -271,7 +359,7 @@ func costTable(p *planner.Plan) (head [4]string, rows [][4]string, total [4]stri
 		rows = append(rows, row)
 	}
 	src, dst := costTotals(p, crs)
-	total = [4]string{"Total", fmt.Sprintf("%.2f", src), fmt.Sprintf("%.2f", dst), ""}
+	total = [4]string{"Total", costCell(src, p.Cost.SourceUnknown > 0), costCell(dst, p.Cost.DestUnknown > 0), ""}
 	for col := 1; col <= 2; col++ {
 		w := len(total[col])
 		for _, r := range rows {
@@ -296,7 +384,7 @@ func costBasis(r *costRow) string {
 			}
 			s += it.Basis
 		}
-		if s != "" {
+		if s != "" && !containsString(parts, s) {
 			parts = append(parts, s)
 		}
 	}
@@ -327,6 +415,15 @@ func costTotals(p *planner.Plan, rows []*costRow) (src, dst float64) {
 		}
 	}
 	return src, dst
+}
+
+// costChangeText is costChange, or "unknown" when neither side has a
+// known amount.
+func costChangeText(p *planner.Plan, src, dst float64) string {
+	if src == 0 && dst == 0 && p.Cost.SourceUnknown+p.Cost.DestUnknown > 0 {
+		return "unknown"
+	}
+	return costChange(src, dst, p.Cost.Currency)
 }
 
 // costChange is "-41.20 EUR (-62%)" or "+3.00".
@@ -369,7 +466,75 @@ func humanCost(b *bytes.Buffer, p *planner.Plan, paint painter) {
 	fmt.Fprintf(tw, "  %s\t%s\t%s\n", total[0], total[1], total[2])
 	tw.Flush()
 	src, dst := costTotals(p, costRows(p))
-	fmt.Fprintf(b, "\n  Change: %s per month\n\n", costChange(src, dst, p.Cost.Currency))
+	fmt.Fprintf(b, "\n  Change: %s per month\n", costChangeText(p, src, dst))
+	for _, o := range p.Cost.OneOff {
+		fmt.Fprintf(b, "  One-off: %s egress from %s for %s copied\n", costCell(o.Cost, o.Unknown)+" "+p.Cost.Currency, o.Env, format.Bytes(o.Bytes))
+	}
+	for _, n := range p.Cost.Notes {
+		fmt.Fprintf(b, "  Note: %s\n", n)
+	}
+	b.WriteByte('\n')
+}
+
+// humanCutover is the view of `rehome cutover`: what it is about to run.
+func humanCutover(b *bytes.Buffer, c planCounts, paint painter, detail bool) {
+	if n := len(c.prepare); n > 0 {
+		covered := 0
+		for _, a := range c.prepare {
+			if a.Covered {
+				covered++
+			}
+		}
+		note := fmt.Sprintf("Prepare phase: %d %s not applied yet", n, plural(n, "action is", "actions are"))
+		if covered == n {
+			note += "; the cutover's final syncs below carry out " + plural(n, "its work", "their work") + "."
+		} else {
+			note += " (rehome plan shows them)."
+		}
+		fmt.Fprintf(b, "%s\n\n", paint.yellow(note))
+	}
+	n := len(c.cutover)
+	if n == 0 {
+		fmt.Fprintf(b, "%s\n\n", paint.bold("Cutover: nothing to run"))
+		return
+	}
+	fmt.Fprintf(b, "%s\n\n", paint.bold(fmt.Sprintf("Cutover: %d %s to run", n, plural(n, "step", "steps"))))
+	// A final sync does what its pending, covered prepare step lists.
+	pending := map[string]planner.Action{}
+	for _, a := range c.prepare {
+		if a.Covered {
+			pending[a.Address] = a
+		}
+	}
+	steps := make([]planner.Action, len(c.cutover))
+	for i, a := range c.cutover {
+		if len(a.Changes) == 0 {
+			for _, d := range a.DependsOn {
+				a.Changes = append(a.Changes, pending[d].Changes...)
+			}
+		}
+		steps[i] = a
+	}
+	humanActions(b, steps, c.cutoverNoop, paint, detail)
+	var t tally
+	for _, a := range c.cutover {
+		t.add(a.Estimate)
+	}
+	s := fmt.Sprintf("%s %d %s", paint.bold("Cutover:"), n, plural(n, "step", "steps"))
+	if e := t.text(true, true); e != "" {
+		s += " (" + e + ")"
+	}
+	var tail []string
+	if k := len(c.blockers); k > 0 {
+		tail = append(tail, paint.red(fmt.Sprintf("%d %s", k, plural(k, "blocker", "blockers"))))
+	}
+	if k := len(c.warnings); k > 0 {
+		tail = append(tail, paint.yellow(fmt.Sprintf("%d %s", k, plural(k, "warning", "warnings"))))
+	}
+	if len(tail) > 0 {
+		s += "; " + strings.Join(tail, ", ")
+	}
+	fmt.Fprintf(b, "%s.\n", s)
 }
 
 func humanSummary(b *bytes.Buffer, c planCounts, paint painter) {

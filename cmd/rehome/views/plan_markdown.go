@@ -6,6 +6,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/rehome/rehome/internal/format"
 	"github.com/rehome/rehome/planner"
 )
 
@@ -60,7 +61,7 @@ func RenderPlanMarkdown(w io.Writer, p *planner.Plan) error {
 	if len(p.Cost.Items) > 0 {
 		mdCost(&b, p)
 	}
-	mdRollback(&b, c)
+	mdRollback(&b, p, c, steps)
 
 	fmt.Fprintf(&b, "## After cutover\n\n")
 	fmt.Fprintf(&b, "Once the destination has served traffic long enough that you will not roll back, run `rehome finalize` to close the migration.\n")
@@ -200,6 +201,9 @@ func mdSteps(b *bytes.Buffer, acts []planner.Action, first int, steps map[string
 		}
 		item("Depends on:", mdDeps(a.DependsOn, steps, noop))
 		if s := estimateText(a.Estimate); s != "" {
+			if a.Estimate.Basis != "" {
+				s += " (" + a.Estimate.Basis + ")"
+			}
 			item("Estimate:", s)
 		}
 		if a.Reason != "" {
@@ -208,12 +212,13 @@ func mdSteps(b *bytes.Buffer, acts []planner.Action, first int, steps map[string
 		if s := optionsText(a.Options); s != "" {
 			item("Parameters:", mdCode(s))
 		}
-		if len(a.Items) > 0 {
-			item("Items:", itemsText(a.Items, mdCode))
+		if len(a.Items) > 0 && len(a.Changes) == 0 {
+			item("Items:", allItemsText(a.Items, mdCode))
 		}
 		if len(a.Skipped) > 0 {
-			item("Skipped (acknowledged finding):", itemsText(a.Skipped, mdCode))
+			item("Skipped (acknowledged finding):", allItemsText(a.Skipped, mdCode))
 		}
+		mdChanges(b, ind, a.Changes)
 		item("**Success check:**", orText(a.Check, "none recorded"))
 		undo := orText(a.Undo, "nothing to undo")
 		if a.Irreversible {
@@ -262,13 +267,35 @@ func mdCost(b *bytes.Buffer, p *planner.Plan) {
 		fmt.Fprintf(b, "| %s | %s | %s | %s |\n", mdCell(mdCode(r[0])), mdCell(strings.TrimSpace(r[1])), mdCell(strings.TrimSpace(r[2])), mdCell(r[3]))
 	}
 	src, dst := costTotals(p, costRows(p))
-	fmt.Fprintf(b, "| **Total** | **%s** | **%s** | change %s |\n\n", strings.TrimSpace(total[1]), strings.TrimSpace(total[2]), mdCell(costChange(src, dst, p.Cost.Currency)))
+	fmt.Fprintf(b, "| **Total** | **%s** | **%s** | change %s |\n\n", strings.TrimSpace(total[1]), strings.TrimSpace(total[2]), mdCell(costChangeText(p, src, dst)))
+	mdCostNotes(b, p)
 }
 
-func mdRollback(b *bytes.Buffer, c planCounts) {
+// mdCostNotes lists the one-off costs and the report's notes.
+func mdCostNotes(b *bytes.Buffer, p *planner.Plan) {
+	for _, o := range p.Cost.OneOff {
+		fmt.Fprintf(b, "- One-off: **%s %s** egress from %s for %s copied\n", costCell(o.Cost, o.Unknown), p.Cost.Currency, mdCode(o.Env), format.Bytes(o.Bytes))
+	}
+	for _, n := range p.Cost.Notes {
+		fmt.Fprintf(b, "- %s\n", mdCell(n))
+	}
+	if len(p.Cost.OneOff)+len(p.Cost.Notes) > 0 {
+		b.WriteByte('\n')
+	}
+}
+
+func mdRollback(b *bytes.Buffer, p *planner.Plan, c planCounts, steps map[string]int) {
 	fmt.Fprintf(b, "## Rolling back\n\n")
-	all := append(append([]planner.Action{}, c.prepare...), c.cutover...)
-	if len(all) == 0 {
+	rollback := p.Rollback
+	if rollback == nil {
+		// A plan saved by a rehome that did not record its rollback.
+		for i := len(p.Actions) - 1; i >= 0; i-- {
+			if a := p.Actions[i]; a.Action != planner.ActNoop {
+				rollback = append(rollback, planner.RollbackStep{Address: a.Address, Description: a.Undo})
+			}
+		}
+	}
+	if len(rollback) == 0 {
 		if len(c.prepareNoop)+len(c.cutoverNoop) > 0 {
 			fmt.Fprintf(b, "This plan adds no steps. `rehome rollback` undoes the steps applied by earlier runs (shown above as unchanged), newest first, and never deletes anything rehome did not create.\n\n")
 		} else {
@@ -276,18 +303,26 @@ func mdRollback(b *bytes.Buffer, c planCounts) {
 		}
 		return
 	}
+	undoOf := map[string]planner.Action{}
+	for _, a := range p.Actions {
+		undoOf[a.Address] = a
+	}
 	earlier := ""
 	if len(c.prepareNoop)+len(c.cutoverNoop) > 0 {
 		earlier = " (also those applied by earlier runs, shown above as unchanged)"
 	}
-	fmt.Fprintf(b, "`rehome rollback` undoes the steps that were applied%s, newest first, and never deletes anything rehome did not create. For this plan's steps, after a full apply and cutover, it runs:\n\n", earlier)
-	for i := len(all) - 1; i >= 0; i-- {
-		a := all[i]
-		undo := orText(a.Undo, "nothing to undo")
-		if a.Irreversible {
+	fmt.Fprintf(b, "`rehome rollback` undoes the steps that were applied%s, newest first, and never deletes anything rehome did not create. "+
+		"After this plan's apply and cutover it runs these steps, in this order (a copy and its final sync are undone as one step):\n\n", earlier)
+	for i, st := range rollback {
+		undo := orText(st.Description, "nothing to undo")
+		if undoOf[st.Address].Irreversible {
 			undo = "⚠️ **irreversible:** " + undo
 		}
-		fmt.Fprintf(b, "%d. Step %d, %s: %s\n", len(all)-i, i+1, mdCode(a.Address), oneLine(undo))
+		ref := mdCode(st.Address)
+		if n := steps[st.Address]; n > 0 {
+			ref = fmt.Sprintf("step %d, %s", n, ref)
+		}
+		fmt.Fprintf(b, "%d. %s: %s\n", i+1, capitalize(ref), oneLine(undo))
 	}
 	b.WriteByte('\n')
 }
@@ -337,3 +372,43 @@ func orText(s, alt string) string {
 }
 
 func orDash(s string) string { return orText(s, "-") }
+
+// mdChanges writes every change of an action, removals apart from
+// creations and updates, in a table folded behind a summary line so that
+// a long list does not bury the runbook.
+func mdChanges(b *bytes.Buffer, ind string, cs []planner.Change) {
+	if len(cs) == 0 {
+		return
+	}
+	writes, removals := splitChanges(cs)
+	table := func(title string, cs []planner.Change) {
+		if len(cs) == 0 {
+			return
+		}
+		values := false
+		for _, c := range cs {
+			values = values || len(c.Old) > 0 || len(c.New) > 0
+		}
+		fmt.Fprintf(b, "%s- %s\n\n%s  <details><summary>%s</summary>\n\n", ind, title, ind, changeCounts(cs))
+		if values {
+			fmt.Fprintf(b, "%s  | Change | Item | Old | New | Reason |\n%s  |---|---|---|---|---|\n", ind, ind)
+		} else {
+			fmt.Fprintf(b, "%s  | Change | Item | Size | Reason |\n%s  |---|---|---|---|\n", ind, ind)
+		}
+		for _, c := range cs {
+			if values {
+				fmt.Fprintf(b, "%s  | %s | %s | %s | %s | %s |\n", ind, c.Op, mdCell(mdCode(c.Item)),
+					mdCell(strings.Join(c.Old, "<br>")), mdCell(strings.Join(c.New, "<br>")), mdCell(c.Reason))
+			} else {
+				size := ""
+				if c.Size > 0 || c.Op != planner.ChangeRemove {
+					size = HumanBytes(c.Size)
+				}
+				fmt.Fprintf(b, "%s  | %s | %s | %s | %s |\n", ind, c.Op, mdCell(mdCode(c.Item)), size, mdCell(c.Reason))
+			}
+		}
+		fmt.Fprintf(b, "\n%s  </details>\n\n", ind)
+	}
+	table("**Creations and updates:**", writes)
+	table("**Removals:**", removals)
+}

@@ -176,7 +176,7 @@ func TestPlanHumanDetails(t *testing.T) {
 	})
 	t.Run("summary line", func(t *testing.T) {
 		out := render(firstPlan())
-		want := "Plan: 3 to create, 4 to copy (49,417 objects, 12.4 GiB, 14 records, 3 secrets), 1 to verify, 1 TTL to lower, 0 to delete; 2 cutover steps pending; 1 blocker, 1 warning.\n"
+		want := "Plan: 3 to create, 4 to copy (49,417 objects, 12.4 GiB, 14 records, 3 secrets), 1 to verify, 1 TTL to lower, 0 to remove; 2 cutover steps pending; 1 blocker, 1 warning.\n"
 		if !strings.HasSuffix(out, want) {
 			t.Errorf("last line:\n got %q\nwant %q", out[strings.LastIndex(strings.TrimSuffix(out, "\n"), "\n")+1:], want)
 		}
@@ -189,7 +189,7 @@ func TestPlanHumanDetails(t *testing.T) {
 				break
 			}
 		}
-		if out := render(p); !strings.Contains(out, "0 to delete (and 2 items to remove rehome copied earlier, gone from the source)") {
+		if out := render(p); !strings.Contains(out, "2 to remove (items rehome copied earlier, gone from the source)") {
 			t.Errorf("summary does not show the removals:\n%s", out[strings.LastIndex(strings.TrimSuffix(out, "\n"), "\n")+1:])
 		}
 	})

@@ -1,7 +1,6 @@
 package awsfake
 
 import (
-	"encoding/xml"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -69,12 +68,6 @@ func queryError(ns string, ids *requestIDs) func(w http.ResponseWriter, status i
 		fmt.Fprintf(w, `<ErrorResponse xmlns="%s"><Error><Type>%s</Type><Code>%s</Code><Message>%s</Message></Error><RequestId>%s</RequestId></ErrorResponse>`,
 			ns, typ, code, xmlEscape(msg), ids.next())
 	}
-}
-
-func xmlEscape(s string) string {
-	var b strings.Builder
-	xml.EscapeText(&b, []byte(s))
-	return b.String()
 }
 
 // page cuts a list of n items at a token (an offset, as text) for at

@@ -1,0 +1,219 @@
+package main_test
+
+import (
+	"maps"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// TestE2ESamePlaceIsAValidationError: a move whose two environments point
+// at the same folder is refused by validate, plan and apply with the
+// move's file:line, and writes nothing; a storage move that renames its
+// buckets within one place is allowed, and a bucket it would copy onto
+// itself is a blocker naming it.
+func TestE2ESamePlaceIsAValidationError(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	src := filepath.Join(dir, "data")
+	writeFiles(t, filepath.Join(src, "buckets", "b"), map[string]string{"a.txt": "a"})
+	writeFiles(t, filepath.Join(src, "buckets", "c"), map[string]string{"c.txt": "c"})
+	writeConfig(t, dir, storageConfig(src, src+"/", ""))
+	for _, args := range [][]string{{"validate"}, {"plan"}, {"apply", "-auto-approve"}} {
+		r := runRehome(t, dir, args...)
+		if r.Code != 1 || !strings.Contains(r.Stderr, "migration.hcl:13") || !strings.Contains(r.Stderr, "same place") ||
+			!strings.Contains(r.Stderr, "move.storage.data") {
+			t.Errorf("%v on a move onto itself: %s", args, r)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, ".rehome")); err == nil {
+		t.Error("a refused plan left a .rehome directory")
+	}
+
+	// Within one place with a rename: bucket b goes to b2, bucket c keeps
+	// its name and is a blocker.
+	writeConfig(t, dir, storageConfig(src, src, "  rename = { b = \"b2\" }\n"))
+	p := planJSON(t, dir)
+	same := findings(p, "storage.same_bucket")
+	if len(same) != 1 || !strings.Contains(same[0]["message"].(string), `bucket "c"`) || same[0]["severity"] != "blocker" {
+		t.Fatalf("same_bucket findings %v", same)
+	}
+	for _, args := range [][]string{{"apply", "-auto-approve"}, {"apply", "-auto-approve", "-target=move.storage.data"}} {
+		if r := runRehome(t, dir, args...); r.Code == 0 || !strings.Contains(r.Stderr+r.Stdout, "storage-same-bucket") {
+			t.Fatalf("%v with a blocker: %s", args, r)
+		}
+	}
+}
+
+// TestE2EFailedPlanLeavesNoState: plans that fail (config error, discovery
+// error, unacknowledged blocker) and a successful plain plan leave no
+// state directory where none was; one that existed stays.
+func TestE2EFailedPlanLeavesNoState(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	src := filepath.Join(dir, "src")
+	writeFiles(t, filepath.Join(src, "buckets", "b"), map[string]string{"a.txt": "a"})
+	cases := map[string]string{
+		"config error":    storageConfig(src, filepath.Join(dir, "dst"), "  nonsense = 1\n"),
+		"discovery error": storageConfig(filepath.Join(dir, "missing"), filepath.Join(dir, "dst"), ""),
+		"blocker":         storageConfig(src, filepath.Join(dir, "dst"), "  buckets = [\"nope\"]\n"),
+		"plain plan":      storageConfig(src, filepath.Join(dir, "dst"), ""),
+	}
+	for _, name := range []string{"config error", "discovery error", "blocker", "plain plan"} {
+		writeConfig(t, dir, cases[name])
+		r := runRehome(t, dir, "plan")
+		if (r.Code == 0) != (name == "plain plan" || name == "blocker") {
+			t.Errorf("%s: plan exit %d:\n%s", name, r.Code, r)
+		}
+		r = runRehome(t, dir, "apply", "-auto-approve")
+		if name != "plain plan" && r.Code == 0 {
+			t.Errorf("%s: apply succeeded", name)
+		}
+		if name != "plain plan" {
+			if _, err := os.Stat(filepath.Join(dir, ".rehome")); err == nil {
+				t.Errorf("%s: a failed plan or apply left .rehome: %v", name, listFiles(t, filepath.Join(dir, ".rehome")))
+			}
+		}
+	}
+	// The plain plan's apply saved state: it stays, and a later failing
+	// plan keeps it.
+	if _, err := os.Stat(filepath.Join(dir, ".rehome", "state", "state.json")); err != nil {
+		t.Fatalf("apply saved no state: %v", err)
+	}
+	writeConfig(t, dir, cases["discovery error"])
+	runRehome(t, dir, "plan")
+	if _, err := os.Stat(filepath.Join(dir, ".rehome", "state", "state.json")); err != nil {
+		t.Fatalf("a failed plan removed existing state: %v", err)
+	}
+}
+
+// TestE2EDiscoveryErrorNamesTheBlock: a source path that is missing or a
+// file is reported at the environment's path attribute, in plain words.
+func TestE2EDiscoveryErrorNamesTheBlock(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	writeFiles(t, dir, map[string]string{"afile": "x"})
+	for path, want := range map[string]string{
+		filepath.Join(dir, "missing"): "does not exist",
+		filepath.Join(dir, "afile"):   "is a file, not a folder",
+	} {
+		writeConfig(t, dir, storageConfig(path, filepath.Join(dir, "dst"), ""))
+		r := runRehome(t, dir, "plan")
+		if r.Code != 1 || !strings.Contains(r.Stderr, "migration.hcl:5: ") || !strings.Contains(r.Stderr, want) ||
+			!strings.Contains(r.Stderr, `environment "src"`) {
+			t.Errorf("plan with source %s: %s", path, r)
+		}
+	}
+}
+
+// TestE2ERunbookRollbackMatchesRollback: the Markdown runbook's "Rolling
+// back" section lists exactly the steps `rehome rollback` takes after the
+// apply and the cutover, in its order and with its names; every step of
+// the runbook has a duration estimate; `rehome cutover` shows the cutover
+// steps, not the prepare phase, and never says to run itself.
+func TestE2ERunbookRollbackMatchesRollback(t *testing.T) {
+	t.Parallel()
+	dir := quickstartCopy(t)
+	md := mustRun(t, dir, 0, "plan", "-format=markdown").Stdout
+	section := md[strings.Index(md, "## Rolling back"):]
+	section = section[:strings.Index(section, "## After cutover")]
+	var planned []string
+	for _, l := range strings.Split(section, "\n") {
+		if i := strings.Index(l, "`move."); i >= 0 && l != "" && l[0] >= '1' && l[0] <= '9' {
+			addr := l[i+1:]
+			planned = append(planned, addr[:strings.Index(addr, "`")])
+		}
+	}
+	steps := strings.Count(md, "\n   - Depends on:") + strings.Count(md, "\n    - Depends on:")
+	if est := strings.Count(md, "- Estimate: "); steps == 0 || est != steps {
+		t.Errorf("%d of %d runbook steps have an estimate:\n%s", est, steps, md)
+	}
+	if strings.Contains(md, "<1s") || strings.Contains(md, " and 1 more") {
+		t.Errorf("the runbook has \"<1s\" or cuts a list short:\n%s", md)
+	}
+
+	mustRun(t, dir, 0, "apply", "-auto-approve")
+	writeFiles(t, filepath.Join(dir, "legacy", "buckets", "shop-assets"), map[string]string{"late.txt": "late"})
+	cut := mustRun(t, dir, 0, "cutover", "-auto-approve").Stdout
+	if strings.Contains(cut, "Prepare phase (rehome apply)") || strings.Contains(cut, "run `rehome cutover`") ||
+		!strings.Contains(cut, " steps to run") || !strings.Contains(cut, "+ create  late.txt") {
+		t.Errorf("cutover output:\n%s", cut)
+	}
+	rb := mustRun(t, dir, 0, "rollback", "-auto-approve", "-force").Stdout
+	var ran []string
+	for _, l := range strings.Split(rb, "\n") {
+		if strings.HasPrefix(l, "  - move.") {
+			ran = append(ran, strings.SplitN(strings.TrimPrefix(l, "  - "), ": ", 2)[0])
+		}
+	}
+	if len(ran) == 0 || strings.Join(ran, "\n") != strings.Join(planned, "\n") {
+		t.Errorf("the runbook's rollback:\n  %s\nrollback ran:\n  %s", strings.Join(planned, "\n  "), strings.Join(ran, "\n  "))
+	}
+}
+
+// TestE2ESecretGoneFromSourceIsRemoved: a secret rehome copied and the
+// source then lost is removed from the destination by the next apply (and
+// by the cutover's final pass), shown as a removal; a secret someone put
+// at the destination stays.
+func TestE2ESecretGoneFromSourceIsRemoved(t *testing.T) {
+	t.Parallel()
+	dir := quickstartCopy(t)
+	mustRun(t, dir, 0, "apply", "-auto-approve")
+	env := filepath.Join(dir, "legacy", "secrets.env")
+	var kept []string
+	for _, l := range strings.Split(string(readFile(t, env)), "\n") {
+		if !strings.HasPrefix(l, "SMTP_PASSWORD=") {
+			kept = append(kept, l)
+		}
+	}
+	if err := os.WriteFile(env, []byte(strings.Join(kept, "\n")), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	p := planJSON(t, dir)
+	var removal map[string]any
+	for _, a := range p["actions"].([]any) {
+		a := a.(map[string]any)
+		if a["address"] == `move.secrets.app.secret["SMTP_PASSWORD"]` {
+			removal = a
+		}
+	}
+	if removal == nil || removal["action"] != "delete" || !strings.Contains(removal["reason"].(string), "gone from the source") {
+		t.Fatalf("plan has no removal of the secret gone from the source: %v", removal)
+	}
+	human := mustRun(t, dir, 0, "plan").Stdout
+	if !strings.Contains(human, "removals: 1 to remove") || !strings.Contains(human, "1 to remove") {
+		t.Errorf("the human plan does not show the removal:\n%s", human)
+	}
+	mustRun(t, dir, 0, "apply", "-auto-approve")
+	ageFile, key := filepath.Join(dir, "out", "new-env", "secrets.env.age"), filepath.Join(dir, "demo-age.key")
+	if got := decryptDotenv(t, ageFile, key); len(got) != 3 || got["SMTP_PASSWORD"] != "" {
+		t.Errorf("destination secrets after the removal: %v", slices.Sorted(maps.Keys(got)))
+	}
+	names := mustRun(t, dir, 0, "state", "list").Stdout
+	if strings.Contains(names, "SMTP_PASSWORD") {
+		t.Errorf("state still lists the removed secret:\n%s", names)
+	}
+	if r := mustRun(t, dir, 0, "plan", "-detailed-exitcode"); r.Code != 0 {
+		t.Errorf("re-plan after the removal is not empty:\n%s", r.Stdout)
+	}
+	// Gone between apply and cutover: the final pass removes it.
+	kept = kept[:0]
+	for _, l := range strings.Split(string(readFile(t, env)), "\n") {
+		if !strings.HasPrefix(l, "SESSION_SECRET=") {
+			kept = append(kept, l)
+		}
+	}
+	if err := os.WriteFile(env, []byte(strings.Join(kept, "\n")), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	mustRun(t, dir, 0, "cutover", "-auto-approve")
+	if got := decryptDotenv(t, ageFile, key); len(got) != 2 || got["SESSION_SECRET"] != "" {
+		t.Errorf("destination secrets after the cutover: %v", slices.Sorted(maps.Keys(got)))
+	}
+	if r := mustRun(t, dir, 0, "plan", "-detailed-exitcode"); r.Code != 0 {
+		t.Errorf("re-plan after the cutover is not empty:\n%s", r.Stdout)
+	}
+	mustRun(t, dir, 0, "rollback", "-auto-approve", "-force")
+}

@@ -1,0 +1,570 @@
+package postgres
+
+import (
+	"context"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/rehome/rehome/providers"
+)
+
+// pageRows is how many rows one keyset page reads.
+const pageRows = 5000
+
+// textCast says which portable types are read through their text form
+// (and parsed, where the contract wants another Go type).
+func textCast(base string) bool {
+	switch base {
+	case "decimal", "json", "uuid", "enum", "other", "time":
+		return true
+	}
+	return false
+}
+
+// keyExpr is a key column in the byte order every engine agrees on.
+func keyExpr(c column) string {
+	switch c.typ.Base {
+	case "text", "varchar", "char", "enum":
+		return ident(c.name) + ` COLLATE "C"`
+	}
+	return ident(c.name)
+}
+
+// keyText renders a portable key value as PostgreSQL input text.
+func keyText(v any) (string, error) {
+	switch x := v.(type) {
+	case nil:
+		return "", errors.New("a key value is NULL")
+	case bool:
+		return strconv.FormatBool(x), nil
+	case int64:
+		return strconv.FormatInt(x, 10), nil
+	case uint64:
+		return strconv.FormatUint(x, 10), nil
+	case float64:
+		return strconv.FormatFloat(x, 'g', -1, 64), nil
+	case string:
+		return x, nil
+	case []byte:
+		return `\x` + hex.EncodeToString(x), nil
+	case time.Time:
+		return x.UTC().Format("2006-01-02 15:04:05.999999999Z07:00"), nil
+	}
+	return "", fmt.Errorf("key value of type %T", v)
+}
+
+// keyCond is `(k1, k2) op (CAST($n AS t1), ...)` with its arguments.
+func keyCond(keys []column, op string, vals providers.Row, args *[]any) (string, error) {
+	if len(vals) != len(keys) {
+		return "", fmt.Errorf("key range has %d values for %d key columns", len(vals), len(keys))
+	}
+	l := make([]string, len(keys))
+	r := make([]string, len(keys))
+	for i, k := range keys {
+		s, err := keyText(vals[i])
+		if err != nil {
+			return "", fmt.Errorf("key column %s: %w", k.name, err)
+		}
+		*args = append(*args, s)
+		l[i] = keyExpr(k)
+		r[i] = fmt.Sprintf("CAST($%d::text AS %s)", len(*args), k.format)
+		if strings.HasSuffix(l[i], `COLLATE "C"`) {
+			r[i] += ` COLLATE "C"`
+		}
+	}
+	return "(" + strings.Join(l, ", ") + ") " + op + " (" + strings.Join(r, ", ") + ")", nil
+}
+
+// rangeWhere is the WHERE clause of a key range ("" when unbounded).
+func rangeWhere(keys []column, r providers.KeyRange, args *[]any) (string, error) {
+	var conds []string
+	if r.From != nil {
+		c, err := keyCond(keys, ">", r.From, args)
+		if err != nil {
+			return "", err
+		}
+		conds = append(conds, c)
+	}
+	if r.To != nil {
+		c, err := keyCond(keys, "<=", r.To, args)
+		if err != nil {
+			return "", err
+		}
+		conds = append(conds, c)
+	}
+	if len(conds) > 0 && len(keys) == 0 {
+		return "", errors.New("a key range on a table without a primary key")
+	}
+	if len(conds) == 0 {
+		return "", nil
+	}
+	return " WHERE " + strings.Join(conds, " AND "), nil
+}
+
+// tableInfo reads a table's columns and key.
+func (p *Provider) tableInfo(ctx context.Context, q querier, db, table string) (cols []column, keys []column, err error) {
+	oid, err := tableOID(ctx, q, db, table)
+	if err != nil {
+		return nil, nil, err
+	}
+	if cols, err = columnsOf(ctx, q, oid); err != nil {
+		return nil, nil, err
+	}
+	pk, err := primaryKey(ctx, q, oid)
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, k := range pk {
+		for _, c := range cols {
+			if c.name == k {
+				keys = append(keys, c)
+			}
+		}
+	}
+	return cols, keys, nil
+}
+
+// Snapshot opens a REPEATABLE READ transaction, exports its snapshot and
+// keeps it open until release; meanwhile every ReadRows of db reads at
+// that snapshot. position is the WAL position of the snapshot.
+func (p *Provider) Snapshot(ctx context.Context, db string) (string, string, func() error, error) {
+	pool, err := p.connect(ctx)
+	if err != nil {
+		return "", "", nil, err
+	}
+	conn, err := pool.Acquire(ctx)
+	if err != nil {
+		return "", "", nil, p.fail("acquire a connection", err)
+	}
+	tx, err := conn.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
+	if err != nil {
+		conn.Release()
+		return "", "", nil, p.fail("begin the snapshot transaction", err)
+	}
+	var id, pos string
+	if err := tx.QueryRow(ctx, "SELECT pg_export_snapshot(), pg_current_wal_lsn()::text").Scan(&id, &pos); err != nil {
+		_ = tx.Rollback(ctx)
+		conn.Release()
+		return "", "", nil, p.fail("export a snapshot", err)
+	}
+	p.mu.Lock()
+	if p.snapshots == nil {
+		p.snapshots = map[string]string{}
+	}
+	p.snapshots[db] = id
+	p.mu.Unlock()
+	release := func() error {
+		p.mu.Lock()
+		if p.snapshots[db] == id {
+			delete(p.snapshots, db)
+		}
+		p.mu.Unlock()
+		err := tx.Rollback(context.Background())
+		conn.Release()
+		return p.fail("release the snapshot", err)
+	}
+	return id, pos, release, nil
+}
+
+// ReadRows reads the rows of range r in primary-key order, a page at a
+// time (keyset pagination) inside one REPEATABLE READ transaction, at the
+// exported snapshot when one is held. A table without a primary key is
+// read whole, unordered.
+func (p *Provider) ReadRows(ctx context.Context, db, table string, r providers.KeyRange) (providers.RowStream, error) {
+	pool, err := p.connect(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conn, err := pool.Acquire(ctx)
+	if err != nil {
+		return nil, p.fail("acquire a connection", err)
+	}
+	tx, err := conn.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
+	if err != nil {
+		conn.Release()
+		return nil, p.fail("begin", err)
+	}
+	p.mu.Lock()
+	snap := p.snapshots[db]
+	p.mu.Unlock()
+	fail := func(what string, err error) (providers.RowStream, error) {
+		_ = tx.Rollback(context.WithoutCancel(ctx))
+		conn.Release()
+		return nil, p.fail(what, err)
+	}
+	if snap != "" {
+		if _, err := tx.Exec(ctx, "SET TRANSACTION SNAPSHOT "+quoteLiteral(snap)); err != nil {
+			return fail("use the exported snapshot", err)
+		}
+	}
+	cols, keys, err := p.tableInfo(ctx, tx, db, table)
+	if err != nil {
+		if errors.Is(err, providers.ErrNotFound) {
+			_ = tx.Rollback(ctx)
+			conn.Release()
+			return nil, err
+		}
+		return fail(fmt.Sprintf("read the columns of %s.%s", db, table), err)
+	}
+	sel := make([]string, len(cols))
+	names := make([]string, len(cols))
+	for i, c := range cols {
+		names[i] = c.name
+		sel[i] = ident(c.name)
+		if textCast(c.typ.Base) {
+			sel[i] += "::text"
+		}
+	}
+	s := &rowStream{p: p, conn: conn, tx: tx, cols: cols, keys: keys, r: r,
+		base: "SELECT " + strings.Join(sel, ", ") + " FROM " + qualified(db, table), what: db + "." + table}
+	if len(keys) > 0 {
+		kx := make([]string, len(keys))
+		for i, k := range keys {
+			kx[i] = keyExpr(k)
+		}
+		s.order = " ORDER BY " + strings.Join(kx, ", ")
+		for _, k := range keys {
+			for j, c := range cols {
+				if c.name == k.name {
+					s.keyIdx = append(s.keyIdx, j)
+				}
+			}
+		}
+	}
+	return &providers.PagedRows{Cols: names, Fetch: s.fetch, Release: s.close}, nil
+}
+
+type rowStream struct {
+	p      *Provider
+	conn   *pgxpool.Conn
+	tx     pgx.Tx
+	cols   []column
+	keys   []column
+	keyIdx []int
+	r      providers.KeyRange
+	base   string
+	order  string
+	what   string
+
+	after  providers.Row // last key read
+	closed bool
+}
+
+func (s *rowStream) close() error {
+	if s.closed {
+		return nil
+	}
+	s.closed = true
+	err := s.tx.Rollback(context.Background())
+	s.conn.Release()
+	if errors.Is(err, pgx.ErrTxClosed) {
+		err = nil
+	}
+	return s.p.fail("close the read of "+s.what, err)
+}
+
+func (s *rowStream) fetch(ctx context.Context) ([]providers.Row, bool, error) {
+	var args []any
+	rg := s.r
+	if s.after != nil {
+		rg.From = s.after
+	}
+	where, err := rangeWhere(s.keys, rg, &args)
+	if err != nil {
+		return nil, false, fmt.Errorf("read %s: %w", s.what, err)
+	}
+	q := s.base + where + s.order
+	if len(s.keys) > 0 {
+		q += " LIMIT " + strconv.Itoa(pageRows)
+	}
+	rows, err := s.tx.Query(ctx, q, args...)
+	if err != nil {
+		return nil, false, s.p.fail("read "+s.what, err)
+	}
+	defer rows.Close()
+	var page []providers.Row
+	for rows.Next() {
+		vals, err := rows.Values()
+		if err != nil {
+			return nil, false, s.p.fail("read "+s.what, err)
+		}
+		row := make(providers.Row, len(vals))
+		for i, v := range vals {
+			if row[i], err = portable(v, s.cols[i].typ.Base); err != nil {
+				return nil, false, fmt.Errorf("read %s column %s: %w", s.what, s.cols[i].name, err)
+			}
+		}
+		page = append(page, row)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, false, s.p.fail("read "+s.what, err)
+	}
+	last := len(s.keys) == 0 || len(page) < pageRows
+	if n := len(page); n > 0 && len(s.keys) > 0 {
+		lastRow := page[n-1]
+		s.after = make(providers.Row, len(s.keyIdx))
+		for i, j := range s.keyIdx {
+			s.after[i] = lastRow[j]
+		}
+	}
+	return page, last, nil
+}
+
+// portable converts a value pgx decoded into the contract's Go type.
+func portable(v any, base string) (any, error) {
+	switch x := v.(type) {
+	case nil:
+		return nil, nil
+	case int16:
+		return int64(x), nil
+	case int32:
+		return int64(x), nil
+	case int64:
+		return x, nil
+	case float32:
+		return float64(x), nil
+	case float64, bool, []byte:
+		return x, nil
+	case time.Time:
+		return x.UTC(), nil
+	case string:
+		if base == "time" {
+			t, err := parseTimeOfDay(x)
+			if err != nil {
+				return nil, err
+			}
+			return t, nil
+		}
+		return x, nil
+	}
+	return nil, fmt.Errorf("unexpected value of type %T", v)
+}
+
+// parseTimeOfDay reads "15:04:05[.999999]" (or 24:00:00) as a time on
+// January 1 of year 1, the contract's form of a time of day.
+func parseTimeOfDay(s string) (time.Time, error) {
+	var h, m int
+	var sec float64
+	if _, err := fmt.Sscanf(s, "%d:%d:%f", &h, &m, &sec); err != nil {
+		return time.Time{}, fmt.Errorf("time of day %q: %w", s, err)
+	}
+	whole := math.Floor(sec)
+	frac := strings.SplitN(s, ".", 2)
+	ns := 0
+	if len(frac) == 2 {
+		f := (frac[1] + "000000000")[:9]
+		ns, _ = strconv.Atoi(f)
+	}
+	return time.Time{}.Add(time.Duration(h)*time.Hour + time.Duration(m)*time.Minute + time.Duration(whole)*time.Second + time.Duration(ns)), nil
+}
+
+// WriteRows replaces the rows of range r of db.table by the stream's, in
+// one transaction: it deletes what the range holds, then loads the rows
+// with COPY FROM STDIN (text format, so every type takes its text input
+// form). Generated columns are left to the server.
+func (p *Provider) WriteRows(ctx context.Context, db, table string, r providers.KeyRange, rows providers.RowStream) (int64, error) {
+	pool, err := p.connect(ctx)
+	if err != nil {
+		return 0, err
+	}
+	conn, err := pool.Acquire(ctx)
+	if err != nil {
+		return 0, p.fail("acquire a connection", err)
+	}
+	defer conn.Release()
+	tx, err := conn.Begin(ctx)
+	if err != nil {
+		return 0, p.fail("begin", err)
+	}
+	defer tx.Rollback(context.WithoutCancel(ctx))
+	what := db + "." + table
+	cols, keys, err := p.tableInfo(ctx, tx, db, table)
+	if err != nil {
+		if errors.Is(err, providers.ErrNotFound) {
+			return 0, err
+		}
+		return 0, p.fail("read the columns of "+what, err)
+	}
+	byName := map[string]int{}
+	for i, c := range cols {
+		byName[c.name] = i
+	}
+	in := rows.Columns()
+	var load []string
+	var pick []int // stream index per loaded column
+	var dest []column
+	for i, n := range in {
+		j, ok := byName[n]
+		if !ok {
+			return 0, fmt.Errorf("write %s: the table has no column %q", what, n)
+		}
+		if cols[j].generated {
+			continue
+		}
+		load, pick, dest = append(load, ident(n)), append(pick, i), append(dest, cols[j])
+	}
+	var args []any
+	where, err := rangeWhere(keys, r, &args)
+	if err != nil {
+		return 0, fmt.Errorf("write %s: %w", what, err)
+	}
+	if _, err := tx.Exec(ctx, "DELETE FROM "+qualified(db, table)+where, args...); err != nil {
+		return 0, p.fail("clear the range of "+what, err)
+	}
+	pr, pw := io.Pipe()
+	var n int64
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		var buf []byte
+		for {
+			row, ok := rows.Next(ctx)
+			if !ok {
+				break
+			}
+			if len(row) != len(in) {
+				pw.CloseWithError(fmt.Errorf("row %d has %d values for %d columns", n+1, len(row), len(in)))
+				return
+			}
+			buf = buf[:0]
+			for k, i := range pick {
+				if k > 0 {
+					buf = append(buf, '\t')
+				}
+				var err error
+				if buf, err = appendCopy(buf, row[i], dest[k].typ.Base); err != nil {
+					pw.CloseWithError(fmt.Errorf("row %d column %s: %w", n+1, dest[k].name, err))
+					return
+				}
+			}
+			buf = append(buf, '\n')
+			if _, err := pw.Write(buf); err != nil {
+				return
+			}
+			n++
+		}
+		if err := rows.Err(); err != nil {
+			pw.CloseWithError(err)
+			return
+		}
+		pw.Close()
+	}()
+	_, err = conn.Conn().PgConn().CopyFrom(ctx, pr, "COPY "+qualified(db, table)+" ("+strings.Join(load, ", ")+") FROM STDIN")
+	pr.CloseWithError(io.ErrClosedPipe) // stop the writer if COPY failed early
+	<-done
+	if err != nil {
+		return 0, p.fail("load "+what, err)
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return 0, p.fail("commit the load of "+what, err)
+	}
+	return n, nil
+}
+
+// appendCopy appends v in COPY text format for a column of type base.
+func appendCopy(b []byte, v any, base string) ([]byte, error) {
+	switch x := v.(type) {
+	case nil:
+		return append(b, `\N`...), nil
+	case bool:
+		if x {
+			return append(b, 't'), nil
+		}
+		return append(b, 'f'), nil
+	case int64:
+		return strconv.AppendInt(b, x, 10), nil
+	case uint64:
+		return strconv.AppendUint(b, x, 10), nil
+	case float64:
+		switch {
+		case math.IsInf(x, 1):
+			return append(b, "Infinity"...), nil
+		case math.IsInf(x, -1):
+			return append(b, "-Infinity"...), nil
+		case math.IsNaN(x):
+			return append(b, "NaN"...), nil
+		}
+		return strconv.AppendFloat(b, x, 'g', -1, 64), nil
+	case string:
+		if strings.IndexByte(x, 0) >= 0 {
+			return nil, errors.New("text holds a NUL byte, which PostgreSQL text cannot")
+		}
+		if base == "bytes" {
+			return appendEscaped(append(b, `\\x`...), hex.EncodeToString([]byte(x))), nil
+		}
+		return appendEscaped(b, x), nil
+	case []byte:
+		if base == "bytes" || base == "" {
+			return append(append(b, `\\x`...), hex.EncodeToString(x)...), nil
+		}
+		if strings.IndexByte(string(x), 0) >= 0 {
+			return nil, errors.New("text holds a NUL byte, which PostgreSQL text cannot")
+		}
+		return appendEscaped(b, string(x)), nil
+	case time.Time:
+		t := x.UTC()
+		switch base {
+		case "date":
+			return t.AppendFormat(b, "2006-01-02"), nil
+		case "time":
+			return t.AppendFormat(b, "15:04:05.999999999"), nil
+		case "timestamptz":
+			return t.AppendFormat(b, "2006-01-02 15:04:05.999999999Z07:00"), nil
+		}
+		return t.AppendFormat(b, "2006-01-02 15:04:05.999999999"), nil
+	case providers.BadValue:
+		return nil, fmt.Errorf("bad value %q (%s) reached the destination", x.Raw, x.Reason)
+	}
+	return nil, fmt.Errorf("value of type %T is not a portable row value", v)
+}
+
+// appendEscaped escapes text for COPY's text format.
+func appendEscaped(b []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; c {
+		case '\\':
+			b = append(b, `\\`...)
+		case '\t':
+			b = append(b, `\t`...)
+		case '\n':
+			b = append(b, `\n`...)
+		case '\r':
+			b = append(b, `\r`...)
+		default:
+			b = append(b, c)
+		}
+	}
+	return b
+}
+
+// Fingerprint reads db.table whole and returns its row count and
+// checksum over the canonical form of each row.
+func (p *Provider) Fingerprint(ctx context.Context, db, table string) (providers.Fingerprint, error) {
+	pool, err := p.connect(ctx)
+	if err != nil {
+		return providers.Fingerprint{}, err
+	}
+	cols, _, err := p.tableInfo(ctx, pool, db, table)
+	if err != nil {
+		return providers.Fingerprint{}, err
+	}
+	rs, err := p.ReadRows(ctx, db, table, providers.KeyRange{})
+	if err != nil {
+		return providers.Fingerprint{}, err
+	}
+	defer rs.Close()
+	types := make([]providers.ColumnType, len(cols))
+	for i, c := range cols {
+		types[i] = c.typ
+	}
+	return providers.FingerprintRows(ctx, rs, types)
+}
