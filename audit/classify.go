@@ -48,6 +48,13 @@ type Item struct {
 	EquivalentClass string `json:"equivalent_class,omitempty"`
 	// Note adds what a reader must know (an architecture change).
 	Note string `json:"note,omitempty"`
+	// Prices from the plan's cost report, in Currency, per month: the
+	// resource at the source, and what the cost report priced at the
+	// destination (PricedAs). Nil: not priced, or a price is unknown.
+	Monthly           *float64 `json:"monthly,omitempty"`
+	EquivalentMonthly *float64 `json:"equivalent_monthly,omitempty"`
+	PricedAs          string   `json:"priced_as,omitempty"`
+	Currency          string   `json:"currency,omitempty"`
 }
 
 // Size is one server, droplet or instance size.

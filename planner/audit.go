@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/rehome/rehome/audit"
+	"github.com/rehome/rehome/cost"
 	"github.com/rehome/rehome/providers"
 )
 
@@ -225,4 +226,40 @@ func (c coverage) MovedBy(r providers.Resource) string {
 		}
 	}
 	return ""
+}
+
+// priceInventory copies the cost report's monthly amounts onto the
+// inventory: what each resource costs at the source and what its
+// destination equivalent would (unknown prices stay nil).
+func (b *builder) priceInventory() {
+	type key struct{ env, typ, name string }
+	src := map[key]CostItem{}
+	dst := map[string]CostItem{} // by address
+	for _, c := range b.plan.Cost.Items {
+		switch c.Side {
+		case cost.SideSource:
+			src[key{c.Env, c.Type, c.Name}] = c
+		case cost.SideDestination:
+			dst[c.Address] = c
+		}
+	}
+	for i := range b.plan.Inventory {
+		it := &b.plan.Inventory[i]
+		s, ok := src[key{it.Env, it.Type, it.Name}]
+		if !ok {
+			continue
+		}
+		it.Currency = b.plan.Cost.Currency
+		if !s.Unknown {
+			m := s.Monthly
+			it.Monthly = &m
+		}
+		if d, ok := dst[s.Address]; ok {
+			it.PricedAs = d.Resource
+			if !d.Unknown {
+				m := d.Monthly
+				it.EquivalentMonthly = &m
+			}
+		}
+	}
 }

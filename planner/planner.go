@@ -129,6 +129,7 @@ func Build(ctx context.Context, in Input) (*Plan, error) {
 	if err := b.cost(); err != nil {
 		return nil, err
 	}
+	b.priceInventory()
 	sortFindings(p.Audit)
 	estimateDurations(p.Actions)
 	p.Summary = Summarize(p)

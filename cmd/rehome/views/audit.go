@@ -169,6 +169,26 @@ func itemOutcome(it audit.Item) string {
 	return s
 }
 
+// itemPrice is the cost report's monthly amounts for an item: "EUR 61.23
+// a month; as Hetzner cx32: EUR 12.90", or "" when the cost report did
+// not price it.
+func itemPrice(it audit.Item) string {
+	if it.Currency == "" {
+		return ""
+	}
+	amount := func(m *float64) string {
+		if m == nil {
+			return "unknown"
+		}
+		return fmt.Sprintf("%s %.2f", it.Currency, *m)
+	}
+	s := amount(it.Monthly) + " a month"
+	if it.PricedAs != "" {
+		s += fmt.Sprintf("; as %s: %s", it.PricedAs, amount(it.EquivalentMonthly))
+	}
+	return s
+}
+
 func findingWhere(f planner.Finding) string {
 	if f.File != "" {
 		return fmt.Sprintf("%s:%d", f.File, f.Line)
@@ -225,6 +245,9 @@ func RenderAuditHuman(w io.Writer, p *planner.Plan, o HumanOptions) error {
 				size = " (" + size + ")"
 			}
 			fmt.Fprintf(&b, "  %s %s%s\n      %s\n", g.color(g.mark), it.Address, paint.dim(size), itemOutcome(it))
+			if pr := itemPrice(it); pr != "" {
+				fmt.Fprintf(&b, "      %s\n", paint.dim(pr))
+			}
 		}
 	}
 	if len(d.Dependencies) > 0 {
@@ -294,7 +317,7 @@ func RenderAuditMarkdown(w io.Writer, p *planner.Plan) error {
 	fmt.Fprintf(&b, "| %d | %d | %d | %d | %d | %d | %d (effort %d) |\n\n", s.Resources, s.Moved, s.LeftBehind, s.NoEquivalent,
 		s.Blockers, s.Warnings, s.References, s.Effort)
 	if len(d.Resources) > 0 {
-		fmt.Fprintf(&b, "## Inventory\n\n| Resource | Size | Status | At the destination |\n|---|---|---|---|\n")
+		fmt.Fprintf(&b, "## Inventory\n\n| Resource | Size | Status | At the destination | Monthly |\n|---|---|---|---|---|\n")
 		for i, it := range d.Resources {
 			if i == mdAuditRows {
 				fmt.Fprintf(&b, "\n…and %d more (`rehome audit -json` lists all).\n", len(d.Resources)-i)
@@ -309,7 +332,8 @@ func RenderAuditMarkdown(w io.Writer, p *planner.Plan) error {
 					dest += " (" + it.Note + ")"
 				}
 			}
-			fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", mdCode(it.Address), mdCell(itemSize(it)), strings.ReplaceAll(string(it.Status), "_", " "), mdCell(dest))
+			fmt.Fprintf(&b, "| %s | %s | %s | %s | %s |\n", mdCode(it.Address), mdCell(itemSize(it)), strings.ReplaceAll(string(it.Status), "_", " "),
+				mdCell(dest), mdCell(itemPrice(it)))
 		}
 		fmt.Fprintf(&b, "\n")
 	}
