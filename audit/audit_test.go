@@ -307,8 +307,10 @@ func TestDependencies(t *testing.T) {
 		{Type: "instance", Name: "web-1", ID: "i-1", References: []string{"sg-1"}},
 		{Type: "firewall", Name: "web", ID: "sg-1"},
 		{Type: "bucket", Name: "shop-assets"},
-		{Type: "queue", Name: "orders", ID: "arn:aws:sqs:eu-central-1:123456789012:orders"},
+		{Type: "queue", Name: "orders", ID: "https://sqs.eu-central-1.amazonaws.com/123456789012/orders"},
+		{Type: "cdn_distribution", Name: "E2EXAMPLE", Attrs: map[string]string{"endpoint": "d111111abcdef8.cloudfront.net"}},
 		{Type: "function", Name: "resize", References: []string{"arn:aws:sqs:eu-central-1:123456789012:orders", "shop-assets"}},
+		{Type: "zone", Name: "cdn.example.com", References: []string{"dualstack.shop-alb-1.eu-central-1.elb.amazonaws.com.", "d111111abcdef8.cloudfront.net."}},
 	}}
 	for i := range aws.Resources {
 		aws.Resources[i].Env = "aws"
@@ -319,6 +321,8 @@ func TestDependencies(t *testing.T) {
 		{From: `aws.function["resize"]`, To: `aws.queue["orders"]`, Ref: "arn:aws:sqs:eu-central-1:123456789012:orders"},
 		{From: `aws.instance["web-1"]`, To: `aws.firewall["web"]`, Ref: "sg-1"},
 		{From: `aws.load_balancer["shop-alb"]`, To: `aws.instance["web-1"]`, Ref: "i-1"},
+		{From: `aws.zone["cdn.example.com"]`, To: `aws.cdn_distribution["E2EXAMPLE"]`, Ref: "d111111abcdef8.cloudfront.net."},
+		{From: `aws.zone["cdn.example.com"]`, To: `aws.load_balancer["shop-alb"]`, Ref: "dualstack.shop-alb-1.eu-central-1.elb.amazonaws.com."},
 		{From: `aws.zone["shop.example.com"]`, To: `aws.bucket["shop-assets"]`, Ref: "shop-assets.s3.eu-central-1.amazonaws.com"},
 		{From: `aws.zone["shop.example.com"]`, To: `aws.load_balancer["shop-alb"]`, Ref: "shop-alb-1.eu-central-1.elb.amazonaws.com."},
 	}

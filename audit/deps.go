@@ -19,7 +19,9 @@ type Dependency struct {
 
 // Dependencies relates the resources of the inventories through their
 // References: a reference matches a resource whose name, id, endpoint or
-// public address it equals (case-insensitively, ignoring a trailing dot),
+// public address it equals (case-insensitively, ignoring a trailing dot
+// and Route 53's "dualstack." prefix), or whose name ends an ARN of its
+// service (arn:aws:sqs:...:orders is the queue "orders"),
 // or, for a host, one it is a subdomain of when the resource is a bucket
 // (bucket.s3.amazonaws.com). References matching nothing are left out.
 func Dependencies(invs []*providers.Inventory) []Dependency {
@@ -59,8 +61,18 @@ func Dependencies(invs []*providers.Inventory) []Dependency {
 	var out []Dependency
 	for _, e := range all {
 		for _, ref := range e.r.References {
-			k := norm(ref)
+			k := strings.TrimPrefix(norm(ref), "dualstack.") // Route 53 aliases to ELB
 			targets := index[k]
+			if len(targets) == 0 && strings.HasPrefix(k, "arn:") {
+				// An ARN of a resource discovered under its name
+				// (arn:aws:sqs:REGION:ACCOUNT:NAME).
+				name := k[strings.LastIndexAny(k, ":/")+1:]
+				for _, t := range index[name] {
+					if arnService(k) == t.r.Type {
+						targets = append(targets, t)
+					}
+				}
+			}
 			if len(targets) == 0 {
 				// bucket.s3.region.amazonaws.com, bucket.fsn1.your-objectstorage.com
 				if i := strings.Index(k, ".s3"); i > 0 {
@@ -91,4 +103,23 @@ func Dependencies(invs []*providers.Inventory) []Dependency {
 		return out[i].To < out[j].To
 	})
 	return out
+}
+
+// arnService is the resource type an ARN's service names ("" for others).
+func arnService(arn string) string {
+	parts := strings.SplitN(arn, ":", 4)
+	if len(parts) < 3 {
+		return ""
+	}
+	switch parts[2] {
+	case "sqs":
+		return providers.TypeQueue
+	case "s3":
+		return providers.TypeBucket
+	case "secretsmanager":
+		return providers.TypeSecret
+	case "lambda":
+		return providers.TypeFunction
+	}
+	return ""
 }

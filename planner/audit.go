@@ -3,6 +3,7 @@ package planner
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -35,8 +36,13 @@ func (b *builder) audit(ctx context.Context) error {
 		}
 		full = full || e.Scope.Full
 		provs[e.Factory.Name] = true
-		srcs = append(srcs, audit.Source{Inventory: e.Inventory, Destination: b.destinationOf(n)})
-		invs = append(invs, e.Inventory)
+		inv := e.Inventory
+		if e.Scope.Full {
+			inv = b.discoverRest(ctx, e)
+			b.zoneReferences(ctx, e, inv)
+		}
+		srcs = append(srcs, audit.Source{Inventory: inv, Destination: b.destinationOf(n)})
+		invs = append(invs, inv)
 	}
 	if full {
 		eq, err := audit.BuiltinEquivalents()
@@ -261,5 +267,76 @@ func (b *builder) priceInventory() {
 				it.EquivalentMonthly = &m
 			}
 		}
+	}
+}
+
+// discoverRest returns the environment's inventory with the resources of
+// the kinds its provider can be the source of but no move asked for (a
+// zone nobody moves is left behind, and the audit lists it). Those are
+// discovered shallowly; a failure is a warning, not the audit's end.
+func (b *builder) discoverRest(ctx context.Context, e *Env) *providers.Inventory {
+	if len(e.Scope.Kinds) == 0 {
+		return e.Inventory // every kind was discovered
+	}
+	var rest []providers.Kind
+	for k, r := range e.Factory.Caps.Kinds {
+		if r.Can(providers.Source) && !e.Scope.Has(k) {
+			rest = append(rest, k)
+		}
+	}
+	if len(rest) == 0 {
+		return e.Inventory
+	}
+	sort.Slice(rest, func(i, j int) bool { return rest[i] < rest[j] })
+	more, err := e.Provider.Discover(ctx, providers.Scope{Kinds: rest, Source: true, Shallow: true})
+	if err != nil {
+		b.finding(nil, SevWarning, e.Name, "audit.discovery_failed", fmt.Sprint(rest),
+			fmt.Sprintf("could not list the %v resources of %q, which no move uses, for the audit: %v", rest, e.Name, err),
+			"check the environment's credentials and endpoints for those services; the audit lists what it could see")
+		return e.Inventory
+	}
+	out := *e.Inventory
+	out.Resources = append(append([]providers.Resource{}, e.Inventory.Resources...), more.Resources...)
+	for i := range out.Resources {
+		if out.Resources[i].Env == "" {
+			out.Resources[i].Env = e.Name
+		}
+	}
+	out.Sort()
+	return &out
+}
+
+// zoneReferences gives each zone of the inventory without references the
+// targets of its records (CNAME and alias targets, A and AAAA addresses),
+// read through the environment's DNS service, so the audit relates
+// records to the load balancers, buckets, CDNs and servers they point at.
+// A zone that cannot be read is a warning.
+func (b *builder) zoneReferences(ctx context.Context, e *Env, inv *providers.Inventory) {
+	dns, ok := e.Provider.(providers.DNS)
+	if !ok {
+		return
+	}
+	for i, r := range inv.Resources {
+		if r.Type != providers.TypeZone || len(r.References) > 0 {
+			continue
+		}
+		sets, err := dns.Records(ctx, r.Name)
+		if err != nil {
+			b.finding(nil, SevWarning, audit.Address(r), "audit.discovery_failed", "records",
+				fmt.Sprintf("could not read the records of zone %q for the audit: %v", r.Name, err), "the audit relates no records of this zone")
+			continue
+		}
+		var refs []string
+		for _, s := range sets {
+			switch s.Type {
+			case "CNAME", "A", "AAAA":
+				refs = append(refs, s.Values...)
+			}
+			if s.Alias != nil && s.Alias.Target != "" {
+				refs = append(refs, s.Alias.Target)
+			}
+		}
+		sort.Strings(refs)
+		inv.Resources[i].References = slices.Compact(refs)
 	}
 }

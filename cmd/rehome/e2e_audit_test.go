@@ -13,7 +13,10 @@ import (
 
 	"filippo.io/age"
 	"github.com/google/go-cmp/cmp"
+	"github.com/zclconf/go-cty/cty"
 
+	"github.com/rehome/rehome/providers"
+	"github.com/rehome/rehome/providers/aws"
 	"github.com/rehome/rehome/providers/aws/awsfake"
 	"github.com/rehome/rehome/providers/s3/s3fake"
 )
@@ -74,6 +77,29 @@ func shopAccount(t *testing.T) string {
 		if err := src.Seed(context.Background(), b, "index.txt", []byte("hello "+b), nil); err != nil {
 			t.Fatal(err)
 		}
+	}
+	// A zone nobody moves, whose records point at the load balancer, a
+	// CDN and the web server's address.
+	eps0 := map[string]cty.Value{}
+	for k, v := range acct.Endpoints() {
+		eps0[k] = cty.StringVal(v)
+	}
+	r53 := aws.Factory().New()
+	if err := r53.Configure(context.Background(), providers.Config{Env: "aws", Value: cty.ObjectVal(map[string]cty.Value{
+		"region": cty.StringVal("eu-central-1"), "access_key": cty.StringVal("AKIDAUDIT"), "secret_key": cty.StringVal("seed"),
+		"endpoints": cty.MapVal(eps0)})}); err != nil {
+		t.Fatal(err)
+	}
+	dns := r53.(providers.DNS)
+	if _, err := dns.CreateZone(context.Background(), providers.Zone{Name: "shop.example.com"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := dns.ApplyRecords(context.Background(), "shop.example.com", []providers.RecordChange{
+		{Op: providers.ChangeCreate, New: &providers.RecordSet{Name: "www.shop.example.com.", Type: "CNAME", TTL: 300, Values: []string{"shop-alb-1234567890.eu-central-1.elb.amazonaws.com."}}},
+		{Op: providers.ChangeCreate, New: &providers.RecordSet{Name: "static.shop.example.com.", Type: "CNAME", TTL: 300, Values: []string{"d111111abcdef8.cloudfront.net."}}},
+		{Op: providers.ChangeCreate, New: &providers.RecordSet{Name: "api.shop.example.com.", Type: "A", TTL: 300, Values: []string{"198.51.100.11"}}},
+	}); err != nil {
+		t.Fatal(err)
 	}
 	dst := s3fake.New(s3fake.WithRegion("fsn1"))
 	t.Cleanup(dst.Close)

@@ -6,7 +6,8 @@ import (
 
 // Account runs the discovery fakes of one AWS account and region, each
 // service on its own 127.0.0.1 server: STS, EC2, ELBv2, RDS, Lambda and
-// IAM. Endpoints gives the provider's endpoints map.
+// IAM, and Route 53 (empty: fill it through the SDK or the provider).
+// Endpoints gives the provider's endpoints map.
 type Account struct {
 	ID, Region string
 	EC2        *EC2
@@ -14,19 +15,21 @@ type Account struct {
 	RDS        *RDS
 	Lambda     *Lambda
 	IAM        *IAM
+	Route53    *Route53Server
 	servers    map[string]*httptest.Server
 }
 
 // NewAccount starts the fakes; Close stops them.
 func NewAccount(id, region string) *Account {
 	a := &Account{ID: id, Region: region, EC2: NewEC2(id), ELBv2: NewELBv2(id, region), RDS: NewRDS(id, region),
-		Lambda: NewLambda(id, region), IAM: NewIAM(id), servers: map[string]*httptest.Server{}}
+		Lambda: NewLambda(id, region), IAM: NewIAM(id), Route53: NewRoute53(), servers: map[string]*httptest.Server{}}
 	a.servers["sts"] = httptest.NewServer(STS(id))
 	a.servers["ec2"] = httptest.NewServer(a.EC2)
 	a.servers["elasticloadbalancingv2"] = httptest.NewServer(a.ELBv2)
 	a.servers["rds"] = httptest.NewServer(a.RDS)
 	a.servers["lambda"] = httptest.NewServer(a.Lambda)
 	a.servers["iam"] = httptest.NewServer(a.IAM)
+	a.servers["route53"] = httptest.NewServer(a.Route53)
 	return a
 }
 
