@@ -61,8 +61,7 @@ func (p *Provider) inventory(ctx context.Context) ([]providers.Resource, error) 
 		for _, ref := range r.References {
 			out[i].References = append(out[i].References, viaProfile[ref]...)
 		}
-		sort.Strings(out[i].References)
-		out[i].References = dedupe(out[i].References)
+		out[i] = providers.NewResource(r.Env, r.Provider, r.Type, r.ID, r.Name, r.Attrs, out[i].References)
 	}
 	return append(out, rs...), nil
 }
@@ -90,24 +89,7 @@ func (p *Provider) resource(typ, id, name string, attrs map[string]string, refs 
 		attrs = map[string]string{}
 	}
 	attrs[providers.AttrRegion] = p.region
-	for k, v := range attrs {
-		if v == "" {
-			delete(attrs, k)
-		}
-	}
-	sort.Strings(refs)
-	return providers.Resource{Env: p.env, Provider: Name, Type: typ, ID: id, Name: providers.First(name, id), Attrs: attrs,
-		References: dedupe(refs)}
-}
-
-func dedupe(xs []string) []string {
-	var out []string
-	for i, x := range xs {
-		if x != "" && (i == 0 || x != xs[i-1]) {
-			out = append(out, x)
-		}
-	}
-	return out
+	return providers.NewResource(p.env, Name, typ, id, name, attrs, refs)
 }
 
 func nameTag(tags []ec2types.Tag) string {

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"sort"
 	"strconv"
 	"strings"
 
@@ -24,14 +23,7 @@ import (
 func (p *Provider) inventory(ctx context.Context) ([]providers.Resource, error) {
 	var out []providers.Resource
 	add := func(typ, id, name string, attrs map[string]string, refs []string) {
-		for k, v := range attrs {
-			if v == "" {
-				delete(attrs, k)
-			}
-		}
-		sort.Strings(refs)
-		out = append(out, providers.Resource{Env: p.env, Provider: Name, Type: typ, ID: id, Name: providers.First(name, id),
-			Attrs: attrs, References: refs})
+		out = append(out, providers.NewResource(p.env, Name, typ, id, name, attrs, refs))
 	}
 	region := func(r *godo.Region) string {
 		if r == nil {

@@ -3,7 +3,6 @@ package hcloud
 import (
 	"context"
 	"fmt"
-	"sort"
 	"strconv"
 
 	"github.com/hetznercloud/hcloud-go/v2/hcloud"
@@ -20,14 +19,7 @@ import (
 func (p *Provider) inventory(ctx context.Context) ([]providers.Resource, error) {
 	var out []providers.Resource
 	add := func(typ, id, name string, attrs map[string]string, refs []string) {
-		for k, v := range attrs {
-			if v == "" {
-				delete(attrs, k)
-			}
-		}
-		sort.Strings(refs)
-		out = append(out, providers.Resource{Env: p.env, Provider: Name, Type: typ, ID: id, Name: providers.First(name, id),
-			Attrs: attrs, References: refs})
+		out = append(out, providers.NewResource(p.env, Name, typ, id, name, attrs, refs))
 	}
 	loc := func(l *hcloud.Location) string {
 		if l == nil {

@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"sort"
 	"strings"
-	"sync"
 )
 
 // EC2Instance is one instance of the EC2 fake.
@@ -63,7 +62,7 @@ type EC2SecurityGroup struct {
 // InvalidParameterValue (a MaxResults out of range), InvalidInstanceType,
 // InvalidNextToken, AuthFailure (unsigned).
 type EC2 struct {
-	mu        sync.Mutex
+	fakeBase
 	Owner     string
 	PageLimit int
 	instances []EC2Instance
@@ -71,8 +70,6 @@ type EC2 struct {
 	volumes   []EC2Volume
 	addresses []EC2Address
 	groups    []EC2SecurityGroup
-	calls     map[string]int
-	ids       requestIDs
 	// FailAction, when set, answers that action with an
 	// InternalError (HTTP 500), for error paths.
 	FailAction string
@@ -80,7 +77,7 @@ type EC2 struct {
 
 // NewEC2 returns an empty fake for the account owner.
 func NewEC2(owner string) *EC2 {
-	return &EC2{Owner: owner, types: map[string]EC2InstanceType{}, calls: map[string]int{}}
+	return &EC2{Owner: owner, types: map[string]EC2InstanceType{}}
 }
 
 // AddInstance adds instances.
@@ -125,13 +122,6 @@ func (f *EC2) AddSecurityGroup(gs ...EC2SecurityGroup) {
 	f.groups = append(f.groups, gs...)
 }
 
-// Calls returns how many requests of the action were answered.
-func (f *EC2) Calls(action string) int {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return f.calls[action]
-}
-
 const ec2NS = "http://ec2.amazonaws.com/doc/2016-11-15/"
 
 func (f *EC2) fail(w http.ResponseWriter, status int, code, msg string) {
@@ -153,7 +143,7 @@ func (f *EC2) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.calls[q.action]++
+	f.count(q.action)
 	if q.action == f.FailAction {
 		f.fail(w, http.StatusInternalServerError, "InternalError", "An internal error has occurred")
 		return

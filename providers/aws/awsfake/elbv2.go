@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"sync"
 )
 
 // ELBv2LoadBalancer is one load balancer of the ELBv2 fake.
@@ -36,19 +35,17 @@ type ELBv2TargetGroup struct {
 // (TargetGroupNotFound for an unknown ARN). ARNs are made up from the
 // account, region and names as AWS shapes them.
 type ELBv2 struct {
-	mu        sync.Mutex
+	fakeBase
 	Account   string
 	Region    string
 	PageLimit int
 	lbs       []ELBv2LoadBalancer
 	tgs       []ELBv2TargetGroup
-	calls     map[string]int
-	ids       requestIDs
 }
 
 // NewELBv2 returns an empty fake.
 func NewELBv2(account, region string) *ELBv2 {
-	return &ELBv2{Account: account, Region: region, calls: map[string]int{}}
+	return &ELBv2{Account: account, Region: region}
 }
 
 // AddLoadBalancer adds load balancers.
@@ -63,13 +60,6 @@ func (f *ELBv2) AddTargetGroup(tgs ...ELBv2TargetGroup) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.tgs = append(f.tgs, tgs...)
-}
-
-// Calls returns how many requests of the action were answered.
-func (f *ELBv2) Calls(action string) int {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return f.calls[action]
 }
 
 // LoadBalancerARN is the ARN the fake gives a load balancer.
@@ -92,7 +82,7 @@ func (f *ELBv2) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.calls[q.action]++
+	f.count(q.action)
 	var body string
 	var status int
 	var code, msg string

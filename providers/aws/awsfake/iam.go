@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"sync"
 )
 
 // IAMRole is one role of the IAM fake.
@@ -27,17 +26,15 @@ type IAMInstanceProfile struct {
 // ValidationError for a missing one. The policy document is URL-encoded
 // in the answer, as IAM returns it.
 type IAM struct {
-	mu       sync.Mutex
+	fakeBase
 	Account  string
 	roles    map[string]IAMRole
 	profiles map[string]IAMInstanceProfile
-	calls    map[string]int
-	ids      requestIDs
 }
 
 // NewIAM returns an empty fake.
 func NewIAM(account string) *IAM {
-	return &IAM{Account: account, roles: map[string]IAMRole{}, profiles: map[string]IAMInstanceProfile{}, calls: map[string]int{}}
+	return &IAM{Account: account, roles: map[string]IAMRole{}, profiles: map[string]IAMInstanceProfile{}}
 }
 
 // AddRole adds roles.
@@ -61,13 +58,6 @@ func (f *IAM) AddInstanceProfile(ps ...IAMInstanceProfile) {
 	}
 }
 
-// Calls returns how many requests of the action were answered.
-func (f *IAM) Calls(action string) int {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return f.calls[action]
-}
-
 // RoleARN is the ARN of a role.
 func (f *IAM) RoleARN(r IAMRole) string {
 	return fmt.Sprintf("arn:aws:iam::%s:role%s%s", f.Account, r.Path, r.Name)
@@ -88,7 +78,7 @@ func (f *IAM) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.calls[q.action]++
+	f.count(q.action)
 	var body string
 	switch q.action {
 	case "GetRole":

@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"sync"
 )
 
 // LambdaFunction is one function of the Lambda fake.
@@ -33,18 +32,17 @@ type LambdaMapping struct {
 // header and a {"Type","message"} body (InvalidParameterValueException,
 // ResourceNotFoundException, AccessDeniedException when unsigned).
 type Lambda struct {
-	mu        sync.Mutex
+	fakeBase
 	Account   string
 	Region    string
 	PageLimit int
 	functions []LambdaFunction
 	mappings  []LambdaMapping
-	calls     map[string]int
 }
 
 // NewLambda returns an empty fake.
 func NewLambda(account, region string) *Lambda {
-	return &Lambda{Account: account, Region: region, calls: map[string]int{}}
+	return &Lambda{Account: account, Region: region}
 }
 
 // AddFunction adds functions.
@@ -59,13 +57,6 @@ func (f *Lambda) AddMapping(ms ...LambdaMapping) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.mappings = append(f.mappings, ms...)
-}
-
-// Calls returns how many requests of the operation were answered.
-func (f *Lambda) Calls(op string) int {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return f.calls[op]
 }
 
 func (f *Lambda) arn(name string) string {
@@ -98,7 +89,7 @@ func (f *Lambda) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		lambdaError(w, http.StatusNotFound, "UnknownOperationException", "Unknown operation "+r.Method+" "+r.URL.Path)
 		return
 	}
-	f.calls[op]++
+	f.count(op)
 	limit := 50
 	if op == "ListEventSourceMappings" {
 		limit = 100

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 )
 
@@ -46,6 +47,30 @@ func parseQuery(w http.ResponseWriter, r *http.Request, fail func(w http.Respons
 		return queryRequest{}, false
 	}
 	return queryRequest{action: r.PostForm.Get("Action"), form: r.PostForm}, true
+}
+
+// fakeBase is what every fake here shares: the lock over its state, the
+// count of requests per action, and request ids.
+type fakeBase struct {
+	mu    sync.Mutex
+	calls map[string]int
+	ids   requestIDs
+}
+
+// Calls returns how many requests of the action (or operation) were
+// answered.
+func (f *fakeBase) Calls(action string) int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.calls[action]
+}
+
+// count records a request; the caller holds mu.
+func (f *fakeBase) count(action string) {
+	if f.calls == nil {
+		f.calls = map[string]int{}
+	}
+	f.calls[action]++
 }
 
 // requestIDs numbers answers.

@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"sync"
 )
 
 // RDSInstance is one DB instance of the RDS fake.
@@ -29,18 +28,16 @@ type RDSInstance struct {
 // does not exist). PageLimit caps every page further. Errors are the Query
 // protocol's ErrorResponse document.
 type RDS struct {
-	mu        sync.Mutex
+	fakeBase
 	Account   string
 	Region    string
 	PageLimit int
 	instances []RDSInstance
-	calls     map[string]int
-	ids       requestIDs
 }
 
 // NewRDS returns an empty fake for the account and region (for ARNs).
 func NewRDS(account, region string) *RDS {
-	return &RDS{Account: account, Region: region, calls: map[string]int{}}
+	return &RDS{Account: account, Region: region}
 }
 
 // AddInstance adds DB instances.
@@ -48,13 +45,6 @@ func (f *RDS) AddInstance(is ...RDSInstance) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.instances = append(f.instances, is...)
-}
-
-// Calls returns how many requests of the action were answered.
-func (f *RDS) Calls(action string) int {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return f.calls[action]
 }
 
 const rdsNS = "http://rds.amazonaws.com/doc/2014-10-31/"
@@ -67,7 +57,7 @@ func (f *RDS) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.calls[q.action]++
+	f.count(q.action)
 	if q.action != "DescribeDBInstances" {
 		fail(w, http.StatusBadRequest, "InvalidAction", fmt.Sprintf("Could not find operation %s for version 2014-10-31", q.action))
 		return
