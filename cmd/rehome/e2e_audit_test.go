@@ -214,7 +214,8 @@ func TestE2EAuditExitCodes(t *testing.T) {
 		t.Fatal(err)
 	}
 	writeFiles(t, dir, map[string]string{"src/secrets.env": "DB_PASSWORD=hunter2-VALUE\n", "app/main.py": "import boto3\n",
-		"mine.key": id.String() + "\n"})
+		"mine.key":   id.String() + "\n",
+		"rules.json": `{"rules": [{"id": "acme.boto", "category": "mandatory", "effort": 8, "pattern": "import boto3", "message": "our rule: boto3 goes"}]}`})
 	ok := `migration "m" {}
 
 environment "src" {
@@ -232,11 +233,24 @@ move "storage" "files" {
   to   = environment.dst
 }
 
-audit { scan = ["app"] }
+audit {
+  scan  = ["app"]
+  rules = "rules.json"
+}
 `
 	writeConfig(t, dir, ok)
 	if r := mustRun(t, dir, 0, "audit"); !strings.Contains(r.Stdout, "Result: no blockers.") {
 		t.Errorf("audit without blockers:\n%s", r.Stdout)
+	}
+	// The user's rule replaces nothing and finds its line.
+	doc := decodeJSON(t, mustRun(t, dir, 0, "audit", "-json").Stdout)
+	found := false
+	for _, x := range doc["findings"].([]any) {
+		f := x.(map[string]any)
+		found = found || (f["rule"] == "acme.boto" && f["file"] == "app/main.py" && f["line"] == 1.0 && f["effort"] == 8.0)
+	}
+	if !found {
+		t.Errorf("no finding of the user's rule at app/main.py:1: %v", doc["findings"])
 	}
 	writeConfig(t, dir, ok+`
 move "secrets" "app" {
