@@ -135,3 +135,33 @@ func TestCatalogRejectsBadEntries(t *testing.T) {
 		})
 	}
 }
+
+// TestOnlyFreeProductsAreFree: the zero prices are exactly the products
+// the providers give away.
+func TestOnlyFreeProductsAreFree(t *testing.T) {
+	c, err := Embedded()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]bool{
+		"aws/route53/queries.alias": true, "aws/ssm/parameter.standard": true,
+		"hcloud/dns/zone": true, "hcloud/ip/primary_ipv6": true,
+		"digitalocean/dns/zone": true, "digitalocean/ip/reserved_ipv4": true,
+	}
+	got := map[string]bool{}
+	for _, e := range c.Entries() {
+		if e.Free || e.Price == 0 {
+			got[e.Provider+"/"+e.Service+"/"+e.SKU] = true
+		}
+	}
+	for k := range got {
+		if !want[k] {
+			t.Errorf("%s is priced at zero but the provider charges for it", k)
+		}
+	}
+	for k := range want {
+		if !got[k] {
+			t.Errorf("%s should be in the catalog as free", k)
+		}
+	}
+}

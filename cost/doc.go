@@ -24,6 +24,9 @@
 // tiers, taxes, discounts, reservations or savings plans. Subscriptions
 // shared by several resources (Hetzner Object Storage, DigitalOcean
 // Spaces, a broker server for queues) are split between them by size.
-// AWS prices are not refreshed: the Price List files are too large to
-// fetch in a command; a Price List offer file can be read from a path.
+// AWS prices are not downloaded (the Price List files are too large to
+// fetch in a command): ReadAWSOffer streams an AmazonEC2 or AmazonRDS
+// offer file given by path. Refresh reads Hetzner's /pricing and
+// DigitalOcean's sizes; object storage, Spaces and managed databases have
+// no pricing API and stay as transcribed.
 package cost

@@ -27,13 +27,12 @@ func (p *pricer) equivalent(it *Item, r providers.Resource, provider, reg string
 	}
 	switch r.Type {
 	case providers.TypeBucket:
+		// The destination's standard class; requests from the usage file
+		// are priced where they are charged (S3; free at Hetzner and
+		// DigitalOcean).
 		q := r
 		q.Attrs = map[string]string{}
 		p.price(it, q, provider, reg, SideDestination)
-		if provider != "aws" {
-			// Requests are free at Hetzner and DigitalOcean.
-			return
-		}
 	case providers.TypeZone:
 		p.price(it, r, provider, reg, SideDestination)
 	case providers.TypeQueue:

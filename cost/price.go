@@ -403,6 +403,13 @@ func (p *pricer) digitalocean(it *Item, r providers.Resource, reg, side string) 
 		}
 		it.Resource = "DigitalOcean reserved IP"
 		add(p.comp("digitalocean", "ip", sku, reg, ptr(1), FromFixed))
+	case providers.TypeKubernetes:
+		// DOKS: the control plane is free; the nodes are droplets.
+		class := attr(r, providers.AttrClass)
+		it.Resource = fmt.Sprintf("DigitalOcean Kubernetes, %g × %s nodes", nodes, class)
+		c := p.comp("digitalocean", "droplet", class, reg, ptr(nodes), FromDiscovered)
+		c.Note = "the control plane is free; each node is billed as a droplet"
+		add(c)
 	case providers.TypeDatabaseInstance:
 		class := attr(r, providers.AttrClass)
 		it.Resource = "DigitalOcean managed database " + class
@@ -476,7 +483,7 @@ func (p *pricer) settlePools(items []Item) {
 					continue
 				}
 				if len(pl.members) > 1 {
-					it.Basis = fmt.Sprintf("%.1f%% of one %s for %d resources (%s)", share*100, pl.label, len(pl.members), how)
+					it.Basis = fmt.Sprintf("%.1f%% share of one for %d (%s)", share*100, len(pl.members), how)
 				}
 				for _, c := range comps {
 					if len(pl.members) > 1 && c.Quantity != nil {

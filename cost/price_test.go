@@ -215,3 +215,15 @@ func TestSharedSubscription(t *testing.T) {
 		}
 	}
 }
+
+func TestDigitalOceanKubernetes(t *testing.T) {
+	r, err := Build(Input{Catalog: catalog(t), Subjects: []Subject{{Address: "k", Resource: providers.Resource{Env: "do", Provider: "digitalocean",
+		Type: providers.TypeKubernetes, Name: "prod", Attrs: map[string]string{providers.AttrClass: "s-2vcpu-4gb", providers.AttrNodes: "3"}}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// 3 nodes × 24 USD; the control plane is free.
+	if it := r.Items[0]; it.Unknown || !near(it.Monthly, 72) {
+		t.Fatalf("%+v", it)
+	}
+}

@@ -27,7 +27,10 @@ const (
 type RefreshOptions struct {
 	HCloud       *hcloud.Client
 	DigitalOcean *godo.Client
-	Now          time.Time
+	// AWSOffers are paths of AWS Price List offer files (AmazonEC2,
+	// AmazonRDS; JSON) to read EC2 and RDS prices from.
+	AWSOffers []string
+	Now       time.Time
 	// Base is the catalog in use, for the specs of refreshed servers and
 	// for reporting what changed.
 	Base *Catalog
@@ -44,6 +47,7 @@ type Change struct {
 // what changed.
 type Refreshed struct {
 	file      catalogFile
+	refreshed map[[2]string]bool // provider, service
 	Providers []string
 	Count     map[string]int
 	Changes   []Change
@@ -61,7 +65,7 @@ func Refresh(ctx context.Context, o RefreshOptions) (*Refreshed, error) {
 	day := o.Now.UTC().Format(time.DateOnly)
 	r := &Refreshed{file: catalogFile{Version: 1, Generated: o.Now.UTC().Format(time.RFC3339),
 		Description: "Prices rehome read from the providers' pricing APIs (rehome prices refresh); laid over the embedded catalog."},
-		Count: map[string]int{}}
+		Count: map[string]int{}, refreshed: map[[2]string]bool{}}
 	if o.HCloud != nil {
 		gs, err := hcloudGroups(ctx, o.HCloud, o.Base, day)
 		if err != nil {
@@ -75,6 +79,16 @@ func Refresh(ctx context.Context, o RefreshOptions) (*Refreshed, error) {
 			return nil, err
 		}
 		r.add("digitalocean", gs)
+	}
+	for _, path := range o.AWSOffers {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		gs, err := awsOfferGroups(path, o.Base)
+		if err != nil {
+			return nil, err
+		}
+		r.add("aws", gs)
 	}
 	for _, g := range r.file.Groups {
 		for _, e := range g.Prices {
@@ -92,9 +106,12 @@ func Refresh(ctx context.Context, o RefreshOptions) (*Refreshed, error) {
 }
 
 func (r *Refreshed) add(provider string, gs []group) {
-	r.Providers = append(r.Providers, provider)
+	if !contains(r.Providers, provider) {
+		r.Providers = append(r.Providers, provider)
+	}
 	for _, g := range gs {
 		r.Count[provider] += len(g.Prices)
+		r.refreshed[[2]string{g.Provider, g.Service}] = true
 	}
 	r.file.Groups = append(r.file.Groups, gs...)
 }
@@ -104,6 +121,14 @@ func hcloudGroups(ctx context.Context, c *hcloud.Client, base *Catalog, day stri
 	p, _, err := c.Pricing.Get(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("refresh prices: hetzner: get /pricing: %w", err)
+	}
+	types, err := c.ServerType.All(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("refresh prices: hetzner: list server types: %w", err)
+	}
+	specs := map[string]*hcloud.ServerType{}
+	for _, t := range types {
+		specs[t.Name] = t
 	}
 	cur := p.Currency
 	if cur == "" {
@@ -146,7 +171,12 @@ func hcloudGroups(ctx context.Context, c *hcloud.Client, base *Catalog, day stri
 				continue
 			}
 			e := Entry{SKU: st.ServerType.Name, Price: f, Free: f == 0, Name: "Hetzner Cloud server " + st.ServerType.Name + " (monthly cap, excl. VAT)"}
-			if b, ok := base.Lookup("hcloud", "server", e.SKU, loc); ok {
+			if t := specs[e.SKU]; t != nil {
+				e.VCPUs, e.MemoryMiB, e.Arch = float64(t.Cores), float64(t.Memory)*1024, "x86_64"
+				if t.Architecture == hcloud.ArchitectureARM {
+					e.Arch = "arm64"
+				}
+			} else if b, ok := base.Lookup("hcloud", "server", e.SKU, loc); ok {
 				e.VCPUs, e.MemoryMiB, e.Arch = b.VCPUs, b.MemoryMiB, b.Arch
 			}
 			addTo("server", loc, "month", e)
@@ -251,13 +281,9 @@ func (r *Refreshed) Write(path string) error {
 		if err := json.Unmarshal(old, &prev); err != nil {
 			return fmt.Errorf("read the earlier price overrides %s: %w", path, err)
 		}
-		refreshed := map[string]bool{}
-		for _, p := range r.Providers {
-			refreshed[p] = true
-		}
 		var kept []group
 		for _, g := range prev.Groups {
-			if !refreshed[g.Provider] {
+			if !r.refreshed[[2]string{g.Provider, g.Service}] {
 				kept = append(kept, g)
 			}
 		}
@@ -298,4 +324,39 @@ func (r *Refreshed) Write(path string) error {
 		return fmt.Errorf("write price overrides: %w", err)
 	}
 	return nil
+}
+
+// awsOfferGroups reads an AWS offer file into groups by service and region.
+func awsOfferGroups(path string, base *Catalog) ([]group, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("refresh prices: aws: %w", err)
+	}
+	defer f.Close()
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, fmt.Errorf("refresh prices: aws: %w", err)
+	}
+	es, err := ReadAWSOffer(f, "file://"+filepath.ToSlash(abs), base)
+	if err != nil {
+		return nil, fmt.Errorf("refresh prices: aws: %s: %w", path, err)
+	}
+	if len(es) == 0 {
+		return nil, fmt.Errorf("refresh prices: aws: %s holds no on-demand Linux EC2 or PostgreSQL/MySQL RDS price", path)
+	}
+	sort.Slice(es, func(i, j int) bool {
+		if es[i].Region != es[j].Region {
+			return es[i].Region < es[j].Region
+		}
+		return es[i].SKU < es[j].SKU
+	})
+	var out []group
+	for _, e := range es {
+		if n := len(out); n == 0 || out[n-1].Service != e.Service || out[n-1].Region != e.Region {
+			out = append(out, group{Provider: "aws", Service: e.Service, Region: e.Region, Currency: e.Currency, Source: e.Source, Read: e.Read, Unit: e.Unit})
+		}
+		e.Provider, e.Service, e.Region, e.Currency, e.Source, e.Read, e.Unit = "", "", "", "", "", "", ""
+		out[len(out)-1].Prices = append(out[len(out)-1].Prices, e)
+	}
+	return out, nil
 }

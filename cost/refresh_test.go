@@ -20,7 +20,7 @@ import (
 
 func TestRefreshAgainstFakes(t *testing.T) {
 	ctx := context.Background()
-	hz := httptest.NewServer(hcloudfake.Pricing("hz-token", hcloudfake.ExamplePricing()))
+	hz := httptest.NewServer(hcloudfake.Pricing("hz-token", hcloudfake.ExamplePricing(), hcloudfake.ExampleServerTypes()...))
 	defer hz.Close()
 	sizes := dofake.ExampleSizes()
 	for i := range 230 { // more than a page of 200
@@ -66,6 +66,9 @@ func TestRefreshAgainstFakes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if e, _ := c.Lookup("hcloud", "server", "cax11", "hel1"); e.Arch != "arm64" || e.MemoryMiB != 4096 {
+		t.Errorf("refreshed cax11 %+v: the specs come from /server_types", e)
+	}
 	e, ok := c.Lookup("hcloud", "server", "cx22", "fsn1")
 	if !ok || e.Price != 3.99 || e.Read != "2026-12-03" || e.Source != HCloudPricingURL || e.VCPUs != 2 || e.MemoryMiB != 4096 {
 		t.Errorf("refreshed cx22 %+v", e)
@@ -75,7 +78,7 @@ func TestRefreshAgainstFakes(t *testing.T) {
 		t.Errorf("nbg1 cx22 %v, want the embedded 3.79", e.Price)
 	}
 	// A location only the API knows (ash) now has a price.
-	if e, ok := c.Lookup("hcloud", "server", "cpx11", "ash"); !ok || e.Price != 5.49 {
+	if e, ok := c.Lookup("hcloud", "server", "cpx11", "ash"); !ok || e.Price != 5.49 || e.VCPUs != 2 || e.MemoryMiB != 2048 {
 		t.Errorf("ash cpx11 %+v", e)
 	}
 	if e, ok := c.Lookup("digitalocean", "droplet", "x-229", "fra1"); !ok || e.Price != 329 || e.Source != DOSizesURL {

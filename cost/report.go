@@ -243,22 +243,22 @@ func hasCurrency(r *Report, cur string) bool {
 	return false
 }
 
-// finish sums an item's components and writes its basis.
+// finish sums an item's components and writes its basis: the known
+// amounts' arithmetic, what is unknown and how many parts need usage.
 func finish(it *Item) {
 	it.Monthly, it.NeedsUsage = 0, 0
-	var parts []string
+	var parts, unknowns []string
 	for _, c := range it.Components {
 		switch {
 		case c.UnknownPrice():
 			it.Unknown = true
-			if strings.HasPrefix(c.Note, "price unknown") {
-				parts = append(parts, c.Note)
-			} else {
-				parts = append(parts, c.Name+": price unknown ("+c.Note+")")
+			why := c.Note
+			if !strings.HasPrefix(why, "price unknown") {
+				why = "price unknown: " + why
 			}
+			unknowns = append(unknowns, why)
 		case c.NeedsUsage():
 			it.NeedsUsage++
-			parts = append(parts, c.Name+": depends on usage")
 		default:
 			it.Monthly += *c.Monthly
 			if *c.Monthly != 0 || len(it.Components) == 1 {
@@ -267,14 +267,26 @@ func finish(it *Item) {
 		}
 	}
 	it.Monthly = round(it.Monthly)
-	if it.Basis == "" {
-		it.Basis = strings.Join(parts, " + ")
-	} else if len(parts) > 0 {
-		it.Basis += ": " + strings.Join(parts, " + ")
+	basis := strings.Join(append(parts, unknowns...), " + ")
+	if it.NeedsUsage > 0 {
+		basis = strings.TrimSpace(basis + fmt.Sprintf(" (+%d usage-based %s without usage)", it.NeedsUsage, plural(it.NeedsUsage, "part", "parts")))
+	}
+	switch {
+	case it.Basis == "":
+		it.Basis = basis
+	case basis != "":
+		it.Basis += ": " + basis
 	}
 	if it.Components == nil {
 		it.Components = []Component{}
 	}
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }
 
 func fmtQty(q float64, unit string) string {

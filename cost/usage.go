@@ -84,7 +84,14 @@ func ParseUsage(src []byte, filename string) (*Usage, hcl.Diagnostics) {
 	content, d := f.Body.Content(usageSchema)
 	diags = append(diags, d...)
 	u := &Usage{File: filename}
-	for _, b := range content.Blocks {
+	return u, append(diags, u.AddBlocks(content.Blocks)...)
+}
+
+// AddBlocks decodes usage blocks (from a usage file, or the
+// configuration's own usage blocks) into u.
+func (u *Usage) AddBlocks(blocks []*hcl.Block) hcl.Diagnostics {
+	var diags hcl.Diagnostics
+	for _, b := range blocks {
 		typ, name := b.Labels[0], b.Labels[1]
 		keys, known := UsageKeys[typ]
 		if !known {
@@ -124,7 +131,7 @@ func ParseUsage(src []byte, filename string) (*Usage, hcl.Diagnostics) {
 			u.Set(typ, name, k, fv)
 		}
 	}
-	return u, diags
+	return diags
 }
 
 func contains(xs []string, s string) bool {

@@ -28,6 +28,9 @@ type Config struct {
 	Audit *Audit
 	// Cost is the cost block (nil when there is none).
 	Cost *Cost
+	// Usage are the usage blocks (monthly requests, queries, transfer
+	// per resource), which package cost decodes.
+	Usage []*hcl.Block
 }
 
 // Migration is the migration block.

@@ -1,8 +1,14 @@
 package lang
 
 import (
+	"os"
+	"path/filepath"
+	"strings"
+
 	"github.com/hashicorp/hcl/v2"
 	"github.com/zclconf/go-cty/cty"
+
+	"github.com/rehome/rehome/cost"
 )
 
 // Cost is the cost block: how the plan's cost report is priced.
@@ -25,6 +31,9 @@ var costSchema = &hcl.BodySchema{
 }
 
 func (l *loader) decodeCost(blocks []*hcl.Block) {
+	// Usage blocks are package cost's; checking them here lets validate
+	// report a wrong type or key with its range.
+	l.diags = append(l.diags, (&cost.Usage{}).AddBlocks(l.cfg.Usage)...)
 	b := l.onlyBlock(blocks, "cost")
 	if b == nil {
 		return
@@ -36,6 +45,14 @@ func (l *loader) decodeCost(blocks []*hcl.Block) {
 	if a, ok := content.Attributes["usage_file"]; ok {
 		if v, ok := l.evalAs(a, cty.String); ok && !v.IsNull() {
 			c.UsageFile, c.UsageRange = l.resolvePath(v.AsString()), a.Expr.Range()
+			if _, err := os.Stat(c.UsageFile); err != nil {
+				l.diags = append(l.diags, errorf(ptr(a.Expr.Range()), "Usage file not found",
+					"The cost block's usage_file %q cannot be read: %v.", v.AsString(), err))
+			} else if inDir := filepath.Dir(c.UsageFile) == l.dir && strings.HasSuffix(c.UsageFile, configSuffix); !inDir {
+				// (A *.hcl file here is configuration, its usage blocks checked above.)
+				_, diags := cost.LoadUsage(c.UsageFile)
+				l.diags = append(l.diags, diags...)
+			}
 		}
 	}
 	if a, ok := content.Attributes["currency"]; ok {

@@ -18,14 +18,17 @@ func TestCostBlock(t *testing.T) {
 		err      string // a diagnostic's summary and place
 	}{
 		{"none", ``, "", "", ""},
-		{"usage and currency", "cost {\n  usage_file = \"usage.hcl\"\n  currency = \"EUR\"\n}\n", "usage.hcl", "EUR", ""},
+		{"usage and currency", "cost {\n  usage_file = \"usage.txt\"\n  currency = \"EUR\"\n}\n", "usage.txt", "EUR", ""},
+		{"missing usage file", "cost {\n  usage_file = \"nope.hcl\"\n}\n", "", "", "main.hcl:3: Usage file not found"},
+		{"usage block with a wrong key", "usage \"bucket\" \"b\" {\n  gets = 1\n}\n", "", "", "main.hcl:3: Unknown usage key"},
+		{"usage block", "usage \"zone\" \"*\" {\n  queries = 1\n}\n", "", "", ""},
 		{"bad currency", "cost {\n  currency = \"GBP\"\n}\n", "", "", "main.hcl:3: Invalid currency"},
 		{"duplicate", "cost {}\ncost {}\n", "", "", "main.hcl:3: Duplicate cost block"},
 		{"unknown argument", "cost {\n  usage = \"x\"\n}\n", "", "", "main.hcl:3: Unsupported argument"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			dir := writeDir(t, map[string]string{"main.hcl": "migration \"m\" {}\n" + tt.src})
+			dir := writeDir(t, map[string]string{"main.hcl": "migration \"m\" {}\n" + tt.src, "usage.txt": "usage \"bucket\" \"*\" {\n  get_requests = 5\n}\n"})
 			cfg, diags := lang.Load(dir, testOptions())
 			if tt.err != "" {
 				got := ""
@@ -42,7 +45,7 @@ func TestCostBlock(t *testing.T) {
 			if diags.HasErrors() {
 				t.Fatal(diagText(cfg, diags))
 			}
-			if tt.src == "" {
+			if !strings.HasPrefix(tt.src, "cost") {
 				if cfg.Cost != nil {
 					t.Fatalf("cost block %+v without one in the file", cfg.Cost)
 				}

@@ -56,6 +56,7 @@ var rootSchema = &hcl.BodySchema{
 		{Type: "move", LabelNames: []string{"kind", "name"}},
 		{Type: "audit"},
 		{Type: "cost"},
+		{Type: "usage", LabelNames: []string{"type", "name"}},
 	},
 }
 
@@ -194,6 +195,8 @@ func (l *loader) load() {
 				bs.audit = append(bs.audit, b)
 			case "cost":
 				bs.cost = append(bs.cost, b)
+			case "usage":
+				l.cfg.Usage = append(l.cfg.Usage, b)
 			}
 		}
 	}

@@ -52,7 +52,7 @@ func CostInput(in Input, actions []Action) (cost.Input, error) {
 			return cost.Input{}, err
 		}
 	}
-	ci := cost.Input{Catalog: cat}
+	ci := cost.Input{Catalog: cat, Usage: &cost.Usage{}}
 	if c := in.Config.Cost; c != nil {
 		ci.Currency = c.Currency
 		if c.UsageFile != "" {
@@ -62,6 +62,10 @@ func CostInput(in Input, actions []Action) (cost.Input, error) {
 			}
 			ci.Usage = u
 		}
+	}
+	// Usage blocks in the configuration itself come on top.
+	if diags := ci.Usage.AddBlocks(in.Config.Usage); diags.HasErrors() {
+		return cost.Input{}, fmt.Errorf("usage blocks: %w", diags)
 	}
 	// What the plan's actions move, by source resource.
 	type movedTo struct{ addr, env string }

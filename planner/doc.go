@@ -36,5 +36,6 @@
 //     unless the move says overwrite; rehome's items are updated freely and
 //     removed when their source is gone (the copy mirrors the source).
 //
-// Limits: the cost report is empty until a price catalog exists.
+// The cost report (cost.go) prices what the source environments hold,
+// moved or left behind, through package cost.
 package planner

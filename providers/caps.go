@@ -98,6 +98,10 @@ type DNSCaps struct {
 	// Alias: alias sets that point at another resource instead of holding
 	// values.
 	Alias bool
+	// TXTJoined: a TXT record is held as one string and served split into
+	// strings of 255 characters, so a value split anywhere else (`"v=spf1 "
+	// "-all"`) cannot be held exactly; its text, joined, can.
+	TXTJoined bool
 	// MaxTTL is the highest TTL the provider accepts (0: DNS's 2^31-1).
 	MaxTTL uint32
 	// CAATags are the CAA property tags the provider accepts, lower case

@@ -2,7 +2,13 @@ package providers
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"slices"
+	"sort"
+	"strings"
+
+	"github.com/miekg/dns"
 )
 
 // Zone is a DNS zone. Names are fully qualified, lower case, with the
@@ -142,6 +148,168 @@ type DNS interface {
 	Records(ctx context.Context, zone string) ([]RecordSet, error)
 	// ApplyRecords applies the changes as one unit where the provider can.
 	ApplyRecords(ctx context.Context, zone string, changes []RecordChange) error
+}
+
+// NormalizeSet parses a record set's values as zone-file RDATA with zone
+// (fully qualified) as the origin, one record each, and returns the set
+// in the form Records reports: the owner lower case and fully qualified,
+// the type upper case, values in miekg/dns presentation format (domain
+// names fully qualified, TXT as quoted strings of at most 255
+// characters), sorted and de-duplicated; and the parsed records. Errors
+// name the set.
+func NormalizeSet(zone string, rs RecordSet) (RecordSet, []dns.RR, error) {
+	out := RecordSet{Name: strings.ToLower(dns.Fqdn(strings.TrimSpace(rs.Name))), Type: strings.ToUpper(strings.TrimSpace(rs.Type)),
+		TTL: rs.TTL, SetID: rs.SetID, Routing: rs.Routing, Alias: rs.Alias}
+	key := out.Key()
+	code, known := dns.StringToType[out.Type]
+	_, nameOK := dns.IsDomainName(out.Name)
+	switch {
+	case !nameOK:
+		return out, nil, fmt.Errorf("record set %q: invalid owner name", rs.Key())
+	case !dns.IsSubDomain(zone, out.Name):
+		return out, nil, fmt.Errorf("record set %s is outside the zone %s", key, zone)
+	case !known || code == dns.TypeANY || code == dns.TypeOPT:
+		return out, nil, fmt.Errorf("record set %s: unknown record type", key)
+	case len(rs.Values) == 0:
+		return out, nil, fmt.Errorf("record set %s has no values", key)
+	}
+	// One zone-file line per value, parsed in one pass: line i is value i.
+	var text strings.Builder
+	for _, v := range rs.Values {
+		if strings.ContainsAny(v, "\n\r") {
+			return out, nil, fmt.Errorf("record set %s: value %q spans lines", key, v)
+		}
+		fmt.Fprintf(&text, "%s %d IN %s %s\n", out.Name, rs.TTL, out.Type, v)
+	}
+	zp := dns.NewZoneParser(strings.NewReader(text.String()), zone, "")
+	rrs := make([]dns.RR, 0, len(rs.Values))
+	for rr, ok := zp.Next(); ok; rr, ok = zp.Next() {
+		rrs = append(rrs, rr)
+	}
+	if err := zp.Err(); err != nil {
+		v := rs.Values[min(len(rrs), len(rs.Values)-1)]
+		return out, nil, fmt.Errorf("record set %s: value %q: %w", key, v, err)
+	}
+	if len(rrs) != len(rs.Values) {
+		return out, nil, fmt.Errorf("record set %s: %d values make %d records", key, len(rs.Values), len(rrs))
+	}
+	for i, rr := range rrs {
+		s, cut := strings.CutPrefix(rr.String(), rr.Header().String())
+		if rr.Header().Rrtype != code || !cut {
+			return out, nil, fmt.Errorf("record set %s: value %q is not one %s record", key, rs.Values[i], out.Type)
+		}
+		out.Values = append(out.Values, s)
+	}
+	sort.Strings(out.Values)
+	out.Values = slices.Compact(out.Values)
+	return out, rrs, nil
+}
+
+// APIZoneName is a zone's name as the cloud APIs spell it: lower case,
+// without the trailing dot, ASCII (an internationalized name must come
+// as punycode, xn--...).
+func APIZoneName(name string) (string, error) {
+	n := strings.TrimSuffix(strings.ToLower(strings.TrimSpace(name)), ".")
+	if n == "" {
+		return "", errors.New("a zone needs a name")
+	}
+	if err := ASCIIName(n); err != nil {
+		return "", fmt.Errorf("zone %q: %w", name, err)
+	}
+	return n, nil
+}
+
+// ASCIIName refuses a name with non-ASCII characters: DNS APIs take
+// internationalized names as punycode.
+func ASCIIName(n string) error {
+	for _, c := range n {
+		if c > 127 {
+			return errors.New("internationalized names are taken only as punycode (xn--...)")
+		}
+	}
+	return nil
+}
+
+// RelativeName is an owner name relative to the zone (both fully
+// qualified), "@" for the apex: the form Hetzner's and DigitalOcean's
+// APIs take.
+func RelativeName(zoneFQ, name string) string {
+	if name == zoneFQ {
+		return "@"
+	}
+	return strings.TrimSuffix(name, "."+zoneFQ)
+}
+
+// AbsoluteName turns a relative owner name ("@" for the apex) into a
+// lower-case fully qualified one.
+func AbsoluteName(zoneFQ, rel string) string {
+	if rel == "@" || rel == "" {
+		return zoneFQ
+	}
+	return strings.ToLower(rel) + "." + zoneFQ
+}
+
+// CheckedChange is a change whose sets are normalised and checked: Old
+// for an update or delete, New for a create or update.
+type CheckedChange struct {
+	Op       ChangeOp
+	Old, New RecordSet
+}
+
+// CheckChanges checks a batch before a provider without transactions
+// writes any of it: each change's shape, New through check (the
+// provider's own rules; it returns the normalised set), Old normalised,
+// and each update or delete naming the set as it stands in cur (keyed by
+// RecordSet.Key; else ErrChanged). A create that finds exactly its set is
+// dropped (a resumed apply); one that finds another is ErrChanged. Errors
+// say which change and set.
+func CheckChanges(zoneFQ string, cur map[string]RecordSet, changes []RecordChange, check func(RecordSet) (RecordSet, error)) ([]CheckedChange, error) {
+	var out []CheckedChange
+	for i, c := range changes {
+		cc := CheckedChange{Op: c.Op}
+		var err error
+		fail := func(err error) ([]CheckedChange, error) { return nil, fmt.Errorf("change %d: %w", i, err) }
+		if c.Op != ChangeCreate && c.Op != ChangeUpdate && c.Op != ChangeDelete {
+			return fail(fmt.Errorf("unknown change %q", c.Op))
+		}
+		if c.Op != ChangeDelete {
+			if c.New == nil {
+				return fail(fmt.Errorf("%s without New", c.Op))
+			}
+			if cc.New, err = check(*c.New); err != nil {
+				return fail(err)
+			}
+		}
+		if c.Op != ChangeCreate {
+			if c.Old == nil {
+				return fail(fmt.Errorf("%s without Old", c.Op))
+			}
+			if cc.Old, _, err = NormalizeSet(zoneFQ, *c.Old); err != nil {
+				return fail(err)
+			}
+		}
+		if c.Op == ChangeCreate {
+			if have, ok := cur[cc.New.Key()]; ok {
+				if have.Equal(cc.New) {
+					continue
+				}
+				return fail(fmt.Errorf("create %s: the set already exists (%d values, TTL %d): %w", cc.New.Key(), len(have.Values), have.TTL, ErrChanged))
+			}
+			out = append(out, cc)
+			continue
+		}
+		have, ok := cur[cc.Old.Key()]
+		switch {
+		case !ok:
+			return fail(fmt.Errorf("%s %s: the set no longer exists: %w", c.Op, cc.Old.Key(), ErrChanged))
+		case !have.Equal(cc.Old):
+			return fail(fmt.Errorf("%s %s: the set differs from the one planned against: %w", c.Op, cc.Old.Key(), ErrChanged))
+		case c.Op == ChangeUpdate && cc.Old.Key() != cc.New.Key():
+			return fail(fmt.Errorf("update changes the set's name or type (%s to %s)", cc.Old.Key(), cc.New.Key()))
+		}
+		out = append(out, cc)
+	}
+	return out, nil
 }
 
 // DNSSEC is a zone's signing state at its provider.

@@ -92,12 +92,14 @@ func (c *cli) prices(args []string) int {
 			fmt.Fprintf(c.s.out, "Usage: rehome prices refresh [options]\n\n%s.\n", summaries["prices"])
 			return 0
 		}
-		return c.errorf("usage: rehome prices refresh [-out FILE] [-hcloud-endpoint URL] [-digitalocean-endpoint URL]")
+		return c.errorf("usage: rehome prices refresh [-out FILE] [-aws-offer FILE]... [-hcloud-endpoint URL] [-digitalocean-endpoint URL]")
 	}
 	fs := c.newFlags("prices refresh [options]")
 	out := fs.String("out", "", "write the overrides to `FILE` (default .rehome/prices.json in the configuration directory)")
 	hzURL := fs.String("hcloud-endpoint", hcloud.Endpoint, "Hetzner Cloud API `URL`")
 	doURL := fs.String("digitalocean-endpoint", "https://api.digitalocean.com/", "DigitalOcean API `URL`")
+	var offers multi
+	fs.Var(&offers, "aws-offer", "read EC2 or RDS prices from an AWS Price List offer `FILE` (AmazonEC2/AmazonRDS JSON; repeatable)")
 	if _, ok := c.parse(fs, args[1:], 0); !ok {
 		return c.failed()
 	}
@@ -130,8 +132,14 @@ func (c *cli) prices(args []string) int {
 	} else {
 		skipped = append(skipped, "DigitalOcean (set DIGITALOCEAN_TOKEN)")
 	}
-	if o.HCloud == nil && o.DigitalOcean == nil {
-		return c.errorf("no pricing API to read: set HCLOUD_TOKEN and/or DIGITALOCEAN_TOKEN (AWS prices are not refreshed: the Price List files are too large; the embedded AWS prices stay)")
+	for _, f := range offers {
+		if !filepath.IsAbs(f) {
+			f = filepath.Join(c.dir, f)
+		}
+		o.AWSOffers = append(o.AWSOffers, f)
+	}
+	if o.HCloud == nil && o.DigitalOcean == nil && len(o.AWSOffers) == 0 {
+		return c.errorf("no pricing API to read: set HCLOUD_TOKEN and/or DIGITALOCEAN_TOKEN, or give an AWS Price List offer file with -aws-offer (rehome does not download AWS's: they are too large)")
 	}
 	r, err := cost.Refresh(c.ctx, o)
 	if err != nil {
@@ -154,6 +162,6 @@ func (c *cli) prices(args []string) int {
 			fmt.Fprintf(c.s.out, "  changed %s %s %s (%s): %g -> %g %s/%s\n", e.Provider, e.Service, e.SKU, e.Region, *ch.Old, e.Price, e.Currency, e.Unit)
 		}
 	}
-	fmt.Fprintf(c.s.out, "Wrote %s (%d changed or new). AWS prices are not refreshed; Hetzner Object Storage, Spaces and managed databases stay as the embedded catalog has them.\n", path, len(r.Changes))
+	fmt.Fprintf(c.s.out, "Wrote %s (%d changed or new). Not refreshed (no pricing API): AWS beyond the offer files given, Hetzner Object Storage, Spaces and managed databases.\n", path, len(r.Changes))
 	return 0
 }

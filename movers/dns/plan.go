@@ -254,6 +254,7 @@ func planZone(ctx context.Context, mc *planner.MoveContext, zone string, dstExis
 		rm := int64(d.Removals)
 		rec.Action = planner.ActCopy
 		rec.Items = ChangeKeys(d.Changes)
+		rec.Changes = recordChanges(d.Changes)
 		rec.Estimate = planner.Estimate{Items: n - rm, Removals: rm, Seconds: 1}
 		rec.Reason = fmt.Sprintf("%s to write, %d unchanged", sets(int(n-rm)), d.Unchanged)
 		if rm > 0 {
@@ -270,14 +271,14 @@ func planZone(ctx context.Context, mc *planner.MoveContext, zone string, dstExis
 	sync := rec
 	sync.Address, sync.Action, sync.Phase, sync.Covered = syncAddr, planner.ActSync, planner.PhaseCutover, false
 	sync.DependsOn = []string{recAddr}
-	sync.Items, sync.Estimate = nil, planner.Estimate{}
+	sync.Items, sync.Changes, sync.Estimate = nil, nil, planner.Estimate{}
 	sync.Check = rec.Check + ", after a final pass"
 	sync.Reason = "final pass over record sets changed at the source since the copy"
 	if mc.CutoverDone() {
 		if len(d.Changes) == 0 {
 			sync.Action, sync.Reason = planner.ActNoop, "cutover already ran"
 		} else {
-			sync.Items, sync.Estimate = rec.Items, rec.Estimate
+			sync.Items, sync.Changes, sync.Estimate = rec.Items, rec.Changes, rec.Estimate
 			sync.Reason = "record sets changed at the source since the cutover"
 		}
 	}

@@ -58,8 +58,10 @@ func storageCaps() providers.StorageCaps {
 
 func capabilities() providers.Caps {
 	return providers.Caps{
-		Kinds:   map[providers.Kind]providers.Role{providers.KindStorage: providers.Source | providers.Destination},
+		Kinds: map[providers.Kind]providers.Role{providers.KindStorage: providers.Source | providers.Destination,
+			providers.KindDNS: providers.Source | providers.Destination},
 		Storage: storageCaps(),
+		DNS:     dnsCaps(),
 	}
 }
 
@@ -168,6 +170,13 @@ func (p *Provider) Discover(ctx context.Context, scope providers.Scope) (*provid
 		}
 		for i := range rs {
 			rs[i].Attrs[s3.AttrRegion] = p.region
+		}
+		inv.Resources = append(inv.Resources, rs...)
+	}
+	if scope.Has(providers.KindDNS) {
+		rs, err := p.discoverZones(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("digitalocean: discover domains: %w", err)
 		}
 		inv.Resources = append(inv.Resources, rs...)
 	}

@@ -1,11 +1,13 @@
 package hcloud_test
 
 import (
+	"net/http/httptest"
 	"testing"
 
 	"github.com/zclconf/go-cty/cty"
 
 	"github.com/rehome/rehome/providers/hcloud"
+	"github.com/rehome/rehome/providers/hcloud/hcloudfake"
 	"github.com/rehome/rehome/providers/providertest"
 	"github.com/rehome/rehome/providers/s3/s3fake"
 )
@@ -16,10 +18,12 @@ func TestConformance(t *testing.T) {
 		NewEnv: func(t *testing.T) cty.Value {
 			s3 := s3fake.New()
 			t.Cleanup(s3.Close)
+			api := httptest.NewServer(hcloudfake.NewDNS("hc-test-token"))
+			t.Cleanup(api.Close)
 			return cty.ObjectVal(map[string]cty.Value{
 				"token":    cty.StringVal("hc-test-token"),
 				"location": cty.StringVal("fsn1"),
-				"endpoint": cty.StringVal("http://127.0.0.1:1/v1"), // no Cloud API call is made for storage
+				"endpoint": cty.StringVal(api.URL),
 				"object_storage": cty.ObjectVal(map[string]cty.Value{
 					"endpoint":   cty.StringVal(s3.URL),
 					"access_key": cty.StringVal("AKID"),

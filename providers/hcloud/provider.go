@@ -57,8 +57,10 @@ func storageCaps() providers.StorageCaps {
 
 func capabilities() providers.Caps {
 	return providers.Caps{
-		Kinds:   map[providers.Kind]providers.Role{providers.KindStorage: providers.Source | providers.Destination},
+		Kinds: map[providers.Kind]providers.Role{providers.KindStorage: providers.Source | providers.Destination,
+			providers.KindDNS: providers.Source | providers.Destination},
 		Storage: storageCaps(),
+		DNS:     dnsCaps(),
 	}
 }
 
@@ -68,6 +70,7 @@ type Provider struct {
 	env      string
 	location string
 	api      *hcloud.Client
+	hasToken bool // an API token is configured (DNS needs one)
 	s3url    string
 	log      *slog.Logger
 }
@@ -126,6 +129,7 @@ func (p *Provider) Configure(ctx context.Context, cfg providers.Config) error {
 	}
 	place, _ := s3.EndpointPlace(s3url)
 	p.env, p.location, p.s3url, p.api = cfg.Env, loc, place, hcloud.NewClient(opts...)
+	p.hasToken = token != ""
 	// Hetzner refuses the SDK's default checksummed (aws-chunked) uploads:
 	// NewClient sends checksums only where S3 requires them.
 	client := s3.NewClient(s3.ClientOptions{Endpoint: s3url, Region: loc, AccessKey: access, SecretKey: secret, PathStyle: false})
@@ -143,6 +147,15 @@ func (p *Provider) Discover(ctx context.Context, scope providers.Scope) (*provid
 		}
 		for i := range rs {
 			rs[i].Attrs[s3.AttrRegion] = p.location
+		}
+		inv.Resources = append(inv.Resources, rs...)
+	}
+	// Without an API token (an environment for Object Storage only) an
+	// unscoped discovery has no zones to see; asked for DNS, it says why.
+	if scope.Has(providers.KindDNS) && (p.hasToken || len(scope.Kinds) > 0) {
+		rs, err := p.discoverZones(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("hcloud: discover DNS zones: %w", err)
 		}
 		inv.Resources = append(inv.Resources, rs...)
 	}

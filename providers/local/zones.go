@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"sort"
 	"strconv"
@@ -101,19 +102,50 @@ type zoneData struct {
 	sets map[string]*providers.RecordSet
 }
 
-// parseErrorLine returns the line number in a miekg/dns parse error
-// ("... at line: 12:5"), or "".
-func parseErrorLine(msg string) string {
-	i := strings.LastIndex(msg, "at line: ")
-	if i < 0 {
-		return ""
+// parseErrorRE splits a miekg/dns parse error: `dns: WHAT: "TOKEN" at
+// line: L:C`.
+var parseErrorRE = regexp.MustCompile(`^dns: (.*?): ("(?:[^"\\]|\\.)*") at line: (\d+):(\d+)`)
+
+// zoneParseError rewrites a zone parser error in plain words, naming the
+// file, line and column once: "zones/example.com.zone:4:10: unknown
+// record type "AA"".
+func zoneParseError(path string, err error) string {
+	m := parseErrorRE.FindStringSubmatch(err.Error())
+	if m == nil {
+		return path + ": " + strings.TrimPrefix(err.Error(), "dns: ")
 	}
-	rest := msg[i+len("at line: "):]
-	line, _, _ := strings.Cut(rest, ":")
-	if _, err := strconv.Atoi(line); err != nil {
-		return ""
+	what, tok, line, col := m[1], m[2], m[3], m[4]
+	token, uerr := strconv.Unquote(tok)
+	if uerr != nil {
+		token = tok
 	}
-	return line
+	msg := what + " " + tok
+	switch {
+	case what == "not a TTL" || what == "unknown RR type" || strings.HasPrefix(what, "expecting RR type"):
+		// After an owner and class, anything that is not a TTL and not a
+		// known type lands here.
+		if _, known := dns.StringToType[strings.ToUpper(token)]; !known {
+			msg = fmt.Sprintf("unknown record type %q", token)
+		}
+	case strings.HasPrefix(what, "bad "):
+		typ := strings.Fields(strings.TrimPrefix(what, "bad "))
+		part := ""
+		if len(typ) > 1 && !strings.EqualFold(typ[1], typ[0]) {
+			field := strings.ToLower(strings.Join(typ[1:], " "))
+			if f, ok := map[string]string{"pref": "preference", "txt": "text", "a": "address", "aaaa": "address"}[field]; ok {
+				field = f
+			}
+			part = " (the " + field + ")"
+		}
+		if len(typ) > 0 {
+			msg = fmt.Sprintf("%s record with bad data%s: %q", typ[0], part, token)
+		}
+	case strings.HasPrefix(what, "bad owner name"):
+		msg = fmt.Sprintf("bad owner name %q", token)
+	case what == "garbage after rdata":
+		msg = fmt.Sprintf("unexpected text after the record's data: %q", token)
+	}
+	return fmt.Sprintf("%s:%s:%s: %s", path, line, col, msg)
 }
 
 // readZone parses a BIND zone file with miekg/dns. $ORIGIN and $TTL are
@@ -132,11 +164,7 @@ func readZone(ctx context.Context, name, path string) (*zoneData, error) {
 		rrs = append(rrs, rr)
 	}
 	if err := zp.Err(); err != nil {
-		loc := path
-		if line := parseErrorLine(err.Error()); line != "" {
-			loc += ":" + line
-		}
-		return nil, fmt.Errorf("local: parse zone %s: %s: %w", name, loc, err)
+		return nil, fmt.Errorf("zone %s: %s", name, zoneParseError(path, err))
 	}
 	z := &zoneData{name: name, path: path, sets: map[string]*providers.RecordSet{}}
 	for _, rr := range rrs {

@@ -271,7 +271,11 @@ func RenderCostMarkdown(w io.Writer, p *planner.Plan) error {
 	t := d.Totals
 	fmt.Fprintf(&b, "**Monthly:** %s → %s (%s)", costCell(t.Source, t.SourceUnknown > 0), costCell(t.Destination, t.DestUnknown > 0), costChangeText(p, t.Source, t.Destination))
 	if len(d.OneOff) > 0 {
-		fmt.Fprintf(&b, " · **one-off egress:** %.2f %s", t.OneOff, d.Currency)
+		unknown := false
+		for _, o := range d.OneOff {
+			unknown = unknown || o.Unknown
+		}
+		fmt.Fprintf(&b, " · **one-off egress:** %s %s", costCell(t.OneOff, unknown), d.Currency)
 	}
 	b.WriteString("\n\n| Resource | Status | Source | Destination | Difference |\n|---|---|--:|--:|--:|\n")
 	for _, r := range d.Resources {

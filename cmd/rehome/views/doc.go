@@ -19,6 +19,8 @@
 //   - NewJSONEvents, NewHumanEvents: exec.Sink implementations for apply,
 //     cutover and rollback. Both are safe for concurrent use.
 //   - RenderProviders: the capability matrix of a registry.
+//   - RenderCostHuman, RenderCostMarkdown, RenderCostJSON: `rehome cost`,
+//     the plan's cost report per resource and component (CostDoc).
 //   - RenderStateList, RenderStateShow: `state list` and `state show`.
 //   - HumanBytes, HumanCount: the size and count formats used everywhere.
 //
@@ -27,5 +29,6 @@
 // names can misalign a column or a progress line. The JSON event schema is
 // exec.Event plus "@level"; it follows exec.Event and is not versioned
 // separately. The cost table pairs source and destination prices by
-// address, using the environments' roles in the plan.
+// address, using each item's side (or the environments' roles in the
+// plan); an amount with a price missing from the catalog is "unknown".
 package views

@@ -93,7 +93,7 @@ func (c *Compute) Calls(path string) int {
 	return c.calls[path]
 }
 
-func doError(w http.ResponseWriter, status int, id, msg string) {
+func computeError(w http.ResponseWriter, status int, id, msg string) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
 	json.NewEncoder(w).Encode(map[string]string{"id": id, "message": msg, "request_id": "4d9d8375-3c56-4925-a3e7-eb137fed17e9"})
@@ -101,18 +101,18 @@ func doError(w http.ResponseWriter, status int, id, msg string) {
 
 func (c *Compute) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Header.Get("Authorization") != "Bearer "+c.Token {
-		doError(w, http.StatusUnauthorized, "unauthorized", "Unable to authenticate you")
+		computeError(w, http.StatusUnauthorized, "unauthorized", "Unable to authenticate you")
 		return
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.calls[r.URL.Path]++
 	if r.URL.Path == c.Fail {
-		doError(w, http.StatusInternalServerError, "server_error", "Server was unable to give you a response.")
+		computeError(w, http.StatusInternalServerError, "server_error", "Server was unable to give you a response.")
 		return
 	}
 	if r.Method != http.MethodGet {
-		doError(w, http.StatusMethodNotAllowed, "method_not_allowed", "method not allowed")
+		computeError(w, http.StatusMethodNotAllowed, "method_not_allowed", "method not allowed")
 		return
 	}
 	switch r.URL.Path {
@@ -131,7 +131,7 @@ func (c *Compute) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case "/v2/databases":
 		doPage(w, r, "databases", c.databases, c.PageLimit)
 	default:
-		doError(w, http.StatusNotFound, "not_found", "The resource you were accessing could not be found.")
+		computeError(w, http.StatusNotFound, "not_found", "The resource you were accessing could not be found.")
 	}
 }
 
@@ -147,7 +147,7 @@ func doPage[T any](w http.ResponseWriter, r *http.Request, key string, items []T
 	page, ok1 := num("page", 1)
 	per, ok2 := num("per_page", 20)
 	if !ok1 || !ok2 {
-		doError(w, http.StatusBadRequest, "bad_request", "page and per_page must be positive integers")
+		computeError(w, http.StatusBadRequest, "bad_request", "page and per_page must be positive integers")
 		return
 	}
 	per = min(per, 200)

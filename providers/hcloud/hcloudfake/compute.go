@@ -95,7 +95,7 @@ func (c *Compute) Calls(path string) int {
 	return c.calls[path]
 }
 
-func apiError(w http.ResponseWriter, status int, code, msg string) {
+func computeError(w http.ResponseWriter, status int, code, msg string) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
 	json.NewEncoder(w).Encode(map[string]any{"error": map[string]any{"code": code, "message": msg, "details": nil}})
@@ -103,18 +103,18 @@ func apiError(w http.ResponseWriter, status int, code, msg string) {
 
 func (c *Compute) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Header.Get("Authorization") != "Bearer "+c.Token {
-		apiError(w, http.StatusUnauthorized, "unauthorized", "unable to authenticate")
+		computeError(w, http.StatusUnauthorized, "unauthorized", "unable to authenticate")
 		return
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.calls[r.URL.Path]++
 	if r.URL.Path == c.Fail {
-		apiError(w, http.StatusInternalServerError, "server_error", "error within the API backend")
+		computeError(w, http.StatusInternalServerError, "server_error", "error within the API backend")
 		return
 	}
 	if r.Method != http.MethodGet {
-		apiError(w, http.StatusMethodNotAllowed, "method_not_allowed", "method not allowed")
+		computeError(w, http.StatusMethodNotAllowed, "method_not_allowed", "method not allowed")
 		return
 	}
 	switch r.URL.Path {
@@ -133,7 +133,7 @@ func (c *Compute) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case "/certificates":
 		listPage(w, r, "certificates", c.certificates, c.PageLimit)
 	default:
-		apiError(w, http.StatusNotFound, "not_found", "not found")
+		computeError(w, http.StatusNotFound, "not_found", "not found")
 	}
 }
 
@@ -150,7 +150,7 @@ func listPage[T any](w http.ResponseWriter, r *http.Request, key string, items [
 	page, ok1 := num("page", 1)
 	per, ok2 := num("per_page", 25)
 	if !ok1 || !ok2 {
-		apiError(w, http.StatusBadRequest, "invalid_input", "invalid input in fields 'page', 'per_page'")
+		computeError(w, http.StatusBadRequest, "invalid_input", "invalid input in fields 'page', 'per_page'")
 		return
 	}
 	per = min(per, 50)

@@ -3,30 +3,73 @@ package hcloudfake
 import (
 	"encoding/json"
 	"net/http"
+	"strconv"
+	"strings"
 
 	"github.com/hetznercloud/hcloud-go/v2/hcloud/schema"
 )
 
 // Pricing answers GET /pricing as the Cloud API reference describes it:
 // {"pricing": {...}} with the currency, the VAT rate and, per product and
-// location, net and gross prices as decimal strings. Mount it at the
-// endpoint the client is given (hcloud.WithEndpoint). A request without
-// "Authorization: Bearer TOKEN" gets 401 {"error":{"code":"unauthorized"}}.
-func Pricing(token string, p schema.Pricing) http.Handler {
+// location, net and gross prices as decimal strings; and GET
+// /server_types (the types' cores, memory in GB and architecture),
+// paginated with page/per_page (default 25, at most 50) and
+// meta.pagination. Mount it at the endpoint the client is given
+// (hcloud.WithEndpoint). A request without "Authorization: Bearer TOKEN"
+// gets 401 {"error":{"code":"unauthorized"}}.
+func Pricing(token string, p schema.Pricing, types ...schema.ServerType) http.Handler {
 	mux := http.NewServeMux()
-	mux.HandleFunc("/pricing", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		if r.Header.Get("Authorization") != "Bearer "+token {
-			pricingError(w, http.StatusUnauthorized, "unauthorized", "unable to authenticate")
-			return
+	auth := func(h http.HandlerFunc) http.HandlerFunc {
+		return func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "application/json")
+			if r.Header.Get("Authorization") != "Bearer "+token {
+				pricingError(w, http.StatusUnauthorized, "unauthorized", "unable to authenticate")
+				return
+			}
+			if r.Method != http.MethodGet {
+				pricingError(w, http.StatusMethodNotAllowed, "method_not_allowed", "method not allowed")
+				return
+			}
+			h(w, r)
 		}
-		if r.Method != http.MethodGet {
-			pricingError(w, http.StatusMethodNotAllowed, "method_not_allowed", "method not allowed")
-			return
-		}
+	}
+	mux.HandleFunc("/pricing", auth(func(w http.ResponseWriter, r *http.Request) {
 		json.NewEncoder(w).Encode(schema.PricingGetResponse{Pricing: p})
-	})
+	}))
+	mux.HandleFunc("/server_types", auth(func(w http.ResponseWriter, r *http.Request) {
+		page, per := 1, 25
+		if v, err := strconv.Atoi(r.URL.Query().Get("page")); err == nil && v > 0 {
+			page = v
+		}
+		if v, err := strconv.Atoi(r.URL.Query().Get("per_page")); err == nil && v > 0 {
+			per = min(v, 50)
+		}
+		start := min((page-1)*per, len(types))
+		end := min(start+per, len(types))
+		last := max(1, (len(types)+per-1)/per)
+		pg := schema.MetaPagination{Page: page, PerPage: per, LastPage: last, TotalEntries: len(types)}
+		if page > 1 {
+			pg.PreviousPage = page - 1
+		}
+		if page < last {
+			pg.NextPage = page + 1
+		}
+		json.NewEncoder(w).Encode(struct {
+			schema.ServerTypeListResponse
+			Meta schema.Meta `json:"meta"`
+		}{schema.ServerTypeListResponse{ServerTypes: append([]schema.ServerType{}, types[start:end]...)}, schema.Meta{Pagination: &pg}})
+	}))
 	return mux
+}
+
+// ExampleServerTypes are the server types of ExamplePricing, shaped like
+// the API reference's example.
+func ExampleServerTypes() []schema.ServerType {
+	st := func(id int64, name string, cores int, mem float32, arch, cpu string) schema.ServerType {
+		return schema.ServerType{ID: id, Name: name, Description: strings.ToUpper(name), Category: "regular_purpose", Cores: cores, Memory: mem,
+			Disk: 40, StorageType: "local", CPUType: cpu, Architecture: arch}
+	}
+	return []schema.ServerType{st(104, "cx22", 2, 4, "x86", "shared"), st(45, "cax11", 2, 4, "arm", "shared"), st(22, "cpx11", 2, 2, "x86", "shared")}
 }
 
 func pricingError(w http.ResponseWriter, status int, code, msg string) {
