@@ -150,3 +150,61 @@ func TestE2EInitFromAWS(t *testing.T) {
 		t.Errorf("a failed init wrote migration.hcl")
 	}
 }
+
+// TestE2ENotFoundSaysWhere: a bucket or zone the local source does not
+// hold is a blocker saying which file or folder rehome looked for, below
+// the environment's path as the configuration wrote it; `rehome providers
+// local` documents the layout.
+func TestE2ENotFoundSaysWhere(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	writeFiles(t, dir, map[string]string{"legacy/buckets/a/f.txt": "hi", "legacy/zones/.keep": ""})
+	writeConfig(t, dir, `migration "t" {}
+
+environment "legacy" {
+  provider = "local"
+  path     = "legacy"
+}
+
+environment "new" {
+  provider = "local"
+  path     = "new"
+}
+
+move "storage" "b" {
+  from    = environment.legacy
+  to      = environment.new
+  buckets = ["missing", "a"]
+}
+
+move "dns" "z" {
+  from  = environment.legacy
+  to    = environment.new
+  zones = ["example.org"]
+}
+`)
+	plan := planJSON(t, dir)
+	for code, want := range map[string]string{
+		"storage.bucket_missing": `bucket "missing": no folder buckets/missing/ under legacy/`,
+		"dns.zone_missing":       `zone "example.org": no file zones/example.org.zone under legacy/`,
+	} {
+		fs := findings(plan, code)
+		if len(fs) != 1 {
+			t.Errorf("want one %s finding, got %v", code, fs)
+			continue
+		}
+		if msg, _ := fs[0]["message"].(string); !strings.Contains(msg, want) {
+			t.Errorf("%s: message %q does not contain %q", code, msg, want)
+		}
+	}
+
+	r := mustRun(t, dir, 0, "providers", "local")
+	for _, want := range []string{"buckets/NAME/", "zones/ZONE.zone", "secrets.env", "secrets.env.age", "path (required)", "age_recipients"} {
+		if !strings.Contains(r.Stdout, want) {
+			t.Errorf("rehome providers local lacks %q:\n%s", want, r.Stdout)
+		}
+	}
+	if r := mustRun(t, dir, 1, "providers", "nope"); !strings.Contains(r.Stderr, `no provider "nope"`) {
+		t.Errorf("providers nope: %s", r)
+	}
+}
