@@ -141,6 +141,10 @@ type Factory struct {
 	Schema      Schema
 	Caps        Caps
 	New         func() Provider
+	// Layout describes, for providers that keep an environment in files
+	// (local), where each kind lives below the environment's path: one
+	// line per entry, printed by `rehome providers NAME`. "" for none.
+	Layout string
 }
 
 // Registry maps provider names to factories. Build one in cmd/rehome (or a

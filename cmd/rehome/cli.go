@@ -59,6 +59,7 @@ Main commands:
   finalize    Close the rollback window; list what can be decommissioned
 
 Other commands:
+  init        Write a starter configuration (migration.hcl)
   validate    Check the configuration
   fmt         Rewrite configuration files in canonical format
   show        Show a saved plan, or the state
@@ -129,6 +130,7 @@ func run(ctx context.Context, args []string, s streams, getenv func(string) (str
 		"rollback": c.rollback, "finalize": c.finalize, "show": c.show, "state": c.state,
 		"providers": c.providers, "version": c.version, "audit": c.audit,
 		"cost": c.cost, "prices": c.prices,
+		"init": c.initCmd,
 	}
 	f, ok := cmds[cmd]
 	if !ok {
@@ -203,9 +205,9 @@ var summaries = map[string]string{
 	"finalize": "Close the rollback window; list what can be decommissioned", "validate": "Check the configuration",
 	"fmt": "Rewrite configuration files in canonical format", "show": "Show a saved plan, or the state",
 	"state": "Inspect or edit the state (list, show, rm, unlock)", "providers": "Show the providers and what they can move",
-	"version": "Print the version",
-	"audit":   "Inventory the sources; what moves, stays, has no equivalent; code references",
-	"cost":    "Price each source resource and its destination equivalent per month", "prices": "Update the price catalog (prices refresh)",
+	"version": "Print the version", "init": "Write a starter configuration (migration.hcl)",
+	"audit": "Inventory the sources; what moves, stays, has no equivalent; code references",
+	"cost":  "Price each source resource and its destination equivalent per month", "prices": "Update the price catalog (prices refresh)",
 }
 
 // newFlags returns a command's flag set. synopsis is its usage line after

@@ -88,7 +88,7 @@ func (Mover) Plan(ctx context.Context, mc *planner.MoveContext) error {
 	for _, z := range zones {
 		if !srcZones[z] {
 			mc.Finding(planner.SevBlocker, mc.Addr(typeZone, z), "dns.zone_missing", "",
-				fmt.Sprintf("zone %q is not in %s (found: %s)", z, m.From, planner.First(all, 10)),
+				fmt.Sprintf("%s (found: %s)", providers.Missing(src.Provider, m.From, Kind, "zone", z), planner.First(all, 10)),
 				"correct the zones list, or acknowledge to skip the zone")
 			continue
 		}

@@ -90,7 +90,7 @@ func (p *Provider) zonePath(name string) (string, string, error) {
 	}
 	fp, ok := files[n]
 	if !ok {
-		return n, "", fmt.Errorf("zone file %s: %w", filepath.Join(p.zonesRoot(), strings.TrimSuffix(n, ".")+zoneFileSuffix), providers.ErrNotFound)
+		return n, "", fmt.Errorf("zone %q: %s: %w", strings.TrimSuffix(n, "."), p.Where(providers.KindDNS, n), providers.ErrNotFound)
 	}
 	return n, fp, nil
 }

@@ -189,7 +189,7 @@ func (f *EC2) ec2Page(q queryRequest, n, lo, hi int) (from, to int, next string,
 	if f.PageLimit > 0 && f.PageLimit < size {
 		size = f.PageLimit
 	}
-	from, to, next, err := page(n, q.get("NextToken"), size)
+	from, to, next, err := queryPage(n, q.get("NextToken"), size)
 	if err != nil {
 		return 0, 0, "", &ec2Err{"InvalidNextToken", "The specified token is invalid"}
 	}
@@ -366,11 +366,3 @@ func (f *EC2) describeSecurityGroups(q queryRequest) (string, *ec2Err) {
 	return b.String(), nil
 }
 
-func contains(xs []string, x string) bool {
-	for _, v := range xs {
-		if v == x {
-			return true
-		}
-	}
-	return false
-}

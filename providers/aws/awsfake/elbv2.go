@@ -118,7 +118,7 @@ func (f *ELBv2) elbPage(q queryRequest, n int) (from, to int, next string, statu
 	if f.PageLimit > 0 && f.PageLimit < size {
 		size = f.PageLimit
 	}
-	from, to, next, err := page(n, q.get("Marker"), size)
+	from, to, next, err := queryPage(n, q.get("Marker"), size)
 	if err != nil {
 		return 0, 0, "", http.StatusBadRequest, "ValidationError", "Invalid marker"
 	}

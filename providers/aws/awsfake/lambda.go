@@ -108,7 +108,7 @@ func (f *Lambda) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", "application/json")
 	if op == "ListFunctions" {
-		from, to, next, err := page(len(f.functions), q.Get("Marker"), size)
+		from, to, next, err := queryPage(len(f.functions), q.Get("Marker"), size)
 		if err != nil {
 			lambdaError(w, http.StatusBadRequest, "InvalidParameterValueException", "Invalid marker "+q.Get("Marker"))
 			return
@@ -149,7 +149,7 @@ func (f *Lambda) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	from, to, next, err := page(len(list), q.Get("Marker"), size)
+	from, to, next, err := queryPage(len(list), q.Get("Marker"), size)
 	if err != nil {
 		lambdaError(w, http.StatusBadRequest, "InvalidParameterValueException", "Invalid marker "+q.Get("Marker"))
 		return

@@ -54,7 +54,7 @@ func parseQuery(w http.ResponseWriter, r *http.Request, fail func(w http.Respons
 type fakeBase struct {
 	mu    sync.Mutex
 	calls map[string]int
-	ids   requestIDs
+	ids   queryIDs
 }
 
 // Calls returns how many requests of the action (or operation) were
@@ -73,16 +73,16 @@ func (f *fakeBase) count(action string) {
 	f.calls[action]++
 }
 
-// requestIDs numbers answers.
-type requestIDs struct{ n atomic.Int64 }
+// queryIDs numbers answers.
+type queryIDs struct{ n atomic.Int64 }
 
-func (r *requestIDs) next() string {
+func (r *queryIDs) next() string {
 	return fmt.Sprintf("00000000-0000-4000-8000-%012d", r.n.Add(1))
 }
 
 // queryError writes the AWS Query protocol's error document (IAM, RDS,
 // ELBv2, STS): <ErrorResponse><Error><Type/><Code/><Message/></Error>.
-func queryError(ns string, ids *requestIDs) func(w http.ResponseWriter, status int, code, msg string) {
+func queryError(ns string, ids *queryIDs) func(w http.ResponseWriter, status int, code, msg string) {
 	return func(w http.ResponseWriter, status int, code, msg string) {
 		typ := "Sender"
 		if status >= 500 {
@@ -98,7 +98,7 @@ func queryError(ns string, ids *requestIDs) func(w http.ResponseWriter, status i
 // page cuts a list of n items at a token (an offset, as text) for at
 // most size items; next is "" on the last page. A token that is not one
 // of ours is an error.
-func page(n int, token string, size int) (from, to int, next string, err error) {
+func queryPage(n int, token string, size int) (from, to int, next string, err error) {
 	if token != "" {
 		from, err = strconv.Atoi(token)
 		if err != nil || from < 0 || from > n {

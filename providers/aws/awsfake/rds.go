@@ -87,7 +87,7 @@ func (f *RDS) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if f.PageLimit > 0 && f.PageLimit < size {
 		size = f.PageLimit
 	}
-	from, to, next, err := page(len(list), q.get("Marker"), size)
+	from, to, next, err := queryPage(len(list), q.get("Marker"), size)
 	if err != nil {
 		fail(w, http.StatusBadRequest, "InvalidParameterValue", "The parameter Marker is not a valid pagination token")
 		return
