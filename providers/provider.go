@@ -87,6 +87,11 @@ type Scope struct {
 	// destination itself; counting a large destination bucket would only
 	// double that walk.
 	Shallow bool
+	// Full: also discover what no mover moves (instances, volumes, load
+	// balancers, IPs, firewalls, managed databases, functions, roles...),
+	// as resources with an empty Kind, for the audit and the cost report.
+	// Without it a plan of a storage move does not list instances.
+	Full bool
 }
 
 // Has reports whether the scope includes kind k (an empty scope includes all).
@@ -136,6 +141,10 @@ type Factory struct {
 	Schema      Schema
 	Caps        Caps
 	New         func() Provider
+	// Layout describes, for providers that keep an environment in files
+	// (local), where each kind lives below the environment's path: one
+	// line per entry, printed by `rehome providers NAME`. "" for none.
+	Layout string
 }
 
 // Registry maps provider names to factories. Build one in cmd/rehome (or a

@@ -33,11 +33,14 @@ func (c *cli) version(args []string) int {
 
 func (c *cli) providers(args []string) int {
 	if helpArg(args) {
-		fmt.Fprintf(c.s.out, "Usage: rehome providers\n\n%s.\n", summaries["providers"])
+		fmt.Fprintf(c.s.out, "Usage: rehome providers [NAME]\n\n%s; with NAME, one provider's attributes and folder layout.\n", summaries["providers"])
 		return 0
 	}
-	if len(args) > 0 {
-		return c.errorf("providers takes no arguments")
+	if len(args) == 1 {
+		return c.ok(views.RenderProvider(c.s.out, newRegistry(), newKinds(), args[0]))
+	}
+	if len(args) > 1 {
+		return c.errorf("providers takes at most one argument, a provider name")
 	}
 	if err := views.RenderProviders(c.s.out, newRegistry(), newKinds()); err != nil {
 		return c.errorf("%v", err)
@@ -197,6 +200,7 @@ func (c *cli) plan(args []string) int {
 		return code
 	}
 	defer sess.Close()
+	fullScope(sess, sess.Config.Audit != nil)
 	p, err := sess.Plan(c.ctx, targets)
 	if err != nil {
 		return c.errorf("%v", err)

@@ -317,3 +317,60 @@ func TestE2EPlanShowsRecordValues(t *testing.T) {
 		t.Errorf("human plan lacks the record changes:\n%s", human)
 	}
 }
+
+// TestE2ECutoverTTLKeepsTheZoneFile: with cutover_ttl, lowering the local
+// source's TTLs changes only TTL fields and the serial (comments, $TTL,
+// `@` and columns stay); the destination is written with the source's own
+// TTLs and keeps them after the cutover; rollback gives back the source
+// file byte for byte, serial included.
+func TestE2ECutoverTTLKeepsTheZoneFile(t *testing.T) {
+	t.Parallel()
+	dir := quickstartCopy(t)
+	cfg := filepath.Join(dir, "migration.hcl")
+	text := strings.Replace(string(readFile(t, cfg)), `zones = ["shop.example.com"]`, "zones = [\"shop.example.com\"]\n  cutover_ttl = 60", 1)
+	if err := os.WriteFile(cfg, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	zf := filepath.Join(dir, "legacy", "zones", "shop.example.com.zone")
+	orig := string(readFile(t, zf))
+	origTTLs := map[string]uint32{}
+	for _, rr := range zoneRRs(t, zf, "shop.example.com.") {
+		f := strings.Fields(rr)
+		origTTLs[f[0]+" "+f[3]] = uint32(atoiComma(f[1]))
+	}
+	mustRun(t, dir, 0, "apply", "-auto-approve")
+	lowered := string(readFile(t, zf))
+	ol, ll := strings.Split(orig, "\n"), strings.Split(lowered, "\n")
+	if len(ol) != len(ll) {
+		t.Fatalf("lowering changed the number of lines:\n%s", lowered)
+	}
+	for i := range ol {
+		if ol[i] == ll[i] {
+			continue
+		}
+		// A changed line differs only by a TTL field ("60 ") or the serial.
+		if strings.Replace(ll[i], " 60 IN ", " IN ", 1) != ol[i] && strings.Replace(ll[i], "60 IN ", "IN ", 1) != ol[i] &&
+			strings.Replace(ll[i], " 60 IN", " 300 IN", 1) != ol[i] && !strings.Contains(ol[i], "; serial") {
+			t.Errorf("line %d changed beyond its TTL:\n  was %q\n  now %q", i+1, ol[i], ll[i])
+		}
+	}
+	if !strings.Contains(lowered, "; Legacy zone") || !strings.Contains(lowered, "$TTL 3600") {
+		t.Errorf("comments or $TTL lost:\n%s", lowered)
+	}
+	dstZone := filepath.Join(dir, "out", "new-env", "zones", "shop.example.com.zone")
+	checkDst := func(when string) {
+		for _, rr := range zoneRRs(t, dstZone, "shop.example.com.") {
+			f := strings.Fields(rr)
+			if want, ok := origTTLs[f[0]+" "+f[3]]; ok && uint32(atoiComma(f[1])) != want {
+				t.Errorf("%s: destination %s has TTL %s, the source's own is %d", when, f[0]+" "+f[3], f[1], want)
+			}
+		}
+	}
+	checkDst("after apply")
+	mustRun(t, dir, 0, "cutover", "-auto-approve")
+	checkDst("after cutover")
+	mustRun(t, dir, 0, "rollback", "-auto-approve", "-force")
+	if got := string(readFile(t, zf)); got != orig {
+		t.Errorf("rollback did not restore the zone file byte for byte:\n%s", got)
+	}
+}

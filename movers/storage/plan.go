@@ -102,7 +102,7 @@ func (Mover) Plan(ctx context.Context, mc *planner.MoveContext) error {
 			r, ok := srcBuckets[n]
 			if !ok {
 				mc.Finding(planner.SevBlocker, mc.Addr(typeBucket, n), "storage.bucket_missing", "",
-					fmt.Sprintf("bucket %q is not in %s (found: %s)", n, m.From, planner.First(names, 10)),
+					fmt.Sprintf("%s (found: %s)", providers.Missing(src.Provider, m.From, Kind, "bucket", n), planner.First(names, 10)),
 					"correct the buckets list, or acknowledge to skip the bucket")
 				continue
 			}

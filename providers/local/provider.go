@@ -47,8 +47,18 @@ func Factory() providers.Factory {
 		Schema:      schema(),
 		Caps:        capabilities(),
 		New:         func() providers.Provider { return New() },
+		Layout:      layout,
 	}
 }
+
+// layout is the folder layout `rehome providers local` prints (doc.go
+// says the same at more length).
+const layout = `PATH/buckets/NAME/...      a bucket NAME; every regular file below it is an object, its key the '/'-separated path below the folder
+PATH/zones/ZONE.zone       a BIND zone file for ZONE (e.g. zones/example.com.zone; no trailing dot)
+PATH/secrets.env           plaintext dotenv secrets, NAME=value per line (read only: rehome never writes it)
+PATH/secrets.env.age       the same, age-encrypted (read with age_identity_file; rehome writes this one)
+PATH/.rehome-tmp/          uploads in progress (never a bucket)
+A missing PATH is an empty destination; a source's PATH must exist. Symbolic links, sockets and devices are not objects.`
 
 func schema() providers.Schema {
 	return providers.Schema{Attributes: []providers.Attribute{
@@ -106,12 +116,14 @@ var (
 	_ providers.SecretChecker      = (*Provider)(nil)
 	_ providers.SecretStoreChecker = (*Provider)(nil)
 	_ providers.Identifier         = (*Provider)(nil)
+	_ providers.Locator            = (*Provider)(nil)
 )
 
 // Provider is a local directory acting as an environment. Create it with
 // New, then Configure it once; afterwards it is safe for concurrent use.
 type Provider struct {
 	env         string
+	path        string // the path attribute as configured, for messages
 	root        string // the environment's directory (absolute or relative to the working directory)
 	identityLoc string // age identity file, "" when not configured
 	identities  []age.Identity
@@ -224,6 +236,7 @@ func (p *Provider) Configure(ctx context.Context, cfg providers.Config) error {
 		attr("path", errors.New("a directory is required"))
 	}
 	p.root = resolve(cfg.Dir, path)
+	p.path = path
 
 	recips, err := list("age_recipients")
 	if err != nil {

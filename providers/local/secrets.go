@@ -123,11 +123,10 @@ func (p *Provider) GetSecret(ctx context.Context, name string) (providers.Secret
 	}
 	v, ok := m[name]
 	if !ok {
-		where := sf.path
-		if where == "" {
-			where = p.root + " (no secrets file)"
+		if sf.path == "" {
+			return providers.Secret{}, fmt.Errorf("local: secret %q: %s: %w", name, p.Where(providers.KindSecrets, ""), providers.ErrNotFound)
 		}
-		return providers.Secret{}, fmt.Errorf("local: secret %q in %s: %w", name, where, providers.ErrNotFound)
+		return providers.Secret{}, fmt.Errorf("local: secret %q: not in %s: %w", name, sf.path, providers.ErrNotFound)
 	}
 	return providers.Secret{SecretMeta: providers.SecretMeta{Name: name}, Value: []byte(v)}, nil
 }

@@ -91,7 +91,7 @@ func (p *Provider) bucketDir(bucket string) (string, error) {
 	dir := filepath.Join(p.bucketsRoot(), bucket)
 	fi, err := os.Lstat(dir)
 	if errors.Is(err, fs.ErrNotExist) || (err == nil && !fi.IsDir()) {
-		return "", fmt.Errorf("bucket folder %s: %w", dir, providers.ErrNotFound)
+		return "", fmt.Errorf("bucket %q: %s: %w", bucket, p.Where(providers.KindStorage, bucket), providers.ErrNotFound)
 	}
 	if err != nil {
 		return "", err

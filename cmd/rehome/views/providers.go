@@ -45,23 +45,35 @@ func RenderProviders(w io.Writer, reg *providers.Registry, kinds Kinds) error {
 	for _, n := range names {
 		f, _ := reg.Get(n)
 		b.WriteByte('\n')
-		if f.Description != "" {
-			fmt.Fprintf(&b, "%s: %s\n", n, f.Description)
-		} else {
-			fmt.Fprintf(&b, "%s\n", n)
-		}
-		lines := featureLines(kinds, f.Caps)
-		if len(lines) == 0 {
-			b.WriteString("  moves nothing\n")
-		}
-		tw := tabwriter.NewWriter(&b, 0, 0, 1, ' ', 0)
-		for _, l := range lines {
-			fmt.Fprintf(tw, "  %s:\t%s\n", l[0], l[1])
-		}
-		tw.Flush()
+		providerSection(&b, kinds, f)
 	}
 	_, err := w.Write(b.Bytes())
 	return err
+}
+
+// providerSection writes one provider's description, its features per
+// kind and, where it keeps environments in files, its folder layout.
+func providerSection(b *bytes.Buffer, kinds Kinds, f providers.Factory) {
+	if f.Description != "" {
+		fmt.Fprintf(b, "%s: %s\n", f.Name, f.Description)
+	} else {
+		fmt.Fprintf(b, "%s\n", f.Name)
+	}
+	lines := featureLines(kinds, f.Caps)
+	if len(lines) == 0 {
+		b.WriteString("  moves nothing\n")
+	}
+	tw := tabwriter.NewWriter(b, 0, 0, 1, ' ', 0)
+	for _, l := range lines {
+		fmt.Fprintf(tw, "  %s:\t%s\n", l[0], l[1])
+	}
+	tw.Flush()
+	if f.Layout != "" {
+		b.WriteString("  layout (below the environment's path):\n")
+		for _, l := range strings.Split(strings.TrimRight(f.Layout, "\n"), "\n") {
+			fmt.Fprintf(b, "    %s\n", l)
+		}
+	}
 }
 
 func roleCell(r providers.Role) string {
