@@ -367,7 +367,8 @@ func TestE2ECutoverTTLKeepsTheZoneFile(t *testing.T) {
 		}
 	}
 	checkDst("after apply")
-	mustRun(t, dir, 0, "cutover", "-auto-approve")
+	// The cutover waits out the old TTLs; -force skips the wait here.
+	mustRun(t, dir, 0, "cutover", "-auto-approve", "-force")
 	checkDst("after cutover")
 	mustRun(t, dir, 0, "rollback", "-auto-approve", "-force")
 	if got := string(readFile(t, zf)); got != orig {

@@ -6,7 +6,8 @@ import (
 
 // Account runs the discovery fakes of one AWS account and region, each
 // service on its own 127.0.0.1 server: STS, EC2, ELBv2, RDS, Lambda and
-// IAM, and Route 53 (empty: fill it through the SDK or the provider).
+// IAM, and Route 53, SQS, Secrets Manager and SSM (empty: fill them
+// through the SDK or the provider).
 // Endpoints gives the provider's endpoints map.
 type Account struct {
 	ID, Region string
@@ -16,13 +17,17 @@ type Account struct {
 	Lambda     *Lambda
 	IAM        *IAM
 	Route53    *Route53Server
+	SQS        *SQS
+	Secrets    *SecretsManager
+	SSM        *SSM
 	servers    map[string]*httptest.Server
 }
 
 // NewAccount starts the fakes; Close stops them.
 func NewAccount(id, region string) *Account {
 	a := &Account{ID: id, Region: region, EC2: NewEC2(id), ELBv2: NewELBv2(id, region), RDS: NewRDS(id, region),
-		Lambda: NewLambda(id, region), IAM: NewIAM(id), Route53: NewRoute53(), servers: map[string]*httptest.Server{}}
+		Lambda: NewLambda(id, region), IAM: NewIAM(id), Route53: NewRoute53(), SQS: NewSQS(), Secrets: NewSecretsManager(), SSM: NewSSM(),
+		servers: map[string]*httptest.Server{}}
 	a.servers["sts"] = httptest.NewServer(STS(id))
 	a.servers["ec2"] = httptest.NewServer(a.EC2)
 	a.servers["elasticloadbalancingv2"] = httptest.NewServer(a.ELBv2)
@@ -30,6 +35,9 @@ func NewAccount(id, region string) *Account {
 	a.servers["lambda"] = httptest.NewServer(a.Lambda)
 	a.servers["iam"] = httptest.NewServer(a.IAM)
 	a.servers["route53"] = httptest.NewServer(a.Route53)
+	a.servers["sqs"] = httptest.NewServer(a.SQS)
+	a.servers["secretsmanager"] = httptest.NewServer(a.Secrets)
+	a.servers["ssm"] = httptest.NewServer(a.SSM)
 	return a
 }
 

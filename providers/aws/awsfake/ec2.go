@@ -365,4 +365,3 @@ func (f *EC2) describeSecurityGroups(q queryRequest) (string, *ec2Err) {
 	b.WriteString("</securityGroupInfo>" + next)
 	return b.String(), nil
 }
-

@@ -9,6 +9,7 @@ package awsfake
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"strings"
 	"sync/atomic"
@@ -62,7 +63,11 @@ func serveJSON11(w http.ResponseWriter, r *http.Request, prefix, accessKey strin
 		calls.Add(1)
 	}
 	var in map[string]json.RawMessage
-	if err := json.NewDecoder(r.Body).Decode(&in); err != nil {
+	raw, err := io.ReadAll(r.Body) // the whole body, so the connection stays usable
+	if err == nil {
+		err = json.Unmarshal(raw, &in)
+	}
+	if err != nil {
 		fail(badRequest("SerializationException", "the request body is not a JSON object: %v", err))
 		return
 	}

@@ -23,6 +23,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"slices"
 	"sort"
@@ -144,9 +145,13 @@ func (s *SQS) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	s.calls[action].Add(1)
 	var body map[string]json.RawMessage
-	dec := json.NewDecoder(r.Body)
-	dec.UseNumber()
-	if err := dec.Decode(&body); err != nil {
+	raw, err := io.ReadAll(r.Body) // the whole body, so the connection stays usable
+	if err == nil {
+		dec := json.NewDecoder(bytes.NewReader(raw))
+		dec.UseNumber()
+		err = dec.Decode(&body)
+	}
+	if err != nil {
 		writeSQSError(w, sqsFail("SerializationException", "the request body is not a JSON object: %v", err))
 		return
 	}
