@@ -151,6 +151,23 @@ func TestE2EInitFromAWS(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dir2, "migration.hcl")); err == nil {
 		t.Errorf("a failed init wrote migration.hcl")
 	}
+
+	// Without key variables (a profile or SSO), the keys are commented out,
+	// so that validate does not fail on an unset variable.
+	dir3 := t.TempDir()
+	noKeys := []string{"AWS_REGION=eu-west-1", "AWS_ENDPOINT_URL_S3=" + s3.URL, "AWS_ENDPOINT_URL_ROUTE53=" + r53.URL,
+		"AWS_CONFIG_FILE=" + filepath.Join(dir3, "none"), "AWS_SHARED_CREDENTIALS_FILE=" + filepath.Join(dir3, "none")}
+	if r := runRehomeOpts(t, dir3, runOpts{Env: noKeys}, "init", "-from=aws"); r.Code == 0 {
+		text := string(readFile(t, filepath.Join(dir3, "migration.hcl")))
+		if !strings.Contains(text, `# access_key = env("AWS_ACCESS_KEY_ID")`) {
+			t.Errorf("keys not commented out without AWS_ACCESS_KEY_ID:\n%s", text)
+		}
+		if v := runRehomeOpts(t, dir3, runOpts{Env: noKeys}, "validate"); v.Code != 0 {
+			t.Errorf("validate without key variables: %s", v)
+		}
+	} else if !strings.Contains(r.Stderr, "discover the aws source") {
+		t.Errorf("init -from=aws without credentials: %s", r)
+	}
 }
 
 // TestE2ENotFoundSaysWhere: a bucket or zone the local source does not
