@@ -104,6 +104,10 @@ func (m *Move) Addr() string { return "move." + string(m.Kind) + "." + m.Name }
 type Audit struct {
 	// Scan lists directories (absolute) to scan for references to source
 	// resources.
-	Scan      []string
-	DeclRange hcl.Range
+	Scan []string
+	// Rules is the user's rules file (absolute), added to the built-in
+	// scan rules; "" when none.
+	Rules      string
+	RulesRange hcl.Range
+	DeclRange  hcl.Range
 }

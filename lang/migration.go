@@ -8,6 +8,8 @@ import (
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/gohcl"
 	"github.com/zclconf/go-cty/cty"
+
+	auditpkg "github.com/rehome/rehome/audit"
 )
 
 // DefaultStatePath is the state directory, relative to the configuration
@@ -27,7 +29,7 @@ var stateSchema = &hcl.BodySchema{
 }
 
 var auditSchema = &hcl.BodySchema{
-	Attributes: []hcl.AttributeSchema{{Name: "scan"}},
+	Attributes: []hcl.AttributeSchema{{Name: "scan"}, {Name: "rules"}},
 }
 
 // decodeMigration decodes the migration block, if any. Without one the
@@ -144,6 +146,7 @@ func (l *loader) decodeAudit(blocks []*hcl.Block) {
 			audit.Scan = append(audit.Scan, l.resolvePath(p))
 		}
 	}
+	l.decodeAuditRules(audit, content.Attributes["rules"])
 }
 
 // resolvePath makes p absolute, relative to the configuration directory.
@@ -152,4 +155,27 @@ func (l *loader) resolvePath(p string) string {
 		return filepath.Clean(p)
 	}
 	return filepath.Join(l.dir, p)
+}
+
+// decodeAuditRules decodes the audit block's rules attribute: the user's
+// scan rules file, read and checked here so that a bad rule is a
+// diagnostic at the attribute naming the file's line.
+func (l *loader) decodeAuditRules(audit *Audit, a *hcl.Attribute) {
+	if a == nil {
+		return
+	}
+	v, ok := l.evalAs(a, cty.String)
+	if !ok || v.IsNull() {
+		return
+	}
+	p := v.AsString()
+	if strings.TrimSpace(p) == "" {
+		l.diags = append(l.diags, errorf(ptr(a.Expr.Range()), "Invalid rules file",
+			"rules names a JSON file of scan rules ({\"rules\": [...]}); it must not be empty."))
+		return
+	}
+	audit.Rules, audit.RulesRange = l.resolvePath(p), a.Expr.Range()
+	if _, err := auditpkg.LoadRules(audit.Rules); err != nil {
+		l.diags = append(l.diags, errorf(ptr(a.Expr.Range()), "Invalid audit rules", "%s.", strings.TrimSuffix(err.Error(), ".")))
+	}
 }

@@ -6,6 +6,7 @@ import (
 	"sort"
 	"time"
 
+	"github.com/rehome/rehome/audit"
 	"github.com/rehome/rehome/cost"
 	"github.com/rehome/rehome/providers"
 	"github.com/rehome/rehome/state"
@@ -66,6 +67,11 @@ type Plan struct {
 	Summary Summary    `json:"summary"`
 	// Environments lists what discovery saw, for `show` and the cost report.
 	Environments []EnvSummary `json:"environments"`
+	// Inventory classifies every source resource (moved, left behind, no
+	// equivalent) and Dependencies relates them, when the sources were
+	// discovered in full (Scope.Full: `rehome audit`, or an audit block).
+	Inventory    []audit.Item       `json:"inventory,omitempty"`
+	Dependencies []audit.Dependency `json:"dependencies,omitempty"`
 }
 
 // Endpoint names one side of an action: an environment, the thing in it,
@@ -231,6 +237,14 @@ type Finding struct {
 	Message      string   `json:"message"`
 	Remedy       string   `json:"remedy"`
 	Acknowledged bool     `json:"acknowledged,omitempty"`
+	// A finding of the application scan (package audit) says where,
+	// by which rule, how much it matters and what it points at.
+	File     string `json:"file,omitempty"`
+	Line     int    `json:"line,omitempty"`
+	Rule     string `json:"rule,omitempty"`
+	Category string `json:"category,omitempty"`
+	Effort   int    `json:"effort,omitempty"`
+	Resource string `json:"resource,omitempty"`
 }
 
 // CostReport prices every source resource monthly at the source and at

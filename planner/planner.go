@@ -94,7 +94,10 @@ func Build(ctx context.Context, in Input) (*Plan, error) {
 		b.checkAcks(m)
 	}
 	b.targetCollisions()
-	if err := b.scan(); err != nil {
+	if err := b.scan(ctx); err != nil {
+		return nil, err
+	}
+	if err := b.audit(ctx); err != nil {
 		return nil, err
 	}
 	for _, n := range in.Envs.Names() {
@@ -126,6 +129,7 @@ func Build(ctx context.Context, in Input) (*Plan, error) {
 	if err := b.cost(); err != nil {
 		return nil, err
 	}
+	b.priceInventory()
 	sortFindings(p.Audit)
 	estimateDurations(p.Actions)
 	p.Summary = Summarize(p)

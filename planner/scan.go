@@ -3,18 +3,18 @@ package planner
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"fmt"
-	"io/fs"
-	"os"
-	"path/filepath"
 	"sort"
 	"strings"
+
+	"github.com/rehome/rehome/audit"
 )
 
 // scan searches the audit block's directories for references to the moved
 // source resources whose names code uses (Moved.Referenced: bucket names),
 // so code that still points at the source is found before the cutover.
-func (b *builder) scan() error {
+func (b *builder) scan(ctx context.Context) error {
 	a := b.in.Config.Audit
 	if a == nil || len(a.Scan) == 0 {
 		return nil
@@ -45,45 +45,20 @@ func (b *builder) scan() error {
 		line int
 	}
 	hits := map[string][]hit{}
-	for _, root := range a.Scan {
-		err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
-			if err != nil {
-				return fmt.Errorf("audit scan %s: %w", p, err)
-			}
-			if d.IsDir() {
-				switch d.Name() {
-				case ".git", "node_modules", "vendor", ".rehome":
-					return filepath.SkipDir
-				}
-				return nil
-			}
-			info, err := d.Info()
-			if err != nil || !info.Mode().IsRegular() || info.Size() > 2<<20 {
-				return nil
-			}
-			data, err := os.ReadFile(p)
-			if err != nil {
-				return fmt.Errorf("audit scan: read %s: %w", p, err)
-			}
-			if bytes.IndexByte(data, 0) >= 0 {
-				return nil // binary
-			}
-			rel, _ := filepath.Rel(b.in.Config.Dir, p)
-			sc := bufio.NewScanner(bytes.NewReader(data))
-			sc.Buffer(make([]byte, 64<<10), 1<<20)
-			for ln := 1; sc.Scan(); ln++ {
-				line := sc.Text()
-				for _, t := range targets {
-					if containsName(line, t.name) {
-						hits[t.addr] = append(hits[t.addr], hit{filepath.ToSlash(rel), ln})
-					}
+	err := audit.WalkFiles(ctx, a.Scan, b.in.Config.Dir, func(rel, _ string, data []byte) {
+		sc := bufio.NewScanner(bytes.NewReader(data))
+		sc.Buffer(make([]byte, 64<<10), 1<<20)
+		for ln := 1; sc.Scan(); ln++ {
+			line := sc.Text()
+			for _, t := range targets {
+				if containsName(line, t.name) {
+					hits[t.addr] = append(hits[t.addr], hit{rel, ln})
 				}
 			}
-			return nil
-		})
-		if err != nil {
-			return err
 		}
+	})
+	if err != nil {
+		return err
 	}
 	addrs := make([]string, 0, len(hits))
 	for k := range hits {

@@ -52,6 +52,9 @@ type Column struct {
 	// out (0 unknown), for resetting the destination's sequence.
 	Identity  bool
 	NextValue int64
+	// DestType, when set, is the destination type a move's type_overrides
+	// gives the column, used instead of the translation table's.
+	DestType string
 }
 
 // Index is an index or unique constraint.
@@ -91,6 +94,10 @@ type Table struct {
 	// table is stored ("" / false when absent).
 	WithoutRowID bool
 	Partitioned  string // the source's partitioning clause
+	// Definition is the source's own CREATE TABLE statement where the
+	// engine keeps one (SQLite): a destination of the same engine creates
+	// the table from it, exactly.
+	Definition string
 }
 
 // Check is a check constraint; Expr is in the source's dialect.
@@ -215,9 +222,9 @@ type Translation struct {
 
 // SchemaTranslator is implemented by database destinations: how they would
 // hold a source schema read from an engine (postgres, mysql, sqlite), per
-// column, and the schema objects and features they cannot hold exactly
-// (returned as notes naming each object). ApplySchema creates what
-// TranslateSchema describes.
+// column, and the table features they cannot hold exactly (notes naming
+// each index or table). The schema's Objects are the mover's to report.
+// ApplySchema creates what TranslateSchema describes.
 type SchemaTranslator interface {
 	TranslateSchema(s DBSchema, srcEngine string) (cols []Translation, notes []string)
 }
@@ -361,4 +368,13 @@ func (s *PagedRows) Close() error {
 	}
 	s.closed = true
 	return s.Release()
+}
+
+// KeySplitter is implemented by engines that can cut a table into key
+// ranges of about equal row counts from its primary key alone, so that
+// several workers copy one big table at once. SplitKeys returns at most
+// parts-1 ascending keys (in the KeyRange order); the ranges (nil, k1],
+// (k1, k2], ..., (kn, nil) cover the table.
+type KeySplitter interface {
+	SplitKeys(ctx context.Context, db, table string, parts int) ([]Row, error)
 }

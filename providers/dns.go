@@ -330,3 +330,17 @@ type DNSSEC struct {
 type DNSSECReader interface {
 	DNSSEC(ctx context.Context, zone string) (DNSSEC, error)
 }
+
+// SerialRestorer is implemented by DNS providers whose zones carry an SOA
+// serial that rehome's writes bump (a zone file). A rollback that put
+// every record set back as it was sets the serial back too, so the file
+// is as the operator left it.
+type SerialRestorer interface {
+	// ZoneSerial returns the zone's SOA serial and a digest of its record
+	// sets other than the SOA.
+	ZoneSerial(ctx context.Context, zone string) (serial uint32, digest string, err error)
+	// RestoreSerial sets the SOA serial to serial if the zone's sets
+	// other than the SOA still have the digest given; it reports whether
+	// it did.
+	RestoreSerial(ctx context.Context, zone string, serial uint32, digest string) (bool, error)
+}

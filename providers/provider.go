@@ -87,6 +87,11 @@ type Scope struct {
 	// destination itself; counting a large destination bucket would only
 	// double that walk.
 	Shallow bool
+	// Full: also discover what no mover moves (instances, volumes, load
+	// balancers, IPs, firewalls, managed databases, functions, roles...),
+	// as resources with an empty Kind, for the audit and the cost report.
+	// Without it a plan of a storage move does not list instances.
+	Full bool
 }
 
 // Has reports whether the scope includes kind k (an empty scope includes all).

@@ -69,3 +69,22 @@ type SecretStoreChecker interface {
 	WriteReady() error
 	ReadReady() error
 }
+
+// SecretNote is something a source store holds about a secret that a move
+// does not carry (a rotation schedule) or carries changed (a binary value
+// base64-encoded), for the plan to say. It names the secret, never its
+// value.
+type SecretNote struct {
+	Name string
+	// Code is the finding's code ("secrets.rotation_not_moved").
+	Code         string
+	Detail, Hint string
+	// Blocker: the move must not go ahead as it is.
+	Blocker bool
+}
+
+// SecretNoter is implemented by source stores with such notes; names are
+// the secrets a move selected.
+type SecretNoter interface {
+	SecretNotes(ctx context.Context, names []string) ([]SecretNote, error)
+}

@@ -52,6 +52,7 @@ const usage = `Usage: rehome [-chdir=DIR] [-no-color] COMMAND [options]
 
 Main commands:
   plan        Discover, audit and show the move plan
+  audit       Inventory the sources; what moves, stays, has no equivalent; code references
   apply       Carry out the prepare phase of the plan
   cutover     Run the cutover phase (final sync and switch steps)
   rollback    Undo applied steps, newest first
@@ -127,7 +128,7 @@ func run(ctx context.Context, args []string, s streams, getenv func(string) (str
 	cmds := map[string]func([]string) int{
 		"validate": c.validate, "fmt": c.fmt, "plan": c.plan, "apply": c.apply, "cutover": c.cutover,
 		"rollback": c.rollback, "finalize": c.finalize, "show": c.show, "state": c.state,
-		"providers": c.providers, "version": c.version,
+		"providers": c.providers, "version": c.version, "audit": c.audit,
 		"cost": c.cost, "prices": c.prices,
 		"init": c.initCmd,
 	}
@@ -205,7 +206,8 @@ var summaries = map[string]string{
 	"fmt": "Rewrite configuration files in canonical format", "show": "Show a saved plan, or the state",
 	"state": "Inspect or edit the state (list, show, rm, unlock)", "providers": "Show the providers and what they can move",
 	"version": "Print the version", "init": "Write a starter configuration (migration.hcl)",
-	"cost": "Price each source resource and its destination equivalent per month", "prices": "Update the price catalog (prices refresh)",
+	"audit": "Inventory the sources; what moves, stays, has no equivalent; code references",
+	"cost":  "Price each source resource and its destination equivalent per month", "prices": "Update the price catalog (prices refresh)",
 }
 
 // newFlags returns a command's flag set. synopsis is its usage line after

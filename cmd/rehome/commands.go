@@ -200,6 +200,7 @@ func (c *cli) plan(args []string) int {
 		return code
 	}
 	defer sess.Close()
+	fullScope(sess, sess.Config.Audit != nil)
 	p, err := sess.Plan(c.ctx, targets)
 	if err != nil {
 		return c.errorf("%v", err)

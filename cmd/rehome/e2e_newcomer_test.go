@@ -8,7 +8,6 @@ package main_test
 import (
 	"context"
 	"fmt"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -90,10 +89,11 @@ func TestE2EInitFromAWS(t *testing.T) {
 	ctx := context.Background()
 	s3 := s3fake.New()
 	t.Cleanup(s3.Close)
-	r53 := httptest.NewServer(awsfake.NewRoute53())
-	t.Cleanup(r53.Close)
-	sts := httptest.NewServer(awsfake.STS("123456789012"))
-	t.Cleanup(sts.Close)
+	// Every service the aws provider calls, empty but for what is made
+	// below: plans of the written file audit the whole account.
+	acct := awsfake.NewAccount("123456789012", "eu-west-1")
+	t.Cleanup(acct.Close)
+	eps := acct.Endpoints()
 	creds := credentials.NewStaticCredentialsProvider("AKIDINIT", "init-secret-value", "")
 	s3c := sdks3.New(sdks3.Options{Region: "eu-west-1", BaseEndpoint: sdkaws.String(s3.URL), UsePathStyle: true, Credentials: creds,
 		HTTPClient: s3.Client()})
@@ -105,13 +105,16 @@ func TestE2EInitFromAWS(t *testing.T) {
 	if err := s3.Seed(ctx, "shop-assets", "img/a.jpg", []byte("jpeg"), nil); err != nil {
 		t.Fatal(err)
 	}
-	raw := route53.New(route53.Options{Region: "us-east-1", BaseEndpoint: sdkaws.String(r53.URL), Credentials: creds})
+	raw := route53.New(route53.Options{Region: "us-east-1", BaseEndpoint: sdkaws.String(eps["route53"]), Credentials: creds})
 	if _, err := raw.CreateHostedZone(ctx, &route53.CreateHostedZoneInput{Name: sdkaws.String("shop.example.com."),
 		CallerReference: sdkaws.String("init-test")}); err != nil {
 		t.Fatal(err)
 	}
 	env := []string{"AWS_ACCESS_KEY_ID=AKIDINIT", "AWS_SECRET_ACCESS_KEY=init-secret-value", "AWS_REGION=eu-west-1",
-		"AWS_ENDPOINT_URL_S3=" + s3.URL, "AWS_ENDPOINT_URL_ROUTE53=" + r53.URL, "AWS_ENDPOINT_URL_STS=" + sts.URL}
+		"AWS_ENDPOINT_URL_S3=" + s3.URL}
+	for svc, url := range eps {
+		env = append(env, "AWS_ENDPOINT_URL_"+strings.ToUpper(svc)+"="+url)
+	}
 	dir := t.TempDir()
 	r := runRehomeOpts(t, dir, runOpts{Env: env}, "init", "-from=aws")
 	if r.Code != 0 {
@@ -144,7 +147,7 @@ func TestE2EInitFromAWS(t *testing.T) {
 	// Credentials that do not work are a clear error, and nothing is written.
 	dir2 := t.TempDir()
 	bad := runRehomeOpts(t, dir2, runOpts{Env: []string{"AWS_ACCESS_KEY_ID=AKIDINIT", "AWS_REGION=eu-west-1",
-		"AWS_ENDPOINT_URL_S3=" + s3.URL, "AWS_ENDPOINT_URL_ROUTE53=" + r53.URL}}, "init", "-from=aws")
+		"AWS_ENDPOINT_URL_S3=" + s3.URL, "AWS_ENDPOINT_URL_ROUTE53=" + eps["route53"]}}, "init", "-from=aws")
 	if bad.Code != 1 || !strings.Contains(bad.Stderr, "discover the aws source") {
 		t.Errorf("init -from=aws with half the keys: %s", bad)
 	}
@@ -155,8 +158,12 @@ func TestE2EInitFromAWS(t *testing.T) {
 	// Without key variables (a profile or SSO), the keys are commented out,
 	// so that validate does not fail on an unset variable.
 	dir3 := t.TempDir()
-	noKeys := []string{"AWS_REGION=eu-west-1", "AWS_ENDPOINT_URL_S3=" + s3.URL, "AWS_ENDPOINT_URL_ROUTE53=" + r53.URL,
-		"AWS_CONFIG_FILE=" + filepath.Join(dir3, "none"), "AWS_SHARED_CREDENTIALS_FILE=" + filepath.Join(dir3, "none")}
+	noKeys := []string{"AWS_CONFIG_FILE=" + filepath.Join(dir3, "none"), "AWS_SHARED_CREDENTIALS_FILE=" + filepath.Join(dir3, "none")}
+	for _, e := range env {
+		if !strings.HasPrefix(e, "AWS_ACCESS_KEY_ID=") && !strings.HasPrefix(e, "AWS_SECRET_ACCESS_KEY=") {
+			noKeys = append(noKeys, e)
+		}
+	}
 	if r := runRehomeOpts(t, dir3, runOpts{Env: noKeys}, "init", "-from=aws"); r.Code == 0 {
 		text := string(readFile(t, filepath.Join(dir3, "migration.hcl")))
 		if !strings.Contains(text, `# access_key = env("AWS_ACCESS_KEY_ID")`) {

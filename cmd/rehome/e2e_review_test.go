@@ -1,6 +1,7 @@
 package main_test
 
 import (
+	"fmt"
 	"maps"
 	"os"
 	"path/filepath"
@@ -216,4 +217,161 @@ func TestE2ESecretGoneFromSourceIsRemoved(t *testing.T) {
 		t.Errorf("re-plan after the cutover is not empty:\n%s", r.Stdout)
 	}
 	mustRun(t, dir, 0, "rollback", "-auto-approve", "-force")
+}
+
+// TestE2EReadmeTour runs the README's two commands' quickstart apply and
+// then its tour, command by command in the README's order, as a newcomer
+// would: each succeeds, and the tour's first plan is a real plan.
+func TestE2EReadmeTour(t *testing.T) {
+	t.Parallel()
+	readme := string(readFile(t, filepath.Join("..", "..", "README.md")))
+	i := strings.Index(readme, "## A tour")
+	if i < 0 {
+		t.Fatal("README has no tour")
+	}
+	block := readme[i:]
+	block = block[strings.Index(block, "```sh")+len("```sh"):]
+	block = block[:strings.Index(block, "```")]
+	dir := quickstartCopy(t)
+	mustRun(t, dir, 0, "apply", "-auto-approve") // the README's first command
+	ran, planned := 0, false
+	for _, line := range strings.Split(block, "\n") {
+		line = strings.TrimSpace(line)
+		if !strings.HasPrefix(line, "/tmp/rehome ") {
+			continue
+		}
+		if c := strings.Index(line, "#"); c >= 0 {
+			line = strings.TrimSpace(line[:c])
+		}
+		args := strings.Fields(strings.TrimPrefix(line, "/tmp/rehome "))
+		r := runRehome(t, dir, args...)
+		if r.Code != 0 {
+			t.Fatalf("tour step %q failed:\n%s", line, r)
+		}
+		if len(args) == 1 && args[0] == "plan" && !planned {
+			planned = true
+			if strings.Contains(r.Stdout, "No changes.") {
+				t.Errorf("the tour's first plan shows no changes:\n%s", r.Stdout)
+			}
+		}
+		ran++
+	}
+	if ran < 8 || !planned {
+		t.Fatalf("ran %d tour commands (plan among them: %v)", ran, planned)
+	}
+}
+
+// TestE2EPlanShowsRecordValues: after a source zone changes, the plan
+// lists each record set it updates with old and new TTL and values, and
+// each it removes apart, in every view; Markdown and JSON list them all.
+func TestE2EPlanShowsRecordValues(t *testing.T) {
+	t.Parallel()
+	dir := quickstartCopy(t)
+	mustRun(t, dir, 0, "apply", "-auto-approve")
+	zf := filepath.Join(dir, "legacy", "zones", "shop.example.com.zone")
+	var lines []string
+	for _, l := range strings.Split(string(readFile(t, zf)), "\n") {
+		switch {
+		case strings.HasPrefix(l, "api ") && strings.Contains(l, "203.0.113.11"):
+			l = strings.Replace(l, "203.0.113.11", "203.0.113.99", 1)
+		case strings.HasPrefix(l, "_dmarc"):
+			continue
+		}
+		lines = append(lines, l)
+	}
+	if err := os.WriteFile(zf, []byte(strings.Join(lines, "\n")), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	p := planJSON(t, dir)
+	var changes []any
+	for _, a := range p["actions"].([]any) {
+		if a := a.(map[string]any); a["address"] == `move.dns.zones.records["shop.example.com"]` {
+			changes, _ = a["changes"].([]any)
+		}
+	}
+	var upd, rm map[string]any
+	for _, c := range changes {
+		c := c.(map[string]any)
+		switch c["op"] {
+		case "update":
+			upd = c
+		case "remove":
+			rm = c
+		}
+	}
+	if upd == nil || upd["item"] != "api.shop.example.com. A" || fmt.Sprint(upd["old"]) != "[300 203.0.113.11 300 203.0.113.12]" ||
+		fmt.Sprint(upd["new"]) != "[300 203.0.113.12 300 203.0.113.99]" {
+		t.Errorf("update change %v", upd)
+	}
+	if rm == nil || rm["item"] != "_dmarc.shop.example.com. TXT" || len(rm["old"].([]any)) != 1 {
+		t.Errorf("removal change %v", rm)
+	}
+	md := mustRun(t, dir, 0, "plan", "-format=markdown").Stdout
+	if !strings.Contains(md, "**Removals:**") || !strings.Contains(md, "`_dmarc.shop.example.com. TXT`") ||
+		!strings.Contains(md, "300 203.0.113.11<br>300 203.0.113.12 | 300 203.0.113.12<br>300 203.0.113.99") {
+		t.Errorf("markdown plan lacks the record changes:\n%s", md)
+	}
+	human := mustRun(t, dir, 0, "plan").Stdout
+	if !strings.Contains(human, "~ update  api.shop.example.com. A  300 203.0.113.11, 300 203.0.113.12 → 300 203.0.113.12, 300 203.0.113.99") ||
+		!strings.Contains(human, "removals: 1 to remove") {
+		t.Errorf("human plan lacks the record changes:\n%s", human)
+	}
+}
+
+// TestE2ECutoverTTLKeepsTheZoneFile: with cutover_ttl, lowering the local
+// source's TTLs changes only TTL fields and the serial (comments, $TTL,
+// `@` and columns stay); the destination is written with the source's own
+// TTLs and keeps them after the cutover; rollback gives back the source
+// file byte for byte, serial included.
+func TestE2ECutoverTTLKeepsTheZoneFile(t *testing.T) {
+	t.Parallel()
+	dir := quickstartCopy(t)
+	cfg := filepath.Join(dir, "migration.hcl")
+	text := strings.Replace(string(readFile(t, cfg)), `zones = ["shop.example.com"]`, "zones = [\"shop.example.com\"]\n  cutover_ttl = 60", 1)
+	if err := os.WriteFile(cfg, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	zf := filepath.Join(dir, "legacy", "zones", "shop.example.com.zone")
+	orig := string(readFile(t, zf))
+	origTTLs := map[string]uint32{}
+	for _, rr := range zoneRRs(t, zf, "shop.example.com.") {
+		f := strings.Fields(rr)
+		origTTLs[f[0]+" "+f[3]] = uint32(atoiComma(f[1]))
+	}
+	mustRun(t, dir, 0, "apply", "-auto-approve")
+	lowered := string(readFile(t, zf))
+	ol, ll := strings.Split(orig, "\n"), strings.Split(lowered, "\n")
+	if len(ol) != len(ll) {
+		t.Fatalf("lowering changed the number of lines:\n%s", lowered)
+	}
+	for i := range ol {
+		if ol[i] == ll[i] {
+			continue
+		}
+		// A changed line differs only by a TTL field ("60 ") or the serial.
+		if strings.Replace(ll[i], " 60 IN ", " IN ", 1) != ol[i] && strings.Replace(ll[i], "60 IN ", "IN ", 1) != ol[i] &&
+			strings.Replace(ll[i], " 60 IN", " 300 IN", 1) != ol[i] && !strings.Contains(ol[i], "; serial") {
+			t.Errorf("line %d changed beyond its TTL:\n  was %q\n  now %q", i+1, ol[i], ll[i])
+		}
+	}
+	if !strings.Contains(lowered, "; Legacy zone") || !strings.Contains(lowered, "$TTL 3600") {
+		t.Errorf("comments or $TTL lost:\n%s", lowered)
+	}
+	dstZone := filepath.Join(dir, "out", "new-env", "zones", "shop.example.com.zone")
+	checkDst := func(when string) {
+		for _, rr := range zoneRRs(t, dstZone, "shop.example.com.") {
+			f := strings.Fields(rr)
+			if want, ok := origTTLs[f[0]+" "+f[3]]; ok && uint32(atoiComma(f[1])) != want {
+				t.Errorf("%s: destination %s has TTL %s, the source's own is %d", when, f[0]+" "+f[3], f[1], want)
+			}
+		}
+	}
+	checkDst("after apply")
+	// The cutover waits out the old TTLs; -force skips the wait here.
+	mustRun(t, dir, 0, "cutover", "-auto-approve", "-force")
+	checkDst("after cutover")
+	mustRun(t, dir, 0, "rollback", "-auto-approve", "-force")
+	if got := string(readFile(t, zf)); got != orig {
+		t.Errorf("rollback did not restore the zone file byte for byte:\n%s", got)
+	}
 }

@@ -105,7 +105,7 @@ func TestE2EQuickstartRoundTrip(t *testing.T) {
 	sourceBefore := snapshotTree(t, legacy)
 
 	r := mustRun(t, dir, 0, "validate")
-	if !strings.Contains(r.Stdout, "Success! The configuration is valid (2 environment(s), 3 move(s)).") {
+	if !strings.Contains(r.Stdout, "Success! The configuration is valid (4 environment(s), 4 move(s)).") {
 		t.Errorf("validate does not report success: %s", r)
 	}
 	mustRun(t, dir, 2, "plan", "-detailed-exitcode")
@@ -126,7 +126,11 @@ func TestE2EQuickstartRoundTrip(t *testing.T) {
 	if got := int(summary["secrets"].(float64)); got != len(srcSecrets) {
 		t.Errorf("plan summary: %d secrets, want %d", got, len(srcSecrets))
 	}
-	wantItems := objects + len(srcSecrets) + int(summary["records"].(float64))
+	// The shop database's rows (legacy/databases/shop.sql): 22.
+	if got := int(summary["rows"].(float64)); got != 22 {
+		t.Errorf("plan summary: %d rows, want 22 (the shop database)", got)
+	}
+	wantItems := objects + len(srcSecrets) + int(summary["records"].(float64)) + 22
 
 	r = mustRun(t, dir, 0, "apply", "-auto-approve")
 	m := applyCompleteRE.FindStringSubmatch(r.Stdout)
@@ -368,12 +372,12 @@ environment "b" {
   to   = environment.b
 }
 `, []string{`Unknown move kind; There is no move kind "teleport".`}},
-		{"kind this build lacks", `move "database" "s" { # ERR
-  from      = environment.a
-  to        = environment.b
+		{"providers without the kind", `move "database" "s" {
+  from      = environment.a # ERR
+  to        = environment.b # ERR
   databases = ["orders"]
 }
-`, []string{`Unknown move kind; There is no move kind "database". A move block's first label is one of "storage", "dns", "secrets", "queue".`}},
+`, []string{`Provider cannot be a source for database`, `Provider cannot be a destination for database`}},
 		{"bad verify", `move "storage" "s" {
   from   = environment.a
   to     = environment.b
@@ -1104,6 +1108,10 @@ func TestE2EStateCommands(t *testing.T) {
 		dir := quickstartCopy(t)
 		mustRun(t, dir, 0, "apply", "-auto-approve")
 		list := strings.Fields(mustRun(t, dir, 0, "state", "list").Stdout)
+		db := []string{`move.database.shop.database["main"]`, `move.database.shop.rows["main"]`,
+			`move.database.shop.table["main.customers"]`, `move.database.shop.table["main.order_items"]`,
+			`move.database.shop.table["main.orders"]`, `move.database.shop.table["main.payments"]`,
+			`move.database.shop.table["main.products"]`}
 		want := []string{
 			recordsAddr, zoneAddr,
 			`move.secrets.app.secret["DATABASE_URL"]`, `move.secrets.app.secret["SESSION_SECRET"]`,
@@ -1111,7 +1119,7 @@ func TestE2EStateCommands(t *testing.T) {
 			`move.storage.assets.bucket["shop-assets"]`, `move.storage.assets.bucket["shop-media"]`,
 			`move.storage.assets.objects["shop-assets"]`, mediaAddr,
 		}
-		if d := cmp.Diff(want, list); d != "" {
+		if d := cmp.Diff(append(db, want...), list); d != "" {
 			t.Errorf("state list (-want +got):\n%s", d)
 		}
 		show := mustRun(t, dir, 0, "state", "show", mediaAddr).Stdout
@@ -1132,7 +1140,7 @@ func TestE2EStateCommands(t *testing.T) {
 			t.Errorf("state rm: %s", r)
 		}
 		list = strings.Fields(mustRun(t, dir, 0, "state", "list").Stdout)
-		if d := cmp.Diff(want[2:], list); d != "" {
+		if d := cmp.Diff(append(db, want[2:]...), list); d != "" {
 			t.Errorf("state list after rm (-want +got):\n%s", d)
 		}
 		if r := runRehome(t, dir, "state", "rm", "move.nope.x"); r.Code != 1 {
@@ -1173,8 +1181,8 @@ func TestE2EStateCommands(t *testing.T) {
 			t.Errorf("state unlock BADID: want exit 1 naming the id, got %s", r)
 		}
 		p := mustRun(t, dir, 0, "providers").Stdout
-		if !regexp.MustCompile(`(?m)^PROVIDER\s+STORAGE\s+DNS\s+SECRETS\s+QUEUE$`).MatchString(p) ||
-			!regexp.MustCompile(`(?m)^local\s+src\+dst\s+src\+dst\s+src\+dst\s+-$`).MatchString(p) {
+		if !regexp.MustCompile(`(?m)^PROVIDER\s+STORAGE\s+DNS\s+SECRETS\s+QUEUE\s+DATABASE$`).MatchString(p) ||
+			!regexp.MustCompile(`(?m)^local\s+src\+dst\s+src\+dst\s+src\+dst\s+-\s+-$`).MatchString(p) {
 			t.Errorf("providers does not show the local provider's matrix:\n%s", p)
 		}
 		if v := mustRun(t, dir, 0, "version").Stdout; !regexp.MustCompile(`^rehome v\d+\.\d+\.\d+\S*\n$`).MatchString(v) {

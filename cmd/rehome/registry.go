@@ -8,6 +8,7 @@ import (
 	"github.com/rehome/rehome/providers/digitalocean"
 	"github.com/rehome/rehome/providers/hcloud"
 	"github.com/rehome/rehome/providers/local"
+	"github.com/rehome/rehome/providers/mysql"
 	"github.com/rehome/rehome/providers/nats"
 	"github.com/rehome/rehome/providers/postgres"
 	"github.com/rehome/rehome/providers/rabbitmq"
@@ -27,6 +28,7 @@ func newRegistry() *providers.Registry {
 		nats.Factory(),
 		postgres.Factory(),
 		sqlite.Factory(),
+		mysql.Factory(),
 	)
 }
 

@@ -1,6 +1,7 @@
 # The rehome quickstart: move a small "legacy" environment (a folder holding
-# buckets, a DNS zone file and a dotenv of secrets) to a new one under out/,
-# offline, with the local provider. Run from the repository root:
+# buckets, a DNS zone file, a dotenv of secrets and a SQLite shop database) to
+# a new one under out/, offline, with the local and sqlite providers. Run from
+# the repository root:
 #
 #   go run ./cmd/rehome -chdir=examples/quickstart apply -auto-approve
 #
@@ -32,6 +33,18 @@ environment "new" {
   age_identity_file = "demo-age.key"
 }
 
+# The legacy shop database (legacy/databases/shop.db, made from shop.sql).
+environment "legacy_db" {
+  provider = "sqlite"
+  path     = "legacy/databases/shop.db"
+}
+
+# Its new home: a SQLite file in the new environment's folder.
+environment "new_db" {
+  provider = "sqlite"
+  path     = "${var.destination}/shop.db"
+}
+
 move "storage" "assets" {
   from    = environment.legacy
   to      = environment.new
@@ -49,6 +62,12 @@ move "dns" "zones" {
 move "secrets" "app" {
   from = environment.legacy
   to   = environment.new
+}
+
+move "database" "shop" {
+  from         = environment.legacy_db
+  to           = environment.new_db
+  on_bad_value = "null" # a value with no exact form becomes NULL, and is counted
 }
 
 audit {

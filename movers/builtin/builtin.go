@@ -2,6 +2,7 @@ package builtin
 
 import (
 	"github.com/rehome/rehome/movers"
+	"github.com/rehome/rehome/movers/database"
 	"github.com/rehome/rehome/movers/dns"
 	"github.com/rehome/rehome/movers/queue"
 	"github.com/rehome/rehome/movers/secrets"
@@ -15,5 +16,6 @@ func Registry() *movers.Registry {
 		dns.New(),
 		secrets.New(),
 		queue.New(),
+		database.New(),
 	)
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"time"
 
 	"github.com/rehome/rehome/planner"
 	"github.com/rehome/rehome/planner/exec"
@@ -26,6 +27,8 @@ func (Mover) Apply(ctx context.Context, r *exec.Run) (state.Result, error) {
 		return lowerTTL(ctx, r)
 	case typeDS, typeDelegation:
 		return registrarStep(ctx, r)
+	case typeVerify:
+		return verifyAnswers(ctx, r)
 	}
 	return state.Result{}, fmt.Errorf("dns has no action type %q", r.Action.Type)
 }
@@ -74,10 +77,18 @@ func copyRecords(ctx context.Context, r *exec.Run) (state.Result, error) {
 	if err != nil {
 		return state.Result{}, err
 	}
+	if a.Phase == planner.PhaseCutover {
+		if err := checkNotBefore(p, time.Now(), r.Force()); err != nil {
+			return state.Result{}, err
+		}
+	}
 	scope, fq := a.Scope, Fqdn(p.Zone)
 	srcSets, err := records(ctx, r.Caller, sd, fq)
 	if err != nil {
 		return state.Result{}, fmt.Errorf("read zone %s at %s: %w", p.Zone, a.From.Env, err)
+	}
+	if srcSets, err = originalTTLs(ctx, r.Records(), TTLScope(a.Move, src.ID(), p.Zone), srcSets, p.TTL); err != nil {
+		return state.Result{}, err
 	}
 	dstSets, err := records(ctx, r.Caller, dd, fq)
 	if err != nil {
@@ -94,7 +105,20 @@ func copyRecords(ctx context.Context, r *exec.Run) (state.Result, error) {
 	for _, k := range a.Skipped {
 		skipKeys[k] = true
 	}
-	tr := Translate(TranslateInput{Zone: fq, Src: srcSets, Caps: dst.Factory.Caps.DNS, FlattenAlias: p.FlattenAlias})
+	var dstZoneID string
+	if dst.Factory.Caps.DNS.Alias {
+		zs, err := dd.Zones(ctx)
+		if err != nil {
+			return state.Result{}, fmt.Errorf("list zones at %s: %w", a.To.Env, err)
+		}
+		for _, z := range zs {
+			if z.Name == fq {
+				dstZoneID = z.ID
+			}
+		}
+	}
+	tr := Translate(TranslateInput{Zone: fq, Src: srcSets, Caps: dst.Factory.Caps.DNS, FlattenAlias: p.FlattenAlias, DstZoneID: dstZoneID,
+		SameAccount: p.SameAccount, DropHealthChecks: p.DropHealthChecks})
 	if left := unacknowledged(tr, p.SkipRules); len(left) > 0 {
 		return state.Result{}, fmt.Errorf("record sets of %s that %s cannot hold as they are, and not acknowledged: %s",
 			p.Zone, a.To.Env, listKeys(tr, head(left, 10)))
@@ -102,6 +126,10 @@ func copyRecords(ctx context.Context, r *exec.Run) (state.Result, error) {
 	srcSets = tr.Sets
 	d := Diff(DiffInput{Zone: fq, Src: srcSets, Dst: dstSets, DstCaps: dst.Factory.Caps.DNS,
 		Records: recs, Overwrite: p.Overwrite, SkipTypes: skipTypes, SkipKeys: skipKeys})
+	if touched, n, over := overThreshold(fq, dst.Factory.Caps.DNS, dstSets, d.Changes); over && !r.Force() {
+		return state.Result{}, fmt.Errorf("the copy would update or delete %d of the %d record sets of %s at %s (more than %.0f%%); run with -force to accept",
+			touched, n, p.Zone, a.To.Env, thresholdShare*100)
+	}
 	res := state.Result{AlreadyDone: int64(d.Unchanged)}
 	if len(d.Confirm) > 0 {
 		confirm := map[string]any{}
@@ -219,14 +247,10 @@ func lowerTTL(ctx context.Context, r *exec.Run) (state.Result, error) {
 	if err != nil {
 		return state.Result{}, err
 	}
-	sd, err := dnsOf(src)
+	fq := Fqdn(p.Zone)
+	sets, sd, err := sourceZone(ctx, r, src, p.Zone, 0)
 	if err != nil {
 		return state.Result{}, err
-	}
-	fq := Fqdn(p.Zone)
-	sets, err := records(ctx, r.Caller, sd, fq)
-	if err != nil {
-		return state.Result{}, fmt.Errorf("read zone %s at %s: %w", p.Zone, a.From.Env, err)
 	}
 	changes := LowerTTLChanges(sets, p.TTL)
 	if len(changes) == 0 {
@@ -247,10 +271,35 @@ func lowerTTL(ctx context.Context, r *exec.Run) (state.Result, error) {
 			return state.Result{}, err
 		}
 	}
+	if sr, ok := sd.(providers.SerialRestorer); ok {
+		// The serial before the first lowering, for rollback.
+		var have SerialRecord
+		if found, err := r.Records().Get(ctx, SerialScope(a.Scope), "soa", &have); err != nil {
+			return state.Result{}, err
+		} else if !found {
+			serial, digest, err := sr.ZoneSerial(ctx, fq)
+			if err != nil {
+				return state.Result{}, fmt.Errorf("read the serial of %s at %s: %w", p.Zone, a.From.Env, err)
+			}
+			if err := r.Records().Put(ctx, SerialScope(a.Scope), "soa", SerialRecord{Serial: serial, Digest: digest}); err != nil {
+				return state.Result{}, err
+			}
+		}
+	}
 	if err := sd.ApplyRecords(ctx, fq, changes); err != nil {
 		return state.Result{}, fmt.Errorf("lower TTLs of %s at %s: %w", p.Zone, a.From.Env, err)
 	}
+	// The wait before the cutover: the highest TTL rehome ever lowered
+	// in the zone, from now.
+	var olds []providers.RecordSet
+	for _, rec := range recs {
+		olds = append(olds, rec.Set)
+	}
+	for _, v := range pre {
+		olds = append(olds, v.(TTLRecord).Set)
+	}
 	return state.Result{Copied: int64(len(changes))}, r.SetResource(ctx, state.Resource{Address: a.Address,
 		Type: typeTTL, Env: a.From.Env, Name: p.Zone, Changed: true,
-		Attrs: map[string]string{"ttl": fmt.Sprint(p.TTL)}})
+		Attrs: map[string]string{"ttl": fmt.Sprint(p.TTL), attrLoweredAt: time.Now().UTC().Format(time.RFC3339),
+			attrWait: fmt.Sprint(maxTTL(olds))}})
 }

@@ -192,14 +192,3 @@ func Fqdn(name string) string {
 	name = strings.ToLower(strings.TrimSuffix(name, "."))
 	return name + "."
 }
-
-func applyTTL(sets []providers.RecordSet, ttl uint32) []providers.RecordSet {
-	out := make([]providers.RecordSet, len(sets))
-	for i, rs := range sets {
-		if rs.Type != "SOA" && rs.Alias == nil && rs.TTL > ttl {
-			rs.TTL = ttl
-		}
-		out[i] = rs
-	}
-	return out
-}

@@ -30,6 +30,12 @@ type Settings struct {
 	// FlattenAlias writes alias sets the destination cannot hold as plain
 	// sets of their targets' current values (see Translate).
 	FlattenAlias bool
+	// VerifyServers (host:port) are asked, at cutover, for every record
+	// set; their answers must match the source's.
+	VerifyServers []string
+	// Resolver (host:port) is asked, at cutover, for the zone's DS and NS
+	// records to check the registrar steps; empty: they are not checked.
+	Resolver string
 }
 
 func settings(m *lang.Move) *Settings {
@@ -65,6 +71,8 @@ func (Mover) MoveSchema() providers.Schema {
 		{Name: "cutover_ttl", Type: cty.Number, Description: "lower the source's TTLs to this many seconds before the cutover (recorded, undone by rollback)"},
 		{Name: "include", Type: cty.List(cty.String), Description: "globs over source zone names (default: all)"},
 		{Name: "exclude", Type: cty.List(cty.String), Description: "globs over source zone names to leave out"},
+		{Name: "verify_servers", Type: cty.List(cty.String), Description: `the destination's servers ("host:port") the cutover asks for every record set before the name-server switch`},
+		{Name: "resolver", Type: cty.String, Description: `a recursive resolver ("host:port") the cutover asks for the zone's NS and DS records to check the registrar steps`},
 		{Name: "flatten_alias", Type: cty.Bool, Description: "write alias records the destination cannot hold as A/AAAA records of their targets' current addresses (they stop following the target)"},
 	}}
 }
@@ -78,6 +86,21 @@ func (Mover) DecodeMove(a *lang.MoveArgs) any {
 			"zones names the zones to move; include and exclude select them by glob. Use one or the other.")
 	}
 	s.FlattenAlias, _ = a.Bool("flatten_alias")
+	if r, ok := a.String("resolver"); ok {
+		s.Resolver = strings.TrimSpace(r)
+		if s.Resolver == "" {
+			a.Errorf(a.Range("resolver"), "Invalid resolver", `A resolver is "host" or "host:port", like "192.0.2.53:53".`)
+		}
+	}
+	servers, _ := a.Strings("verify_servers")
+	for i, v := range servers {
+		v = strings.TrimSpace(v)
+		if v == "" {
+			a.Errorf(a.ElementRange("verify_servers", i), "Invalid server", `A server is "host" or "host:port", like "ns1.example.net:53".`)
+			continue
+		}
+		s.VerifyServers = append(s.VerifyServers, v)
+	}
 	zones, _ := a.Strings("zones")
 	for i, z := range zones {
 		z = strings.TrimSuffix(strings.ToLower(strings.TrimSpace(z)), ".")

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/rehome/rehome/planner"
 	"github.com/rehome/rehome/providers"
@@ -31,6 +32,13 @@ type recordsParams struct {
 	// user acknowledged leaving out.
 	FlattenAlias bool     `json:"flatten_alias,omitempty"`
 	SkipRules    []string `json:"skip_rules,omitempty"`
+	// SameAccount and DropHealthChecks steer the health check rule.
+	SameAccount      bool `json:"same_account,omitempty"`
+	DropHealthChecks bool `json:"drop_health_checks,omitempty"`
+	// NotBefore (RFC 3339), on the cutover's sync: the earliest safe
+	// cutover, when the source's old TTLs have run out since they were
+	// lowered.
+	NotBefore string `json:"not_before,omitempty"`
 }
 
 // ttlParams are the inputs of lowering a zone's TTLs at the source.
@@ -134,17 +142,22 @@ func planZone(ctx context.Context, mc *planner.MoveContext, zone string, dstExis
 			Check:   fmt.Sprintf("every record set of %s at %s has a TTL of at most %d s", zone, m.From, ttl),
 			Undo:    fmt.Sprintf("restore the original TTLs of %s at %s", zone, m.From)}
 		if len(lower) > 0 {
+			var olds []providers.RecordSet
+			for _, c := range lower {
+				olds = append(olds, *c.Old)
+			}
+			wait := maxTTL(olds)
 			a.Action = planner.ActLowerTTL
 			a.Items = ChangeKeys(lower)
-			a.Estimate = planner.Estimate{Items: int64(len(lower)), Seconds: 1}
-			a.Reason = fmt.Sprintf("lower %s at the source to %d s so the cutover propagates quickly (wait out the old TTLs before cutover)",
-				planner.Plural(int64(len(lower)), "TTL", "TTLs"), ttl)
+			// The step's duration is the wait it starts: resolvers keep
+			// the old TTLs that long.
+			a.Estimate = planner.Estimate{Items: int64(len(lower)), Seconds: float64(wait),
+				Basis: fmt.Sprintf("wait: the longest TTL lowered (%d s) must expire before the cutover", wait)}
+			a.Reason = fmt.Sprintf("lower %s at the source to %d s so the cutover propagates quickly; the cutover waits %d s (the highest old TTL) after this step",
+				planner.Plural(int64(len(lower)), "TTL", "TTLs"), ttl, wait)
 			mc.Finding(planner.SevInfo, ttlAddr, "dns.ttl_lowered", "",
 				fmt.Sprintf("%s in %s at %s will be lowered to %d s; rollback restores them", planner.Plural(int64(len(lower)), "TTL", "TTLs"), zone, m.From, ttl),
 				"none needed")
-			// The copy then carries the lowered TTLs, so both sides agree
-			// during the cutover window.
-			srcSets = applyTTL(srcSets, ttl)
 		} else {
 			a.Reason = "TTLs already at or below the cutover TTL"
 		}
@@ -152,14 +165,31 @@ func planZone(ctx context.Context, mc *planner.MoveContext, zone string, dstExis
 		deps = append(deps, ttlAddr)
 	}
 
+	// The destination keeps the original TTLs of the sets rehome lowered.
+	if srcSets, err = originalTTLs(ctx, mc.Progress(), TTLScope(m.Addr(), src.ID(), zone), srcSets, cfg.CutoverTTL); err != nil {
+		return err
+	}
 	recs, err := planner.LoadRecords[SetRecord](ctx, mc.Progress(), Scope(m.Addr(), dst.ID(), zone))
 	if err != nil {
 		return err
 	}
 	// Findings first, then the diff that honours acknowledged ones.
 	dcaps := dst.Factory.Caps.DNS
-	tr := Translate(TranslateInput{Zone: fq, Src: srcSets, Caps: dcaps, FlattenAlias: cfg.FlattenAlias})
+	var dstZoneID string
+	for _, r := range dst.Inventory.OfKind(Kind) {
+		if r.Type == typeZone && strings.TrimSuffix(r.Name, ".") == zone {
+			dstZoneID = r.ID
+		}
+	}
+	tin := TranslateInput{Zone: fq, Src: srcSets, Caps: dcaps, FlattenAlias: cfg.FlattenAlias, DstZoneID: dstZoneID, SameAccount: sameAccount(src, dst)}
+	tr := Translate(tin)
 	skipRules := reportTranslation(mc, recAddr, zone, tr)
+	if i := slices.Index(skipRules, ruleHealthCheck); i >= 0 {
+		// Acknowledged: the sets are written without their health checks.
+		skipRules = slices.Delete(skipRules, i, i+1)
+		tin.DropHealthChecks = true
+		tr = Translate(tin)
+	}
 	srcSets = tr.Sets
 	probe := Diff(DiffInput{Zone: fq, Src: srcSets, Dst: dstSets, DstCaps: dcaps, Records: recs, Overwrite: m.Overwrite})
 	skipTypes, skipKeys := map[string]bool{}, map[string]bool{}
@@ -229,8 +259,14 @@ func planZone(ctx context.Context, mc *planner.MoveContext, zone string, dstExis
 	d := Diff(DiffInput{Zone: fq, Src: srcSets, Dst: dstSets, DstCaps: dcaps, Records: recs,
 		Overwrite: m.Overwrite, SkipTypes: skipTypes, SkipKeys: skipKeys})
 
+	if touched, n, over := overThreshold(fq, dcaps, dstSets, d.Changes); over {
+		mc.Finding(planner.SevWarning, recAddr, "dns.threshold", "",
+			fmt.Sprintf("the copy updates or deletes %d of the %s in %s at %s (more than %.0f%% of a zone of %d or more): apply refuses it without -force",
+				touched, sets(n), zone, m.To, thresholdShare*100, thresholdMin),
+			"review the changes, then apply with -force")
+	}
 	p := recordsParams{Zone: zone, Overwrite: m.Overwrite, SkipTypes: slices.Sorted(maps.Keys(skipTypes)), TTL: cfg.CutoverTTL,
-		FlattenAlias: cfg.FlattenAlias, SkipRules: skipRules}
+		FlattenAlias: cfg.FlattenAlias, SkipRules: skipRules, SameAccount: tin.SameAccount, DropHealthChecks: tin.DropHealthChecks}
 	var options []planner.Option
 	if p.TTL > 0 {
 		options = append(options, planner.Option{Name: "ttl", Value: fmt.Sprint(p.TTL)})
@@ -254,6 +290,7 @@ func planZone(ctx context.Context, mc *planner.MoveContext, zone string, dstExis
 		rm := int64(d.Removals)
 		rec.Action = planner.ActCopy
 		rec.Items = ChangeKeys(d.Changes)
+		rec.Changes = recordChanges(d.Changes)
 		rec.Estimate = planner.Estimate{Items: n - rm, Removals: rm, Seconds: 1}
 		rec.Reason = fmt.Sprintf("%s to write, %d unchanged", sets(int(n-rm)), d.Unchanged)
 		if rm > 0 {
@@ -270,17 +307,28 @@ func planZone(ctx context.Context, mc *planner.MoveContext, zone string, dstExis
 	sync := rec
 	sync.Address, sync.Action, sync.Phase, sync.Covered = syncAddr, planner.ActSync, planner.PhaseCutover, false
 	sync.DependsOn = []string{recAddr}
-	sync.Items, sync.Estimate = nil, planner.Estimate{}
+	sync.Items, sync.Changes, sync.Estimate = nil, nil, planner.Estimate{}
 	sync.Check = rec.Check + ", after a final pass"
 	sync.Reason = "final pass over record sets changed at the source since the copy"
+	if t, wait := notBefore(mc.State().FindResource(ttlAddr)); !t.IsZero() && cfg.CutoverTTL > 0 {
+		sp := p
+		sp.NotBefore = t.UTC().Format(time.RFC3339)
+		sync.Params = planner.EncodeParams(sp)
+		sync.Options = append(slices.Clone(sync.Options), planner.Option{Name: "not_before", Value: sp.NotBefore})
+		sync.Reason += fmt.Sprintf("; not before %s, when the old TTLs (up to %d s) have run out since they were lowered", sp.NotBefore, wait)
+	}
 	if mc.CutoverDone() {
 		if len(d.Changes) == 0 {
 			sync.Action, sync.Reason = planner.ActNoop, "cutover already ran"
 		} else {
-			sync.Items, sync.Estimate = rec.Items, rec.Estimate
+			sync.Items, sync.Changes, sync.Estimate = rec.Items, rec.Changes, rec.Estimate
 			sync.Reason = "record sets changed at the source since the cutover"
 		}
 	}
 	mc.Add(sync)
-	return planCutoverSteps(ctx, mc, zone, sd, srcSets, dstSets, tr, syncAddr)
+	deps = []string{syncAddr}
+	if v := planVerify(mc, zone, p, syncAddr); v != "" {
+		deps = append(deps, v)
+	}
+	return planCutoverSteps(ctx, mc, zone, sd, srcSets, dstSets, tr, deps)
 }

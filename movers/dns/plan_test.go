@@ -136,8 +136,10 @@ func TestBuildDNSZoneMissing(t *testing.T) {
 }
 
 // TestBuildDNSCutoverTTL: cutover_ttl lowers the source TTLs in the prepare
-// phase before the copy, which carries the lowered TTLs; rollback restores
-// the source exactly.
+// phase; the destination gets the original TTLs; the step's duration is
+// the wait it starts (the highest old TTL), and the cutover refuses to run
+// before it has passed unless forced; rollback restores the source
+// exactly.
 func TestBuildDNSCutoverTTL(t *testing.T) {
 	t.Parallel()
 	h := movertest.New(t)
@@ -183,7 +185,8 @@ func TestBuildDNSCutoverTTL(t *testing.T) {
 	if d := cmp.Diff([]string{"example.com. NS", "example.com. MX", "www.example.com. A"}, ttl.Items); d != "" {
 		t.Errorf("lowered sets (-want +got):\n%s", d)
 	}
-	if ttl.Estimate.Items != 3 || !strings.Contains(string(ttl.Params), `"ttl":300`) {
+	if ttl.Estimate.Items != 3 || ttl.Estimate.Seconds != 172800 || !strings.Contains(string(ttl.Params), `"ttl":300`) ||
+		!strings.Contains(ttl.Reason, "the cutover waits 172800 s") {
 		t.Errorf("lower_ttl estimate %+v params %s", ttl.Estimate, ttl.Params)
 	}
 	if rec := movertest.ActionAt(t, p, recAddr); !strings.Contains(string(rec.Params), `"ttl":300`) || rec.Estimate.Items != 3 {
@@ -209,7 +212,9 @@ func TestBuildDNSCutoverTTL(t *testing.T) {
 	if d := cmp.Diff(wantSrc, ttls(src)); d != "" {
 		t.Errorf("source TTLs after apply (-want +got):\n%s", d)
 	}
-	wantDst := map[string]uint32{"example.com. SOA": 900, "example.com. NS": 172800, "example.com. MX": 300, "www.example.com. A": 300, "api.example.com. A": 60}
+	// The destination is written with the source's own TTLs, not the
+	// lowered ones it would otherwise keep for good.
+	wantDst := map[string]uint32{"example.com. SOA": 900, "example.com. NS": 172800, "example.com. MX": 7200, "www.example.com. A": 3600, "api.example.com. A": 60}
 	if d := cmp.Diff(wantDst, ttls(dst)); d != "" {
 		t.Errorf("destination TTLs after apply (-want +got):\n%s", d)
 	}
@@ -217,6 +222,15 @@ func TestBuildDNSCutoverTTL(t *testing.T) {
 	if again.Summary.Changes != 0 || movertest.ActionAt(t, again, ttlAddr).Action != planner.ActNoop {
 		t.Errorf("re-plan after apply: %d changes, ttl action %s", again.Summary.Changes, movertest.ActionAt(t, again, ttlAddr).Action)
 	}
+	sync := movertest.ActionAt(t, again, `move.dns.zones.cutover_sync["example.com"]`)
+	if !strings.Contains(string(sync.Params), `"not_before":`) || !strings.Contains(sync.Reason, "old TTLs (up to 172800 s)") {
+		t.Errorf("cutover sync after the lowering: params %s reason %q", sync.Params, sync.Reason)
+	}
+	if err := h.CutoverErr(cfg); err == nil || !strings.Contains(err.Error(), "may still cache the source's old TTLs") {
+		t.Errorf("cutover right after the lowering: %v; want a refusal", err)
+	}
+	h.Force = true
+	h.Cutover(cfg)
 
 	h.Rollback(cfg)
 	srcAfter, err := src.Records(h.Ctx, "example.com.")

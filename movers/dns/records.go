@@ -3,7 +3,9 @@ package dns
 // Per-set records, kept in the state's progress store, shared by the diff,
 // the copy and rollback.
 
-import "github.com/rehome/rehome/providers"
+import (
+	"github.com/rehome/rehome/providers"
+)
 
 // Scope is the progress scope of one zone of a dns move (destination
 // side); it includes where the destination points (Env.ID), so a move
@@ -35,4 +37,15 @@ func (r *SetRecord) Owns(cur providers.RecordSet) bool {
 // TTLRecord keeps a source record set's TTL before rehome lowered it.
 type TTLRecord struct {
 	Set providers.RecordSet `json:"set"`
+}
+
+// SerialScope holds, per zone, the source's SOA serial before rehome
+// first lowered its TTLs, for a rollback to put back.
+func SerialScope(ttlScope string) string { return ttlScope + "/serial" }
+
+// SerialRecord is the source zone's serial and the digest of its other
+// sets before the first lowering.
+type SerialRecord struct {
+	Serial uint32 `json:"serial"`
+	Digest string `json:"digest"`
 }

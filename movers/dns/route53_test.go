@@ -22,12 +22,16 @@ import (
 )
 
 // route53Env declares an aws environment whose Route 53 is a fresh fake.
-func route53Env(t *testing.T, h *movertest.Harness, name string) (*aws.Provider, *awsfake.Route53Server) {
+func route53Env(t *testing.T, h *movertest.Harness, name string, account ...string) (*aws.Provider, *awsfake.Route53Server) {
 	t.Helper()
 	fake := awsfake.NewRoute53()
 	r53 := httptest.NewServer(fake)
 	t.Cleanup(r53.Close)
-	sts := httptest.NewServer(awsfake.STS("123456789012"))
+	acct := "123456789012"
+	if len(account) > 0 {
+		acct = account[0]
+	}
+	sts := httptest.NewServer(awsfake.STS(acct))
 	t.Cleanup(sts.Close)
 	p := h.Env(name, "aws", map[string]cty.Value{
 		"region":     cty.StringVal("eu-central-1"),
@@ -256,5 +260,65 @@ func TestLocalToRoute53(t *testing.T) {
 	delete(srcAfter, "example.com. SOA")
 	if d := cmp.Diff(srcBefore, srcAfter); d != "" {
 		t.Errorf("source TTLs after rollback (-before +after):\n%s", d)
+	}
+}
+
+// TestRoute53ToRoute53: between two accounts, aliases and routing stay
+// as they are; an alias into the zone points at the destination's zone; a
+// health check of the source account is a blocker, acknowledged the set
+// is written without it;
+// a re-plan is empty and rollback deletes the zone rehome created.
+func TestRoute53ToRoute53(t *testing.T) {
+	t.Parallel()
+	h := movertest.New(t)
+	src, _ := route53Env(t, h, "old", "111111111111")
+	dst, _ := route53Env(t, h, "new", "222222222222")
+	z, err := src.CreateZone(h.Ctx, providers.Zone{Name: "example.com."})
+	if err != nil {
+		t.Fatal(err)
+	}
+	applySets(t, src, "example.com.",
+		rs("www.example.com.", "A", 300, "192.0.2.1"),
+		providers.RecordSet{Name: "api.example.com.", Type: "A", TTL: 60, SetID: "eu", Values: []string{"192.0.2.11"},
+			Routing: &providers.Routing{Region: "eu-central-1", HealthCheckID: "hc-1"}},
+		providers.RecordSet{Name: "api.example.com.", Type: "A", TTL: 60, SetID: "us", Values: []string{"192.0.2.12"},
+			Routing: &providers.Routing{Region: "us-east-1"}},
+	)
+	applySets(t, src, "example.com.",
+		providers.RecordSet{Name: "example.com.", Type: "A", Alias: &providers.Alias{Zone: strings.TrimPrefix(z.ID, "/hostedzone/"), Target: "www.example.com."}},
+		providers.RecordSet{Name: "cdn.example.com.", Type: "A", Alias: &providers.Alias{Zone: "Z2FDTNDATAQYW2", Target: "d111111abcdef8.cloudfront.net."}},
+	)
+	m := &lang.Move{Kind: providers.KindDNS, Name: "zones", From: "old", To: "new", Settings: &dns.Settings{}}
+	p := h.Plan(h.Config(m))
+	hc := movertest.FindingByCode(t, p, "dns.health_check")
+	if !strings.Contains(hc.Message, "api.example.com. A eu (health check hc-1)") || p.Summary.Blockers != 1 {
+		t.Fatalf("between two accounts: health check finding %+v, %d blockers", hc, p.Summary.Blockers)
+	}
+	m.Acknowledge = []string{hc.ID}
+	if p = h.Plan(h.Config(m)); p.Summary.Blockers != 0 {
+		t.Fatalf("blockers left: %+v", p.Audit)
+	}
+	h.Apply(h.Config(m))
+	zs, err := dst.Zones(h.Ctx)
+	if err != nil || len(zs) != 1 {
+		t.Fatalf("destination zones %+v %v", zs, err)
+	}
+	got := setMap(t, dst, "example.com.", true)
+	srcSets := setMap(t, src, "example.com.", true)
+	apex := srcSets["example.com. A"]
+	apex.Alias = &providers.Alias{Zone: strings.TrimPrefix(zs[0].ID, "/hostedzone/"), Target: "www.example.com."}
+	srcSets["example.com. A"] = apex
+	eu := srcSets["api.example.com. A eu"]
+	eu.Routing = &providers.Routing{Region: "eu-central-1"} // written without the other account's health check
+	srcSets["api.example.com. A eu"] = eu
+	if d := cmp.Diff(srcSets, got); d != "" {
+		t.Errorf("destination (-want +got):\n%s", d)
+	}
+	if again := h.Plan(h.Config(m)); again.Summary.Changes != 0 {
+		t.Errorf("re-plan after apply: %d changes", again.Summary.Changes)
+	}
+	h.Rollback(h.Config(m))
+	if zs, _ := dst.Zones(h.Ctx); len(zs) != 0 {
+		t.Errorf("rollback left %+v", zs)
 	}
 }

@@ -31,11 +31,13 @@ const (
 	ruleAlias        = "dns.alias_unsupported" // blocker: an alias set, flatten_alias off
 	ruleAliasTarget  = "dns.alias_unresolved"  // blocker: an alias whose target rehome cannot read
 	ruleRoutingOther = "dns.routing_unmodelled"
+	ruleHealthCheck  = "dns.health_check"    // blocker: a health check of another account
 	ruleFlattened    = "dns.alias_flattened" // warning
 	ruleTTLRaised    = "dns.ttl_raised"      // warning
 	ruleTTLCapped    = "dns.ttl_capped"      // warning
 	ruleIDN          = "dns.idn_punycode"    // info
 	ruleTXTSplit     = "dns.txt_normalised"  // info
+	ruleTXTJoined    = "dns.txt_joined"      // warning: strings joined for a destination holding one text
 )
 
 // signerTypes are the records a DNSSEC signer makes: never copied as
@@ -54,6 +56,15 @@ type TranslateInput struct {
 	// plain sets holding their targets' current values, where the target
 	// is a record set of the zone.
 	FlattenAlias bool
+	// DstZoneID is the destination zone's id, where it exists: an alias
+	// kept as an alias whose target is in the zone points at the
+	// destination's zone instead of the source's.
+	DstZoneID string
+	// SameAccount: source and destination are one account, so health
+	// check ids stay valid. Otherwise a set referencing one is blocked,
+	// or, with DropHealthChecks (the finding acknowledged), written
+	// without it.
+	SameAccount, DropHealthChecks bool
 }
 
 // Translation is what Translate made of a zone.
@@ -125,6 +136,15 @@ func Translate(in TranslateInput) *Translation {
 			t.block(ruleRoutingOther, k, rs.Routing.Other)
 			continue
 		}
+		if ro := rs.Routing; ro != nil && ro.HealthCheckID != "" && caps.Routing && !in.SameAccount {
+			if !in.DropHealthChecks {
+				t.block(ruleHealthCheck, k, "health check "+ro.HealthCheckID)
+				continue
+			}
+			r := *ro
+			r.HealthCheckID = ""
+			rs.Routing = &r
+		}
 		if rs.Alias != nil && !caps.Alias {
 			if !in.FlattenAlias {
 				t.block(ruleAlias, k, "target "+rs.Alias.Target)
@@ -138,13 +158,25 @@ func Translate(in TranslateInput) *Translation {
 			t.note(ruleFlattened, k, "from "+rs.Alias.Target)
 			rs = flat
 		}
+		if rs.Alias != nil && dns.IsSubDomain(in.Zone, strings.ToLower(dns.Fqdn(rs.Alias.Target))) {
+			al := *rs.Alias
+			al.Zone = strings.TrimPrefix(in.DstZoneID, "/hostedzone/")
+			rs.Alias = &al
+		}
 		if rs.Alias == nil {
 			vals, rule, why := translateValues(rs, caps)
 			if rule != "" {
 				t.block(rule, k, why)
 				continue
 			}
-			if !slices.Equal(vals, rs.Values) && (rs.Type == "TXT" || rs.Type == "SPF") {
+			if caps.TXTJoined && (rs.Type == "TXT" || rs.Type == "SPF") {
+				joined, changed := joinTXT(rs.Name, rs.Type, vals)
+				if changed {
+					t.note(ruleTXTJoined, k, "")
+					vals = joined
+				}
+			}
+			if !slices.Equal(vals, rs.Values) && (rs.Type == "TXT" || rs.Type == "SPF") && !slices.Contains(t.Changed[ruleTXTJoined], k) {
 				t.note(ruleTXTSplit, k, "")
 			}
 			rs.Values = vals
@@ -322,4 +354,39 @@ func textLen(ss []string) int {
 func quoteText(s string) string {
 	r := strings.NewReplacer(`\`, `\\`, `"`, `\"`)
 	return `"` + r.Replace(s) + `"`
+}
+
+// joinTXT gives each TXT value as a destination that holds one text per
+// record serves it: its strings joined, split again every 255 bytes.
+// changed says whether any value was split elsewhere before.
+func joinTXT(owner, typ string, vals []string) ([]string, bool) {
+	out := make([]string, 0, len(vals))
+	changed := false
+	for _, v := range vals {
+		rr, err := dns.NewRR(fmt.Sprintf("$ORIGIN .\n%s 300 IN %s %s", dns.Fqdn(owner), typ, v))
+		if err != nil || rr == nil {
+			out = append(out, v)
+			continue
+		}
+		var ss []string
+		switch r := rr.(type) {
+		case *dns.TXT:
+			ss = r.Txt
+		case *dns.SPF:
+			ss = r.Txt
+		}
+		one := `"` + strings.Join(ss, "") + `"`
+		jr, err := dns.NewRR(fmt.Sprintf("$ORIGIN .\n%s 300 IN %s %s", dns.Fqdn(owner), typ, one))
+		if err != nil || jr == nil {
+			out = append(out, v)
+			continue
+		}
+		j, _ := strings.CutPrefix(jr.String(), jr.Header().String())
+		if j != v {
+			changed = true
+		}
+		out = append(out, j)
+	}
+	sort.Strings(out)
+	return slices.Compact(out), changed
 }

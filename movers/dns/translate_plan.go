@@ -7,9 +7,13 @@ package dns
 import (
 	"context"
 	"fmt"
+	"net"
 	"slices"
 	"sort"
 	"strings"
+	"time"
+
+	mdns "github.com/miekg/dns"
 
 	"github.com/rehome/rehome/planner"
 	"github.com/rehome/rehome/planner/exec"
@@ -33,8 +37,10 @@ var ruleText = map[string][2]string{
 	ruleTXTLong:      {"hold more TXT text than the destination accepts", "shorten the records (e.g. a shorter DKIM key), or acknowledge to leave them out"},
 	ruleAlias:        {"are alias records, which the destination has no equivalent of", "set flatten_alias = true to write them as plain records of their targets' current values, or acknowledge to leave them out"},
 	ruleAliasTarget:  {"are alias records whose targets rehome cannot read from the source's own data (flatten_alias)", "replace the aliases by plain records at the source, or acknowledge to leave them out"},
+	ruleHealthCheck:  {"reference health checks of the source's account, which the destination's account cannot use", "create equivalent health checks at the destination, or acknowledge to write the sets without health checks (always answered)"},
 	ruleRoutingOther: {"use routing rehome cannot write (CIDR, geoproximity, traffic policies)", "recreate the routing at the destination yourself, or acknowledge to leave the sets out"},
 	ruleFlattened:    {"are alias records written as plain records of their targets' current values; they will no longer follow their targets when those change", "none needed if intended; re-run the copy after a target changes"},
+	ruleTXTJoined:    {"hold TXT records of several strings split other than every 255 bytes; the destination holds one text per record, so their strings are joined (resolvers reading SPF or DKIM see the same text; records whose strings mean something apart change)", "check the records are SPF/DKIM-like text, or acknowledge"},
 	ruleTTLRaised:    {"have TTLs below the destination's minimum; they are raised", "none needed"},
 	ruleTTLCapped:    {"have TTLs above the destination's maximum; they are lowered", "none needed"},
 	ruleIDN:          {"have internationalised owner names; they are written as punycode", "none needed"},
@@ -43,7 +49,7 @@ var ruleText = map[string][2]string{
 
 func ruleSeverity(rule string) planner.Severity {
 	switch rule {
-	case ruleFlattened, ruleTTLRaised, ruleTTLCapped:
+	case ruleFlattened, ruleTTLRaised, ruleTTLCapped, ruleTXTJoined:
 		return planner.SevWarning
 	case ruleIDN, ruleTXTSplit:
 		return planner.SevInfo
@@ -70,7 +76,7 @@ func reportTranslation(mc *planner.MoveContext, recAddr, zone string, tr *Transl
 	report := func(rule string, keys []string) {
 		txt := ruleText[rule]
 		f := mc.Finding(ruleSeverity(rule), recAddr, rule, "",
-			fmt.Sprintf("%s in %s %s (at %s): %s", sets(len(keys)), zone, txt[0], mc.Move.To, listKeys(tr, keys)), txt[1])
+			fmt.Sprintf("in %s, the record sets that %s (%d, for %s): %s", zone, txt[0], len(keys), mc.Move.To, listKeys(tr, keys)), txt[1])
 		if f.Severity == planner.SevBlocker && f.Acknowledged {
 			skip = append(skip, rule)
 		}
@@ -126,13 +132,16 @@ type delegationParams struct {
 	// signs, so its DS replaces them.
 	DS        []string `json:"ds,omitempty"`
 	DestSigns bool     `json:"dest_signs,omitempty"`
+	// Resolver, when set, is asked for the zone's DS and NS to check the
+	// step.
+	Resolver string `json:"resolver,omitempty"`
 }
 
 // planCutoverSteps adds the zone's DNSSEC finding and registrar steps:
 // the DS record's removal or replacement (a signed source) and the
 // name-server switch, after the cutover's final sync.
 func planCutoverSteps(ctx context.Context, mc *planner.MoveContext, zone string, sd providers.DNS,
-	srcSets, dstSets []providers.RecordSet, tr *Translation, syncAddr string) error {
+	srcSets, dstSets []providers.RecordSet, tr *Translation, after []string) error {
 	m, dst := mc.Move, mc.To
 	dcaps := dst.Factory.Caps.DNS
 	fq := Fqdn(zone)
@@ -154,16 +163,16 @@ func planCutoverSteps(ctx context.Context, mc *planner.MoveContext, zone string,
 		signed = signed || st.Signed
 		status, ds = st.Status, st.DS
 	}
-	deps := []string{syncAddr}
+	deps := slices.Clone(after)
 	if signed {
 		dsAddr := mc.Addr(typeDS, zone)
 		why := "its zone holds signer records (" + planner.First(tr.Signer, 5) + "), which are never copied"
 		if status != "" {
 			why = "its provider reports " + status
 		}
-		p := delegationParams{Zone: zone, DS: ds, DestSigns: dcaps.DNSSEC}
+		p := delegationParams{Zone: zone, DS: ds, DestSigns: dcaps.DNSSEC, Resolver: settings(m).Resolver}
 		a := planner.Action{Address: dsAddr, Type: typeDS, Action: planner.ActSwitch, Phase: planner.PhaseCutover,
-			DependsOn: []string{syncAddr}, From: from, To: to, Params: planner.EncodeParams(p)}
+			DependsOn: slices.Clone(after), From: from, To: to, Params: planner.EncodeParams(p)}
 		dsText := "the DS record(s)"
 		if len(ds) > 0 {
 			dsText = "the DS record(s) " + strings.Join(ds, ", ")
@@ -183,13 +192,16 @@ func planCutoverSteps(ctx context.Context, mc *planner.MoveContext, zone string,
 				fmt.Sprintf("%s is signed at %s (%s) but %s (%s) cannot sign zones: the zone will be served unsigned, so the DS record must be removed at the registrar before the name-server switch", zone, m.From, why, m.To, dst.Factory.Name),
 				"acknowledge to move the zone unsigned (the registrar_ds step then removes the DS first)")
 		}
+		if r := settings(m).Resolver; r != "" {
+			a.Check += "; rehome asks " + r + " and refuses to go on until it answers so"
+		}
 		if mc.CutoverDone() {
 			a.Action, a.Reason = planner.ActNoop, "cutover already ran"
 		}
 		mc.Add(a)
 		deps = append(deps, dsAddr)
 	}
-	p := delegationParams{Zone: zone, Nameservers: ns}
+	p := delegationParams{Zone: zone, Nameservers: ns, Resolver: settings(m).Resolver}
 	a := planner.Action{Address: mc.Addr(typeDelegation, zone), Type: typeDelegation, Action: planner.ActSwitch, Phase: planner.PhaseCutover,
 		DependsOn: deps, From: from, To: to, Params: planner.EncodeParams(p),
 		Undo: fmt.Sprintf("point the registrar's name servers for %s back at %s's", zone, m.From)}
@@ -199,6 +211,9 @@ func planCutoverSteps(ctx context.Context, mc *planner.MoveContext, zone string,
 	} else {
 		a.Reason = fmt.Sprintf("change the registrar's name servers for %s to those %s assigns when it creates the zone (shown here after apply)", zone, m.To)
 		a.Check = fmt.Sprintf("the parent zone delegates %s to %s's name servers for it, and each answers for it authoritatively", zone, m.To)
+	}
+	if r := settings(m).Resolver; r != "" {
+		a.Check += "; rehome asks " + r + " and refuses to go on until it answers so"
 	}
 	if mc.CutoverDone() {
 		a.Action, a.Reason = planner.ActNoop, "cutover already ran"
@@ -245,6 +260,12 @@ func registrarStep(ctx context.Context, r *exec.Run) (state.Result, error) {
 		return state.Result{}, fmt.Errorf("zone %s at %s has no apex NS records to delegate to", p.Zone, a.To.Env)
 	}
 	attrs := map[string]string{"nameservers": strings.Join(ns, " ")}
+	if p.Resolver != "" {
+		if err := checkRegistrar(ctx, a.Type, p, ns); err != nil {
+			return state.Result{}, fmt.Errorf("%s: %w; make the change at the registrar, then run the cutover again", a.Address, err)
+		}
+		attrs["checked_with"] = p.Resolver
+	}
 	switch a.Type {
 	case typeDS:
 		attrs["ds"] = strings.Join(p.DS, "; ")
@@ -257,4 +278,94 @@ func registrarStep(ctx context.Context, r *exec.Run) (state.Result, error) {
 		r.Message("%s: at the registrar, set the name servers of %s to %s", a.Address, p.Zone, strings.Join(ns, ", "))
 	}
 	return state.Result{}, r.SetResource(ctx, state.Resource{Address: a.Address, Type: a.Type, Env: a.To.Env, Name: p.Zone, Attrs: attrs})
+}
+
+// checkRegistrar asks the resolver for the zone's DS (the DS step) or NS
+// (the delegation step) and compares with what the step needs: no DS of
+// the source's (and, where the destination signs, some DS), or exactly the
+// destination's name servers.
+func checkRegistrar(ctx context.Context, typ string, p delegationParams, ns []string) error {
+	server := p.Resolver
+	if _, _, err := net.SplitHostPort(server); err != nil {
+		server = net.JoinHostPort(server, "53")
+	}
+	c := &mdns.Client{Timeout: 5 * time.Second}
+	q := func(t uint16) ([]string, error) {
+		m := new(mdns.Msg)
+		m.SetQuestion(Fqdn(p.Zone), t)
+		m.SetEdns0(4096, true)
+		in, _, err := c.ExchangeContext(ctx, m, server)
+		if err != nil {
+			return nil, fmt.Errorf("ask %s for the %s records of %s: %w", server, mdns.TypeToString[t], p.Zone, err)
+		}
+		if in.Rcode != mdns.RcodeSuccess {
+			return nil, fmt.Errorf("ask %s for the %s records of %s: %s", server, mdns.TypeToString[t], p.Zone, mdns.RcodeToString[in.Rcode])
+		}
+		var out []string
+		for _, rr := range in.Answer {
+			if rr.Header().Rrtype != t {
+				continue
+			}
+			v, _ := strings.CutPrefix(rr.String(), rr.Header().String())
+			out = append(out, strings.ToLower(v))
+		}
+		sort.Strings(out)
+		return out, nil
+	}
+	if typ == typeDS {
+		got, err := q(mdns.TypeDS)
+		if err != nil {
+			return err
+		}
+		for _, d := range p.DS {
+			if slices.Contains(got, strings.ToLower(d)) {
+				return fmt.Errorf("the parent zone still serves the source's DS record %s for %s (%s says)", d, p.Zone, p.Resolver)
+			}
+		}
+		if len(got) > 0 && !p.DestSigns {
+			return fmt.Errorf("the parent zone still serves DS records for %s (%s), and the destination does not sign", p.Zone, strings.Join(got, ", "))
+		}
+		if len(got) == 0 && p.DestSigns {
+			return fmt.Errorf("the parent zone serves no DS record for %s yet; publish the destination's", p.Zone)
+		}
+		return nil
+	}
+	got, err := q(mdns.TypeNS)
+	if err != nil {
+		return err
+	}
+	want := make([]string, len(ns))
+	for i, n := range ns {
+		want[i] = strings.ToLower(mdns.Fqdn(n))
+	}
+	sort.Strings(want)
+	if !slices.Equal(got, want) {
+		return fmt.Errorf("%s delegates %s to %s, not to %s", p.Resolver, p.Zone, orNone(got), strings.Join(want, ", "))
+	}
+	return nil
+}
+
+func orNone(xs []string) string {
+	if len(xs) == 0 {
+		return "no name servers"
+	}
+	return strings.Join(xs, ", ")
+}
+
+// sameAccount reports whether two environments are one AWS account (their
+// identities "aws:ACCOUNT/REGION..." agree on a known account).
+func sameAccount(src, dst *planner.Env) bool {
+	acct := func(id string) string {
+		rest, ok := strings.CutPrefix(id, "aws:")
+		if !ok {
+			return ""
+		}
+		a, _, _ := strings.Cut(rest, "/")
+		if a == "?" {
+			return ""
+		}
+		return a
+	}
+	a := acct(src.ID())
+	return a != "" && a == acct(dst.ID())
 }

@@ -37,7 +37,7 @@ func (Mover) Undo(ctx context.Context, u *exec.UndoRun) (state.Result, error) {
 		return undoRecords(ctx, u)
 	case typeTTL:
 		return undoTTL(ctx, u)
-	case typeDS, typeDelegation:
+	case typeDS, typeDelegation, typeVerify:
 		// Registrar steps are the operator's; the plan's undo text says
 		// what to put back there. rehome changed nothing to restore.
 		return state.Result{}, nil
@@ -210,5 +210,27 @@ func undoTTL(ctx context.Context, u *exec.UndoRun) (state.Result, error) {
 	}
 	// Only TTLs are restored, and only on sets still holding the lowered
 	// TTL and the values seen now (want was built from them).
-	return applyRestore(ctx, u.Caller, sd, fq, src.Name, want, func(string, providers.RecordSet) bool { return true })
+	res, err := applyRestore(ctx, u.Caller, sd, fq, src.Name, want, func(string, providers.RecordSet) bool { return true })
+	if err != nil {
+		return res, err
+	}
+	// The serial goes back too where the zone is again exactly as it was
+	// (a zone someone changed since keeps its newer serial).
+	if sr, ok := sd.(providers.SerialRestorer); ok {
+		var rec SerialRecord
+		found, err := u.Records().Get(ctx, SerialScope(u.Undo().Scope), "soa", &rec)
+		if err != nil {
+			return res, err
+		}
+		if found {
+			restored, err := sr.RestoreSerial(ctx, fq, rec.Serial, rec.Digest)
+			if err != nil {
+				return res, fmt.Errorf("restore the serial of %s at %s: %w", fq, src.Name, err)
+			}
+			if !restored {
+				u.Note = fmt.Sprintf("the serial of %s stays as it is: the zone changed since rehome lowered its TTLs", fq)
+			}
+		}
+	}
+	return res, nil
 }

@@ -44,6 +44,7 @@ func (Mover) Apply(ctx context.Context, r *exec.Run) (state.Result, error) {
 	if err != nil {
 		return state.Result{}, err
 	}
+	ss = withRename(ss, invert(p.Sources))
 	skip := map[string]bool{}
 	for _, n := range a.Skipped {
 		skip[n] = true

@@ -15,6 +15,9 @@ import (
 type DiffInput struct {
 	Src, Dst         providers.Secrets
 	Include, Exclude []string
+	// Select, when set, decides instead of Include and Exclude whether a
+	// source secret is selected (globs over source names under a rename).
+	Select func(name string) bool
 	// Names, when set, limits the diff to these secrets (one action's).
 	Names   []string
 	Records map[string]SecretRecord
@@ -88,7 +91,11 @@ func Diff(ctx context.Context, in DiffInput) (*SecretDiff, error) {
 	}
 	sort.Strings(d.Gone)
 	for _, m := range src {
-		if !planner.MatchNames(m.Name, in.Include, in.Exclude) || (only != nil && !only[m.Name]) {
+		selected := planner.MatchNames(m.Name, in.Include, in.Exclude)
+		if in.Select != nil {
+			selected = in.Select(m.Name)
+		}
+		if !selected || (only != nil && !only[m.Name]) {
 			continue
 		}
 		d.Selected++

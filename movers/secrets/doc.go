@@ -5,7 +5,13 @@
 //	  from    = environment.old
 //	  to      = environment.new
 //	  include = ["*"]          # globs over secret names
+//	  rename  = { "/app/db/url" = "DB_URL" }   # source name -> destination name
 //	}
+//
+// Rename: the source is seen under the destination names (rename.go), so
+// actions, records and undo speak of those; include and exclude match the
+// source names; a secret renamed away is not moved under its own name too,
+// and a rename onto another source secret's name is an error.
 //
 // Plan: one action per selected secret, then the cutover's final pass.
 // Values are read on both sides and compared in memory (Diff); plans,

@@ -16,6 +16,8 @@ const Kind = providers.KindSecrets
 type Settings struct {
 	Include []string // globs over secret names; empty = all
 	Exclude []string
+	// Rename maps source secret names to destination names (rename.go).
+	Rename map[string]string
 }
 
 func settings(m *lang.Move) *Settings {
@@ -49,12 +51,13 @@ func (Mover) MoveSchema() providers.Schema {
 	return providers.Schema{Attributes: []providers.Attribute{
 		{Name: "include", Type: cty.List(cty.String), Description: "globs over secret names (default: all)"},
 		{Name: "exclude", Type: cty.List(cty.String), Description: "globs over secret names to leave out"},
+		{Name: "rename", Type: cty.Map(cty.String), Description: "source secret name to destination secret name"},
 	}}
 }
 
 // DecodeMove checks a secrets move's arguments.
 func (Mover) DecodeMove(a *lang.MoveArgs) any {
-	return &Settings{Include: a.Globs("include"), Exclude: a.Globs("exclude")}
+	return &Settings{Include: a.Globs("include"), Exclude: a.Globs("exclude"), Rename: decodeRename(a)}
 }
 
 // Features describes a provider's secret store.

@@ -25,6 +25,9 @@ type params struct {
 	Overwrite bool   `json:"overwrite"`
 	// Replace: the plan showed this secret replacing a foreign value.
 	Replace bool `json:"replace,omitempty"`
+	// Sources are the source names of the action's renamed secrets, by
+	// destination name.
+	Sources map[string]string `json:"sources,omitempty"`
 	// Remove: the secret rehome created is gone from the source and is
 	// removed from the destination, as objects and record sets are.
 	Remove bool `json:"remove,omitempty"`
@@ -48,6 +51,7 @@ func (Mover) Plan(ctx context.Context, mc *planner.MoveContext) error {
 		return err
 	}
 	cfg := settings(m)
+	ss = withRename(ss, cfg.Rename)
 	checker, _ := dst.Provider.(providers.SecretStoreChecker)
 	if checker != nil {
 		if err := checker.ReadReady(); err != nil {
@@ -68,11 +72,17 @@ func (Mover) Plan(ctx context.Context, mc *planner.MoveContext) error {
 	if err != nil {
 		return err
 	}
-	probe, err := Diff(ctx, DiffInput{Src: ss, Dst: ds, Include: cfg.Include, Exclude: cfg.Exclude, Records: recs, DigestKey: key, Overwrite: m.Overwrite})
+	sel := func(name string) bool {
+		return planner.MatchNames(sourceName(cfg.Rename, name), cfg.Include, cfg.Exclude)
+	}
+	probe, err := Diff(ctx, DiffInput{Src: ss, Dst: ds, Select: sel, Records: recs, DigestKey: key, Overwrite: m.Overwrite})
 	if err != nil {
 		return err
 	}
 	defer probe.forget()
+	if err := addNotes(ctx, mc, ss, probe); err != nil {
+		return err
+	}
 	if probe.Selected == 0 {
 		mc.Finding(planner.SevWarning, m.Addr(), "secrets.no_match", "",
 			fmt.Sprintf("no secret in %s matches include %v / exclude %v", m.From, cfg.Include, cfg.Exclude),
@@ -105,9 +115,9 @@ func (Mover) Plan(ctx context.Context, mc *planner.MoveContext) error {
 	var syncDeps []string
 	add := func(name string, act planner.ActionType, reason string, ch *Change) {
 		addr := mc.Addr(typeSecret, name)
-		p := params{Name: name, Overwrite: m.Overwrite}
+		p := params{Name: name, Overwrite: m.Overwrite, Sources: sources(cfg.Rename, []string{name})}
 		a := planner.Action{Address: addr, Type: typeSecret, Action: act, Phase: planner.PhasePrepare,
-			From: planner.Endpoint{Env: m.From, Name: name}, To: planner.Endpoint{Env: m.To, Name: name},
+			From: planner.Endpoint{Env: m.From, Name: sourceName(cfg.Rename, name)}, To: planner.Endpoint{Env: m.To, Name: name},
 			Scope: scope, Keys: []string{name}, Covered: true, Moves: &planner.Moved{Type: "secret"},
 			Check:  fmt.Sprintf("secret %q at %s equals the source's (compared in memory, never printed)", name, m.To),
 			Reason: reason}
@@ -185,7 +195,7 @@ func (Mover) Plan(ctx context.Context, mc *planner.MoveContext) error {
 	sort.Strings(selected)
 	sync := planner.Action{Address: mc.Addr("cutover_sync", ""), Type: typeAll, Action: planner.ActSync, Phase: planner.PhaseCutover,
 		DependsOn: syncDeps, From: planner.Endpoint{Env: m.From}, To: planner.Endpoint{Env: m.To},
-		Params: planner.EncodeParams(params{Overwrite: m.Overwrite}), Scope: scope,
+		Params: planner.EncodeParams(params{Overwrite: m.Overwrite, Sources: sources(cfg.Rename, selected)}), Scope: scope,
 		Items:   selected,
 		Skipped: slices.Sorted(maps.Keys(skip)),
 		Check:   fmt.Sprintf("every selected secret at %s equals the source's", m.To),

@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/zclconf/go-cty/cty"
 
@@ -41,6 +42,7 @@ func schema() providers.Schema {
 		{Name: "access_key", Type: cty.String, Sensitive: true, Description: "Access key id (default: the SDK's credential chain)"},
 		{Name: "secret_key", Type: cty.String, Sensitive: true, Description: "Secret access key"},
 		{Name: "session_token", Type: cty.String, Sensitive: true, Description: "Session token of temporary credentials"},
+		{Name: "binary_secrets", Type: cty.String, Description: `How a binary Secrets Manager secret is handed on: "raw" (its bytes; a text-only destination refuses them) or "base64" (default "raw")`},
 	}}
 }
 
@@ -55,12 +57,16 @@ var storageClasses = []string{"STANDARD", "REDUCED_REDUNDANCY", "STANDARD_IA", "
 func capabilities() providers.Caps {
 	sc := s3.StorageCaps()
 	sc.StorageClasses = storageClasses
-	return providers.Caps{
+	c := providers.Caps{
 		Kinds: map[providers.Kind]providers.Role{providers.KindStorage: providers.Source | providers.Destination,
 			providers.KindDNS: providers.Source | providers.Destination},
 		Storage: sc,
 		DNS:     route53Caps(),
 	}
+	c.Kinds[providers.KindQueue], c.Queue = providers.Source|providers.Destination, queueCaps() // SQS (sqs.go)
+	c.Kinds[providers.KindSecrets] = providers.Source                                           // Secrets Manager, SSM (secrets.go)
+	c.Secrets = providers.SecretsCaps{Versioned: true, EncryptedAtRest: true, MaxValueSize: 65536}
+	return c
 }
 
 // Provider is one AWS account and region.
@@ -71,6 +77,8 @@ type Provider struct {
 	cfg       aws.Config
 	endpoints map[string]string // service -> URL, as configured
 	log       *slog.Logger
+	sqs       *sqs.Client   // sqs.go
+	secrets   *secretStores // secrets.go
 
 	mu      sync.Mutex
 	account string // from STS, once resolved
@@ -140,6 +148,10 @@ func (p *Provider) Configure(ctx context.Context, cfg providers.Config) error {
 			errs = append(errs, &providers.AttrError{Attr: "endpoints", Err: fmt.Errorf("no service %q: rehome uses %s", svc, strings.Join(services, ", "))})
 		}
 	}
+	binary, err := checkBinaryMode(a.String("binary_secrets"))
+	if err != nil {
+		errs = append(errs, err)
+	}
 	if err := errors.Join(errs...); err != nil {
 		return err
 	}
@@ -166,6 +178,8 @@ func (p *Provider) Configure(ctx context.Context, cfg providers.Config) error {
 	client := s3.NewClient(s3.ClientOptions{Endpoint: endpoints["s3"], Region: region, Provider: awscfg.Credentials,
 		PathStyle: endpoints["s3"] != ""})
 	p.Store = s3.NewStore(s3.StoreOptions{Name: Name, Client: client, Region: region, ConditionalWrites: true, Place: p.place()})
+	p.sqs = p.sqsClient()
+	p.secrets = p.newSecretStores(binary)
 	return nil
 }
 
@@ -212,6 +226,27 @@ func (p *Provider) Discover(ctx context.Context, scope providers.Scope) (*provid
 		rs, err := p.discoverZones(ctx)
 		if err != nil {
 			return nil, fmt.Errorf("aws: discover Route 53: %w", err)
+		}
+		inv.Resources = append(inv.Resources, rs...)
+	}
+	if scope.Has(providers.KindSecrets) {
+		rs, err := p.discoverSecrets(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("aws: discover secrets: %w", err)
+		}
+		inv.Resources = append(inv.Resources, rs...)
+	}
+	if scope.Has(providers.KindQueue) {
+		rs, err := p.discoverQueues(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("aws: discover SQS: %w", err)
+		}
+		inv.Resources = append(inv.Resources, rs...)
+	}
+	if scope.Full {
+		rs, err := p.inventory(ctx)
+		if err != nil {
+			return nil, err
 		}
 		inv.Resources = append(inv.Resources, rs...)
 	}

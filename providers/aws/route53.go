@@ -594,8 +594,7 @@ func (p *Provider) ApplyRecords(ctx context.Context, zone string, changes []prov
 			keys = append(keys, u.key)
 		}
 		what := fmt.Sprintf("change record sets of %s (request %d of %d: %s)", z.name, i+1, len(batches), first(keys, 10))
-		out, err := p.route53().ChangeResourceRecordSets(ctx, &route53.ChangeResourceRecordSetsInput{HostedZoneId: aws.String(z.id),
-			ChangeBatch: &types.ChangeBatch{Changes: cs, Comment: aws.String("rehome")}})
+		out, err := p.changeSets(ctx, z.id, cs)
 		if err != nil {
 			return r53err(what, err)
 		}
@@ -604,6 +603,30 @@ func (p *Provider) ApplyRecords(ctx context.Context, zone string, changes []prov
 		}
 	}
 	return nil
+}
+
+// changeSets sends one change request. Route 53 applies a request whole
+// or not at all, so one refused as Throttling or PriorRequestNotComplete
+// (its limit is five requests a second per account) changed nothing and
+// is sent again, after 200 ms doubling, up to five times.
+func (p *Provider) changeSets(ctx context.Context, id string, cs []types.Change) (*route53.ChangeResourceRecordSetsOutput, error) {
+	wait := 200 * time.Millisecond
+	for attempt := 1; ; attempt++ {
+		out, err := p.route53().ChangeResourceRecordSets(ctx, &route53.ChangeResourceRecordSetsInput{HostedZoneId: aws.String(id),
+			ChangeBatch: &types.ChangeBatch{Changes: cs, Comment: aws.String("rehome")}})
+		var ae smithy.APIError
+		if err == nil || attempt == 5 || !errors.As(err, &ae) || (ae.ErrorCode() != "Throttling" && ae.ErrorCode() != "PriorRequestNotComplete") {
+			return out, err
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil, ctx.Err()
+		case <-t.C:
+		}
+		wait *= 2
+	}
 }
 
 func changeKey(c providers.RecordChange) string {

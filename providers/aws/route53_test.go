@@ -296,6 +296,20 @@ func TestRoute53ErrorsAndWait(t *testing.T) {
 	if err := e.p.ApplyRecords(ctx, "example.com.", []providers.RecordChange{{Op: providers.ChangeDelete, Old: &soa}}); err == nil {
 		t.Error("the apex SOA was deleted")
 	}
+	// A throttled change request changed nothing and is sent again.
+	before := e.fake.Batches()
+	e.fake.Throttle(2)
+	if err := e.p.ApplyRecords(ctx, "example.com.", creates(aSet("t.example.com.", 300, "192.0.2.8"))); err == nil {
+		t.Error("a write whose zone listing was throttled succeeded")
+	}
+	e.fake.Throttle(0)
+	e.fake.ThrottleChanges(2)
+	if err := e.p.ApplyRecords(ctx, "example.com.", creates(aSet("t.example.com.", 300, "192.0.2.8"))); err != nil {
+		t.Fatalf("a change request throttled twice: %v", err)
+	}
+	if n := e.fake.Batches() - before; n != 1 {
+		t.Errorf("%d change requests accepted, want 1", n)
+	}
 	e.fake.SetPending(3)
 	start := time.Now()
 	if err := e.p.ApplyRecords(ctx, "example.com.", creates(aSet("w.example.com.", 300, "192.0.2.7"))); err != nil {

@@ -57,12 +57,14 @@ func storageCaps() providers.StorageCaps {
 }
 
 func capabilities() providers.Caps {
-	return providers.Caps{
+	c := providers.Caps{
 		Kinds: map[providers.Kind]providers.Role{providers.KindStorage: providers.Source | providers.Destination,
 			providers.KindDNS: providers.Source | providers.Destination},
 		Storage: storageCaps(),
 		DNS:     dnsCaps(),
 	}
+	c.Kinds[providers.KindSecrets], c.Secrets = providers.Source|providers.Destination, secretsCaps() // secrets.go
+	return c
 }
 
 // Provider is one DigitalOcean account and region.
@@ -177,6 +179,20 @@ func (p *Provider) Discover(ctx context.Context, scope providers.Scope) (*provid
 		rs, err := p.discoverZones(ctx)
 		if err != nil {
 			return nil, fmt.Errorf("digitalocean: discover domains: %w", err)
+		}
+		inv.Resources = append(inv.Resources, rs...)
+	}
+	if scope.Has(providers.KindSecrets) {
+		rs, err := p.discoverSecrets(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("digitalocean: discover secrets: %w", err)
+		}
+		inv.Resources = append(inv.Resources, rs...)
+	}
+	if scope.Full {
+		rs, err := p.inventory(ctx)
+		if err != nil {
+			return nil, err
 		}
 		inv.Resources = append(inv.Resources, rs...)
 	}

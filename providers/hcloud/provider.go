@@ -159,5 +159,12 @@ func (p *Provider) Discover(ctx context.Context, scope providers.Scope) (*provid
 		}
 		inv.Resources = append(inv.Resources, rs...)
 	}
+	if scope.Full {
+		rs, err := p.inventory(ctx)
+		if err != nil {
+			return nil, err
+		}
+		inv.Resources = append(inv.Resources, rs...)
+	}
 	return inv, nil
 }

@@ -100,6 +100,11 @@ type zoneData struct {
 	name string // "example.com."
 	path string
 	sets map[string]*providers.RecordSet
+	// orig and origRRs are the file as read and its records in file
+	// order, so that a change of TTLs and the serial only is written as
+	// an edit of those fields (zoneedit.go), keeping the rest of the file.
+	orig    []byte
+	origRRs []dns.RR
 }
 
 // parseErrorRE splits a miekg/dns parse error: `dns: WHAT: "TOKEN" at
@@ -166,7 +171,7 @@ func readZone(ctx context.Context, name, path string) (*zoneData, error) {
 	if err := zp.Err(); err != nil {
 		return nil, fmt.Errorf("zone %s: %s", name, zoneParseError(path, err))
 	}
-	z := &zoneData{name: name, path: path, sets: map[string]*providers.RecordSet{}}
+	z := &zoneData{name: name, path: path, sets: map[string]*providers.RecordSet{}, orig: data, origRRs: rrs}
 	for _, rr := range rrs {
 		if err := z.add(rr); err != nil {
 			return nil, fmt.Errorf("local: read zone %s from %s: %w", name, path, err)
@@ -420,6 +425,9 @@ func (z *zoneData) setSOA(soa *dns.SOA, ttl uint32) error {
 func (z *zoneData) write() error {
 	if err := z.validate(); err != nil {
 		return err
+	}
+	if data, ok := z.editInPlace(); ok {
+		return writeFileAtomic(z.path, data, 0o644)
 	}
 	data, err := z.render()
 	if err != nil {

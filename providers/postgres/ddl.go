@@ -64,7 +64,9 @@ func translateColumn(c providers.Column, engine string) colDDL {
 		d.typ = "double precision"
 	case "decimal":
 		d.typ = "numeric"
-		if t.Precision > 0 && t.Precision <= 1000 {
+		if engine == "sqlite" && t.Precision > 0 {
+			note("SQLite does not enforce the declared precision: numeric without one")
+		} else if t.Precision > 0 && t.Precision <= 1000 {
 			d.typ = fmt.Sprintf("numeric(%d,%d)", t.Precision, t.Scale)
 		}
 	case "text":
@@ -124,6 +126,10 @@ func translateColumn(c providers.Column, engine string) colDDL {
 			d.typ, d.lossy = "text", true
 			note("no exact PostgreSQL type for %s: stored as its text form", native(t))
 		}
+	}
+	if c.DestType != "" {
+		d.typ, d.lossy, d.check = c.DestType, false, ""
+		note("type_overrides: %s", c.DestType)
 	}
 	if c.CaseInsensitive {
 		note("case-insensitive collation %s: PostgreSQL compares case-sensitively", c.Collation)
@@ -228,23 +234,18 @@ func (p *Provider) TranslateSchema(s providers.DBSchema, srcEngine string) ([]pr
 				notes = append(notes, fmt.Sprintf("index %s on %s: expression or partial index (%s) is not created", ix.Name, t.Name, ix.Expr))
 			}
 		}
+		if srcEngine != "postgres" {
+			for _, ck := range t.Checks {
+				notes = append(notes, fmt.Sprintf("check %s on %s is created as the source wrote it (%s): PostgreSQL may read it differently or reject it, which fails the apply after the copy",
+					firstNonEmpty(ck.Name, "(unnamed)"), t.Name, ck.Expr))
+			}
+		}
 		if srcEngine == "sqlite" && t.WithoutRowID {
 			notes = append(notes, fmt.Sprintf("table %s is WITHOUT ROWID in SQLite: an ordinary table with its primary key here", t.Name))
 		}
 		if t.Partitioned != "" {
 			notes = append(notes, fmt.Sprintf("table %s is partitioned (%s): created as one ordinary table", t.Name, t.Partitioned))
 		}
-	}
-	for _, o := range s.Objects {
-		if o.Kind == "partition" {
-			continue
-		}
-		on := ""
-		if o.Table != "" {
-			on = " on " + o.Table
-		}
-		notes = append(notes, fmt.Sprintf("%s %s%s is not created at the destination (schema objects are reported, not translated)",
-			strings.ReplaceAll(o.Kind, "_", " "), o.Name, on))
 	}
 	return out, notes
 }
@@ -256,7 +257,7 @@ func createTable(db string, t providers.Table, engine string) string {
 		d := translateColumn(c, engine)
 		lines = append(lines, "  "+ident(c.Name)+" "+d.typ+d.extra)
 		if d.check != "" {
-			lines = append(lines, "  CONSTRAINT "+ident(truncate(t.Name+"_"+c.Name+"_check"))+" CHECK ("+d.check+")")
+			lines = append(lines, "  CONSTRAINT "+ident(truncate(t.Name+"_"+c.Name+"_type"))+" CHECK ("+d.check+")")
 		}
 	}
 	if len(t.PrimaryKey) > 0 {
@@ -376,10 +377,10 @@ func (p *Provider) FinishSchema(ctx context.Context, db string, s providers.DBSc
 				return err
 			}
 		}
-		for _, ck := range t.Checks {
+		for i, ck := range t.Checks {
 			name := ck.Name
 			if name == "" || s.Engine != "postgres" {
-				name = truncate(t.Name + "_" + firstNonEmpty(ck.Name, "check"))
+				name = truncate(t.Name + "_" + firstNonEmpty(ck.Name, fmt.Sprintf("check%d", i+1)))
 			}
 			expr := ck.Expr
 			if s.Engine == "mysql" {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -229,7 +230,7 @@ func TestCopyBetweenSchemas(t *testing.T) {
 	}
 	// Foreign keys, checks and indexes exist.
 	got = pgtest.Query(t, url, `SELECT conname::text FROM pg_constraint k JOIN pg_namespace n ON n.oid = k.connamespace WHERE n.nspname = 'copy' ORDER BY 1`)
-	for _, want := range []string{"orders_customer_id_fkey", "orders_parent_id_fkey", "orders_total_check", "orders_status_check"} {
+	for _, want := range []string{"orders_customer_id_fkey", "orders_parent_id_fkey", "orders_total_check", "orders_status_type"} {
 		if !slices.Contains(got, want) {
 			t.Errorf("constraints %v lack %s", got, want)
 		}
@@ -364,5 +365,25 @@ func TestConfigureAndErrorsHideThePassword(t *testing.T) {
 	}
 	if id := p.Identity(); id != "postgres://127.0.0.1:1/db" {
 		t.Errorf("identity = %q", id)
+	}
+}
+
+func TestSplitKeys(t *testing.T) {
+	url := pgtest.NewDatabase(t)
+	pgtest.Exec(t, url, `CREATE TABLE public.t (k text, n int, PRIMARY KEY (k, n))`,
+		`INSERT INTO public.t SELECT 'k' || lpad(g::text, 4, '0'), g FROM generate_series(1, 1000) g`,
+		`CREATE TABLE public.u (id numeric PRIMARY KEY)`, `INSERT INTO public.u VALUES (1), (2), (3)`)
+	p := configure(t, url)
+	keys, err := p.SplitKeys(t.Context(), "public", "t", 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []providers.Row{{"k0250", int64(250)}, {"k0500", int64(500)}, {"k0750", int64(750)}}
+	if !reflect.DeepEqual(keys, want) {
+		t.Errorf("SplitKeys = %v; want %v", keys, want)
+	}
+	keys, err = p.SplitKeys(t.Context(), "public", "u", 8) // more parts than rows
+	if err != nil || !reflect.DeepEqual(keys, []providers.Row{{"1"}, {"2"}}) {
+		t.Errorf("SplitKeys of 3 rows in 8 = %v, %v; want [[1] [2]]", keys, err)
 	}
 }

@@ -516,6 +516,9 @@ func appendCopy(b []byte, v any, base string) ([]byte, error) {
 		case "date":
 			return t.AppendFormat(b, "2006-01-02"), nil
 		case "time":
+			if t.Sub(time.Time{}) == 24*time.Hour {
+				return append(b, "24:00:00"...), nil // PostgreSQL's end of day
+			}
 			return t.AppendFormat(b, "15:04:05.999999999"), nil
 		case "timestamptz":
 			return t.AppendFormat(b, "2006-01-02 15:04:05.999999999Z07:00"), nil
@@ -567,4 +570,64 @@ func (p *Provider) Fingerprint(ctx context.Context, db, table string) (providers
 		types[i] = c.typ
 	}
 	return providers.FingerprintRows(ctx, rs, types)
+}
+
+// SplitKeys cuts db.table into parts ranges of about equal rows with
+// ntile() over its primary key (an index-only scan where the key is
+// indexed) and returns the last key of each range but the last.
+func (p *Provider) SplitKeys(ctx context.Context, db, table string, parts int) ([]providers.Row, error) {
+	if parts < 2 {
+		return nil, nil
+	}
+	pool, err := p.connect(ctx)
+	if err != nil {
+		return nil, err
+	}
+	_, keys, err := p.tableInfo(ctx, pool, db, table)
+	if err != nil {
+		return nil, err
+	}
+	if len(keys) == 0 {
+		return nil, fmt.Errorf("split %s.%s: it has no primary key", db, table)
+	}
+	var sel, order, names, outer []string
+	for i, k := range keys {
+		e := keyExpr(k)
+		n := fmt.Sprintf("k%d", i)
+		sel = append(sel, e+" AS "+n)
+		order = append(order, e)
+		names = append(names, n)
+		if textCast(k.typ.Base) {
+			n += "::text"
+		}
+		outer = append(outer, n)
+	}
+	// The last row of each bucket but the last: where the next row (in key
+	// order) is in another bucket.
+	q := fmt.Sprintf(`SELECT %s FROM (
+  SELECT %s, b, lead(b) OVER (ORDER BY b, %s) AS nb FROM (
+    SELECT %s, ntile(%d) OVER (ORDER BY %s) AS b FROM %s) x) y
+WHERE nb IS NOT NULL AND nb <> b ORDER BY b`,
+		strings.Join(outer, ", "), strings.Join(names, ", "), strings.Join(names, ", "),
+		strings.Join(sel, ", "), parts, strings.Join(order, ", "), qualified(db, table))
+	rows, err := pool.Query(ctx, q)
+	if err != nil {
+		return nil, p.fail("split "+db+"."+table, err)
+	}
+	defer rows.Close()
+	var out []providers.Row
+	for rows.Next() {
+		vals, err := rows.Values()
+		if err != nil {
+			return nil, p.fail("split "+db+"."+table, err)
+		}
+		row := make(providers.Row, len(vals))
+		for i, v := range vals {
+			if row[i], err = portable(v, keys[i].typ.Base); err != nil {
+				return nil, fmt.Errorf("split %s.%s: %w", db, table, err)
+			}
+		}
+		out = append(out, row)
+	}
+	return out, p.fail("split "+db+"."+table, rows.Err())
 }

@@ -589,3 +589,60 @@ func withRowidOrder(ctx context.Context, tx *sql.Tx, table string) string {
 	}
 	return " ORDER BY rowid"
 }
+
+// SplitKeys cuts a table into parts ranges of about equal rows with
+// ntile() over its primary key, and returns the last key of each range
+// but the last.
+func (p *Provider) SplitKeys(ctx context.Context, name, table string, parts int) ([]providers.Row, error) {
+	if parts < 2 {
+		return nil, nil
+	}
+	db, err := p.open(ctx, false)
+	if err != nil {
+		return nil, err
+	}
+	ti, err := p.info(ctx, db, table)
+	if err != nil {
+		return nil, err
+	}
+	if len(ti.keys) == 0 {
+		return nil, fmt.Errorf("split %s: it has no primary key", table)
+	}
+	var sel, order, names []string
+	for i, k := range ti.keys {
+		e := ident(ti.cols[k].Name) + " COLLATE BINARY"
+		n := fmt.Sprintf("k%d", i)
+		sel, order, names = append(sel, e+" AS "+n), append(order, e), append(names, n)
+	}
+	q := fmt.Sprintf(`SELECT %s FROM (
+  SELECT %s, b, lead(b) OVER (ORDER BY b, %s) AS nb FROM (
+    SELECT %s, ntile(%d) OVER (ORDER BY %s) AS b FROM %s) x) y
+WHERE nb IS NOT NULL AND nb <> b ORDER BY b`,
+		strings.Join(names, ", "), strings.Join(names, ", "), strings.Join(names, ", "),
+		strings.Join(sel, ", "), parts, strings.Join(order, ", "), ident(table))
+	rows, err := db.QueryContext(ctx, q)
+	if err != nil {
+		return nil, p.fail("split "+table, err)
+	}
+	defer rows.Close()
+	var out []providers.Row
+	for rows.Next() {
+		raw := make([]any, len(ti.keys))
+		ptrs := make([]any, len(raw))
+		for i := range raw {
+			ptrs[i] = &raw[i]
+		}
+		if err := rows.Scan(ptrs...); err != nil {
+			return nil, p.fail("split "+table, err)
+		}
+		row := make(providers.Row, len(raw))
+		for i, v := range raw {
+			row[i] = Portable(v, ti.cols[ti.keys[i]].Type.Base)
+			if bv, ok := row[i].(providers.BadValue); ok {
+				return nil, fmt.Errorf("split %s: key %q (%s) cannot be ranged", table, bv.Raw, bv.Reason)
+			}
+		}
+		out = append(out, row)
+	}
+	return out, p.fail("split "+table, rows.Err())
+}

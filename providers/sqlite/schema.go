@@ -100,7 +100,7 @@ WHERE name NOT LIKE 'sqlite_%' AND type IN ('table', 'view', 'trigger') ORDER BY
 				s.Objects = append(s.Objects, providers.DBObject{Kind: "virtual_table", Name: n, Definition: def})
 				continue
 			}
-			tables = append(tables, providers.Table{Name: n, WithoutRowID: withoutRowid.MatchString(def)})
+			tables = append(tables, providers.Table{Name: n, WithoutRowID: withoutRowid.MatchString(def), Definition: def, Checks: checksOf(def)})
 			defs = append(defs, def)
 		case "view":
 			s.Objects = append(s.Objects, providers.DBObject{Kind: "view", Name: n, Definition: def})
@@ -129,6 +129,18 @@ WHERE name NOT LIKE 'sqlite_%' AND type IN ('table', 'view', 'trigger') ORDER BY
 	for i := range tables {
 		if err := p.readTable(ctx, db, &tables[i], defs[i], seqs); err != nil {
 			return s, p.fail("read table "+tables[i].Name, err)
+		}
+	}
+	// A foreign key naming no columns references the primary key.
+	pks := map[string][]string{}
+	for _, t := range tables {
+		pks[t.Name] = t.PrimaryKey
+	}
+	for i := range tables {
+		for j, fk := range tables[i].ForeignKeys {
+			if len(fk.RefColumns) > 0 && fk.RefColumns[0] == "" {
+				tables[i].ForeignKeys[j].RefColumns = append([]string(nil), pks[fk.RefTable]...)
+			}
 		}
 	}
 	s.Tables = providers.SortTables(tables)
@@ -271,7 +283,6 @@ func (p *Provider) readTable(ctx context.Context, db *sql.DB, t *providers.Table
 	if err := frows.Err(); err != nil {
 		return err
 	}
-	// A foreign key naming no columns references the primary key.
 	return nil
 }
 
@@ -282,6 +293,48 @@ func fkAction(a string) string {
 	return strings.ToUpper(a)
 }
 
+var checkWord = regexp.MustCompile(`(?i)(?:\bCONSTRAINT\s+("[^"]+"|\w+)\s+)?\bCHECK\s*\(`)
+
+// checksOf finds the CHECK constraints of a CREATE TABLE statement, column
+// and table ones alike, with their names where given.
+func checksOf(def string) []providers.Check {
+	var out []providers.Check
+	for _, m := range checkWord.FindAllStringSubmatchIndex(def, -1) {
+		end := closingParen(def, m[1])
+		if end < 0 {
+			continue
+		}
+		name := ""
+		if m[2] >= 0 {
+			name = strings.Trim(def[m[2]:m[3]], `"`)
+		}
+		out = append(out, providers.Check{Name: name, Expr: strings.TrimSpace(def[m[1]:end])})
+	}
+	return out
+}
+
+// closingParen returns the index of the ")" closing the parenthesis opened
+// just before start, skipping quoted strings (-1 when there is none).
+func closingParen(def string, start int) int {
+	depth := 1
+	for i := start; i < len(def); i++ {
+		switch def[i] {
+		case '(':
+			depth++
+		case ')':
+			depth--
+			if depth == 0 {
+				return i
+			}
+		case '\'':
+			if j := strings.IndexByte(def[i+1:], '\''); j >= 0 {
+				i += j + 1
+			}
+		}
+	}
+	return -1
+}
+
 // generatedExpr finds the expression of a generated column in the table's
 // CREATE statement ("" when it cannot be found).
 func generatedExpr(def, col string) string {
@@ -290,24 +343,20 @@ func generatedExpr(def, col string) string {
 	if loc == nil {
 		return ""
 	}
-	depth, start := 1, loc[1]
-	for i := start; i < len(def); i++ {
-		switch def[i] {
-		case '(':
-			depth++
-		case ')':
-			depth--
-			if depth == 0 {
-				return strings.TrimSpace(def[start:i])
-			}
-		}
+	end := closingParen(def, loc[1])
+	if end < 0 {
+		return ""
 	}
-	return ""
+	return strings.TrimSpace(def[loc[1]:end])
 }
 
 // declType is how a portable column is declared in SQLite, whether
 // values can change on the way, and why.
-func declType(t providers.ColumnType, engine string) (decl string, lossy bool, note string) {
+func declType(c providers.Column, engine string) (decl string, lossy bool, note string) {
+	t := c.Type
+	if c.DestType != "" {
+		return c.DestType, false, "type_overrides: " + c.DestType
+	}
 	if engine == "sqlite" {
 		if t.Native == "(no declared type)" {
 			return "", false, ""
@@ -361,7 +410,7 @@ func (p *Provider) TranslateSchema(s providers.DBSchema, srcEngine string) ([]pr
 	var notes []string
 	for _, t := range s.Tables {
 		for _, c := range t.Columns {
-			d, lossy, note := declType(c.Type, srcEngine)
+			d, lossy, note := declType(c, srcEngine)
 			if c.Generated != "" && srcEngine != "sqlite" {
 				note = strings.TrimPrefix(note+"; generated column copied as plain values", "; ")
 			}
@@ -376,16 +425,9 @@ func (p *Provider) TranslateSchema(s providers.DBSchema, srcEngine string) ([]pr
 			}
 		}
 		if len(t.Checks) > 0 && srcEngine != "sqlite" {
+			// Checks from other engines are not translated.
 			notes = append(notes, fmt.Sprintf("table %s: its %d check constraint(s) are not created (SQLite adds checks only with the table)", t.Name, len(t.Checks)))
 		}
-	}
-	for _, o := range s.Objects {
-		on := ""
-		if o.Table != "" {
-			on = " on " + o.Table
-		}
-		notes = append(notes, fmt.Sprintf("%s %s%s is not created at the destination (schema objects are reported, not translated)",
-			strings.ReplaceAll(o.Kind, "_", " "), o.Name, on))
 	}
 	return out, notes
 }
@@ -394,6 +436,9 @@ func (p *Provider) TranslateSchema(s providers.DBSchema, srcEngine string) ([]pr
 // foreign keys are part of it (SQLite cannot add them later; they are not
 // enforced while loading, as foreign_keys is off).
 func createTable(t providers.Table, engine string) string {
+	if engine == "sqlite" && t.Definition != "" && !hasOverride(t) {
+		return t.Definition // exactly as the source declared it
+	}
 	var lines []string
 	inlinePK := ""
 	if len(t.PrimaryKey) == 1 {
@@ -404,7 +449,7 @@ func createTable(t providers.Table, engine string) string {
 		}
 	}
 	for _, c := range t.Columns {
-		d, _, _ := declType(c.Type, engine)
+		d, _, _ := declType(c, engine)
 		line := ident(c.Name)
 		if c.Name == inlinePK {
 			line += " INTEGER PRIMARY KEY"
@@ -576,4 +621,13 @@ func firstNonEmpty(a, b string) string {
 		return a
 	}
 	return b
+}
+
+func hasOverride(t providers.Table) bool {
+	for _, c := range t.Columns {
+		if c.DestType != "" {
+			return true
+		}
+	}
+	return false
 }

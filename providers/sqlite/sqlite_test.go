@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"log/slog"
 	"path/filepath"
 	"slices"
@@ -309,5 +310,34 @@ func TestMissingFile(t *testing.T) {
 	}
 	if _, err := p.Schema(ctx, "main"); !errors.Is(err, providers.ErrNotFound) {
 		t.Errorf("Schema of a missing file = %v", err)
+	}
+}
+
+func TestChecksAreRead(t *testing.T) {
+	p := configure(t, newFile(t, `CREATE TABLE t (a INT CHECK (a > 0), b TEXT CHECK (b <> ')'), c INT, CONSTRAINT "pair" CHECK ((a + c) < 10))`))
+	s, err := p.Schema(t.Context(), "main")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := s.Tables[0].Checks
+	want := []providers.Check{{Expr: "a > 0"}, {Expr: "b <> ')'"}, {Name: "pair", Expr: "(a + c) < 10"}}
+	if !slices.Equal(got, want) {
+		t.Errorf("checks = %+v; want %+v", got, want)
+	}
+}
+
+func TestSplitKeys(t *testing.T) {
+	var vals []string
+	for i := 1; i <= 1000; i++ {
+		vals = append(vals, fmt.Sprintf("(%d, 'k%04d')", i, i))
+	}
+	p := configure(t, newFile(t, `CREATE TABLE t (n INTEGER, k TEXT, PRIMARY KEY (k, n))`, "INSERT INTO t VALUES "+strings.Join(vals, ", ")))
+	keys, err := p.SplitKeys(t.Context(), "main", "t", 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []providers.Row{{"k0250", int64(250)}, {"k0500", int64(500)}, {"k0750", int64(750)}}
+	if fmt.Sprint(keys) != fmt.Sprint(want) {
+		t.Errorf("SplitKeys = %v; want %v", keys, want)
 	}
 }

@@ -221,8 +221,10 @@ func humanChanges(b *bytes.Buffer, pad string, cs []planner.Change, paint painte
 		for _, c := range shown {
 			line := fmt.Sprintf("%s  %s %-7s %s", pad, changeSymbol(c.Op), c.Op, c.Item)
 			switch {
+			case len(c.Old) > 0 && len(c.New) > 0:
+				line += fmt.Sprintf("  %s → %s", strings.Join(c.Old, ", "), strings.Join(c.New, ", "))
 			case len(c.Old) > 0 || len(c.New) > 0:
-				line += fmt.Sprintf("  %s → %s", orText(strings.Join(c.Old, " "), "(none)"), orText(strings.Join(c.New, " "), "(none)"))
+				line += "  " + strings.Join(append(c.Old, c.New...), ", ")
 			case c.Size > 0 || c.Op != planner.ChangeRemove:
 				line += "  " + HumanBytes(c.Size)
 			}

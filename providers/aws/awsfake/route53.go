@@ -52,7 +52,9 @@ type Route53Server struct {
 	// pending is how many GetChange calls a change answers PENDING.
 	pending  int
 	throttle int
-	batches  int
+	// throttleChanges: the next n ChangeResourceRecordSets requests.
+	throttleChanges int
+	batches         int
 }
 
 type r53Zone struct {
@@ -88,6 +90,14 @@ func (f *Route53Server) SetPending(n int) {
 func (f *Route53Server) Throttle(n int) {
 	f.mu.Lock()
 	f.throttle = n
+	f.mu.Unlock()
+}
+
+// ThrottleChanges makes the next n ChangeResourceRecordSets requests (only
+// those) fail with Throttling, changing nothing.
+func (f *Route53Server) ThrottleChanges(n int) {
+	f.mu.Lock()
+	f.throttleChanges = n
 	f.mu.Unlock()
 }
 
@@ -697,6 +707,11 @@ func validSet(z *r53Zone, s r53Set) (input, batch string) {
 }
 
 func (f *Route53Server) changeSets(w http.ResponseWriter, r *http.Request, z *r53Zone) {
+	if f.throttleChanges > 0 {
+		f.throttleChanges--
+		r53Error(w, http.StatusBadRequest, "Throttling", "Rate exceeded")
+		return
+	}
 	body, err := io.ReadAll(r.Body)
 	if err != nil {
 		r53Error(w, http.StatusBadRequest, "InvalidInput", err.Error())

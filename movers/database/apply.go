@@ -1,0 +1,445 @@
+package database
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/rehome/rehome/planner"
+	"github.com/rehome/rehome/planner/exec"
+	"github.com/rehome/rehome/providers"
+	"github.com/rehome/rehome/state"
+)
+
+// chunkRows is how many source rows one key range holds: one WriteRows
+// transaction and one progress record.
+var chunkRows = 10_000
+
+// Apply carries out a database action.
+func (Mover) Apply(ctx context.Context, r *exec.Run) (state.Result, error) {
+	switch r.Action.Type {
+	case typeDatabase:
+		return createDatabase(ctx, r)
+	case typeTable:
+		return createTable(ctx, r)
+	case typeRows:
+		return copyRows(ctx, r)
+	}
+	return state.Result{}, fmt.Errorf("database has no action type %q", r.Action.Type)
+}
+
+func destStore(r *exec.Run) (providers.DatabaseStore, error) {
+	dst, err := r.Env(r.Action.To.Env)
+	if err != nil {
+		return nil, err
+	}
+	return planner.Capability[providers.DatabaseStore](dst, what)
+}
+
+func createDatabase(ctx context.Context, r *exec.Run) (state.Result, error) {
+	var p databaseParams
+	if err := r.Params(&p); err != nil {
+		return state.Result{}, err
+	}
+	ds, err := destStore(r)
+	if err != nil {
+		return state.Result{}, err
+	}
+	return r.CreateContainer(ctx, fmt.Sprintf("schema %q", p.Name), func(ctx context.Context) error {
+		return ds.CreateDatabase(ctx, p.Name)
+	})
+}
+
+func createTable(ctx context.Context, r *exec.Run) (state.Result, error) {
+	var p tableParams
+	if err := r.Params(&p); err != nil {
+		return state.Result{}, err
+	}
+	ds, err := destStore(r)
+	if err != nil {
+		return state.Result{}, err
+	}
+	s := providers.DBSchema{Database: p.Source, Engine: p.Engine, Tables: []providers.Table{p.Table}}
+	return r.CreateContainer(ctx, fmt.Sprintf("table %s.%s", p.Target, p.Table.Name), func(ctx context.Context) error {
+		return ds.ApplySchema(ctx, p.Target, s, true)
+	})
+}
+
+// copyRows copies a source database's tables (several at once), finishes
+// the schema, and validates every table.
+func copyRows(ctx context.Context, r *exec.Run) (state.Result, error) {
+	a := r.Action
+	var p rowsParams
+	if err := r.Params(&p); err != nil {
+		return state.Result{}, err
+	}
+	src, dst, err := r.Sides()
+	if err != nil {
+		return state.Result{}, err
+	}
+	ss, ds, err := sides(src, dst)
+	if err != nil {
+		return state.Result{}, err
+	}
+	if p.SchemaOnly {
+		if err := ds.FinishSchema(ctx, p.Target, p.Schema); err != nil {
+			return state.Result{}, fmt.Errorf("add indexes, checks, foreign keys and sequences in %s at %s: %w", p.Target, a.To.Env, err)
+		}
+		return state.Result{}, nil
+	}
+	if sn, ok := ss.(providers.Snapshotter); ok {
+		_, _, release, err := sn.Snapshot(ctx, p.Source)
+		if err != nil {
+			return state.Result{}, fmt.Errorf("take a snapshot of %s at %s: %w", p.Source, a.From.Env, err)
+		}
+		defer release()
+	}
+	recs, err := planner.LoadRecords[tableRecord](ctx, r.Records(), a.Scope)
+	if err != nil {
+		return state.Result{}, err
+	}
+	lossy := map[string]map[string]bool{}
+	for _, l := range p.Lossy {
+		if t, c, ok := strings.Cut(l, "."); ok {
+			if lossy[t] == nil {
+				lossy[t] = map[string]bool{}
+			}
+			lossy[t][c] = true
+		}
+	}
+	prog := r.Progress(a.Estimate.Items, 0)
+	prog.Start()
+	var mu sync.Mutex
+	var res state.Result
+	var resumed []string
+	put := func(table string, rec tableRecord) error {
+		return r.Records().Put(context.WithoutCancel(ctx), a.Scope, table, rec)
+	}
+	workers := max(1, p.Parallelism)
+	jobs, tables, err := planJobs(ctx, ss, &p, recs, workers, put)
+	if err != nil {
+		return res, err
+	}
+	for _, tp := range tables {
+		res.AlreadyDone += tp.doneRows
+		prog.Add(tp.doneRows, 0)
+	}
+	// Tables whose every range was done before a crash, but not yet
+	// marked done.
+	for name, tp := range tables {
+		if len(tp.segments) > 0 && tp.left == 0 && !recs[name].Done {
+			if err := put(name, tp.final()); err != nil {
+				return res, err
+			}
+		}
+	}
+	work := make(chan *job)
+	var errs []error
+	var wg sync.WaitGroup
+	cctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	for range min(workers, max(1, len(jobs))) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for jb := range work {
+				if jb.rec.Chunks > 0 {
+					mu.Lock()
+					resumed = append(resumed, fmt.Sprintf("%s after %d rows", jb.label(), jb.rec.Rows))
+					mu.Unlock()
+				}
+				c := &tableCopy{ss: ss, ds: ds, p: &p, t: jb.t, rec: jb.rec, from0: jb.from, to: jb.to, lossy: lossy[jb.t.Name], prog: prog,
+					put: func(rec tableRecord) error { return put(jb.key, rec) }}
+				n, err := c.run(cctx)
+				mu.Lock()
+				res.Copied += n
+				tp := tables[jb.t.Name]
+				var final *tableRecord
+				if err == nil && jb.seg >= 0 {
+					tp.add(c.rec)
+					if tp.left--; tp.left == 0 {
+						f := tp.final()
+						final = &f
+					}
+				}
+				if err != nil {
+					errs = append(errs, fmt.Errorf("copy table %s.%s into %s.%s: %w", p.Source, jb.label(), p.Target, jb.t.Name, err))
+				}
+				mu.Unlock()
+				if final != nil {
+					if err := put(jb.t.Name, *final); err != nil {
+						mu.Lock()
+						errs = append(errs, err)
+						mu.Unlock()
+					}
+				}
+				var bv *BadValueError
+				if errors.As(err, &bv) {
+					cancel() // the policy stops the whole copy
+				}
+			}
+		}()
+	}
+	for _, jb := range jobs {
+		select {
+		case work <- jb:
+		case <-cctx.Done():
+		}
+	}
+	close(work)
+	wg.Wait()
+	sort.Slice(errs, func(i, j int) bool { return errs[i].Error() < errs[j].Error() })
+	if err := errors.Join(errs...); err != nil {
+		return res, err
+	}
+	if err := ctx.Err(); err != nil {
+		return res, err
+	}
+	if len(resumed) > 0 {
+		sort.Strings(resumed)
+		r.Message("resumed at the first unfinished key range: %s", strings.Join(resumed, ", "))
+	}
+	if err := ds.FinishSchema(ctx, p.Target, p.Schema); err != nil {
+		return res, fmt.Errorf("add indexes, checks, foreign keys and sequences in %s at %s: %w", p.Target, a.To.Env, err)
+	}
+	// The data-quality report, from every table's records.
+	recs, err = planner.LoadRecords[tableRecord](ctx, r.Records(), a.Scope)
+	if err != nil {
+		return res, err
+	}
+	var qlines []string
+	var nulled, skipped, changed int64
+	for _, t := range p.Schema.Tables {
+		q := recs[t.Name].Quality
+		qlines = append(qlines, q.lines(t.Name)...)
+		for _, c := range q {
+			nulled, skipped, changed = nulled+c.Nulled, skipped+c.Skipped, changed+c.Changed
+		}
+	}
+	if len(qlines) == 0 {
+		r.Message("data quality: every value copied exactly (0 nulled, 0 rows skipped, 0 changed by translation)")
+	} else {
+		r.Message("data quality: %d nulled, %d rows skipped, %d changed by translation\n  %s", nulled, skipped, changed, strings.Join(qlines, "\n  "))
+	}
+	v, err := validate(ctx, ss, ds, &p, lossy, min(workers, max(1, len(p.Schema.Tables))))
+	r.Message("%s", v.text())
+	attrs := map[string]string{"id": a.To.ID, "tables": strconv.Itoa(len(p.Schema.Tables)), "rows": strconv.FormatInt(v.rows(), 10),
+		"nulled": strconv.FormatInt(nulled, 10), "skipped": strconv.FormatInt(skipped, 10), "changed": strconv.FormatInt(changed, 10),
+		"validation": "passed"}
+	if err != nil || !v.ok() {
+		attrs["validation"] = "failed"
+		_ = r.SetResource(ctx, state.Resource{Address: a.Address, Type: typeRows, Env: a.To.Env, Name: p.Target, Attrs: attrs})
+		if err != nil {
+			return res, fmt.Errorf("validate %s at %s against %s at %s: %w", p.Target, a.To.Env, p.Source, a.From.Env, err)
+		}
+		return res, fmt.Errorf("validation failed: %s", v.failures())
+	}
+	if err := put(validatedKey, tableRecord{Done: true, Rows: v.rows()}); err != nil {
+		return res, err
+	}
+	return res, r.SetResource(ctx, state.Resource{Address: a.Address, Type: typeRows, Env: a.To.Env, Name: p.Target, Attrs: attrs})
+}
+
+// tableCopy copies one table in key ranges, recording each range it
+// finished.
+type tableCopy struct {
+	ss, ds providers.DatabaseStore
+	p      *rowsParams
+	t      providers.Table
+	rec    tableRecord
+	// from0 and to bound the range this copy covers (nil: open).
+	from0, to providers.Row
+	lossy     map[string]bool
+	prog      interface{ Add(items, bytes int64) }
+	put       func(tableRecord) error
+}
+
+func (c *tableCopy) run(ctx context.Context) (int64, error) {
+	from, err := decodeKey(c.rec.After)
+	if err != nil {
+		return 0, err
+	}
+	if from == nil {
+		from = c.from0
+	}
+	if len(c.t.PrimaryKey) == 0 {
+		from, c.rec = nil, tableRecord{} // copied whole, from the start
+	}
+	rs, err := c.ss.ReadRows(ctx, c.p.Source, c.t.Name, providers.KeyRange{From: from, To: c.to})
+	if err != nil {
+		return 0, err
+	}
+	defer rs.Close()
+	ck, err := newChecker(c.t, rs.Columns(), c.p.Policy, c.p.Strict, c.lossy)
+	if err != nil {
+		return 0, err
+	}
+	if c.rec.Quality == nil {
+		c.rec.Quality = quality{}
+	}
+	f := &filtered{RowStream: rs, ck: ck}
+	if len(c.t.PrimaryKey) == 0 {
+		n, err := c.ds.WriteRows(ctx, c.p.Target, c.t.Name, providers.KeyRange{}, f)
+		if err != nil {
+			return 0, err
+		}
+		c.prog.Add(n, 0)
+		c.rec.Quality.add(ck.q)
+		c.rec.Rows, c.rec.Chunks, c.rec.Done = n, 1, true
+		return n, c.put(c.rec)
+	}
+	var copied int64
+	for {
+		batch := make([]providers.Row, 0, min(chunkRows, 1024))
+		read := 0
+		for read < chunkRows {
+			row, ok := f.Next(ctx)
+			if !ok {
+				break
+			}
+			batch = append(batch, row)
+			read++
+		}
+		if err := f.Err(); err != nil {
+			return copied, err
+		}
+		// A chunk ends at the key of the last source row read (skipped
+		// rows included), so ranges leave no gap; the last one is open.
+		end := read < chunkRows
+		rg := providers.KeyRange{From: from, To: f.last}
+		if end {
+			rg.To = c.to // the range's end: open for the last one
+		}
+		if !end && f.last == nil {
+			return copied, errors.New("a chunk without a last key")
+		}
+		n, err := c.ds.WriteRows(ctx, c.p.Target, c.t.Name, rg, &providers.SliceRows{Cols: rs.Columns(), Rows: batch})
+		if err != nil {
+			return copied, err
+		}
+		copied += n
+		c.prog.Add(n, 0)
+		c.rec.Quality.add(ck.q)
+		ck.q = quality{}
+		c.rec.Rows += n
+		c.rec.Chunks++
+		c.rec.After = encodeKey(rg.To)
+		c.rec.Done = end
+		if err := c.put(c.rec); err != nil {
+			return copied, err
+		}
+		if end {
+			return copied, nil
+		}
+		from = rg.To
+	}
+}
+
+// splitRows is the fewest rows (by the source's estimate) a table needs to
+// be cut into ranges that several workers copy at once.
+var splitRows int64 = 50_000
+
+// job is one range of a table for a worker: the whole table (seg -1) or
+// one of its segments.
+type job struct {
+	t        providers.Table
+	seg      int
+	from, to providers.Row
+	key      string // its progress record
+	rec      tableRecord
+}
+
+func (j *job) label() string {
+	if j.seg < 0 {
+		return j.t.Name
+	}
+	return fmt.Sprintf("%s (range %d)", j.t.Name, j.seg+1)
+}
+
+// tableProgress sums a split table's segments.
+type tableProgress struct {
+	segments [][]keyValue
+	left     int // segments not done
+	rows     int64
+	chunks   int
+	quality  quality
+	doneRows int64 // rows found done before this run
+}
+
+func (tp *tableProgress) add(rec tableRecord) {
+	tp.rows += rec.Rows
+	tp.chunks += rec.Chunks
+	tp.quality.add(rec.Quality)
+}
+
+func (tp *tableProgress) final() tableRecord {
+	return tableRecord{Done: true, Rows: tp.rows, Chunks: tp.chunks, Segments: tp.segments, Quality: tp.quality}
+}
+
+// planJobs cuts the tables into jobs: a table not done is one job, or,
+// when it is big and the source can split it, one job per key range; the
+// ranges are recorded before any is copied, so a resumed run keeps them.
+func planJobs(ctx context.Context, ss providers.DatabaseStore, p *rowsParams, recs map[string]tableRecord, workers int,
+	put func(string, tableRecord) error) ([]*job, map[string]*tableProgress, error) {
+	splitter, canSplit := ss.(providers.KeySplitter)
+	var jobs []*job
+	tables := map[string]*tableProgress{}
+	for _, t := range p.Schema.Tables {
+		rec := recs[t.Name]
+		tp := &tableProgress{quality: quality{}}
+		tables[t.Name] = tp
+		if rec.Done {
+			tp.doneRows = rec.Rows
+			continue
+		}
+		if rec.Segments == nil && rec.Chunks == 0 && canSplit && len(t.PrimaryKey) > 0 && workers > 1 && t.Rows >= splitRows {
+			keys, err := splitter.SplitKeys(ctx, p.Source, t.Name, workers)
+			if err != nil {
+				return nil, nil, fmt.Errorf("cut table %s.%s into key ranges: %w", p.Source, t.Name, err)
+			}
+			if len(keys) > 0 {
+				for _, k := range keys {
+					rec.Segments = append(rec.Segments, encodeKey(k))
+				}
+				if err := put(t.Name, rec); err != nil {
+					return nil, nil, err
+				}
+			}
+		}
+		if len(rec.Segments) == 0 {
+			jobs = append(jobs, &job{t: t, seg: -1, key: t.Name, rec: rec})
+			continue
+		}
+		tp.segments = rec.Segments
+		bounds := make([]providers.Row, len(rec.Segments))
+		for i, k := range rec.Segments {
+			b, err := decodeKey(k)
+			if err != nil {
+				return nil, nil, err
+			}
+			bounds[i] = b
+		}
+		for i := 0; i <= len(bounds); i++ {
+			jb := &job{t: t, seg: i, key: fmt.Sprintf("%s\x00%03d", t.Name, i)}
+			if i > 0 {
+				jb.from = bounds[i-1]
+			}
+			if i < len(bounds) {
+				jb.to = bounds[i]
+			}
+			jb.rec = recs[jb.key]
+			if jb.rec.Done {
+				tp.add(jb.rec)
+				tp.doneRows += jb.rec.Rows
+				continue
+			}
+			tp.left++
+			jobs = append(jobs, jb)
+		}
+	}
+	return jobs, tables, nil
+}

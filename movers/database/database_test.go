@@ -1,0 +1,566 @@
+package database_test
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+
+	"github.com/zclconf/go-cty/cty"
+
+	"github.com/rehome/rehome/lang"
+	"github.com/rehome/rehome/movers/database"
+	"github.com/rehome/rehome/movers/movertest"
+	"github.com/rehome/rehome/planner"
+	"github.com/rehome/rehome/planner/exec"
+	"github.com/rehome/rehome/providers"
+	"github.com/rehome/rehome/providers/postgres"
+	"github.com/rehome/rehome/providers/postgres/pgtest"
+	"github.com/rehome/rehome/providers/sqlite"
+
+	_ "modernc.org/sqlite"
+)
+
+// sqliteFixture has every type of the translation table, NULLs, unicode
+// and big values, in a shop schema with a composite key, a self
+// reference and a table without a primary key.
+const sqliteFixture = `
+CREATE TABLE customers (id INTEGER PRIMARY KEY AUTOINCREMENT, email VARCHAR(100) NOT NULL UNIQUE, name TEXT, vip BOOLEAN NOT NULL DEFAULT 0,
+  born DATE, created DATETIME DEFAULT CURRENT_TIMESTAMP, wakes TIME, balance DECIMAL(12,2), score REAL, photo BLOB,
+  prefs JSON, token UUID, extra);
+CREATE TABLE products (sku TEXT PRIMARY KEY, title TEXT NOT NULL, price NUMERIC(10,2) NOT NULL) WITHOUT ROWID;
+CREATE TABLE orders (id INTEGER PRIMARY KEY, customer_id INTEGER NOT NULL REFERENCES customers(id), parent_id INTEGER REFERENCES orders(id),
+  day DATE, note TEXT);
+CREATE TABLE order_items (order_id INTEGER NOT NULL REFERENCES orders(id), sku TEXT NOT NULL REFERENCES products(sku), qty INTEGER NOT NULL CHECK (qty > 0),
+  PRIMARY KEY (order_id, sku), CONSTRAINT few CHECK (qty < 1000));
+CREATE TABLE events (at DATETIME, what TEXT);
+CREATE INDEX orders_day ON orders(day);
+INSERT INTO customers (id, email, name, vip, born, created, wakes, balance, score, photo, prefs, token, extra) VALUES
+  (1, 'ann@example.com', 'Ann 😀 Ünïcode ✓', 1, '1980-02-29', '2024-01-02 03:04:05', '07:30:00', 1234567890.25, 1.5, x'00ff7f', '{"b":[1,2],"a":null}', 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11', 42),
+  (2, 'bob@example.com', NULL, 0, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL),
+  (3, 'cy@example.com', 'tab	newline
+backslash \ quote '' end', 1, '2000-01-01', '2024-06-30T23:59:59.999999Z', '23:59:59.5', -0.01, -1e300, zeroblob(300000), '[]', NULL, 'text');
+INSERT INTO products VALUES ('p1', 'Mug', 9.99), ('p2', 'Tee ☕', 19.5), ('p3', 'Big', 100000000.01);
+INSERT INTO orders (id, customer_id, parent_id, day, note) VALUES (1, 1, NULL, '2024-02-29', NULL), (2, 1, 1, '2024-03-01', 'refill'), (3, 3, NULL, NULL, 'gift');
+INSERT INTO order_items VALUES (1, 'p1', 2), (1, 'p2', 1), (2, 'p1', 1), (3, 'p3', 1);
+INSERT INTO events VALUES ('2024-01-01 00:00:00', 'open'), ('2024-01-01 00:00:00', 'open');
+`
+
+func sqliteFile(t *testing.T, dir string, sqls ...string) string {
+	t.Helper()
+	path := filepath.Join(dir, "shop.db")
+	db, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	for _, s := range sqls {
+		if _, err := db.Exec(s); err != nil {
+			t.Fatalf("exec %q: %v", s, err)
+		}
+	}
+	return path
+}
+
+// harness returns a harness whose registry knows postgres and sqlite
+// (with the given postgres factory, to wrap it).
+func harness(t *testing.T, pg providers.Factory) *movertest.Harness {
+	t.Helper()
+	h := movertest.New(t)
+	h.Reg = providers.NewRegistry(h.Store.Factory(), pg, sqlite.Factory())
+	return h
+}
+
+// sink collects the messages of a run.
+type sink struct {
+	mu  sync.Mutex
+	msg []string
+}
+
+func (s *sink) Event(e exec.Event) {
+	if e.Type == exec.EvMessage {
+		s.mu.Lock()
+		s.msg = append(s.msg, e.Message)
+		s.mu.Unlock()
+	}
+}
+
+func (s *sink) text() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return strings.Join(s.msg, "\n")
+}
+
+func move(s *database.Settings) *lang.Move {
+	return &lang.Move{Kind: providers.KindDatabase, Name: "shop", From: "old", To: "new", Settings: s}
+}
+
+func defaults() *database.Settings {
+	return &database.Settings{OnBadValue: database.PolicyFail, Parallelism: 3}
+}
+
+func apply(t *testing.T, h *movertest.Harness, cfg *lang.Config) (*planner.Plan, string, error) {
+	t.Helper()
+	r := h.Runner()
+	s := &sink{}
+	r.Options.Sink = s
+	sess := r.Open(t, cfg, "apply")
+	defer sess.Close()
+	p, err := sess.Plan(r.Ctx, nil)
+	if err != nil {
+		t.Fatalf("plan: %v", err)
+	}
+	rep, err := sess.Apply(r.Ctx, p, r.Options)
+	if err == nil {
+		err = rep.Err()
+	}
+	return p, s.text(), err
+}
+
+func TestSQLiteToPostgres(t *testing.T) {
+	h := harness(t, postgres.Factory())
+	url := pgtest.NewDatabase(t)
+	h.Env("old", "sqlite", map[string]cty.Value{"path": cty.StringVal(sqliteFile(t, h.Dir, sqliteFixture))})
+	h.Env("new", "postgres", map[string]cty.Value{"url": cty.StringVal(url)})
+	cfg := h.Config(move(defaults()))
+	p := h.Plan(cfg)
+	// The translation is on each table's create.
+	a := movertest.ActionAt(t, p, `move.database.shop.table["public.customers"]`)
+	opts := map[string]string{}
+	for _, o := range a.Options {
+		opts[o.Name] = o.Value
+	}
+	for col, want := range map[string]string{"id": "INTEGER → bigint", "vip": "BOOLEAN → boolean", "balance": "DECIMAL(12,2) → numeric",
+		"born": "DATE → date", "created": "DATETIME → timestamp", "photo": "BLOB → bytea", "prefs": "JSON → jsonb", "token": "UUID → uuid",
+		"extra": "(no declared type) → text", "score": "REAL → double precision", "wakes": "TIME → time"} {
+		if !strings.HasPrefix(opts[col], want) {
+			t.Errorf("translation of %s = %q; want %q", col, opts[col], want)
+		}
+	}
+	codes := map[string]bool{}
+	for _, f := range p.Audit {
+		codes[f.Code] = true
+		if f.Severity == planner.SevBlocker {
+			t.Errorf("unexpected blocker %s: %s", f.Code, f.Message)
+		}
+	}
+	for _, c := range []string{"database.lossy_type", "database.no_primary_key"} {
+		if !codes[c] {
+			t.Errorf("plan lacks a %s finding", c)
+		}
+	}
+	_, out, err := apply(t, h, cfg)
+	if err != nil {
+		t.Fatalf("apply: %v\n%s", err, out)
+	}
+	for _, want := range []string{"validation", "customers", "order_items", "data quality"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("apply output lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "MISMATCH") || strings.Contains(out, "FAILED") {
+		t.Errorf("validation failed:\n%s", out)
+	}
+	// Values arrived as they were.
+	checks := map[string]string{
+		"SELECT name FROM public.customers WHERE id = 1":                        "Ann 😀 Ünïcode ✓",
+		"SELECT length(photo)::text FROM public.customers WHERE id = 3":         "300000",
+		"SELECT prefs::text FROM public.customers WHERE id = 1":                 `{"a": null, "b": [1, 2]}`,
+		"SELECT balance::text FROM public.customers WHERE id = 1":               "1234567890.25",
+		"SELECT created::text FROM public.customers WHERE id = 3":               "2024-06-30 23:59:59.999999",
+		"SELECT count(*)::text FROM public.events":                              "2",
+		"SELECT extra FROM public.customers WHERE id = 1":                       "42",
+		"SELECT COALESCE(name, '<null>') FROM public.customers WHERE id = 2":    "<null>",
+		"SELECT (SELECT count(*) FROM pg_constraint WHERE contype = 'f')::text": "4",
+		"SELECT string_agg(conname || ' ' || pg_get_constraintdef(oid), '; ' ORDER BY conname) FROM pg_constraint WHERE contype = 'c' AND conrelid = 'public.order_items'::regclass": "order_items_check1 CHECK ((qty > 0)); order_items_few CHECK ((qty < 1000))",
+	}
+	for q, want := range checks {
+		if got := pgtest.Query(t, url, q); len(got) != 1 || got[0] != want {
+			t.Errorf("%s = %q; want %q", q, got, want)
+		}
+	}
+	if got := pgtest.Query(t, url, "INSERT INTO public.customers (email) VALUES ('new@example.com') RETURNING id::text"); got[0] != "4" {
+		t.Errorf("next customer id = %v; want 4", got)
+	}
+	// A second plan has nothing left to prepare.
+	p2 := h.Plan(cfg)
+	for _, a := range p2.Actions {
+		if a.Action != planner.ActNoop {
+			t.Errorf("after apply, %s is %s (%s)", a.Address, a.Action, a.Reason)
+		}
+	}
+}
+
+func TestPostgresToPostgres(t *testing.T) {
+	h := harness(t, postgres.Factory())
+	srcURL, dstURL := pgtest.NewDatabase(t), pgtest.NewDatabase(t)
+	pgtest.Exec(t, srcURL, `CREATE SCHEMA shop`, `
+CREATE TABLE shop.customers (id bigint GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY, email text NOT NULL UNIQUE, name text,
+  vip boolean, small smallint, n integer, price numeric(12,2), ratio real, big double precision, day date, at time, stamp timestamp,
+  stampz timestamptz, doc jsonb, token uuid, raw bytea, code char(3), label varchar(20), addr inet, tags text[])`,
+		`INSERT INTO shop.customers (email, name, vip, small, n, price, ratio, big, day, at, stamp, stampz, doc, token, raw, code, label, addr, tags)
+  VALUES ('a@x', 'Ann 😀', true, -32768, 2147483647, 9999999999.99, 0.5, 1e308, '0001-01-01', '24:00:00', '2024-02-29 12:00:00.000001',
+  '2024-02-29 12:00:00+05:30', '{"k": "v"}', gen_random_uuid(), repeat('x', 100000)::bytea, 'ab', 'label', '::1', '{a,b}'),
+  ('b@x', NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL)`,
+		`INSERT INTO shop.customers (email) SELECT 'c' || g || '@x' FROM generate_series(1, 2500) g`,
+		`CREATE TABLE shop.orders (id serial PRIMARY KEY, customer_id bigint NOT NULL REFERENCES shop.customers(id), total numeric CHECK (total > 0))`,
+		`INSERT INTO shop.orders (customer_id, total) SELECT 1 + g % 100, g FROM generate_series(1, 3000) g`)
+	h.Env("old", "postgres", map[string]cty.Value{"url": cty.StringVal(srcURL)})
+	h.Env("new", "postgres", map[string]cty.Value{"url": cty.StringVal(dstURL)})
+	cfg := h.Config(move(&database.Settings{Databases: []string{"shop"}, OnBadValue: database.PolicyFail, Parallelism: 2}))
+	_, out, err := apply(t, h, cfg)
+	if err != nil {
+		t.Fatalf("apply: %v\n%s", err, out)
+	}
+	for _, q := range []string{"SELECT count(*)::text FROM shop.customers", "SELECT count(*)::text FROM shop.orders",
+		"SELECT md5(string_agg(c::text, ',' ORDER BY id)) FROM shop.customers c", "SELECT md5(string_agg(o::text, ',' ORDER BY id)) FROM shop.orders o"} {
+		a, b := pgtest.Query(t, srcURL, q), pgtest.Query(t, dstURL, q)
+		if !slices.Equal(a, b) {
+			t.Errorf("%s: source %v, destination %v", q, a, b)
+		}
+	}
+	if got := pgtest.Query(t, dstURL, "INSERT INTO shop.orders (customer_id, total) VALUES (1, 1) RETURNING id::text"); got[0] != "3001" {
+		t.Errorf("next order id = %v; want 3001", got)
+	}
+}
+
+// crashing wraps the postgres provider: WriteRows fails, as a killed
+// process would leave it, once the countdown reaches zero.
+type crashing struct {
+	*postgres.Provider
+	left   *atomic.Int64
+	writes *atomic.Int64
+}
+
+var errCrash = errors.New("injected crash")
+
+func (c *crashing) WriteRows(ctx context.Context, db, table string, r providers.KeyRange, rows providers.RowStream) (int64, error) {
+	c.writes.Add(1)
+	if c.left.Add(-1) == 0 {
+		return 0, errCrash
+	}
+	return c.Provider.WriteRows(ctx, db, table, r, rows)
+}
+
+// crashingHarness is a harness whose postgres environments crash a write
+// once left counts down to zero; writes counts them.
+func crashingHarness(t *testing.T) (*movertest.Harness, *atomic.Int64, *atomic.Int64) {
+	t.Helper()
+	left, writes := &atomic.Int64{}, &atomic.Int64{}
+	f := postgres.Factory()
+	inner := f.New
+	f.New = func() providers.Provider {
+		return &crashing{Provider: inner().(*postgres.Provider), left: left, writes: writes}
+	}
+	return harness(t, f), left, writes
+}
+
+func TestResumeAfterCrash(t *testing.T) {
+	defer database.SetChunkRows(100)()
+	h, left, writes := crashingHarness(t)
+	url := pgtest.NewDatabase(t)
+	var rows []string
+	for i := range 2500 {
+		rows = append(rows, "("+itoa(i+1)+", 'row "+itoa(i+1)+"')")
+	}
+	path := sqliteFile(t, h.Dir, `CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)`, "INSERT INTO t VALUES "+strings.Join(rows, ", "))
+	h.Env("old", "sqlite", map[string]cty.Value{"path": cty.StringVal(path)})
+	h.Env("new", "postgres", map[string]cty.Value{"url": cty.StringVal(url)})
+	cfg := h.Config(move(defaults()))
+	left.Store(8) // 7 ranges land, the 8th fails
+	if _, _, err := apply(t, h, cfg); !errors.Is(err, errCrash) && (err == nil || !strings.Contains(err.Error(), "injected crash")) {
+		t.Fatalf("first apply = %v; want the injected crash", err)
+	}
+	if got := pgtest.Query(t, url, "SELECT count(*)::text FROM public.t"); got[0] != "700" {
+		t.Fatalf("after the crash the destination holds %v rows; want 700", got)
+	}
+	writes.Store(0)
+	left.Store(0)
+	_, out, err := apply(t, h, cfg)
+	if err != nil {
+		t.Fatalf("second apply: %v\n%s", err, out)
+	}
+	if !strings.Contains(out, "resumed at the first unfinished key range: t after 700 rows") {
+		t.Errorf("second apply does not say it resumed:\n%s", out)
+	}
+	if n := writes.Load(); n != 19 {
+		t.Errorf("second apply wrote %d ranges; want 19 (the 1,800 rows left, then the open last range)", n)
+	}
+	if got := pgtest.Query(t, url, "SELECT count(*)::text || ' ' || count(DISTINCT id)::text || ' ' || sum(id)::text FROM public.t"); got[0] != "2500 2500 3126250" {
+		t.Errorf("destination rows = %v; want exactly the source's", got)
+	}
+}
+
+func itoa(i int) string { return strconv.Itoa(i) }
+
+func TestRollbackKeepsWhatWasThere(t *testing.T) {
+	h := harness(t, postgres.Factory())
+	url := pgtest.NewDatabase(t)
+	pgtest.Exec(t, url, `CREATE TABLE public.keepme (id int PRIMARY KEY)`, `INSERT INTO public.keepme VALUES (1)`)
+	h.Env("old", "sqlite", map[string]cty.Value{"path": cty.StringVal(sqliteFile(t, h.Dir, sqliteFixture))})
+	h.Env("new", "postgres", map[string]cty.Value{"url": cty.StringVal(url)})
+	cfg := h.Config(move(&database.Settings{OnBadValue: database.PolicyFail, Parallelism: 2, TargetSchema: "shop"}))
+	if _, out, err := apply(t, h, cfg); err != nil {
+		t.Fatalf("apply: %v\n%s", err, out)
+	}
+	if got := pgtest.Query(t, url, "SELECT count(*)::text FROM pg_tables WHERE schemaname = 'shop'"); got[0] != "5" {
+		t.Fatalf("tables in shop = %v; want 5", got)
+	}
+	h.Rollback(cfg)
+	if got := pgtest.Query(t, url, "SELECT string_agg(schemaname || '.' || tablename, ',') FROM pg_tables WHERE schemaname IN ('public', 'shop')"); got[0] != "public.keepme" {
+		t.Errorf("after rollback the destination holds %v; want only public.keepme", got)
+	}
+	if got := pgtest.Query(t, url, "SELECT count(*)::text FROM pg_namespace WHERE nspname = 'shop'"); got[0] != "0" {
+		t.Errorf("schema shop survived the rollback")
+	}
+	// A destination table of the same name that rehome did not create is a
+	// blocker, and rollback never touches it.
+	pgtest.Exec(t, url, `CREATE TABLE public.orders (id int PRIMARY KEY)`)
+	cfg = h.Config(move(defaults()))
+	p := h.Plan(cfg)
+	f := movertest.FindingByCode(t, p, "database.table_exists")
+	if f.Severity != planner.SevBlocker || !strings.Contains(f.Message, "public.orders") {
+		t.Errorf("finding = %+v", f)
+	}
+}
+
+func TestBadValues(t *testing.T) {
+	const bad = `CREATE TABLE t (id INTEGER PRIMARY KEY, n INTEGER, d DATE NOT NULL, s TEXT);
+INSERT INTO t VALUES (1, 1, '2024-01-01', 'ok'), (2, 'two', '2024-01-02', 'ok'), (3, 3, '2024-01-03 10:00', 'ok'),
+  (4, 4, '2024-01-04', CAST(x'ff' AS TEXT)), (5, 5, '2024-01-05', 'nul' || char(0) || 'byte');`
+	tests := []struct {
+		policy   string
+		wantErr  string
+		rows     string
+		wantNote string
+	}{
+		{database.PolicyFail, "column n, row 2", "", ""},
+		{database.PolicyNull, "cannot null a NOT NULL column", "", ""},
+		{database.PolicySkipRow, "", "1", "t.n: 1 rows skipped"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.policy, func(t *testing.T) {
+			h := harness(t, postgres.Factory())
+			url := pgtest.NewDatabase(t)
+			h.Env("old", "sqlite", map[string]cty.Value{"path": cty.StringVal(sqliteFile(t, h.Dir, bad))})
+			h.Env("new", "postgres", map[string]cty.Value{"url": cty.StringVal(url)})
+			s := defaults()
+			s.OnBadValue = tc.policy
+			m := move(s)
+			cfg := h.Config(m)
+			p := h.Plan(cfg)
+			var ids []string
+			for _, f := range p.Audit {
+				if f.Code == "database.bad_values" {
+					ids = append(ids, f.ID)
+					if !strings.Contains(f.Message, "sample keys") {
+						t.Errorf("finding without sample keys: %s", f.Message)
+					}
+				}
+			}
+			if len(ids) != 3 {
+				t.Fatalf("bad-value findings = %d; want 3 (n, d, s): %+v", len(ids), p.Audit)
+			}
+			if tc.policy == database.PolicyFail {
+				m.Acknowledge = ids // accepted, so the copy itself must stop
+			}
+			_, out, err := apply(t, h, cfg)
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Fatalf("apply = %v; want %q", err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("apply: %v\n%s", err, out)
+			}
+			if got := pgtest.Query(t, url, "SELECT string_agg(id::text, ',' ORDER BY id) FROM public.t"); got[0] != tc.rows {
+				t.Errorf("rows = %v; want %s", got, tc.rows)
+			}
+			if !strings.Contains(out, tc.wantNote) || !strings.Contains(out, "ok (4 source rows skipped") {
+				t.Errorf("output lacks the report:\n%s", out)
+			}
+		})
+	}
+}
+
+// TestPasswordNeverShown moves with a password in the destination URL (the
+// test server trusts local connections, so any password is accepted) and
+// looks for it in the plan, its JSON, the apply's messages and the state.
+func TestPasswordNeverShown(t *testing.T) {
+	const pw = "s3cret-Pa55word"
+	h := harness(t, postgres.Factory())
+	url := strings.Replace(pgtest.NewDatabase(t), "postgres@", "postgres:"+pw+"@", 1)
+	if !strings.Contains(url, pw) {
+		t.Fatalf("test URL %q has no password", url)
+	}
+	h.Env("old", "sqlite", map[string]cty.Value{"path": cty.StringVal(sqliteFile(t, h.Dir, sqliteFixture))})
+	h.Env("new", "postgres", map[string]cty.Value{"url": cty.StringVal(url)})
+	cfg := h.Config(move(defaults()))
+	p, out, err := apply(t, h, cfg)
+	if err != nil {
+		t.Fatalf("apply: %v", err)
+	}
+	doc, err := json.Marshal(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(doc), pw) || strings.Contains(out, pw) {
+		t.Errorf("the password appears in the plan or the apply's messages")
+	}
+	files := 0
+	err = filepath.WalkDir(filepath.Join(h.Dir, "state"), func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		files++
+		b, err := os.ReadFile(path)
+		if err == nil && strings.Contains(string(b), pw) {
+			t.Errorf("the password appears in %s", path)
+		}
+		return err
+	})
+	if err != nil || files < 2 {
+		t.Fatalf("walk the state: %v (%d files)", err, files)
+	}
+}
+
+func TestPlanFindsDuplicatesOrphansAndObjects(t *testing.T) {
+	h := harness(t, postgres.Factory())
+	url := pgtest.NewDatabase(t)
+	h.Env("old", "sqlite", map[string]cty.Value{"path": cty.StringVal(sqliteFile(t, h.Dir, `
+CREATE TABLE parents (id INTEGER PRIMARY KEY, code UNIQUE);
+CREATE TABLE kids (id INTEGER PRIMARY KEY, parent_id INTEGER REFERENCES parents);
+INSERT INTO parents VALUES (1, 1), (2, '1'), (3, 'x');
+INSERT INTO kids VALUES (10, 1), (11, 7), (12, NULL), (13, 9);
+CREATE VIEW v AS SELECT * FROM kids;
+CREATE TRIGGER tr AFTER INSERT ON kids BEGIN SELECT 1; END;`))})
+	h.Env("new", "postgres", map[string]cty.Value{"url": cty.StringVal(url)})
+	p := h.Plan(h.Config(move(defaults())))
+	got := map[string]string{}
+	for _, f := range p.Audit {
+		if f.Severity == planner.SevBlocker {
+			got[f.Code] += f.Message + "\n"
+		}
+	}
+	for code, want := range map[string][]string{
+		"database.duplicate_keys":        {"table main.parents: 1 row(s) repeat a key of unique parents_code_key (code)", "sample keys 2"},
+		"database.orphan_rows":           {"table main.kids: 2 value(s) of (parent_id) have no row in parents (id)", "sample keys 11, 13"},
+		"database.object_not_translated": {"view main.v", "trigger main.tr on table kids"},
+	} {
+		for _, w := range want {
+			if !strings.Contains(got[code], w) {
+				t.Errorf("%s findings %q lack %q", code, got[code], w)
+			}
+		}
+	}
+}
+
+// TestSplitTableResume copies one big table as three key ranges at once,
+// crashes one range's write, and resumes: exactly the source rows arrive.
+func TestSplitTableResume(t *testing.T) {
+	defer database.SetChunkRows(100)()
+	defer database.SetSplitRows(1000)()
+	h, left, _ := crashingHarness(t)
+	url := pgtest.NewDatabase(t)
+	var rows []string
+	for i := range 3000 {
+		rows = append(rows, "('k"+itoa(100000+i)+"', "+itoa(i)+")")
+	}
+	path := sqliteFile(t, h.Dir, `CREATE TABLE t (k TEXT PRIMARY KEY, n INTEGER)`, "INSERT INTO t VALUES "+strings.Join(rows, ", "))
+	h.Env("old", "sqlite", map[string]cty.Value{"path": cty.StringVal(path)})
+	h.Env("new", "postgres", map[string]cty.Value{"url": cty.StringVal(url)})
+	cfg := h.Config(move(defaults()))
+	left.Store(5)
+	if _, _, err := apply(t, h, cfg); err == nil || !strings.Contains(err.Error(), "injected crash") {
+		t.Fatalf("first apply = %v; want the injected crash", err)
+	}
+	got := pgtest.Query(t, url, "SELECT count(*)::text FROM public.t")
+	if got[0] == "0" || got[0] == "3000" {
+		t.Fatalf("after the crash the destination holds %v rows; want a part", got)
+	}
+	left.Store(0)
+	_, out, err := apply(t, h, cfg)
+	if err != nil {
+		t.Fatalf("second apply: %v\n%s", err, out)
+	}
+	if !strings.Contains(out, "(range ") {
+		t.Errorf("the second apply does not name the resumed range:\n%s", out)
+	}
+	if got := pgtest.Query(t, url, "SELECT count(*)::text || ' ' || count(DISTINCT k)::text || ' ' || sum(n)::text FROM public.t"); got[0] != "3000 3000 4498500" {
+		t.Errorf("destination rows = %v; want exactly the source's", got)
+	}
+}
+
+func TestPostgresToSQLite(t *testing.T) {
+	h := harness(t, postgres.Factory())
+	srcURL := pgtest.NewDatabase(t)
+	pgtest.Exec(t, srcURL, `CREATE TABLE public.items (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, sku text NOT NULL UNIQUE,
+  price numeric(10,2), flag boolean, at timestamptz, day date, doc jsonb, token uuid, raw bytea, addr inet, state text CHECK (state IN ('a', 'b')))`,
+		`INSERT INTO public.items (sku, price, flag, at, day, doc, token, raw, addr, state) VALUES
+  ('a', 12.50, true, '2024-01-02 03:04:05.123456+01', '2024-02-29', '{"x": [1, 2]}', gen_random_uuid(), '\x00ff', '10.0.0.0/8', 'a'),
+  ('b ☕', NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL)`,
+		`CREATE TABLE public.lines (item_id bigint NOT NULL REFERENCES public.items(id), n int NOT NULL, PRIMARY KEY (item_id, n))`,
+		`INSERT INTO public.lines VALUES (1, 1), (1, 2), (2, 1)`)
+	dst := filepath.Join(h.Dir, "new", "copy.db")
+	h.Env("old", "postgres", map[string]cty.Value{"url": cty.StringVal(srcURL)})
+	h.Env("new", "sqlite", map[string]cty.Value{"path": cty.StringVal(dst)})
+	cfg := h.Config(move(&database.Settings{Databases: []string{"public"}, OnBadValue: database.PolicyFail, Parallelism: 2}))
+	_, out, err := apply(t, h, cfg)
+	if err != nil {
+		t.Fatalf("apply: %v\n%s", err, out)
+	}
+	if !strings.Contains(out, "items") || strings.Contains(out, "MISMATCH") {
+		t.Errorf("validation:\n%s", out)
+	}
+	db, err := sql.Open("sqlite", dst)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var sku string
+	var fks int
+	if err := db.QueryRow(`SELECT sku FROM items WHERE id = 2`).Scan(&sku); err != nil || sku != "b ☕" {
+		t.Errorf("sku = %q, %v", sku, err)
+	}
+	if err := db.QueryRow(`SELECT count(*) FROM pragma_foreign_key_list('lines')`).Scan(&fks); err != nil || fks != 1 {
+		t.Errorf("foreign keys of lines = %d, %v", fks, err)
+	}
+	h.Rollback(cfg)
+	if _, err := os.Stat(dst); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("rollback left the SQLite file rehome created (stat: %v)", err)
+	}
+}
+
+func TestPlanBlockers(t *testing.T) {
+	tests := []struct {
+		name string
+		s    *database.Settings
+		code string
+	}{
+		{"target schema in a sqlite file", &database.Settings{TargetSchema: "shop"}, "database.single_database"},
+		{"missing source database", &database.Settings{Databases: []string{"nope"}}, "database.source_missing"},
+		{"override of no column", &database.Settings{TypeOverrides: map[string]string{"main.orders.nope": "text"}}, "database.override_unknown"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			h := harness(t, postgres.Factory())
+			h.Env("old", "sqlite", map[string]cty.Value{"path": cty.StringVal(sqliteFile(t, h.Dir, sqliteFixture))})
+			h.Env("new", "sqlite", map[string]cty.Value{"path": cty.StringVal(filepath.Join(h.Dir, "new.db"))})
+			tc.s.OnBadValue, tc.s.Parallelism = database.PolicyFail, 2
+			p := h.Plan(h.Config(move(tc.s)))
+			if f := movertest.FindingByCode(t, p, tc.code); f.Severity != planner.SevBlocker {
+				t.Errorf("%s is a %s", tc.code, f.Severity)
+			}
+		})
+	}
+}
