@@ -43,6 +43,12 @@ type Object struct {
 	StorageClass string
 	Metadata     map[string]string // user metadata, keys lower-case
 	Tags         map[string]string
+	// Unreadable, when set, says why the store cannot read this entry of
+	// the listing (a file without read permission, a folder it cannot
+	// list: then Key ends in '/' and stands for everything below it); the
+	// other fields are unknown. Listings report such entries instead of
+	// failing, so that the plan names them before anything is copied.
+	Unreadable string
 }
 
 // Storage is an S3-family object store. Object listings are in S3 order:

@@ -7,6 +7,7 @@ package main_test
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -18,6 +19,7 @@ import (
 	sdks3 "github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/rehome/rehome/providers/aws/awsfake"
+	"github.com/rehome/rehome/providers/local/localtest"
 	"github.com/rehome/rehome/providers/s3/s3fake"
 )
 
@@ -152,6 +154,27 @@ func TestE2EInitFromAWS(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dir2, "migration.hcl")); err == nil {
 		t.Errorf("a failed init wrote migration.hcl")
 	}
+
+	// Without key variables (a profile or SSO), the keys are commented out,
+	// so that validate does not fail on an unset variable.
+	dir3 := t.TempDir()
+	noKeys := []string{"AWS_CONFIG_FILE=" + filepath.Join(dir3, "none"), "AWS_SHARED_CREDENTIALS_FILE=" + filepath.Join(dir3, "none")}
+	for _, e := range env {
+		if !strings.HasPrefix(e, "AWS_ACCESS_KEY_ID=") && !strings.HasPrefix(e, "AWS_SECRET_ACCESS_KEY=") {
+			noKeys = append(noKeys, e)
+		}
+	}
+	if r := runRehomeOpts(t, dir3, runOpts{Env: noKeys}, "init", "-from=aws"); r.Code == 0 {
+		text := string(readFile(t, filepath.Join(dir3, "migration.hcl")))
+		if !strings.Contains(text, `# access_key = env("AWS_ACCESS_KEY_ID")`) {
+			t.Errorf("keys not commented out without AWS_ACCESS_KEY_ID:\n%s", text)
+		}
+		if v := runRehomeOpts(t, dir3, runOpts{Env: noKeys}, "validate"); v.Code != 0 {
+			t.Errorf("validate without key variables: %s", v)
+		}
+	} else if !strings.Contains(r.Stderr, "discover the aws source") {
+		t.Errorf("init -from=aws without credentials: %s", r)
+	}
 }
 
 // TestE2ENotFoundSaysWhere: a bucket or zone the local source does not
@@ -209,5 +232,64 @@ move "dns" "z" {
 	}
 	if r := mustRun(t, dir, 1, "providers", "nope"); !strings.Contains(r.Stderr, `no provider "nope"`) {
 		t.Errorf("providers nope: %s", r)
+	}
+}
+
+// TestE2EUnreadableSource: source entries rehome cannot read (a folder
+// it cannot list; as a non-root user also a file and a folder without
+// permission) are a plan-time blocker naming each path, not a copy that
+// fails halfway; acknowledged, apply copies the rest and leaves them out.
+func TestE2EUnreadableSource(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	writeFiles(t, dir, map[string]string{"src/buckets/data/ok.txt": "fine", "src/buckets/data/z/also.txt": "fine too"})
+	bucket := filepath.Join(dir, "src", "buckets", "data")
+	deep := localtest.DeepFolder(t, bucket, "d")
+	wantKeys := []string{deep + "/"}
+	if os.Geteuid() != 0 {
+		// Permissions stop a non-root user only.
+		writeFiles(t, bucket, map[string]string{"secret.txt": "x", "locked/in.txt": "y"})
+		for _, p := range []string{"secret.txt", "locked"} {
+			if err := os.Chmod(filepath.Join(bucket, p), 0); err != nil {
+				t.Fatal(err)
+			}
+		}
+		t.Cleanup(func() { _ = os.Chmod(filepath.Join(bucket, "locked"), 0o755) })
+		wantKeys = append(wantKeys, "secret.txt: cannot read the file: permission denied", "locked/: cannot list the folder: permission denied")
+	} else {
+		t.Log("running as root: permission bits stop nothing, so only the over-long folder is unreadable")
+	}
+	writeConfig(t, dir, storageConfig("src", "dst", ""))
+	plan := planJSON(t, dir)
+	fs := findings(plan, "storage.unreadable")
+	if len(fs) != 1 {
+		t.Fatalf("want one storage.unreadable finding, got %v", findings(plan, ""))
+	}
+	msg, _ := fs[0]["message"].(string)
+	for _, k := range wantKeys {
+		if !strings.Contains(msg, k) {
+			t.Errorf("finding %q does not name %q", msg, k)
+		}
+	}
+	if !strings.Contains(msg, "file name too long") {
+		t.Errorf("finding %q does not say why", msg)
+	}
+	if fs[0]["severity"] != "blocker" {
+		t.Errorf("severity %v, want blocker", fs[0]["severity"])
+	}
+	if r := runRehome(t, dir, "apply", "-auto-approve"); r.Code == 0 {
+		t.Fatalf("apply went ahead over an unacknowledged blocker: %s", r)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "dst", "buckets", "data", "ok.txt")); err == nil {
+		t.Errorf("a blocked apply copied objects")
+	}
+
+	id, _ := fs[0]["id"].(string)
+	writeConfig(t, dir, storageConfig("src", "dst", fmt.Sprintf("  acknowledge = [%q]\n", id)))
+	r := mustRun(t, dir, 0, "apply", "-auto-approve")
+	got := listFiles(t, filepath.Join(dir, "dst", "buckets", "data"))
+	want := []string{"ok.txt", "z/also.txt"}
+	if strings.Join(got, ",") != strings.Join(want, ",") {
+		t.Errorf("copied %v, want %v\n%s", got, want, r)
 	}
 }

@@ -73,7 +73,13 @@ func (c *cli) initCmd(args []string) int {
 		if err != nil {
 			return c.errorf("discover the %s source: %v", *from, err)
 		}
-		text = cloudStarter(*from, cl, p, found)
+		set := map[string]bool{}
+		for _, cr := range cl.creds {
+			if v, ok := c.getenv(cr[1]); ok && v != "" {
+				set[cr[1]] = true
+			}
+		}
+		text = cloudStarter(*from, cl, p, found, set)
 	}
 	// The starter is written in canonical format, so `rehome fmt -check`
 	// passes on it as written.
@@ -195,8 +201,10 @@ audit {
 func localStarter() string { return localStarterText }
 
 // cloudStarter writes a starter moving what discovery found at a cloud
-// source into a local folder; credentials appear only as env() references.
-func cloudStarter(name string, cl initCloud, place string, found initFound) string {
+// source into a local folder; credentials appear only as env() references,
+// active for the variables set now (set), commented out for the others
+// (an unset variable would fail validation; the SDK chain may not need it).
+func cloudStarter(name string, cl initCloud, place string, found initFound, set map[string]bool) string {
 	var b strings.Builder
 	w := func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }
 	w("# A starter configuration written by rehome init -from=%s: what discovery\n", name)
@@ -207,7 +215,11 @@ func cloudStarter(name string, cl initCloud, place string, found initFound) stri
 	w("environment \"source\" {\n  provider = %q\n  %s = %q\n", name, cl.placeAttr, place)
 	w("  # %s\n", cl.credsNote)
 	for _, cr := range cl.creds {
-		w("  %s = env(%q)\n", cr[0], cr[1])
+		if set[cr[1]] {
+			w("  %s = env(%q)\n", cr[0], cr[1])
+		} else {
+			w("  # %s = env(%q)\n", cr[0], cr[1])
+		}
 	}
 	w("}\n\n")
 	w("environment \"new\" {\n  provider = \"local\"\n  path     = \"new\"\n")

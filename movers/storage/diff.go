@@ -56,6 +56,12 @@ type ObjectDiff struct {
 	// Archived are source keys in an archive storage class (Glacier, Deep
 	// Archive): they cannot be read until restored, and are not copied.
 	Archived []string
+	// Unreadable are source entries the store cannot read (Object.
+	// Unreadable: a file without read permission, a folder it cannot list,
+	// its key ending in '/'), each "key: reason"; they are not copied, and
+	// destination objects below an unreadable folder are left alone.
+	Unreadable     []string
+	unreadableDirs []string
 	// Extra are destination objects not at the source and not rehome's
 	// (collected when DiffInput.Extra), with their size.
 	Extra      []providers.Object
@@ -241,6 +247,13 @@ func Diff(ctx context.Context, in DiffInput) (*ObjectDiff, error) {
 	for s != nil || t != nil {
 		switch {
 		case t == nil || (s != nil && s.Key < t.Key):
+			if s.Unreadable != "" {
+				d.unreadable(*s)
+				if s, err = pull(srcNext, srcWhat); err != nil {
+					return nil, err
+				}
+				continue
+			}
 			keys = append(keys, s.Key)
 			rec, err := recs.at(s.Key, d)
 			if err != nil {
@@ -257,10 +270,13 @@ func Diff(ctx context.Context, in DiffInput) (*ObjectDiff, error) {
 			if err != nil {
 				return nil, err
 			}
-			if r != nil && r.Created && r.owns(t, in.BySize) && !in.Skip[t.Key] {
+			switch {
+			case d.belowUnreadable(t.Key):
+				// Whether its source is gone is unknown: leave it.
+			case r != nil && r.Created && r.owns(t, in.BySize) && !in.Skip[t.Key]:
 				d.Orphans = append(d.Orphans, t.Key) // rehome's copy of an object gone from the source
 				d.Later[t.Key] = *r
-			} else {
+			default:
 				d.DestOnly++
 				if in.Extra && !in.Skip[t.Key] {
 					d.Extra = append(d.Extra, *t)
@@ -271,13 +287,19 @@ func Diff(ctx context.Context, in DiffInput) (*ObjectDiff, error) {
 				return nil, err
 			}
 		default:
-			keys = append(keys, s.Key)
+			if s.Unreadable != "" {
+				d.unreadable(*s)
+			} else {
+				keys = append(keys, s.Key)
+			}
 			rec, err := recs.at(s.Key, d)
 			if err != nil {
 				return nil, err
 			}
-			if err := d.classify(ctx, *s, t, rec, in); err != nil {
-				return nil, err
+			if s.Unreadable == "" {
+				if err := d.classify(ctx, *s, t, rec, in); err != nil {
+					return nil, err
+				}
 			}
 			if s, err = pull(srcNext, srcWhat); err != nil {
 				return nil, err
@@ -580,4 +602,23 @@ func validFileKey(k string) bool {
 		}
 	}
 	return true
+}
+
+// unreadable notes a source entry the store cannot read.
+func (d *ObjectDiff) unreadable(s providers.Object) {
+	d.Unreadable = append(d.Unreadable, s.Key+": "+s.Unreadable)
+	if strings.HasSuffix(s.Key, "/") {
+		d.unreadableDirs = append(d.unreadableDirs, s.Key)
+	}
+}
+
+// belowUnreadable reports whether key lies under a source folder that
+// could not be listed.
+func (d *ObjectDiff) belowUnreadable(key string) bool {
+	for _, p := range d.unreadableDirs {
+		if strings.HasPrefix(key, p) {
+			return true
+		}
+	}
+	return false
 }

@@ -243,6 +243,19 @@ func planBucket(ctx context.Context, mc *planner.MoveContext, cfg *Settings, r p
 			skipped = append(skipped, d.Archived...)
 		}
 	}
+	if n := len(d.Unreadable); n > 0 {
+		// Reported now rather than by a copy that fails halfway.
+		f := mc.Finding(planner.SevBlocker, objAddr, "storage.unreadable", "",
+			fmt.Sprintf("%s in %q at %s cannot be read (no permission, or a folder that cannot be listed): %s",
+				planner.Plural(int64(n), "entry", "entries"), r.Name, m.From, planner.First(d.Unreadable, 5)),
+			"make them readable by the user running rehome and plan again, or acknowledge to leave them out")
+		if f.Acknowledged {
+			for _, u := range d.Unreadable {
+				k, _, _ := strings.Cut(u, ": ")
+				skipped = append(skipped, k)
+			}
+		}
+	}
 	if mapped := unmappedClasses(d, dst.Factory.Caps.Storage); len(mapped) > 0 {
 		mc.Finding(planner.SevWarning, objAddr, "storage.class_mapped", strings.Join(mapped, ","),
 			fmt.Sprintf("objects of %q use storage classes %s has not (%s); they are written in its default class",

@@ -23,6 +23,11 @@
 // A missing PATH, buckets/ or zones/ folder is an empty environment, not an
 // error, so a destination can be discovered before rehome creates anything.
 // secrets.env and secrets.env.age together are ambiguous and an error.
+// The same layout is Factory().Layout, which `rehome providers local`
+// prints. Where (providers.Locator) names the file or folder a bucket,
+// zone or the secrets file would be, relative to the path as configured,
+// so "not found" messages say where rehome looked: `zone "example.org":
+// no file zones/example.org.zone under legacy/`.
 //
 // # Storage
 //
@@ -50,6 +55,14 @@
 // number as the bucket attribute skipped_files, so the audit can warn.
 // Objects are never read or written through a link, and a bucket folder
 // that is a link is not a bucket. Buckets have no region or creation time.
+//
+// Entries a listing cannot read are yielded with Object.Unreadable set
+// instead of failing the listing: a file that cannot be opened for
+// reading (the listing opens and closes every file once, so permission
+// problems surface at plan time), a file whose stat fails, and a folder
+// that cannot be listed or entered (its key ends in '/' and stands for
+// everything below it; discovery counts it as one object). The storage
+// mover turns them into the plan-time blocker storage.unreadable.
 //
 // # DNS
 //

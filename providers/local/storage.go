@@ -211,11 +211,24 @@ func isNotEmpty(err error) bool {
 
 // walkBucket calls fn with the key of every file entry under a bucket
 // folder (folders themselves are passed over), checking ctx as it goes.
-func walkBucket(ctx context.Context, dir string, fn func(key string, d fs.DirEntry) error) error {
+// An entry below the folder that cannot be read (a folder it cannot
+// list or enter) goes to bad, when given, with its key ("sub/" for a
+// folder) and the walk goes on; without bad it ends the walk.
+func walkBucket(ctx context.Context, dir string, fn func(key string, d fs.DirEntry) error, bad func(key string, err error)) error {
 	n := 0
 	return filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
-			return err
+			rel, rerr := filepath.Rel(dir, p)
+			if bad == nil || rerr != nil || rel == "." {
+				return err
+			}
+			key := filepath.ToSlash(rel)
+			if d != nil && d.IsDir() {
+				bad(key+"/", err)
+				return filepath.SkipDir
+			}
+			bad(key, err)
+			return nil
 		}
 		if n++; n%1024 == 0 {
 			if err := ctx.Err(); err != nil {
@@ -241,8 +254,10 @@ func isObject(key string, d fs.DirEntry) bool {
 
 // scanBucket walks a bucket folder and returns the keys of its regular
 // files, sorted in byte order, plus the number of entries that are not
-// objects (links, sockets, devices, names that are not UTF-8).
-func scanBucket(ctx context.Context, dir string, each func(key string, d fs.DirEntry) error) (keys []string, skipped int64, err error) {
+// objects (links, sockets, devices, names that are not UTF-8). Entries it
+// cannot read are among the keys too, with the reason in bad.
+func scanBucket(ctx context.Context, dir string, each func(key string, d fs.DirEntry) error) (keys []string, bad map[string]string, skipped int64, err error) {
+	bad = map[string]string{}
 	err = walkBucket(ctx, dir, func(key string, d fs.DirEntry) error {
 		if !isObject(key, d) {
 			skipped++
@@ -255,14 +270,17 @@ func scanBucket(ctx context.Context, dir string, each func(key string, d fs.DirE
 		}
 		keys = append(keys, key)
 		return nil
+	}, func(key string, err error) {
+		bad[key] = unreadableReason(key, err)
+		keys = append(keys, key)
 	})
 	if err != nil {
-		return nil, 0, err
+		return nil, nil, 0, err
 	}
 	// S3 order: byte order of the whole key, not directory-walk order
 	// ("a-c" < "a/b" because '-' < '/'). Go compares strings bytewise.
 	sort.Strings(keys)
-	return keys, skipped, nil
+	return keys, bad, skipped, nil
 }
 
 // countBucket counts a bucket's objects and the entries it skips, from
@@ -275,7 +293,7 @@ func countBucket(ctx context.Context, dir string) (objects, skipped int64, err e
 			skipped++
 		}
 		return nil
-	})
+	}, func(string, error) { objects++ })
 	return objects, skipped, err
 }
 
@@ -289,7 +307,7 @@ func (p *Provider) Objects(ctx context.Context, bucket string) iter.Seq2[provide
 			yield(providers.Object{}, fmt.Errorf("local: list bucket %q: %w", bucket, err))
 			return
 		}
-		keys, _, err := scanBucket(ctx, dir, nil)
+		keys, bad, _, err := scanBucket(ctx, dir, nil)
 		if err != nil {
 			yield(providers.Object{}, fmt.Errorf("local: list bucket %q: %w", bucket, err))
 			return
@@ -299,18 +317,29 @@ func (p *Provider) Objects(ctx context.Context, bucket string) iter.Seq2[provide
 				yield(providers.Object{}, fmt.Errorf("local: list bucket %q: %w", bucket, err))
 				return
 			}
-			fi, err := os.Lstat(filepath.Join(dir, filepath.FromSlash(k)))
+			if why, ok := bad[k]; ok {
+				if !yield(providers.Object{Key: k, Unreadable: why}, nil) {
+					return
+				}
+				continue
+			}
+			fp := filepath.Join(dir, filepath.FromSlash(k))
+			fi, err := os.Lstat(fp)
 			if errors.Is(err, fs.ErrNotExist) {
 				continue // deleted since the walk
 			}
 			if err != nil {
-				yield(providers.Object{}, fmt.Errorf("local: list bucket %q: key %q: %w", bucket, k, err))
-				return
+				if !yield(providers.Object{Key: k, Unreadable: unreadableReason(k, err)}, nil) {
+					return
+				}
+				continue
 			}
 			if !fi.Mode().IsRegular() {
 				continue
 			}
-			if !yield(objectFromInfo(k, fi), nil) {
+			o := objectFromInfo(k, fi)
+			o.Unreadable = openable(fp, k)
+			if !yield(o, nil) {
 				return
 			}
 		}
