@@ -211,44 +211,16 @@ func (p *Provider) Resolve(ctx context.Context) error {
 
 // Discover lists what the scope asks for.
 func (p *Provider) Discover(ctx context.Context, scope providers.Scope) (*providers.Inventory, error) {
-	inv := &providers.Inventory{Env: p.env, Provider: Name, Resources: []providers.Resource{}}
-	if scope.Has(providers.KindStorage) {
-		rs, err := p.Store.Discover(ctx, p.env, Name, scope)
-		if err != nil {
-			return nil, fmt.Errorf("aws: discover S3: %w", err)
-		}
-		for i := range rs {
-			rs[i].ID = "arn:aws:s3:::" + rs[i].Name
-		}
-		inv.Resources = append(inv.Resources, rs...)
-	}
-	if scope.Has(providers.KindDNS) {
-		rs, err := p.discoverZones(ctx)
-		if err != nil {
-			return nil, fmt.Errorf("aws: discover Route 53: %w", err)
-		}
-		inv.Resources = append(inv.Resources, rs...)
-	}
-	if scope.Has(providers.KindSecrets) {
-		rs, err := p.discoverSecrets(ctx)
-		if err != nil {
-			return nil, fmt.Errorf("aws: discover secrets: %w", err)
-		}
-		inv.Resources = append(inv.Resources, rs...)
-	}
-	if scope.Has(providers.KindQueue) {
-		rs, err := p.discoverQueues(ctx)
-		if err != nil {
-			return nil, fmt.Errorf("aws: discover SQS: %w", err)
-		}
-		inv.Resources = append(inv.Resources, rs...)
-	}
-	if scope.Full {
-		rs, err := p.inventory(ctx)
-		if err != nil {
-			return nil, err
-		}
-		inv.Resources = append(inv.Resources, rs...)
-	}
-	return inv, nil
+	return providers.DiscoverAll(ctx, p.env, Name,
+		providers.DiscoverPart{When: scope.Has(providers.KindStorage), What: "S3", List: func(ctx context.Context) ([]providers.Resource, error) {
+			rs, err := p.Store.Discover(ctx, p.env, Name, scope)
+			for i := range rs {
+				rs[i].ID = "arn:aws:s3:::" + rs[i].Name
+			}
+			return rs, err
+		}},
+		providers.DiscoverPart{When: scope.Has(providers.KindDNS), What: "Route 53", List: p.discoverZones},
+		providers.DiscoverPart{When: scope.Has(providers.KindSecrets), What: "secrets", List: p.discoverSecrets},
+		providers.DiscoverPart{When: scope.Has(providers.KindQueue), What: "SQS", List: p.discoverQueues},
+		providers.DiscoverPart{When: scope.Full, List: p.inventory})
 }

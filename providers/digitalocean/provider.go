@@ -164,37 +164,15 @@ func (p *Provider) Resolve(ctx context.Context) error {
 
 // Discover lists what the scope asks for.
 func (p *Provider) Discover(ctx context.Context, scope providers.Scope) (*providers.Inventory, error) {
-	inv := &providers.Inventory{Env: p.env, Provider: Name, Resources: []providers.Resource{}}
-	if scope.Has(providers.KindStorage) {
-		rs, err := p.Store.Discover(ctx, p.env, Name, scope)
-		if err != nil {
-			return nil, fmt.Errorf("digitalocean: discover Spaces: %w", err)
-		}
-		for i := range rs {
-			rs[i].Attrs[s3.AttrRegion] = p.region
-		}
-		inv.Resources = append(inv.Resources, rs...)
-	}
-	if scope.Has(providers.KindDNS) {
-		rs, err := p.discoverZones(ctx)
-		if err != nil {
-			return nil, fmt.Errorf("digitalocean: discover domains: %w", err)
-		}
-		inv.Resources = append(inv.Resources, rs...)
-	}
-	if scope.Has(providers.KindSecrets) {
-		rs, err := p.discoverSecrets(ctx)
-		if err != nil {
-			return nil, fmt.Errorf("digitalocean: discover secrets: %w", err)
-		}
-		inv.Resources = append(inv.Resources, rs...)
-	}
-	if scope.Full {
-		rs, err := p.inventory(ctx)
-		if err != nil {
-			return nil, err
-		}
-		inv.Resources = append(inv.Resources, rs...)
-	}
-	return inv, nil
+	return providers.DiscoverAll(ctx, p.env, Name,
+		providers.DiscoverPart{When: scope.Has(providers.KindStorage), What: "Spaces", List: func(ctx context.Context) ([]providers.Resource, error) {
+			rs, err := p.Store.Discover(ctx, p.env, Name, scope)
+			for i := range rs {
+				rs[i].Attrs[s3.AttrRegion] = p.region
+			}
+			return rs, err
+		}},
+		providers.DiscoverPart{When: scope.Has(providers.KindDNS), What: "domains", List: p.discoverZones},
+		providers.DiscoverPart{When: scope.Has(providers.KindSecrets), What: "secrets", List: p.discoverSecrets},
+		providers.DiscoverPart{When: scope.Full, List: p.inventory})
 }

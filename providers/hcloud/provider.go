@@ -139,32 +139,16 @@ func (p *Provider) Configure(ctx context.Context, cfg providers.Config) error {
 
 // Discover lists what the scope asks for.
 func (p *Provider) Discover(ctx context.Context, scope providers.Scope) (*providers.Inventory, error) {
-	inv := &providers.Inventory{Env: p.env, Provider: Name, Resources: []providers.Resource{}}
-	if scope.Has(providers.KindStorage) {
-		rs, err := p.Store.Discover(ctx, p.env, Name, scope)
-		if err != nil {
-			return nil, fmt.Errorf("hcloud: discover object storage: %w", err)
-		}
-		for i := range rs {
-			rs[i].Attrs[s3.AttrRegion] = p.location
-		}
-		inv.Resources = append(inv.Resources, rs...)
-	}
-	// Without an API token (an environment for Object Storage only) an
-	// unscoped discovery has no zones to see; asked for DNS, it says why.
-	if scope.Has(providers.KindDNS) && (p.hasToken || len(scope.Kinds) > 0) {
-		rs, err := p.discoverZones(ctx)
-		if err != nil {
-			return nil, fmt.Errorf("hcloud: discover DNS zones: %w", err)
-		}
-		inv.Resources = append(inv.Resources, rs...)
-	}
-	if scope.Full {
-		rs, err := p.inventory(ctx)
-		if err != nil {
-			return nil, err
-		}
-		inv.Resources = append(inv.Resources, rs...)
-	}
-	return inv, nil
+	return providers.DiscoverAll(ctx, p.env, Name,
+		providers.DiscoverPart{When: scope.Has(providers.KindStorage), What: "object storage", List: func(ctx context.Context) ([]providers.Resource, error) {
+			rs, err := p.Store.Discover(ctx, p.env, Name, scope)
+			for i := range rs {
+				rs[i].Attrs[s3.AttrRegion] = p.location
+			}
+			return rs, err
+		}},
+		// Without an API token (an environment for Object Storage only) an
+		// unscoped discovery has no zones to see; asked for DNS, it says why.
+		providers.DiscoverPart{When: scope.Has(providers.KindDNS) && (p.hasToken || len(scope.Kinds) > 0), What: "DNS zones", List: p.discoverZones},
+		providers.DiscoverPart{When: scope.Full, List: p.inventory})
 }
