@@ -1,11 +1,17 @@
 package providers
 
-import "strings"
+import (
+	"slices"
+	"strings"
+)
 
 // RedactText replaces every secret (of 3 characters or more) in s with
-// "***".
+// "***", longest first, so that a secret containing another (a URL and
+// its password) goes whole.
 func RedactText(s string, secrets ...string) string {
-	for _, x := range secrets {
+	ss := slices.Clone(secrets)
+	slices.SortStableFunc(ss, func(a, b string) int { return len(b) - len(a) })
+	for _, x := range ss {
 		if len(x) >= 3 {
 			s = strings.ReplaceAll(s, x, "***")
 		}

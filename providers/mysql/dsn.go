@@ -57,7 +57,7 @@ type connection struct {
 func parseURL(raw string) (*connection, error) {
 	secrets := urlSecrets(raw)
 	fail := func(format string, args ...any) error {
-		return errors.New(redact(fmt.Sprintf(format, args...), secrets))
+		return errors.New(providers.RedactText(fmt.Sprintf(format, args...), secrets...))
 	}
 	if strings.TrimSpace(raw) == "" {
 		return nil, errors.New("the url is empty; want mysql://user:pass@host:3306/db")
@@ -240,16 +240,4 @@ func urlSecrets(raw string) []string {
 		}
 	}
 	return out
-}
-
-// redact removes every secret (longest first) from s.
-func redact(s string, secrets []string) string {
-	ss := append([]string(nil), secrets...)
-	sort.Slice(ss, func(i, j int) bool { return len(ss[i]) > len(ss[j]) })
-	for _, x := range ss {
-		if x != "" {
-			s = strings.ReplaceAll(s, x, "***")
-		}
-	}
-	return s
 }

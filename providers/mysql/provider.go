@@ -131,7 +131,7 @@ type driverLog struct {
 }
 
 func (l driverLog) Print(v ...any) {
-	l.log.Debug("mysql driver: " + redact(strings.TrimSpace(fmt.Sprint(v...)), l.secrets))
+	l.log.Debug("mysql driver: " + providers.RedactText(strings.TrimSpace(fmt.Sprint(v...)), l.secrets...))
 }
 
 // Close closes the connection pool.
