@@ -30,7 +30,20 @@ func (Mover) Apply(ctx context.Context, r *exec.Run) (state.Result, error) {
 	case typeSecret:
 		names = []string{p.Name}
 		if p.Remove {
-			return removeGone(ctx, r, p.Name)
+			src, dst, err := r.Sides()
+			if err != nil {
+				return state.Result{}, err
+			}
+			ss, ds, err := sides(src, dst)
+			if err != nil {
+				return state.Result{}, err
+			}
+			if _, err := ss.GetSecret(ctx, p.Name); err == nil {
+				return state.Result{}, fmt.Errorf("secret %q is at %s again since the plan; not removing it (plan again)", p.Name, a.From.Env)
+			} else if !errors.Is(err, providers.ErrNotFound) {
+				return state.Result{}, fmt.Errorf("check source secret %q: %w", p.Name, err)
+			}
+			return removeGone(ctx, r, ds, p.Name)
 		}
 	case typeAll:
 	default:
@@ -59,7 +72,7 @@ func (Mover) Apply(ctx context.Context, r *exec.Run) (state.Result, error) {
 	if a.Type == typeAll {
 		// The final pass also removes what rehome created and the source
 		// lost since the copy.
-		if removed, err = removeAllGone(ctx, r, ss); err != nil {
+		if removed, err = removeAllGone(ctx, r, ss, ds); err != nil {
 			return removed, err
 		}
 	}
@@ -165,7 +178,7 @@ func (Mover) Apply(ctx context.Context, r *exec.Run) (state.Result, error) {
 
 // removeAllGone removes every secret rehome created at the destination
 // whose source secret is gone.
-func removeAllGone(ctx context.Context, r *exec.Run, ss providers.Secrets) (state.Result, error) {
+func removeAllGone(ctx context.Context, r *exec.Run, ss, ds providers.Secrets) (state.Result, error) {
 	recs, err := planner.LoadRecords[SecretRecord](ctx, r.Records(), r.Action.Scope)
 	if err != nil {
 		return state.Result{}, err
@@ -184,7 +197,7 @@ func removeAllGone(ctx context.Context, r *exec.Run, ss providers.Secrets) (stat
 		if rec := recs[n]; inSource[n] || !rec.Created || rec.State != ItemDone {
 			continue
 		}
-		one, err := removeGone(ctx, r, n)
+		one, err := removeGone(ctx, r, ds, n)
 		res.Deleted += one.Deleted
 		if err != nil {
 			errs = append(errs, err)
@@ -193,24 +206,12 @@ func removeAllGone(ctx context.Context, r *exec.Run, ss providers.Secrets) (stat
 	return res, errors.Join(errs...)
 }
 
-// removeGone deletes secret name at the destination if rehome created it,
-// it still holds rehome's write, and the source has lost it; a secret
-// someone changed since is theirs and kept, with a note.
-func removeGone(ctx context.Context, r *exec.Run, name string) (state.Result, error) {
+// removeGone deletes secret name at the destination ds if rehome created
+// it and it still holds rehome's write (the caller checked that the
+// source has lost it); a secret someone changed since is theirs and kept,
+// with a note.
+func removeGone(ctx context.Context, r *exec.Run, ds providers.Secrets, name string) (state.Result, error) {
 	a := r.Action
-	src, dst, err := r.Sides()
-	if err != nil {
-		return state.Result{}, err
-	}
-	ss, ds, err := sides(src, dst)
-	if err != nil {
-		return state.Result{}, err
-	}
-	if _, err := ss.GetSecret(ctx, name); err == nil {
-		return state.Result{}, fmt.Errorf("secret %q is at %s again since the plan; not removing it (plan again)", name, a.From.Env)
-	} else if !errors.Is(err, providers.ErrNotFound) {
-		return state.Result{}, fmt.Errorf("check source secret %q: %w", name, err)
-	}
 	var rec SecretRecord
 	ok, err := r.Records().Get(ctx, a.Scope, name, &rec)
 	if err != nil {
