@@ -184,7 +184,7 @@ func (e *Engine) Open(ctx context.Context, cfg *lang.Config, op string, lockTime
 	}
 	if d := samePlace(cfg, providerIdentity(ps)); d.HasErrors() {
 		s.Close()
-		return nil, diagsError(d)
+		return nil, &DiagnosticsError{Diags: d}
 	}
 	return s, nil
 }

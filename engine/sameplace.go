@@ -64,13 +64,15 @@ func providerIdentity(ps map[string]providers.Provider) func(string) (string, bo
 	}
 }
 
-// diagsError turns error diagnostics into one error, each with its
-// file:line.
-type diagsError hcl.Diagnostics
+// DiagnosticsError carries configuration problems found after loading
+// (when the providers are resolved) as diagnostics, so that the CLI
+// prints them like the loader's, with their source lines; as an error
+// each reads "file:line: summary: detail".
+type DiagnosticsError struct{ Diags hcl.Diagnostics }
 
-func (d diagsError) Error() string {
+func (d *DiagnosticsError) Error() string {
 	var parts []string
-	for _, x := range d {
+	for _, x := range d.Diags {
 		s := x.Summary
 		if x.Detail != "" {
 			s += ": " + x.Detail

@@ -343,6 +343,11 @@ func (c *cli) open(e *engine.Engine, cfg *lang.Config, op string, lockTimeout ti
 		if errors.As(err, &le) {
 			return nil, c.errorf("the state is locked.\n\n%v", err)
 		}
+		var de *engine.DiagnosticsError
+		if errors.As(err, &de) {
+			c.diags(cfg, de.Diags)
+			return nil, 1
+		}
 		return nil, c.errorf("%v", err)
 	}
 	if n := sess.StaleLockNote(); n != "" {
