@@ -274,14 +274,20 @@ func (s *SliceRows) Err() error { return s.err }
 // Close does nothing.
 func (s *SliceRows) Close() error { return nil }
 
-// URLSecrets returns the parts of a database URL that must never be
-// shown: the whole URL, and its password (as written, query- and
-// path-escaped, or given as a password query parameter), for Redact.
+// URLSecrets returns the parts of a database or broker URL that must
+// never be shown, for Redact: the whole URL (unless it is a URL with a
+// host and neither user information nor a password parameter, which is
+// safe to show and names the server in errors; a keyword/value DSN is
+// always hidden whole), and its password (as written, query- and
+// path-escaped, or given as a password query parameter).
 func URLSecrets(raw string) []string {
-	out := []string{raw}
 	u, err := url.Parse(raw)
 	if err != nil {
-		return out
+		return []string{raw}
+	}
+	var out []string
+	if u.Scheme == "" || u.Host == "" || u.User != nil || u.Query().Has("password") {
+		out = append(out, raw)
 	}
 	if u.User != nil {
 		if pw, ok := u.User.Password(); ok && pw != "" {

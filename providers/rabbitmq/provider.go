@@ -106,31 +106,16 @@ func (p *Provider) Configure(ctx context.Context, cfg providers.Config) error {
 		errs = append(errs, &providers.AttrError{Attr: "url", Err: fmt.Errorf("not an AMQP URL (amqp://user:pass@host:5672/vhost): %s", providers.RedactText(err.Error(), raw))})
 	}
 	p.url, p.uri = raw, uri
-	p.secret = secrets(raw)
+	p.secret = providers.URLSecrets(raw)
 	if m := str("management_url"); m != "" {
 		mg, err := newManagement(m, uri.Vhost)
 		if err != nil {
 			errs = append(errs, &providers.AttrError{Attr: "management_url", Err: err})
 		}
 		p.mgmt = mg
-		p.secret = append(p.secret, secrets(m)...)
+		p.secret = append(p.secret, providers.URLSecrets(m)...)
 	}
 	return errors.Join(errs...)
-}
-
-// secrets returns the parts of a URL that must never be shown: its
-// password, and the whole URL.
-func secrets(raw string) []string {
-	var out []string
-	if u, err := url.Parse(raw); err != nil || u.User != nil {
-		out = append(out, raw)
-	}
-	if u, err := url.Parse(raw); err == nil && u.User != nil {
-		if pw, ok := u.User.Password(); ok && pw != "" {
-			out = append(out, pw, url.QueryEscape(pw), url.PathEscape(pw))
-		}
-	}
-	return out
 }
 
 // fail wraps err with what was being done, marks transient failures and
