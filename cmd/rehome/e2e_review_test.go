@@ -3,11 +3,15 @@ package main_test
 import (
 	"fmt"
 	"maps"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/rehome/rehome/providers/aws/awsfake"
+	"github.com/rehome/rehome/providers/s3/s3fake"
 )
 
 // TestE2ESamePlaceIsAValidationError: a move whose two environments point
@@ -373,5 +377,46 @@ func TestE2ECutoverTTLKeepsTheZoneFile(t *testing.T) {
 	mustRun(t, dir, 0, "rollback", "-auto-approve", "-force")
 	if got := string(readFile(t, zf)); got != orig {
 		t.Errorf("rollback did not restore the zone file byte for byte:\n%s", got)
+	}
+}
+
+// TestE2ESamePlaceKnownAfterSTS: two aws environments written
+// differently (other access keys) that STS says are one account in one
+// region are the same place too; the plan refuses the move between them
+// with its file:line once the account is known, and leaves nothing.
+func TestE2ESamePlaceKnownAfterSTS(t *testing.T) {
+	t.Parallel()
+	s3 := s3fake.New()
+	t.Cleanup(s3.Close)
+	sts := httptest.NewServer(awsfake.STS("123456789012"))
+	t.Cleanup(sts.Close)
+	dir := t.TempDir()
+	env := func(name, key string) string {
+		return fmt.Sprintf(`environment %q {
+  provider   = "aws"
+  region     = "eu-central-1"
+  access_key = %q
+  secret_key = "secret-%s"
+  endpoints  = { s3 = %q, sts = %q }
+}
+`, name, key, name, s3.URL, sts.URL)
+	}
+	writeConfig(t, dir, `migration "shop" {}
+
+`+env("old", "AKIDOLD")+"\n"+env("new", "AKIDNEW")+`
+move "storage" "assets" {
+  from = environment.old
+  to   = environment.new
+}
+`)
+	for _, args := range [][]string{{"plan"}, {"apply", "-auto-approve"}} {
+		r := runRehome(t, dir, args...)
+		if r.Code != 1 || !strings.Contains(r.Stderr, "migration.hcl:19") || !strings.Contains(r.Stderr, "same place") ||
+			!strings.Contains(r.Stderr, "123456789012") || strings.Contains(r.Stderr+r.Stdout, "secret-old") {
+			t.Errorf("%v between two names of one account: %s", args, r)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, ".rehome", "state")); err == nil {
+		t.Error("a refused apply left state")
 	}
 }
