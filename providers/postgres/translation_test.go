@@ -79,12 +79,18 @@ func TestTranslationGolden(t *testing.T) {
 		}
 		fmt.Fprintf(&b, "%s\n\n", createTable("shop", s.Tables[0], engine))
 	}
-	path := filepath.Join("testdata", "translation.golden")
+	CheckGolden(t, "translation.golden", b.String())
+}
+
+// CheckGolden compares got with testdata/name, which -update rewrites.
+func CheckGolden(t *testing.T, name, got string) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
 	if *update {
 		if err := os.MkdirAll("testdata", 0o755); err != nil {
 			t.Fatal(err)
 		}
-		if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -92,7 +98,7 @@ func TestTranslationGolden(t *testing.T) {
 	if err != nil {
 		t.Fatalf("%v (run with -update to create it)", err)
 	}
-	if string(want) != b.String() {
-		t.Errorf("translation differs from %s (rerun with -update if intended):\n%s", path, b.String())
+	if string(want) != got {
+		t.Errorf("output differs from %s (rerun with -update if intended):\n%s", path, got)
 	}
 }
