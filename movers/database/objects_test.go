@@ -39,10 +39,10 @@ func TestPostgresObjects(t *testing.T) {
 		created      []string // the apply's lines about them
 	}{
 		{"same schema", "", []string{"function:raw_len", "view:outsiders"}, []string{
-			"schema objects in app at new: 1 enum type, 1 extension, 1 sequence, all present",
+			"schema objects in app at new: 1 enum type, 1 extension, 1 function, 1 sequence, all present",
 			"schema objects in app at new: 2 functions, 1 materialized view, 1 trigger, 1 view, all present"}},
 		{"target_schema", "moved", []string{"function:log_order", "function:raw_len", "function:total_of", "trigger:orders_audit", "view:outsiders"}, []string{
-			"schema objects in moved at new: 1 enum type, 1 extension, 1 sequence, all present",
+			"schema objects in moved at new: 1 enum type, 1 extension, 1 function, 1 sequence, all present",
 			"schema objects in moved at new: 1 materialized view, 1 view, all present"}},
 	}
 	for _, tc := range tests {

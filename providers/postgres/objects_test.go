@@ -81,7 +81,8 @@ func TestSchemaObjectsRead(t *testing.T) {
 		{"view over another schema", strings.Join(obj["view:outsiders"].External, ","), "public"},
 		{"language", obj["function:raw_len"].Language, "internal"},
 		{"identity", obj["function:total_of"].Identity, "total_of(p integer)"},
-		{"early", obj["function:log_order"].Early, false},
+		{"trigger function late", obj["function:log_order"].Early, false},
+		{"checked function early", obj["function:positive"].Early, true},
 		{"function header unqualified", strings.HasPrefix(obj["function:log_order"].Definition, "CREATE FUNCTION log_order()"), true},
 	}
 	for _, tc := range tests {
@@ -200,7 +201,7 @@ func TestObjectsCreatedAfterTheLoadAndDropped(t *testing.T) {
 	for _, o := range created {
 		names = append(names, o.Kind+":"+o.Name)
 	}
-	if strings.Join(names, ",") != "extension:citext,enum:mood,sequence:invoice_no,function:log_order,function:total_of,view:person_totals,materialized_view:big_spenders,trigger:orders_audit" {
+	if strings.Join(names, ",") != "extension:citext,enum:mood,sequence:invoice_no,function:positive,function:log_order,function:total_of,view:person_totals,materialized_view:big_spenders,trigger:orders_audit" {
 		t.Errorf("created %v", names)
 	}
 	// A second create of an object is ErrExists; hstore was there already.
@@ -211,7 +212,7 @@ func TestObjectsCreatedAfterTheLoadAndDropped(t *testing.T) {
 	if err := dst.DropObject(ctx, "app", created[1]); !errors.Is(err, providers.ErrNotEmpty) {
 		t.Errorf("DropObject of a type in use = %v; want ErrNotEmpty", err)
 	}
-	late, early := created[3:], created[:3]
+	late, early := created[4:], created[:4]
 	for i := len(late) - 1; i >= 0; i-- {
 		if err := dst.DropObject(ctx, "app", late[i]); err != nil {
 			t.Fatal(err)

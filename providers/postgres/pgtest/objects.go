@@ -2,7 +2,8 @@ package pgtest
 
 // ObjectsFixture is a schema with every kind of object rehome creates
 // from PostgreSQL, and some it cannot: an enum type, an extension's type
-// (citext, in public), a standalone sequence used by a default, a view
+// (citext, in public), a standalone sequence used by a default, an SQL
+// function a check calls (created before the tables), a view
 // over a join, a materialized view with an index over it, a PL/pgSQL
 // audit trigger writing into another table, an SQL function naming its
 // schema, a function in LANGUAGE internal and a view over a table of
@@ -15,7 +16,8 @@ CREATE TYPE app.mood AS ENUM ('sad', 'ok', 'happy');
 CREATE SEQUENCE app.invoice_no START 1000;
 CREATE TABLE app.people (id int PRIMARY KEY, email citext UNIQUE, mood app.mood NOT NULL DEFAULT 'ok',
   invoice bigint NOT NULL DEFAULT nextval('app.invoice_no'));
-CREATE TABLE app.orders (id int PRIMARY KEY, person_id int NOT NULL REFERENCES app.people, total numeric(10,2) NOT NULL);
+CREATE FUNCTION app.positive(numeric) RETURNS boolean LANGUAGE sql IMMUTABLE AS $$ SELECT $1 > 0 $$;
+CREATE TABLE app.orders (id int PRIMARY KEY, person_id int NOT NULL REFERENCES app.people, total numeric(10,2) NOT NULL CHECK (app.positive(total)));
 CREATE TABLE app.audit (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, op text NOT NULL, order_id int NOT NULL);
 CREATE FUNCTION app.log_order() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
