@@ -113,9 +113,9 @@ type Check struct {
 
 // DBObject is a schema object other than a table: kind is one of view,
 // materialized_view, trigger, procedure, function, event, extension,
-// sequence, spatial_column, partition. Definition is the source's SQL.
-// The mover translates what it can do exactly and reports the rest as
-// findings naming the object.
+// enum, sequence, spatial_column, partition. Definition is the source's SQL.
+// The destination creates what it can exactly (ObjectCreator) and the
+// mover reports the rest as findings naming the object.
 type DBObject struct {
 	Kind       string
 	Name       string
@@ -185,7 +185,7 @@ type DBSchema struct {
 	// dialect.
 	Engine string
 	Tables []Table
-	Views  []string // names; views are reported, not translated
+	Views  []string // names of the views and materialized views (also in Objects)
 	// Objects are the views, triggers, routines, events and extensions.
 	Objects []DBObject
 	// Charset and Collation are the database's defaults as the source
