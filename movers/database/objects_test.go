@@ -143,3 +143,55 @@ func TestPostgresObjects(t *testing.T) {
 		})
 	}
 }
+
+// TestPostgresObjectsAtTheDestination: an extension installed at the
+// destination is used, not claimed; an object of the same name rehome did
+// not create is a blocker, kept as it is when acknowledged; rollback
+// leaves both.
+func TestPostgresObjectsAtTheDestination(t *testing.T) {
+	h := harness(t, postgres.Factory())
+	srcURL, dstURL := pgtest.NewDatabase(t), pgtest.NewDatabase(t)
+	pgtest.Exec(t, srcURL, pgtest.ObjectsFixture)
+	pgtest.Exec(t, dstURL, `CREATE EXTENSION citext`, `CREATE TABLE public.outside (id int PRIMARY KEY)`, `CREATE SCHEMA app`,
+		`CREATE FUNCTION app.total_of(p int) RETURNS numeric LANGUAGE sql AS 'SELECT 0::numeric'`)
+	before := destinationObjects(t, dstURL)
+	h.Env("old", "postgres", map[string]cty.Value{"url": cty.StringVal(srcURL)})
+	h.Env("new", "postgres", map[string]cty.Value{"url": cty.StringVal(dstURL)})
+	m := move(&database.Settings{Databases: []string{"app"}, OnBadValue: database.PolicyFail, Parallelism: 2})
+	cfg := h.Config(m)
+	p := h.Plan(cfg)
+	if f := movertest.FindingByCode(t, p, "database.extension_installed"); f.Severity != planner.SevInfo || !strings.Contains(f.Message, "citext") {
+		t.Errorf("finding = %+v", f)
+	}
+	f := movertest.FindingByCode(t, p, "database.object_exists")
+	if f.Severity != planner.SevBlocker || !strings.Contains(f.Message, "function app.total_of exists at new and rehome did not create it") {
+		t.Errorf("finding = %+v", f)
+	}
+	for _, f := range p.Audit {
+		if f.Severity == planner.SevBlocker {
+			m.Acknowledge = append(m.Acknowledge, f.ID)
+		}
+	}
+	for _, c := range movertest.ActionAt(t, p, `move.database.shop.types["app"]`).Changes {
+		if strings.Contains(c.Item, "citext") {
+			t.Errorf("the plan creates %s, installed already", c.Item)
+		}
+	}
+	_, out, err := apply(t, h, cfg)
+	if err != nil {
+		t.Fatalf("apply: %v\n%s", err, out)
+	}
+	for _, want := range []string{"function app.total_of exists at new and rehome did not create it; kept as it is",
+		"extension citext was at new already; used, and rollback keeps it"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("apply output lacks %q:\n%s", want, out)
+		}
+	}
+	if got := pgtest.Query(t, dstURL, "SELECT app.total_of(1)::text"); got[0] != "0" {
+		t.Errorf("the destination's own total_of was replaced: it returns %v", got)
+	}
+	h.Rollback(cfg)
+	if got := destinationObjects(t, dstURL); got != before {
+		t.Errorf("after rollback the destination holds\n%s\nwant what was there before:\n%s", got, before)
+	}
+}

@@ -156,7 +156,11 @@ func translateColumn(c providers.Column, engine string) colDDL {
 		note("auto-increment on %s: no identity in PostgreSQL; values are copied", native(t))
 	}
 	if c.Default != "" && c.Generated == "" && !(d.seqName && strings.HasPrefix(c.Default, "nextval(")) {
-		if def, ok := translateDefault(c.Default, t.Base, engine); ok {
+		def, ok := translateDefault(c.Default, t.Base, engine)
+		if m := enumDefault.FindStringSubmatch(c.Default); m != nil && engine == "postgres" && t.Base == "enum" && d.typ == "text" {
+			def = m[1] // the label, without the cast to a type not created here
+		}
+		if ok {
 			if def != "" {
 				d.extra += " DEFAULT " + def
 			}
@@ -180,6 +184,9 @@ func native(t providers.ColumnType) string {
 var (
 	numLiteral = regexp.MustCompile(`^[-+]?[0-9]+(\.[0-9]*)?([eE][-+]?[0-9]+)?$`)
 	strLiteral = regexp.MustCompile(`^'([^']|'')*'$`)
+	// enumDefault is a PostgreSQL enum column's default: a label cast to
+	// its type.
+	enumDefault = regexp.MustCompile(`^('(?:[^']|'')*')::[^']+$`)
 )
 
 // translateDefault turns a source default into a PostgreSQL one: kept as

@@ -52,6 +52,14 @@ func translationSchema(engine string) providers.DBSchema {
 			func(c *providers.Column) { c.Generated, c.GeneratedStored = "price * 2", true }),
 		col("note", providers.ColumnType{Base: "text", Native: "text"}, func(c *providers.Column) { c.Comment, c.DestType = "free text", "varchar(500)" }),
 	}
+	if engine == "postgres" {
+		// A PostgreSQL enum type of the schema, which the destination
+		// creates with the schema's objects, and one of another schema.
+		cols[20].Type = providers.ColumnType{Base: "enum", Native: "state", UserType: "state", Enum: []string{"new", "paid"}}
+		cols[20].Default = "'new'::state"
+		cols = append(cols, col("mood", providers.ColumnType{Base: "enum", Native: "other.mood", Enum: []string{"sad", "ok"}},
+			func(c *providers.Column) { c.Default = "'ok'::other.mood" }))
+	}
 	return providers.DBSchema{Database: "shop", Engine: engine, Tables: []providers.Table{{Name: "orders", Columns: cols, PrimaryKey: []string{"id"},
 		Comment: "one order", Checks: []providers.Check{{Name: "positive", Expr: "(`price` >= 0)"}},
 		Indexes: []providers.Index{{Name: "email", Columns: []string{"email"}, Unique: true}}}}}
