@@ -85,7 +85,7 @@ SELECT 'trigger', t.tgname, c.relname,
        quote_ident(t.tgname) || ' ON ' || quote_ident(c.relname), '', '{}', 0, false, false,
        'pg_trigger'::regclass::oid, t.oid, t.oid
 FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid, ns
-WHERE c.relnamespace = ns.oid AND NOT t.tgisinternal`
+WHERE c.relnamespace = ns.oid AND NOT t.tgisinternal AND t.tgparentid = 0`
 
 // depsSQL lists what the given objects reference: the referenced
 // object's catalog, oid, kind, schema and name, and the extension it
