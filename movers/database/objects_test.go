@@ -1,8 +1,10 @@
 package database_test
 
 import (
+	"context"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/zclconf/go-cty/cty"
@@ -10,6 +12,7 @@ import (
 	"github.com/rehome/rehome/movers/database"
 	"github.com/rehome/rehome/movers/movertest"
 	"github.com/rehome/rehome/planner"
+	"github.com/rehome/rehome/providers"
 	"github.com/rehome/rehome/providers/postgres"
 	"github.com/rehome/rehome/providers/postgres/pgtest"
 )
@@ -189,6 +192,65 @@ func TestPostgresObjectsAtTheDestination(t *testing.T) {
 	}
 	if got := pgtest.Query(t, dstURL, "SELECT app.total_of(1)::text"); got[0] != "0" {
 		t.Errorf("the destination's own total_of was replaced: it returns %v", got)
+	}
+	h.Rollback(cfg)
+	if got := destinationObjects(t, dstURL); got != before {
+		t.Errorf("after rollback the destination holds\n%s\nwant what was there before:\n%s", got, before)
+	}
+}
+
+// failingObjects wraps the postgres provider: CreateObject fails once
+// left counts down to zero, as a crash would leave it.
+type failingObjects struct {
+	*postgres.Provider
+	left *atomic.Int64
+}
+
+func (f *failingObjects) CreateObject(ctx context.Context, db string, o providers.DBObject) (bool, error) {
+	if f.left.Add(-1) == 0 {
+		return false, errCrash
+	}
+	return f.Provider.CreateObject(ctx, db, o)
+}
+
+// TestPostgresObjectsResume: an apply that fails midway through the
+// objects after the load resumes with the objects not yet created, and
+// rollback drops every one rehome created, in either run.
+func TestPostgresObjectsResume(t *testing.T) {
+	left := &atomic.Int64{}
+	f := postgres.Factory()
+	inner := f.New
+	f.New = func() providers.Provider { return &failingObjects{Provider: inner().(*postgres.Provider), left: left} }
+	h := harness(t, f)
+	srcURL, dstURL := pgtest.NewDatabase(t), pgtest.NewDatabase(t)
+	pgtest.Exec(t, srcURL, pgtest.ObjectsFixture)
+	before := destinationObjects(t, dstURL)
+	h.Env("old", "postgres", map[string]cty.Value{"url": cty.StringVal(srcURL)})
+	h.Env("new", "postgres", map[string]cty.Value{"url": cty.StringVal(dstURL)})
+	m := move(&database.Settings{Databases: []string{"app"}, OnBadValue: database.PolicyFail, Parallelism: 2})
+	cfg := h.Config(m)
+	for _, f := range h.Plan(cfg).Audit {
+		if f.Severity == planner.SevBlocker {
+			m.Acknowledge = append(m.Acknowledge, f.ID)
+		}
+	}
+	left.Store(7) // the 4 before the tables, 2 after the load, then a failure
+	if _, out, err := apply(t, h, cfg); err == nil || !strings.Contains(err.Error(), "injected crash") {
+		t.Fatalf("first apply = %v; want the injected crash\n%s", err, out)
+	}
+	if got := pgtest.Query(t, dstURL, "SELECT count(*)::text FROM pg_views WHERE schemaname = 'app'"); got[0] != "0" {
+		t.Errorf("views after the failure = %v; want none yet (the routines come first)", got)
+	}
+	left.Store(0)
+	_, out, err := apply(t, h, cfg)
+	if err != nil {
+		t.Fatalf("second apply: %v\n%s", err, out)
+	}
+	if !strings.Contains(out, "schema objects in app at new: 2 functions, 1 materialized view, 1 trigger, 1 view, all present") {
+		t.Errorf("second apply:\n%s", out)
+	}
+	if a, b := pgtest.Query(t, srcURL, "SELECT count(*)::text FROM app.audit"), pgtest.Query(t, dstURL, "SELECT count(*)::text FROM app.audit"); a[0] != b[0] {
+		t.Errorf("audit rows: source %v, destination %v", a, b)
 	}
 	h.Rollback(cfg)
 	if got := destinationObjects(t, dstURL); got != before {
