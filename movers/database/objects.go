@@ -88,7 +88,7 @@ func planObjects(ctx context.Context, mc *planner.MoveContext, ds providers.Data
 		for _, o := range s.Objects {
 			if o.Kind != "partition" {
 				skipped = append(skipped, providers.SkippedObject{Object: o,
-					Reason: fmt.Sprintf("rehome does not create %ss at %s (%s)", strings.ReplaceAll(o.Kind, "_", " "), m.To, dst.Factory.Name)})
+					Reason: fmt.Sprintf("rehome does not create schema objects at %s (%s)", m.To, dst.Factory.Name)})
 			}
 		}
 	}

@@ -282,6 +282,15 @@ func kindText(kind string) string {
 	return strings.ReplaceAll(kind, "_", " ")
 }
 
+// kindPlural is a kind's plural in a sentence: views, indexes.
+func kindPlural(kind string) string {
+	k := kindText(kind)
+	if strings.HasSuffix(k, "x") || strings.HasSuffix(k, "s") {
+		return k + "es"
+	}
+	return k + "s"
+}
+
 // createdKinds are the kinds PlanObjects can create.
 var createdKinds = map[string]bool{"extension": true, "enum": true, "sequence": true, "function": true, "procedure": true,
 	"view": true, "materialized_view": true, "trigger": true}
@@ -313,7 +322,7 @@ func (p *Provider) PlanObjects(ctx context.Context, db string, s providers.DBSch
 	if s.Engine != "postgres" {
 		for _, o := range objs {
 			skipped = append(skipped, providers.SkippedObject{Object: o,
-				Reason: fmt.Sprintf("rehome does not translate %ss from %s to PostgreSQL", kindText(o.Kind), s.Engine)})
+				Reason: fmt.Sprintf("rehome does not translate %s from %s to PostgreSQL", kindPlural(o.Kind), s.Engine)})
 		}
 		return nil, skipped, nil
 	}
@@ -347,7 +356,7 @@ func (p *Provider) PlanObjects(ctx context.Context, db string, s providers.DBSch
 		reason := ""
 		switch {
 		case !createdKinds[o.Kind]:
-			reason = fmt.Sprintf("rehome does not create %ss", kindText(o.Kind))
+			reason = fmt.Sprintf("rehome does not create %s", kindPlural(o.Kind))
 		case o.Kind == "extension" && !avail[o.Name]:
 			reason = fmt.Sprintf("extension %s is not available at %s (pg_available_extensions)", o.Name, p.Identity())
 		case o.Kind == "extension" && len(o.External) > 0 && !schemas[o.External[0]]:
