@@ -28,6 +28,11 @@ type ColumnType struct {
 	Unsigned  bool
 	Enum      []string
 	Native    string
+	// UserType is the engine's own named type a column uses when the
+	// type is defined in the moved schema (a PostgreSQL enum type, as the
+	// schema spells it), which a destination of the same engine creates
+	// with the schema's objects and uses ("" otherwise).
+	UserType string `json:",omitempty"`
 }
 
 // Column is one table column.
@@ -108,14 +113,58 @@ type Check struct {
 
 // DBObject is a schema object other than a table: kind is one of view,
 // materialized_view, trigger, procedure, function, event, extension,
-// sequence, spatial_column, partition. Definition is the source's SQL.
-// The mover translates what it can do exactly and reports the rest as
-// findings naming the object.
+// enum, sequence, spatial_column, partition. Definition is the source's SQL.
+// The destination creates what it can exactly (ObjectCreator) and the
+// mover reports the rest as findings naming the object.
 type DBObject struct {
 	Kind       string
 	Name       string
 	Table      string // the table a trigger or spatial column belongs to
 	Definition string
+	// What a destination of the same engine needs to create the object
+	// exactly: Identity is its name as DROP takes it (a routine's name
+	// with its argument types); Language a routine's; Labels an enum's
+	// labels in order; DependsOn the objects it needs first ("kind:name",
+	// tables included); External the other schemas it references; Early
+	// says a table needs it (a column's type or default, a check), so it
+	// is created before the tables; Value and Called are a sequence's
+	// position (last_value, is_called).
+	Identity  string   `json:",omitempty"`
+	Language  string   `json:",omitempty"`
+	Labels    []string `json:",omitempty"`
+	DependsOn []string `json:",omitempty"`
+	External  []string `json:",omitempty"`
+	Early     bool     `json:",omitempty"`
+	Value     int64    `json:",omitempty"`
+	Called    bool     `json:",omitempty"`
+}
+
+// ObjectCreator is implemented by database destinations that create a
+// source schema's objects other than tables exactly (PostgreSQL from
+// PostgreSQL: extensions, enum types, sequences, routines, views,
+// materialized views, triggers).
+type ObjectCreator interface {
+	// PlanObjects returns, in creation order, the objects of s it creates
+	// in db, each with the statement it runs as Definition, and the rest,
+	// each with the reason it cannot be created exactly.
+	PlanObjects(ctx context.Context, db string, s DBSchema) (create []DBObject, skipped []SkippedObject, err error)
+	// ObjectExists reports whether o exists in db.
+	ObjectExists(ctx context.Context, db string, o DBObject) (bool, error)
+	// CreateObject creates o in db: false when it was there already (an
+	// extension installed before), so rehome does not claim it; another
+	// object of its name is ErrExists.
+	CreateObject(ctx context.Context, db string, o DBObject) (created bool, err error)
+	// DropObject drops an object CreateObject created: a missing one is
+	// ErrNotFound, one something else still needs ErrNotEmpty.
+	DropObject(ctx context.Context, db string, o DBObject) error
+	// SetSequence sets sequence o's position (o.Value, o.Called).
+	SetSequence(ctx context.Context, db string, o DBObject) error
+}
+
+// SkippedObject is a schema object a destination does not create, and why.
+type SkippedObject struct {
+	Object DBObject
+	Reason string
 }
 
 // BadValue stands in a Row for a source value with no exact portable
@@ -136,7 +185,7 @@ type DBSchema struct {
 	// dialect.
 	Engine string
 	Tables []Table
-	Views  []string // names; views are reported, not translated
+	Views  []string // names of the views and materialized views (also in Objects)
 	// Objects are the views, triggers, routines, events and extensions.
 	Objects []DBObject
 	// Charset and Collation are the database's defaults as the source

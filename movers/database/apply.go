@@ -29,6 +29,8 @@ func (Mover) Apply(ctx context.Context, r *exec.Run) (state.Result, error) {
 		return createTable(ctx, r)
 	case typeRows:
 		return copyRows(ctx, r)
+	case typeTypes, typeObjects:
+		return applyObjects(ctx, r)
 	}
 	return state.Result{}, fmt.Errorf("database has no action type %q", r.Action.Type)
 }

@@ -4,10 +4,16 @@
 // The plan reads each source database's schema, selects its tables
 // (include/exclude), shows every column's translation on its table's
 // create action (the destination's SchemaTranslator holds the translation
-// table), and reports as audit findings what is not moved exactly: views,
-// triggers, routines and other schema objects (blockers naming each, until
-// acknowledged), lossy types, case-insensitive unique indexes, tables
-// without a primary key, destination tables rehome did not create
+// table), lists the schema objects the destination creates exactly (from
+// PostgreSQL into PostgreSQL: extensions, enum types, sequences, routines,
+// views, materialized views, triggers; providers.ObjectCreator) in the
+// changes of a types action before the tables and an objects action after
+// the copy, and reports as audit findings what is not moved exactly:
+// every other view, trigger, routine, event and schema object (a blocker
+// naming each, why, and its source definition to port by hand, until
+// acknowledged; one of the same name at the destination that rehome did
+// not create is a blocker too), lossy types, case-insensitive unique
+// indexes, tables without a primary key, destination tables rehome did not create
 // (blockers unless overwrite = true), and, from a scan of each table of up
 // to 200,000 rows, the values with no exact form at the destination per
 // column with sample keys (the plan-time data-quality report).
@@ -23,13 +29,24 @@
 // every table: row counts and an order-independent checksum over the
 // canonical form of each row (providers.FingerprintRows), the source read
 // at one snapshot where the engine has one; a mismatch fails the apply.
-// Rollback drops the tables and schemas rehome created, never one that
-// was there before.
+// The objects the tables need (extensions, enum types, sequences,
+// routines a default or check calls) are created before the tables, the
+// rest after the copy, so no trigger fires during it; sequence positions
+// are read from the source again then; each object is recorded when
+// created and checked afterwards (a line under the validation table).
+// Rollback drops the objects, tables and schemas rehome created, newest
+// first, never one that was there before (an object something else still
+// needs is kept, with a note).
 //
 // Limits: tables without a primary key are copied whole in
 // one transaction; the cutover does not yet re-copy tables changed since
-// the apply; views, triggers and routines are reported, not translated;
-// the plan-time scan does not look for duplicates against unique keys or
-// orphans of foreign keys (FinishSchema fails on them, naming the
+// the apply; the plan-time scan does not look for duplicates against
+// unique keys or orphans of foreign keys (FinishSchema fails on them, naming the
 // constraint).
+//
+// Limits of the schema objects: they are translated only from PostgreSQL
+// into PostgreSQL (MySQL and SQLite views, triggers, routines and events
+// are reported); a re-copy into tables whose triggers rehome created
+// fires them; an object created just before a crash, not yet recorded,
+// is kept by rollback.
 package database

@@ -41,6 +41,9 @@ func TestMySQLToPostgres(t *testing.T) {
 			t.Errorf("unexpected blocker %s: %s", f.Code, f.Message)
 		}
 		objects = append(objects, f.Message)
+		if !strings.Contains(f.Message, "its source definition, to port by hand:\n") {
+			t.Errorf("finding without the source definition: %s", f.Message)
+		}
 		m.Acknowledge = append(m.Acknowledge, f.ID)
 	}
 	all := strings.Join(objects, "\n")

@@ -288,18 +288,9 @@ func planDatabase(ctx context.Context, mc *planner.MoveContext, ss, ds providers
 		mc.Finding(planner.SevWarning, mc.Addr(typeRows, db), "database.not_exact", n,
 			fmt.Sprintf("database %s: %s", db, n), "recreate it by hand after the move, or accept")
 	}
-	for _, o := range s.Objects {
-		if o.Kind == "partition" {
-			continue // a table's partitioning: a translation note
-		}
-		on := ""
-		if o.Table != "" {
-			on = " on table " + o.Table
-		}
-		mc.Finding(planner.SevBlocker, mc.Addr(typeRows, db), "database.object_not_translated", o.Kind+":"+o.Name,
-			fmt.Sprintf("%s %s.%s%s is not created at %s: rehome does not translate %ss", strings.ReplaceAll(o.Kind, "_", " "), db, o.Name, on, m.To,
-				strings.ReplaceAll(o.Kind, "_", " ")),
-			"recreate it at the destination yourself, then acknowledge")
+	objs, err := planObjects(ctx, mc, ds, s, db, tgt, dbAddr)
+	if err != nil {
+		return err
 	}
 
 	scope := Scope(m.Addr(), db, dst.ID(), tgt)
@@ -348,6 +339,9 @@ func planDatabase(ctx context.Context, mc *planner.MoveContext, ss, ds providers
 			Check:   fmt.Sprintf("table %s.%s exists at %s with the columns shown", tgt, t.Name, m.To),
 			Params:  planner.EncodeParams(tableParams{Source: db, Target: tgt, Engine: s.Engine, Table: t}),
 			Options: opts, Reason: tableReason(t)}
+		if objs.early != "" {
+			a.DependsOn = append(a.DependsOn, objs.early)
+		}
 		st := mc.State().FindResource(addr)
 		ours := st != nil && st.Created && st.Attrs["id"] == dst.ID()
 		if existing[t.Name] && !ours {
@@ -412,6 +406,7 @@ func planDatabase(ctx context.Context, mc *planner.MoveContext, ss, ds providers
 		a.Estimate = planner.Estimate{}
 	}
 	mc.Add(a)
+	objs.addLate(mc, a.Address)
 	return nil
 }
 

@@ -8,7 +8,7 @@ import (
 	"strings"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/rehome/rehome/providers"
 )
@@ -110,6 +110,11 @@ func translateColumn(c providers.Column, engine string) colDDL {
 	case "uuid":
 		d.typ = "uuid"
 	case "enum":
+		if engine == "postgres" && t.UserType != "" {
+			d.typ = t.UserType
+			note("enum type %s, created with its %d labels in order", t.UserType, len(t.Enum))
+			break
+		}
 		d.typ = "text"
 		var vals []string
 		for _, v := range t.Enum {
@@ -151,7 +156,11 @@ func translateColumn(c providers.Column, engine string) colDDL {
 		note("auto-increment on %s: no identity in PostgreSQL; values are copied", native(t))
 	}
 	if c.Default != "" && c.Generated == "" && !(d.seqName && strings.HasPrefix(c.Default, "nextval(")) {
-		if def, ok := translateDefault(c.Default, t.Base, engine); ok {
+		def, ok := translateDefault(c.Default, t.Base, engine)
+		if m := enumDefault.FindStringSubmatch(c.Default); m != nil && engine == "postgres" && t.Base == "enum" && d.typ == "text" {
+			def = m[1] // the label, without the cast to a type not created here
+		}
+		if ok {
 			if def != "" {
 				d.extra += " DEFAULT " + def
 			}
@@ -175,6 +184,9 @@ func native(t providers.ColumnType) string {
 var (
 	numLiteral = regexp.MustCompile(`^[-+]?[0-9]+(\.[0-9]*)?([eE][-+]?[0-9]+)?$`)
 	strLiteral = regexp.MustCompile(`^'([^']|'')*'$`)
+	// enumDefault is a PostgreSQL enum column's default: a label cast to
+	// its type.
+	enumDefault = regexp.MustCompile(`^('(?:[^']|'')*')::[^']+$`)
 )
 
 // translateDefault turns a source default into a PostgreSQL one: kept as
@@ -283,8 +295,10 @@ func truncate(s string) string {
 
 // ApplySchema creates the tables of s in schema db, each with its columns,
 // primary key, the checks its types need and its comments, in one
-// transaction. With deferConstraints the indexes, checks and foreign keys
-// wait for FinishSchema. A table that exists already is ErrExists.
+// transaction whose search_path is db alone (a PostgreSQL source's
+// definitions name their own schema's types and sequences unqualified).
+// With deferConstraints the indexes, checks and foreign keys wait for
+// FinishSchema. A table that exists already is ErrExists.
 func (p *Provider) ApplySchema(ctx context.Context, db string, s providers.DBSchema, deferConstraints bool) error {
 	pool, err := p.connect(ctx)
 	if err != nil {
@@ -295,6 +309,9 @@ func (p *Provider) ApplySchema(ctx context.Context, db string, s providers.DBSch
 		return p.fail("begin", err)
 	}
 	defer tx.Rollback(context.WithoutCancel(ctx))
+	if _, err := tx.Exec(ctx, "SELECT set_config('search_path', $1, true)", ident(db)); err != nil {
+		return p.fail("set the search_path to "+db, err)
+	}
 	for _, t := range s.Tables {
 		if _, err := tx.Exec(ctx, createTable(db, t, s.Engine)); err != nil {
 			if pgCode(err) == "42P07" {
@@ -339,12 +356,36 @@ func indexName(t providers.Table, ix providers.Index, engine string) string {
 
 // FinishSchema adds the indexes, checks and foreign keys of s's tables
 // (those not there yet) and sets each identity column's sequence past the
-// highest value copied (and past the source's next value).
+// highest value copied (and past the source's next value), on one
+// connection whose search_path is db alone.
 func (p *Provider) FinishSchema(ctx context.Context, db string, s providers.DBSchema) error {
 	pool, err := p.connect(ctx)
 	if err != nil {
 		return err
 	}
+	conn, err := pool.Acquire(ctx)
+	if err != nil {
+		return p.fail("connect", err)
+	}
+	defer conn.Release()
+	if _, err := conn.Exec(ctx, "SELECT set_config('search_path', $1, false)", ident(db)); err != nil {
+		return p.fail("set the search_path to "+db, err)
+	}
+	defer func() {
+		if _, err := conn.Exec(context.WithoutCancel(ctx), "RESET search_path"); err != nil {
+			_ = conn.Conn().Close(context.WithoutCancel(ctx)) // the pool drops it
+		}
+	}()
+	return p.finishSchema(ctx, conn, db, s)
+}
+
+// execer is a connection or a transaction.
+type execer interface {
+	querier
+	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
+}
+
+func (p *Provider) finishSchema(ctx context.Context, pool execer, db string, s providers.DBSchema) error {
 	exec := func(what, sql string, args ...any) error {
 		if _, err := pool.Exec(ctx, sql, args...); err != nil {
 			return p.fail(what, err)
@@ -445,7 +486,7 @@ func firstNonEmpty(a, b string) string {
 }
 
 // addConstraint adds a named constraint unless the table has it already.
-func (p *Provider) addConstraint(ctx context.Context, pool *pgxpool.Pool, db, table, name, def string) error {
+func (p *Provider) addConstraint(ctx context.Context, pool execer, db, table, name, def string) error {
 	var n int
 	err := pool.QueryRow(ctx, `SELECT count(*) FROM pg_constraint k JOIN pg_class c ON c.oid = k.conrelid
 JOIN pg_namespace s ON s.oid = c.relnamespace WHERE s.nspname = $1 AND c.relname = $2 AND k.conname = $3`, db, table, name).Scan(&n)

@@ -6,20 +6,42 @@
 //
 // As a source it reads the schema from pg_catalog (columns with types,
 // defaults, identity and generated columns, collations, comments; primary
-// keys, unique constraints, indexes, foreign keys, checks; views,
-// triggers, routines, sequences, extensions and partitioning as objects to
-// report), reads rows in primary-key order by keyset pagination inside a
+// keys, unique constraints, indexes, foreign keys, checks; and as objects
+// the schema's enum types, the extensions it uses, its sequences of their
+// own with their positions, routines, views, materialized views with
+// their indexes, triggers and partitioning, each with what it depends on
+// from pg_depend, in an order that creates each after what it needs),
+// all under a search_path of the schema alone, so that definitions name
+// the schema's own objects unqualified and other schemas' qualified. It
+// reads rows in primary-key order by keyset pagination inside a
 // REPEATABLE READ transaction, and exports a snapshot (Snapshot) that
 // every later read of that schema shares until released.
 //
 // As a destination it holds the translation table from the portable types
 // to PostgreSQL's (TranslateSchema), creates tables with their primary
 // keys first (ApplySchema) and indexes, checks, foreign keys and sequence
-// positions after the load (FinishSchema), and loads each key range in one
-// transaction: DELETE of the range, then COPY FROM STDIN in text format.
+// positions after the load (FinishSchema), both under the target schema's
+// search_path, and loads each key range in one transaction: DELETE of the
+// range, then COPY FROM STDIN in text format. From a PostgreSQL source it
+// creates the schema objects it can exactly (PlanObjects, CreateObject,
+// DropObject, SetSequence; testdata/objects.golden): extensions the
+// server offers (pg_available_extensions; one installed already is used,
+// not claimed), enum types with their labels in order (columns use them),
+// sequences of their own, SQL and PL/pgSQL routines (bodies unchecked at
+// creation, as pg_restore does), views, materialized views and triggers;
+// each runs as the source's definition under the target's search_path,
+// so a target schema of another name holds them exactly.
 //
-// Limits: views, triggers, routines and extensions are reported, not
-// created; enums become text with a check; text keys are ranged in byte
-// order (COLLATE "C"); infinite dates and timestamps cannot be read; a
-// table without a primary key is read and written whole.
+// Limits: an object is not created (PlanObjects says why) when it is of
+// another language (C, internal), references a schema the move does not
+// create, needs an object or table that is not created, or, moved into a
+// schema of another name, names its own schema in its text (a routine
+// body, SET search_path): SQL text is never rewritten. Routine bodies are
+// not parsed, so a body naming another schema is created as it is.
+// Domains, composite and range types, aggregates, rules, policies,
+// privileges, owners and comments on objects other than tables and
+// columns are not moved. Enums from MySQL or SQLite become text with a
+// check; text keys are ranged in byte order (COLLATE "C"); infinite dates
+// and timestamps cannot be read; a table without a primary key is read
+// and written whole.
 package postgres

@@ -135,8 +135,13 @@ WHERE k.conrelid = $1 AND k.contype = 'p' AND a.attrelid = k.conrelid AND a.attn
 
 // Schema reads a schema's tables (in dependency order), their columns,
 // keys, indexes, foreign keys, checks and comments, and the other objects
-// in it (views, materialized views, triggers, routines, sequences of their
-// own, extensions).
+// in it (enum types, extensions it uses, sequences of their own, routines,
+// views, materialized views, triggers), with what each depends on. It
+// reads in one transaction whose search_path is the schema alone, so that
+// every definition names the schema's own objects unqualified (and
+// others qualified): a PostgreSQL destination creates them under its
+// target schema's search_path, which moves them into another schema
+// exactly.
 func (p *Provider) Schema(ctx context.Context, db string) (providers.DBSchema, error) {
 	pool, err := p.connect(ctx)
 	if err != nil {
@@ -150,8 +155,16 @@ func (p *Provider) Schema(ctx context.Context, db string) (providers.DBSchema, e
 	if !exists {
 		return s, fmt.Errorf("schema %q at %s: %w", db, p.Identity(), providers.ErrNotFound)
 	}
-	_ = pool.QueryRow(ctx, "SELECT pg_encoding_to_char(encoding), datcollate FROM pg_database WHERE datname = current_database()").Scan(&s.Charset, &s.Collation)
-	rows, err := pool.Query(ctx, `
+	tx, err := pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
+	if err != nil {
+		return s, p.fail("read schema "+db, err)
+	}
+	defer tx.Rollback(context.WithoutCancel(ctx))
+	if _, err := tx.Exec(ctx, "SELECT set_config('search_path', $1, true)", ident(db)); err != nil {
+		return s, p.fail("read schema "+db, err)
+	}
+	_ = tx.QueryRow(ctx, "SELECT pg_encoding_to_char(encoding), datcollate FROM pg_database WHERE datname = current_database()").Scan(&s.Charset, &s.Collation)
+	rows, err := tx.Query(ctx, `
 SELECT c.oid, c.relname, COALESCE(obj_description(c.oid, 'pg_class'), ''), GREATEST(c.reltuples, 0)::bigint,
        pg_total_relation_size(c.oid), CASE WHEN c.relkind = 'p' THEN pg_get_partkeydef(c.oid) ELSE '' END
 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -177,7 +190,7 @@ WHERE n.nspname = $1 AND c.relkind IN ('r', 'p') AND NOT c.relispartition ORDER 
 		return s, p.fail("list tables of "+db, err)
 	}
 	for i := range tabs {
-		if err := p.readTable(ctx, pool, tabs[i].oid, &tabs[i].t); err != nil {
+		if err := p.readTable(ctx, tx, tabs[i].oid, &tabs[i].t); err != nil {
 			return s, p.fail(fmt.Sprintf("read table %s.%s", db, tabs[i].t.Name), err)
 		}
 		if tabs[i].t.Partitioned != "" {
@@ -191,7 +204,7 @@ WHERE n.nspname = $1 AND c.relkind IN ('r', 'p') AND NOT c.relispartition ORDER 
 	}
 	sort.SliceStable(ts, func(i, j int) bool { return ts[i].Name < ts[j].Name })
 	s.Tables = providers.SortTables(ts)
-	objs, err := p.objects(ctx, pool, db)
+	objs, err := readObjects(ctx, tx, db)
 	if err != nil {
 		return s, p.fail("list objects of "+db, err)
 	}
@@ -211,7 +224,8 @@ SELECT a.attname, format_type(a.atttypid, a.atttypmod), t.typname, t.typtype, a.
        COALESCE(col_description(a.attrelid, a.attnum), ''),
        CASE WHEN a.attcollation <> t.typcollation AND a.attcollation <> 0 THEN (SELECT collname FROM pg_collation WHERE oid = a.attcollation) ELSE '' END,
        COALESCE((SELECT array_agg(e.enumlabel ORDER BY e.enumsortorder) FROM pg_enum e WHERE e.enumtypid = a.atttypid), '{}'),
-       COALESCE(pg_get_serial_sequence(a.attrelid::regclass::text, a.attname), '')
+       COALESCE(pg_get_serial_sequence(a.attrelid::regclass::text, a.attname), ''),
+       t.typtype = 'e' AND t.typnamespace = (SELECT relnamespace FROM pg_class WHERE oid = a.attrelid)
 FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
 WHERE a.attrelid = $1 AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum`, oid)
 	if err != nil {
@@ -226,10 +240,10 @@ WHERE a.attrelid = $1 AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum`
 		var c providers.Column
 		var format, typname, typtype, def, seq string
 		var typmod int32
-		var identity, generated bool
+		var identity, generated, own bool
 		var labels []string
 		if err := rows.Scan(&c.Name, &format, &typname, &typtype, &typmod, &c.Nullable, &def, &identity, &generated,
-			&c.Comment, &c.Collation, &labels, &seq); err != nil {
+			&c.Comment, &c.Collation, &labels, &seq, &own); err != nil {
 			rows.Close()
 			return err
 		}
@@ -237,11 +251,14 @@ WHERE a.attrelid = $1 AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum`
 		typeFromMod(&c.Type, typmod)
 		if c.Type.Base == "enum" {
 			c.Type.Enum = labels
+			if own {
+				c.Type.UserType = format
+			}
 		}
 		switch {
 		case generated:
 			c.Generated, c.GeneratedStored = def, true
-		case strings.HasPrefix(def, "nextval("):
+		case strings.HasPrefix(def, "nextval(") && seq != "":
 			c.Identity, c.AutoIncrement = true, true
 		default:
 			c.Default = def
@@ -349,41 +366,4 @@ func fkAction(c string) string {
 		return "SET DEFAULT"
 	}
 	return "" // NO ACTION, the default
-}
-
-// objects lists a schema's objects other than tables.
-func (p *Provider) objects(ctx context.Context, pool querier, db string) ([]providers.DBObject, error) {
-	rows, err := pool.Query(ctx, `
-SELECT CASE c.relkind WHEN 'v' THEN 'view' ELSE 'materialized_view' END, c.relname, '', pg_get_viewdef(c.oid)
-FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relkind IN ('v', 'm')
-UNION ALL
-SELECT 'trigger', t.tgname, c.relname, pg_get_triggerdef(t.oid)
-FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace
-WHERE n.nspname = $1 AND NOT t.tgisinternal
-UNION ALL
-SELECT CASE p.prokind WHEN 'p' THEN 'procedure' ELSE 'function' END, p.proname, '', pg_get_functiondef(p.oid)
-FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
-WHERE n.nspname = $1 AND p.prokind IN ('f', 'p')
-  AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = p.oid AND d.deptype = 'e')
-UNION ALL
-SELECT 'sequence', c.relname, '', ''
-FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-WHERE n.nspname = $1 AND c.relkind = 'S' AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = c.oid AND d.deptype IN ('a', 'i'))
-UNION ALL
-SELECT 'extension', e.extname, '', 'CREATE EXTENSION ' || quote_ident(e.extname)
-FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace WHERE n.nspname = $1 AND e.extname <> 'plpgsql'
-ORDER BY 1, 2`, db)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []providers.DBObject
-	for rows.Next() {
-		var o providers.DBObject
-		if err := rows.Scan(&o.Kind, &o.Name, &o.Table, &o.Definition); err != nil {
-			return nil, err
-		}
-		out = append(out, o)
-	}
-	return out, rows.Err()
 }

@@ -52,6 +52,14 @@ func translationSchema(engine string) providers.DBSchema {
 			func(c *providers.Column) { c.Generated, c.GeneratedStored = "price * 2", true }),
 		col("note", providers.ColumnType{Base: "text", Native: "text"}, func(c *providers.Column) { c.Comment, c.DestType = "free text", "varchar(500)" }),
 	}
+	if engine == "postgres" {
+		// A PostgreSQL enum type of the schema, which the destination
+		// creates with the schema's objects, and one of another schema.
+		cols[20].Type = providers.ColumnType{Base: "enum", Native: "state", UserType: "state", Enum: []string{"new", "paid"}}
+		cols[20].Default = "'new'::state"
+		cols = append(cols, col("mood", providers.ColumnType{Base: "enum", Native: "other.mood", Enum: []string{"sad", "ok"}},
+			func(c *providers.Column) { c.Default = "'ok'::other.mood" }))
+	}
 	return providers.DBSchema{Database: "shop", Engine: engine, Tables: []providers.Table{{Name: "orders", Columns: cols, PrimaryKey: []string{"id"},
 		Comment: "one order", Checks: []providers.Check{{Name: "positive", Expr: "(`price` >= 0)"}},
 		Indexes: []providers.Index{{Name: "email", Columns: []string{"email"}, Unique: true}}}}}
@@ -79,12 +87,18 @@ func TestTranslationGolden(t *testing.T) {
 		}
 		fmt.Fprintf(&b, "%s\n\n", createTable("shop", s.Tables[0], engine))
 	}
-	path := filepath.Join("testdata", "translation.golden")
+	CheckGolden(t, "translation.golden", b.String())
+}
+
+// CheckGolden compares got with testdata/name, which -update rewrites.
+func CheckGolden(t *testing.T, name, got string) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
 	if *update {
 		if err := os.MkdirAll("testdata", 0o755); err != nil {
 			t.Fatal(err)
 		}
-		if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -92,7 +106,7 @@ func TestTranslationGolden(t *testing.T) {
 	if err != nil {
 		t.Fatalf("%v (run with -update to create it)", err)
 	}
-	if string(want) != b.String() {
-		t.Errorf("translation differs from %s (rerun with -update if intended):\n%s", path, b.String())
+	if string(want) != got {
+		t.Errorf("output differs from %s (rerun with -update if intended):\n%s", path, got)
 	}
 }
