@@ -23,12 +23,31 @@
 // every table: row counts and an order-independent checksum over the
 // canonical form of each row (providers.FingerprintRows), the source read
 // at one snapshot where the engine has one; a mismatch fails the apply.
-// Rollback drops the tables and schemas rehome created, never one that
-// was there before.
+// The validation records each table's source fingerprint (rows and
+// checksum, no values) in the progress store; a mismatch names the table
+// and a sample key whose row differs.
+//
+// The cutover (`rehome cutover`, after the user has stopped writes at
+// the source: the plan's cutover step says so) fingerprints every source
+// table again at one snapshot, re-copies wholesale in key ranges the
+// tables whose fingerprint differs from the recorded one (at a
+// destination that checks foreign keys, those on or to them are dropped
+// first and added back after), creates and copies tables new at the
+// source, keeps at the destination a table gone from the source (a
+// warning), resets the sequences and validates every table again. A
+// re-copied table is recorded, so an interrupted cutover resumes without
+// copying it again (and inside a table, at its next key range). The plan
+// after an apply lists the tables changed since, by fingerprint, for
+// tables the plan-time scan may read (up to 200,000 rows); bigger ones
+// are checked at the cutover.
+//
+// Rollback drops the tables and schemas rehome created (in the apply or
+// the cutover), never one that was there before.
 //
 // Limits: tables without a primary key are copied whole in
-// one transaction; the cutover does not yet re-copy tables changed since
-// the apply; views, triggers and routines are reported, not translated;
+// one transaction; the cutover needs writes stopped at the source (no
+// change capture yet) and does not follow schema changes made at the
+// source since the plan; views, triggers and routines are reported, not translated;
 // the plan-time scan does not look for duplicates against unique keys or
 // orphans of foreign keys (FinishSchema fails on them, naming the
 // constraint).
