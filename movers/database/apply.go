@@ -28,9 +28,10 @@ func (Mover) Apply(ctx context.Context, r *exec.Run) (state.Result, error) {
 	case typeTable:
 		return createTable(ctx, r)
 	case typeRows:
+		if r.Action.Phase == planner.PhaseCutover {
+			return cutoverSync(ctx, r)
+		}
 		return copyRows(ctx, r)
-	case typeSync:
-		return cutoverSync(ctx, r)
 	}
 	return state.Result{}, fmt.Errorf("database has no action type %q", r.Action.Type)
 }

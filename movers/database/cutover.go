@@ -15,8 +15,9 @@ import (
 	"github.com/rehome/rehome/state"
 )
 
-// typeSync is the cutover's final pass over one source database.
-const typeSync = "cutover_sync"
+// syncAddr is the address type of the cutover's final pass over one
+// source database (an action of type rows in the cutover phase).
+const syncAddr = "cutover_sync"
 
 // Progress records of the cutover, beside a copy's per-table ones.
 const (
@@ -229,7 +230,7 @@ func cutoverSync(ctx context.Context, r *exec.Run) (state.Result, error) {
 		"rows": strconv.FormatInt(v.rows(), 10), "validation": "passed"}
 	if err != nil || !v.ok() {
 		attrs["validation"] = "failed"
-		_ = r.SetResource(ctx, state.Resource{Address: a.Address, Type: typeSync, Env: a.To.Env, Name: p.Target, Attrs: attrs})
+		_ = r.SetResource(ctx, state.Resource{Address: a.Address, Type: typeRows, Env: a.To.Env, Name: p.Target, Attrs: attrs})
 		if err != nil {
 			return res, fmt.Errorf("validate %s at %s against %s at %s: %w", p.Target, a.To.Env, p.Source, a.From.Env, err)
 		}
@@ -246,7 +247,7 @@ func cutoverSync(ctx context.Context, r *exec.Run) (state.Result, error) {
 			return res, err
 		}
 	}
-	return res, r.SetResource(ctx, state.Resource{Address: a.Address, Type: typeSync, Env: a.To.Env, Name: p.Target, Attrs: attrs})
+	return res, r.SetResource(ctx, state.Resource{Address: a.Address, Type: typeRows, Env: a.To.Env, Name: p.Target, Attrs: attrs})
 }
 
 // forgetCopy deletes a table's cutover records (its own and its
@@ -272,8 +273,8 @@ func forgetCopy(ctx context.Context, r *exec.Run, recs map[string]tableRecord, t
 func planCutover(ctx context.Context, mc *planner.MoveContext, ss providers.DatabaseStore, p rowsParams, recs map[string]tableRecord,
 	validated bool, scope, rowsAddr string, lateTables []string) error {
 	m := mc.Move
-	addr := mc.Addr(typeSync, p.Source)
-	a := planner.Action{Address: addr, Type: typeSync, Action: planner.ActSync, Phase: planner.PhaseCutover,
+	addr := mc.Addr(syncAddr, p.Source)
+	a := planner.Action{Address: addr, Type: typeRows, Action: planner.ActSync, Phase: planner.PhaseCutover,
 		DependsOn: append([]string{rowsAddr}, lateTables...), From: planner.Endpoint{Env: m.From, Name: p.Source}, To: planner.Endpoint{Env: m.To, Name: p.Target},
 		Scope: scope, Params: planner.EncodeParams(p),
 		Check: fmt.Sprintf("with writes stopped at %s, every table's row count and content checksum at %s equal the source's (the validation table, every table again)",
@@ -313,17 +314,25 @@ func planCutover(ctx context.Context, mc *planner.MoveContext, ss providers.Data
 			fmt.Sprintf("table %s.%s was copied by the apply but is gone from %s; the cutover keeps it at %s (rehome does not drop it)", p.Source, n, m.From, m.To),
 			"drop it at the destination yourself if it is no longer wanted, or accept")
 	}
-	var rows int64
+	size := map[string]int64{}
+	for _, t := range p.Schema.Tables {
+		size[t.Name] = t.Bytes
+	}
+	var rows, bytes int64
 	for _, c := range changed {
 		op, why := planner.ChangeReplace, "changed at the source since the "+since(mc)+": "+c.detail()
 		if c.before == nil {
 			op, why = planner.ChangeCreate, "new at the source since the "+since(mc)
 		}
-		a.Changes = append(a.Changes, planner.Change{Op: op, Item: p.Target + "." + c.name, Reason: why})
+		a.Changes = append(a.Changes, planner.Change{Op: op, Item: p.Target + "." + c.name, Size: size[c.name], Reason: why})
 		rows += c.now.Rows
+		bytes += size[c.name]
+	}
+	for _, n := range big {
+		bytes += size[n]
 	}
 	rows += bigRows
-	a.Estimate = planner.Estimate{Items: rows, Seconds: planner.CopySeconds(rows, 0)}
+	a.Estimate = planner.Estimate{Items: rows, Bytes: bytes, Seconds: planner.CopySeconds(rows, bytes)}
 	var notes []string
 	switch {
 	case len(changed) > 0:

@@ -1,6 +1,7 @@
 package database_test
 
 import (
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -11,7 +12,13 @@ import (
 	"github.com/rehome/rehome/movers/database"
 	"github.com/rehome/rehome/movers/movertest"
 	"github.com/rehome/rehome/planner"
+	"github.com/rehome/rehome/providers"
+	"github.com/rehome/rehome/providers/mysql"
+	"github.com/rehome/rehome/providers/mysql/mysqltest"
+	"github.com/rehome/rehome/providers/postgres"
 	"github.com/rehome/rehome/providers/postgres/pgtest"
+	"github.com/rehome/rehome/providers/providertest"
+	"github.com/rehome/rehome/providers/sqlite"
 )
 
 // cutover runs the cutover phase and returns its messages.
@@ -146,5 +153,99 @@ func TestCutoverRecopiesChangedTables(t *testing.T) {
 	r.Rollback(t, cfg)
 	if got := pgtest.Query(t, url, "SELECT count(*)::text FROM pg_tables WHERE schemaname = 'public'"); got[0] != "0" {
 		t.Errorf("after rollback %v tables are left in public; want 0", got)
+	}
+}
+
+// TestCutoverFromServers: from MariaDB and from PostgreSQL (read at one
+// snapshot) into PostgreSQL, the cutover re-copies the one table changed
+// since the apply (a row updated, one inserted, one deleted) and leaves
+// the untouched one alone; validation is green and the destination holds
+// the source's rows.
+func TestCutoverFromServers(t *testing.T) {
+	const agg = ",' ORDER BY id"
+	tests := []struct {
+		name, provider string
+		source         func(t *testing.T) (env map[string]cty.Value, db string, exec func(...string), rows func(table string) string)
+	}{
+		{"mariadb", "mysql", func(t *testing.T) (map[string]cty.Value, string, func(...string), func(string) string) {
+			name, url := mysqltest.NewDatabase(t)
+			return map[string]cty.Value{"url": cty.StringVal(url)}, name,
+				func(s ...string) { mysqltest.Exec(t, url, s...) },
+				func(tb string) string {
+					return mysqltest.Query(t, url, "SELECT GROUP_CONCAT(CONCAT(id, ':', v) ORDER BY id SEPARATOR ',') FROM "+tb)[0]
+				}
+		}},
+		{"postgres", "postgres", func(t *testing.T) (map[string]cty.Value, string, func(...string), func(string) string) {
+			url := pgtest.NewDatabase(t)
+			pgtest.Exec(t, url, "CREATE SCHEMA shop")
+			in := url + sep(url) + "search_path=shop" // unqualified names land in shop
+			return map[string]cty.Value{"url": cty.StringVal(url)}, "shop",
+				func(s ...string) { pgtest.Exec(t, in, s...) },
+				func(tb string) string {
+					return pgtest.Query(t, url, "SELECT string_agg(id || ':' || v, '"+agg+") FROM shop."+tb)[0]
+				}
+		}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			h := movertest.New(t)
+			h.Reg = providers.NewRegistry(h.Store.Factory(), postgres.Factory(), sqlite.Factory(), mysql.Factory())
+			env, db, exec, rows := tc.source(t)
+			exec(`CREATE TABLE a (id INTEGER NOT NULL PRIMARY KEY, v VARCHAR(20) NOT NULL)`, `CREATE TABLE b (id INTEGER NOT NULL PRIMARY KEY, v VARCHAR(20) NOT NULL)`)
+			exec(`INSERT INTO a (id, v) VALUES (1, 'one'), (2, 'two'), (3, 'three')`, `INSERT INTO b (id, v) VALUES (1, 'x'), (2, 'y')`)
+			dst := pgtest.NewDatabase(t)
+			h.Env("old", tc.provider, env)
+			h.Env("new", "postgres", map[string]cty.Value{"url": cty.StringVal(dst)})
+			cfg := h.Config(move(&database.Settings{Databases: []string{db}, TargetSchema: "moved", OnBadValue: database.PolicyFail, Parallelism: 2}))
+			if _, out, err := apply(t, h, cfg); err != nil {
+				t.Fatalf("apply: %v\n%s", err, out)
+			}
+			exec(`UPDATE a SET v = 'TWO' WHERE id = 2`, `INSERT INTO a (id, v) VALUES (4, 'four')`, `DELETE FROM a WHERE id = 1`)
+			out, err := cutover(t, h, cfg)
+			if err != nil {
+				t.Fatalf("cutover: %v\n%s", err, out)
+			}
+			if !strings.Contains(out, "re-copying 1 table(s) changed at the source: a (3 rows, content changed)") ||
+				strings.Contains(out, "table b copied") || strings.Contains(out, "MISMATCH") {
+				t.Errorf("cutover output:\n%s", out)
+			}
+			for _, tb := range []string{"a", "b"} {
+				got := pgtest.Query(t, dst, "SELECT string_agg(id || ':' || v, '"+agg+") FROM moved."+tb)[0]
+				if want := rows(tb); got != want {
+					t.Errorf("table %s at the destination = %q; the source has %q", tb, got, want)
+				}
+			}
+		})
+	}
+}
+
+func sep(url string) string {
+	if strings.Contains(url, "?") {
+		return "&"
+	}
+	return "?"
+}
+
+// TestCutoverValidationNamesTheRow: a destination row removed behind
+// rehome's back (the source unchanged, so nothing is re-copied) fails the
+// cutover's validation, naming the table and the row's key.
+func TestCutoverValidationNamesTheRow(t *testing.T) {
+	h := harness(t, postgres.Factory())
+	src := sqliteFile(t, h.Dir, `CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)`, `INSERT INTO t VALUES (1, 'a'), (2, 'b'), (3, 'c')`)
+	dst := filepath.Join(t.TempDir(), "dst.db")
+	h.Env("old", "sqlite", map[string]cty.Value{"path": cty.StringVal(src)})
+	h.Env("new", "sqlite", map[string]cty.Value{"path": cty.StringVal(dst)})
+	cfg := h.Config(move(defaults()))
+	if _, out, err := apply(t, h, cfg); err != nil {
+		t.Fatalf("apply: %v\n%s", err, out)
+	}
+	providertest.ExecSQLite(t, dst, `UPDATE t SET v = 'B' WHERE id = 2`)
+	out, err := cutover(t, h, cfg)
+	want := "table t: 3 rows on both sides, but their content checksums differ; sample key 2 (its values differ)"
+	if err == nil || !strings.Contains(err.Error(), want) {
+		t.Fatalf("cutover = %v; want an error saying %q\n%s", err, want, out)
+	}
+	if !strings.Contains(out, "no table changed at the source since the apply: nothing to re-copy") || !strings.Contains(out, "MISMATCH") {
+		t.Errorf("cutover output:\n%s", out)
 	}
 }

@@ -21,7 +21,7 @@ func (Mover) UndoStep(g exec.UndoGroup) exec.UndoStep { return exec.DefaultUndoS
 // before rehome is kept.
 func (Mover) Undo(ctx context.Context, u *exec.UndoRun) (state.Result, error) {
 	switch u.Undo().Type {
-	case typeRows, typeSync:
+	case typeRows:
 		var p rowsParams
 		if err := u.Params(&p); err != nil {
 			return state.Result{}, err
