@@ -42,12 +42,17 @@ func putSources(ctx context.Context, r *exec.Run, v validation) error {
 // the destination holds.
 type changedTable struct {
 	name   string
-	before *providers.Fingerprint // nil: new since the apply
+	before *providers.Fingerprint // nil: new since the apply, or unrecorded
 	now    providers.Fingerprint
+	// unrecorded: copied by an apply that recorded no fingerprint (an
+	// older rehome), so it is copied again.
+	unrecorded bool
 }
 
 func (c changedTable) detail() string {
 	switch {
+	case c.unrecorded:
+		return "no fingerprint recorded by the apply"
 	case c.before == nil:
 		return "new at the source"
 	case c.before.Rows != c.now.Rows:
@@ -73,7 +78,8 @@ func sourceChanges(tables []providers.Table, fps map[string]providers.Fingerprin
 		if base != nil && *base == fp {
 			continue
 		}
-		changed = append(changed, changedTable{name: t.Name, before: base, now: fp})
+		_, copied := recs[t.Name]
+		changed = append(changed, changedTable{name: t.Name, before: base, now: fp, unrecorded: base == nil && copied})
 	}
 	for k := range recs {
 		if n, ok := strings.CutPrefix(k, sourceKey); ok && !have[n] {
@@ -321,7 +327,7 @@ func planCutover(ctx context.Context, mc *planner.MoveContext, ss providers.Data
 	var rows, bytes int64
 	for _, c := range changed {
 		op, why := planner.ChangeReplace, "changed at the source since the "+since(mc)+": "+c.detail()
-		if c.before == nil {
+		if c.before == nil && !c.unrecorded {
 			op, why = planner.ChangeCreate, "new at the source since the "+since(mc)
 		}
 		a.Changes = append(a.Changes, planner.Change{Op: op, Item: p.Target + "." + c.name, Size: size[c.name], Reason: why})
