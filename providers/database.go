@@ -287,6 +287,15 @@ type DatabaseHome interface {
 	SingleDatabase() bool
 }
 
+// ForeignKeyReleaser is implemented by destinations that check foreign
+// keys while rows are written (a replaced range of a referenced table
+// would fail them, or cascade): ReleaseForeignKeys drops the foreign keys
+// of s's tables that are on, or reference, one of tables, so their rows
+// can be replaced wholesale; FinishSchema adds them back.
+type ForeignKeyReleaser interface {
+	ReleaseForeignKeys(ctx context.Context, db string, s DBSchema, tables []string) error
+}
+
 // TableDropper drops one table (with its indexes and constraints) that
 // rehome created; a missing table is ErrNotFound.
 type TableDropper interface {

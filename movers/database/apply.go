@@ -28,6 +28,9 @@ func (Mover) Apply(ctx context.Context, r *exec.Run) (state.Result, error) {
 	case typeTable:
 		return createTable(ctx, r)
 	case typeRows:
+		if r.Action.Phase == planner.PhaseCutover {
+			return cutoverSync(ctx, r)
+		}
 		return copyRows(ctx, r)
 	case typeTypes, typeObjects:
 		return applyObjects(ctx, r)
@@ -72,41 +75,116 @@ func createTable(ctx context.Context, r *exec.Run) (state.Result, error) {
 	})
 }
 
+// openCopy reads a copy's (or cutover's) parameters and sides and takes
+// the source's snapshot where the engine has one. With schema_only it
+// finishes the schema and returns a nil release: nothing more to do.
+func openCopy(ctx context.Context, r *exec.Run) (rowsParams, providers.DatabaseStore, providers.DatabaseStore, func(), error) {
+	a := r.Action
+	var p rowsParams
+	if err := r.Params(&p); err != nil {
+		return p, nil, nil, nil, err
+	}
+	src, dst, err := r.Sides()
+	if err != nil {
+		return p, nil, nil, nil, err
+	}
+	ss, ds, err := sides(src, dst)
+	if err != nil {
+		return p, nil, nil, nil, err
+	}
+	if p.SchemaOnly {
+		if err := ds.FinishSchema(ctx, p.Target, p.Schema); err != nil {
+			return p, nil, nil, nil, fmt.Errorf("add indexes, checks, foreign keys and sequences in %s at %s: %w", p.Target, a.To.Env, err)
+		}
+		return p, ss, ds, nil, nil
+	}
+	release := func() {}
+	if sn, ok := ss.(providers.Snapshotter); ok {
+		_, _, rel, err := sn.Snapshot(ctx, p.Source)
+		if err != nil {
+			return p, nil, nil, nil, fmt.Errorf("take a snapshot of %s at %s: %w", p.Source, a.From.Env, err)
+		}
+		release = func() { _ = rel() }
+	}
+	return p, ss, ds, release, nil
+}
+
 // copyRows copies a source database's tables (several at once), finishes
 // the schema, and validates every table.
 func copyRows(ctx context.Context, r *exec.Run) (state.Result, error) {
 	a := r.Action
-	var p rowsParams
-	if err := r.Params(&p); err != nil {
+	p, ss, ds, release, err := openCopy(ctx, r)
+	if err != nil || release == nil {
 		return state.Result{}, err
 	}
-	src, dst, err := r.Sides()
-	if err != nil {
-		return state.Result{}, err
-	}
-	ss, ds, err := sides(src, dst)
-	if err != nil {
-		return state.Result{}, err
-	}
-	if p.SchemaOnly {
-		if err := ds.FinishSchema(ctx, p.Target, p.Schema); err != nil {
-			return state.Result{}, fmt.Errorf("add indexes, checks, foreign keys and sequences in %s at %s: %w", p.Target, a.To.Env, err)
-		}
-		return state.Result{}, nil
-	}
-	if sn, ok := ss.(providers.Snapshotter); ok {
-		_, _, release, err := sn.Snapshot(ctx, p.Source)
-		if err != nil {
-			return state.Result{}, fmt.Errorf("take a snapshot of %s at %s: %w", p.Source, a.From.Env, err)
-		}
-		defer release()
-	}
+	defer release()
 	recs, err := planner.LoadRecords[tableRecord](ctx, r.Records(), a.Scope)
 	if err != nil {
 		return state.Result{}, err
 	}
+	lossy := lossyColumns(p.Lossy)
+	prog := r.Progress(a.Estimate.Items, 0)
+	prog.Start()
+	put := func(key string, rec tableRecord) error {
+		return r.Records().Put(context.WithoutCancel(ctx), a.Scope, key, rec)
+	}
+	workers := max(1, p.Parallelism)
+	cp := &copier{r: r, ss: ss, ds: ds, p: &p, lossy: lossy, prog: prog, put: put}
+	res, err := cp.copyTables(ctx, recs, workers)
+	if err != nil {
+		return res, err
+	}
+	if err := ds.FinishSchema(ctx, p.Target, p.Schema); err != nil {
+		return res, fmt.Errorf("add indexes, checks, foreign keys and sequences in %s at %s: %w", p.Target, a.To.Env, err)
+	}
+	// The data-quality report, from every table's records.
+	recs, err = planner.LoadRecords[tableRecord](ctx, r.Records(), a.Scope)
+	if err != nil {
+		return res, err
+	}
+	var qlines []string
+	var nulled, skipped, changed int64
+	for _, t := range p.Schema.Tables {
+		q := recs[t.Name].Quality
+		qlines = append(qlines, q.lines(t.Name)...)
+		for _, c := range q {
+			nulled, skipped, changed = nulled+c.Nulled, skipped+c.Skipped, changed+c.Changed
+		}
+	}
+	if len(qlines) == 0 {
+		r.Message("data quality: every value copied exactly (0 nulled, 0 rows skipped, 0 changed by translation)")
+	} else {
+		r.Message("data quality: %d nulled, %d rows skipped, %d changed by translation\n  %s", nulled, skipped, changed, strings.Join(qlines, "\n  "))
+	}
+	v, err := validate(ctx, ss, ds, &p, lossy, min(workers, max(1, len(p.Schema.Tables))), nil)
+	r.Message("%s", v.text())
+	attrs := map[string]string{"id": a.To.ID, "tables": strconv.Itoa(len(p.Schema.Tables)), "rows": strconv.FormatInt(v.rows(), 10),
+		"nulled": strconv.FormatInt(nulled, 10), "skipped": strconv.FormatInt(skipped, 10), "changed": strconv.FormatInt(changed, 10),
+		"validation": "passed"}
+	if err != nil || !v.ok() {
+		attrs["validation"] = "failed"
+		_ = r.SetResource(ctx, state.Resource{Address: a.Address, Type: typeRows, Env: a.To.Env, Name: p.Target, Attrs: attrs})
+		if err != nil {
+			return res, fmt.Errorf("validate %s at %s against %s at %s: %w", p.Target, a.To.Env, p.Source, a.From.Env, err)
+		}
+		return res, fmt.Errorf("validation failed: %s", v.failures())
+	}
+	// Each table's source fingerprint, for the cutover to find the tables
+	// changed since.
+	if err := putSources(ctx, r, v); err != nil {
+		return res, err
+	}
+	if err := put(validatedKey, tableRecord{Done: true, Rows: v.rows()}); err != nil {
+		return res, err
+	}
+	return res, r.SetResource(ctx, state.Resource{Address: a.Address, Type: typeRows, Env: a.To.Env, Name: p.Target, Attrs: attrs})
+}
+
+// lossyColumns maps table -> column for the "table.column" list of
+// columns whose values the translation can change.
+func lossyColumns(list []string) map[string]map[string]bool {
 	lossy := map[string]map[string]bool{}
-	for _, l := range p.Lossy {
+	for _, l := range list {
 		if t, c, ok := strings.Cut(l, "."); ok {
 			if lossy[t] == nil {
 				lossy[t] = map[string]bool{}
@@ -114,16 +192,35 @@ func copyRows(ctx context.Context, r *exec.Run) (state.Result, error) {
 			lossy[t][c] = true
 		}
 	}
-	prog := r.Progress(a.Estimate.Items, 0)
-	prog.Start()
+	return lossy
+}
+
+// copier copies the tables of p.Schema, several at once, resuming from
+// their progress records; put writes a record (by table name, or table
+// NUL segment), done is told each table finished by this run.
+type copier struct {
+	r      *exec.Run
+	ss, ds providers.DatabaseStore
+	p      *rowsParams
+	lossy  map[string]map[string]bool
+	prog   interface{ Add(items, bytes int64) }
+	put    func(key string, rec tableRecord) error
+	done   func(table string) error
+}
+
+func (cp *copier) tableDone(name string) error {
+	if cp.done == nil {
+		return nil
+	}
+	return cp.done(name)
+}
+
+func (cp *copier) copyTables(ctx context.Context, recs map[string]tableRecord, workers int) (state.Result, error) {
+	r, p, put, prog := cp.r, cp.p, cp.put, cp.prog
 	var mu sync.Mutex
 	var res state.Result
 	var resumed []string
-	put := func(table string, rec tableRecord) error {
-		return r.Records().Put(context.WithoutCancel(ctx), a.Scope, table, rec)
-	}
-	workers := max(1, p.Parallelism)
-	jobs, tables, err := planJobs(ctx, ss, &p, recs, workers, put)
+	jobs, tables, err := planJobs(ctx, cp.ss, p, recs, workers, put)
 	if err != nil {
 		return res, err
 	}
@@ -136,6 +233,9 @@ func copyRows(ctx context.Context, r *exec.Run) (state.Result, error) {
 	for name, tp := range tables {
 		if len(tp.segments) > 0 && tp.left == 0 && !recs[name].Done {
 			if err := put(name, tp.final()); err != nil {
+				return res, err
+			}
+			if err := cp.tableDone(name); err != nil {
 				return res, err
 			}
 		}
@@ -155,7 +255,7 @@ func copyRows(ctx context.Context, r *exec.Run) (state.Result, error) {
 					resumed = append(resumed, fmt.Sprintf("%s after %d rows", jb.label(), jb.rec.Rows))
 					mu.Unlock()
 				}
-				c := &tableCopy{ss: ss, ds: ds, p: &p, t: jb.t, rec: jb.rec, from0: jb.from, to: jb.to, lossy: lossy[jb.t.Name], prog: prog,
+				c := &tableCopy{ss: cp.ss, ds: cp.ds, p: p, t: jb.t, rec: jb.rec, from0: jb.from, to: jb.to, lossy: cp.lossy[jb.t.Name], prog: prog,
 					put: func(rec tableRecord) error { return put(jb.key, rec) }}
 				mu.Lock()
 				tp := tables[jb.t.Name]
@@ -175,7 +275,8 @@ func copyRows(ctx context.Context, r *exec.Run) (state.Result, error) {
 						final = &f
 					}
 				}
-				if err == nil && (jb.seg < 0 || final != nil) {
+				finished := err == nil && (jb.seg < 0 || final != nil)
+				if finished {
 					r.Message("%s", tp.doneText(jb.t.Name, jb.seg >= 0))
 				}
 				if err != nil {
@@ -183,11 +284,15 @@ func copyRows(ctx context.Context, r *exec.Run) (state.Result, error) {
 				}
 				mu.Unlock()
 				if final != nil {
-					if err := put(jb.t.Name, *final); err != nil {
-						mu.Lock()
-						errs = append(errs, err)
-						mu.Unlock()
-					}
+					err = put(jb.t.Name, *final)
+				}
+				if err == nil && finished {
+					err = cp.tableDone(jb.t.Name)
+				}
+				if err != nil && finished {
+					mu.Lock()
+					errs = append(errs, err)
+					mu.Unlock()
 				}
 				var bv *BadValueError
 				if errors.As(err, &bv) {
@@ -215,45 +320,7 @@ func copyRows(ctx context.Context, r *exec.Run) (state.Result, error) {
 		sort.Strings(resumed)
 		r.Message("resumed at the first unfinished key range: %s", strings.Join(resumed, ", "))
 	}
-	if err := ds.FinishSchema(ctx, p.Target, p.Schema); err != nil {
-		return res, fmt.Errorf("add indexes, checks, foreign keys and sequences in %s at %s: %w", p.Target, a.To.Env, err)
-	}
-	// The data-quality report, from every table's records.
-	recs, err = planner.LoadRecords[tableRecord](ctx, r.Records(), a.Scope)
-	if err != nil {
-		return res, err
-	}
-	var qlines []string
-	var nulled, skipped, changed int64
-	for _, t := range p.Schema.Tables {
-		q := recs[t.Name].Quality
-		qlines = append(qlines, q.lines(t.Name)...)
-		for _, c := range q {
-			nulled, skipped, changed = nulled+c.Nulled, skipped+c.Skipped, changed+c.Changed
-		}
-	}
-	if len(qlines) == 0 {
-		r.Message("data quality: every value copied exactly (0 nulled, 0 rows skipped, 0 changed by translation)")
-	} else {
-		r.Message("data quality: %d nulled, %d rows skipped, %d changed by translation\n  %s", nulled, skipped, changed, strings.Join(qlines, "\n  "))
-	}
-	v, err := validate(ctx, ss, ds, &p, lossy, min(workers, max(1, len(p.Schema.Tables))))
-	r.Message("%s", v.text())
-	attrs := map[string]string{"id": a.To.ID, "tables": strconv.Itoa(len(p.Schema.Tables)), "rows": strconv.FormatInt(v.rows(), 10),
-		"nulled": strconv.FormatInt(nulled, 10), "skipped": strconv.FormatInt(skipped, 10), "changed": strconv.FormatInt(changed, 10),
-		"validation": "passed"}
-	if err != nil || !v.ok() {
-		attrs["validation"] = "failed"
-		_ = r.SetResource(ctx, state.Resource{Address: a.Address, Type: typeRows, Env: a.To.Env, Name: p.Target, Attrs: attrs})
-		if err != nil {
-			return res, fmt.Errorf("validate %s at %s against %s at %s: %w", p.Target, a.To.Env, p.Source, a.From.Env, err)
-		}
-		return res, fmt.Errorf("validation failed: %s", v.failures())
-	}
-	if err := put(validatedKey, tableRecord{Done: true, Rows: v.rows()}); err != nil {
-		return res, err
-	}
-	return res, r.SetResource(ctx, state.Resource{Address: a.Address, Type: typeRows, Env: a.To.Env, Name: p.Target, Attrs: attrs})
+	return res, nil
 }
 
 // tableCopy copies one table in key ranges, recording each range it
@@ -382,6 +449,7 @@ type tableProgress struct {
 	doneRows int64 // rows found done before this run
 	started  time.Time
 	copied   int64 // rows this run wrote
+	source   *providers.Fingerprint
 }
 
 // doneText reports a finished table: its rows, time and rate.
@@ -402,7 +470,7 @@ func (tp *tableProgress) add(rec tableRecord) {
 }
 
 func (tp *tableProgress) final() tableRecord {
-	return tableRecord{Done: true, Rows: tp.rows, Chunks: tp.chunks, Segments: tp.segments, Quality: tp.quality}
+	return tableRecord{Done: true, Rows: tp.rows, Chunks: tp.chunks, Segments: tp.segments, Quality: tp.quality, Source: tp.source}
 }
 
 // planJobs cuts the tables into jobs: a table not done is one job, or,
@@ -415,7 +483,7 @@ func planJobs(ctx context.Context, ss providers.DatabaseStore, p *rowsParams, re
 	tables := map[string]*tableProgress{}
 	for _, t := range p.Schema.Tables {
 		rec := recs[t.Name]
-		tp := &tableProgress{quality: quality{}}
+		tp := &tableProgress{quality: quality{}, source: rec.Source}
 		tables[t.Name] = tp
 		if rec.Done {
 			tp.doneRows = rec.Rows

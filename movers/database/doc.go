@@ -34,14 +34,34 @@
 // rest after the copy, so no trigger fires during it; sequence positions
 // are read from the source again then; each object is recorded when
 // created and checked afterwards (a line under the validation table).
-// Rollback drops the objects, tables and schemas rehome created, newest
-// first, never one that was there before (an object something else still
-// needs is kept, with a note).
+//
+// The validation records each table's source fingerprint (rows and
+// checksum, no values) in the progress store; a mismatch names the table
+// and a sample key whose row differs.
+//
+// The cutover (`rehome cutover`, after the user has stopped writes at
+// the source: the plan's cutover step says so) fingerprints every source
+// table again at one snapshot, re-copies wholesale in key ranges the
+// tables whose fingerprint differs from the recorded one (at a
+// destination that checks foreign keys, those on or to them are dropped
+// first and added back after), creates and copies tables new at the
+// source, keeps at the destination a table gone from the source (a
+// warning), resets the sequences and validates every table again. A
+// re-copied table is recorded, so an interrupted cutover resumes without
+// copying it again (and inside a table, at its next key range). The plan
+// after an apply lists the tables changed since, by fingerprint, for
+// tables the plan-time scan may read (up to 200,000 rows); bigger ones
+// are checked at the cutover.
+//
+// Rollback drops the objects, tables and schemas rehome created (in the
+// apply or the cutover), newest first, never one that was there before
+// (an object something else still needs is kept, with a note).
 //
 // Limits: tables without a primary key are copied whole in
-// one transaction; the cutover does not yet re-copy tables changed since
-// the apply; the plan-time scan does not look for duplicates against
-// unique keys or orphans of foreign keys (FinishSchema fails on them, naming the
+// one transaction; the cutover needs writes stopped at the source (no
+// change capture yet) and does not follow schema changes made at the
+// source since the plan; the plan-time scan does not look for
+// duplicates against unique keys or orphans of foreign keys (FinishSchema fails on them, naming the
 // constraint).
 //
 // Limits of the schema objects: they are translated only from PostgreSQL

@@ -68,6 +68,10 @@ type tableRecord struct {
 	// Segments are the keys a big table was cut at, for several workers;
 	// each range has a record of its own (table NUL index).
 	Segments [][]keyValue `json:"segments,omitempty"`
+	// Source is the source table's fingerprint (rows and checksum, no
+	// values) the record stands for: the validated one (sourceKey), or the
+	// one a cutover's re-copy copies (cutoverKey).
+	Source *providers.Fingerprint `json:"source,omitempty"`
 }
 
 // validatedKey is the record saying the validation passed.
@@ -306,10 +310,12 @@ func planDatabase(ctx context.Context, mc *planner.MoveContext, ss, ds providers
 		}
 	}
 	scans := map[string]*keyScan{}
-	// A copy validated by an earlier apply is not scanned again.
+	// A copy validated by an earlier apply is not scanned again. Tables
+	// new at the source since are the cutover's to create and copy.
 	v, validated := recs[validatedKey]
-	copied := validated && v.Done && allDone(recs, tables)
-	var tableAddrs, foreign, lossyList []string
+	validated = validated && v.Done
+	copied := validated && allDone(recs, knownTables(recs, tables))
+	var tableAddrs, foreign, lossyList, lateTables []string
 	var rows, bytes int64
 	var bad []string
 	for _, t := range tables {
@@ -360,10 +366,21 @@ func planDatabase(ctx context.Context, mc *planner.MoveContext, ss, ds providers
 				fmt.Sprintf("table %s.%s already exists at %s and rehome did not create it; rehome does not write into it", tgt, t.Name, m.To),
 				"drop or rename it at the destination, move into another schema with target_schema, or set overwrite = true to replace its rows")
 		}
-		mc.Container(a, existing[t.Name], fmt.Sprintf("drop table %s.%s at %s", tgt, t.Name, m.To), "database.table_exists_info",
-			fmt.Sprintf("table %s.%s exists at %s", tgt, t.Name, m.To))
+		_, known := recs[t.Name]
+		late := copied && !known && !existing[t.Name]
+		if late {
+			// New at the source since the validated apply: the cutover
+			// creates it, then copies it.
+			a.Action, a.Phase, a.Undo = planner.ActCreate, planner.PhaseCutover, fmt.Sprintf("drop table %s.%s at %s", tgt, t.Name, m.To)
+			a.Reason = "new at the source since the apply; created at the cutover, which copies it. " + a.Reason
+			lateTables = append(lateTables, addr)
+			mc.Add(a)
+		} else {
+			mc.Container(a, existing[t.Name], fmt.Sprintf("drop table %s.%s at %s", tgt, t.Name, m.To), "database.table_exists_info",
+				fmt.Sprintf("table %s.%s exists at %s", tgt, t.Name, m.To))
+		}
 		planTableFindings(mc, db, tgt, t)
-		if !cfg.SchemaOnly && !copied {
+		if !cfg.SchemaOnly && (!copied || late) {
 			lines, ks, err := scanTable(ctx, mc, ss, cfg, db, tgt, t, strict, lossy, referenced[t.Name])
 			if err != nil {
 				return err
@@ -407,7 +424,18 @@ func planDatabase(ctx context.Context, mc *planner.MoveContext, ss, ds providers
 	}
 	mc.Add(a)
 	objs.addLate(mc, a.Address)
-	return nil
+	return planCutover(ctx, mc, ss, p, recs, validated, scope, a.Address, lateTables)
+}
+
+// knownTables are the tables an apply has records of (a new one has none).
+func knownTables(recs map[string]tableRecord, tables []providers.Table) []providers.Table {
+	var out []providers.Table
+	for _, t := range tables {
+		if _, ok := recs[t.Name]; ok {
+			out = append(out, t)
+		}
+	}
+	return out
 }
 
 func allDone(recs map[string]tableRecord, tables []providers.Table) bool {

@@ -14,9 +14,11 @@ import (
 // UndoStep names a rollback step with its action's own undo text.
 func (Mover) UndoStep(g exec.UndoGroup) exec.UndoStep { return exec.DefaultUndoStep(g) }
 
-// Undo reverses a database step: the copy needs nothing (its rows go with
-// the tables), a table rehome created is dropped, a schema rehome created
-// is dropped once empty. What existed before rehome is kept.
+// Undo reverses a database step: the copy and the cutover's re-copy need
+// nothing (their rows go with the tables), a table rehome created (in the
+// prepare phase, or in the cutover for a table new at the source) is
+// dropped, a schema rehome created is dropped once empty. What existed
+// before rehome is kept.
 func (Mover) Undo(ctx context.Context, u *exec.UndoRun) (state.Result, error) {
 	switch u.Undo().Type {
 	case typeRows:

@@ -3,6 +3,8 @@ package database
 import (
 	"context"
 	"fmt"
+	"hash/fnv"
+	"sort"
 	"strings"
 	"sync"
 
@@ -16,9 +18,18 @@ type vrow struct {
 	err          error
 	srcRaw       int64 // source rows before on_bad_value skipped any
 	skippedByRow int64
+	// sample is a key whose row differs, when a mismatch was searched.
+	sample string
 }
 
 func (v vrow) ok() bool { return v.err == nil && v.src == v.dst }
+
+func (v vrow) sampleText() string {
+	if v.sample == "" {
+		return ""
+	}
+	return "; sample key " + v.sample
+}
 
 // validation is the table printed after a copy.
 type validation []vrow
@@ -47,9 +58,9 @@ func (v validation) failures() string {
 		case r.err != nil:
 			out = append(out, fmt.Sprintf("table %s: %v", r.table, r.err))
 		case r.src.Rows != r.dst.Rows:
-			out = append(out, fmt.Sprintf("table %s: %d rows expected from the source, %d at the destination", r.table, r.src.Rows, r.dst.Rows))
+			out = append(out, fmt.Sprintf("table %s: %d rows expected from the source, %d at the destination%s", r.table, r.src.Rows, r.dst.Rows, r.sampleText()))
 		case r.src.Checksum != r.dst.Checksum:
-			out = append(out, fmt.Sprintf("table %s: %d rows on both sides, but their content checksums differ", r.table, r.src.Rows))
+			out = append(out, fmt.Sprintf("table %s: %d rows on both sides, but their content checksums differ%s", r.table, r.src.Rows, r.sampleText()))
 		}
 	}
 	return strings.Join(out, "; ")
@@ -73,9 +84,9 @@ func (v validation) text() string {
 		case r.err != nil:
 			sum, res = "-", "FAILED: "+r.err.Error()
 		case r.src.Rows != r.dst.Rows:
-			res = "MISMATCH: row counts differ"
+			res = "MISMATCH: row counts differ" + r.sampleText()
 		case r.src.Checksum != r.dst.Checksum:
-			res = "MISMATCH: checksums differ (source " + r.src.Checksum[:16] + ")"
+			res = "MISMATCH: checksums differ (source " + r.src.Checksum[:16] + ")" + r.sampleText()
 		}
 		if r.skippedByRow > 0 && res == "ok" {
 			res = fmt.Sprintf("ok (%d source rows skipped by on_bad_value)", r.skippedByRow)
@@ -85,11 +96,23 @@ func (v validation) text() string {
 	return strings.TrimRight(b.String(), "\n")
 }
 
+// sourceFP is a source table's fingerprint as the validation takes it:
+// the rows through the move's value policy, in the plan's column order.
+type sourceFP struct {
+	fp      providers.Fingerprint
+	raw     int64 // rows read, before on_bad_value skipped any
+	skipped int64
+}
+
 // validate fingerprints every table on both sides: the source read (at
 // the snapshot) through the move's value policy, the destination in the
 // source's column order; both with the source's portable types, so a
 // type override or translation that changes a value shows as a mismatch.
-func validate(ctx context.Context, ss, ds providers.DatabaseStore, p *rowsParams, lossy map[string]map[string]bool, workers int) (validation, error) {
+// known holds source fingerprints already taken at this snapshot (the
+// cutover's); the others are read now. A mismatch is searched for a
+// sample key.
+func validate(ctx context.Context, ss, ds providers.DatabaseStore, p *rowsParams, lossy map[string]map[string]bool, workers int,
+	known map[string]sourceFP) (validation, error) {
 	out := make(validation, len(p.Schema.Tables))
 	var wg sync.WaitGroup
 	sem := make(chan struct{}, max(1, workers))
@@ -99,60 +122,193 @@ func validate(ctx context.Context, ss, ds providers.DatabaseStore, p *rowsParams
 			defer wg.Done()
 			sem <- struct{}{}
 			defer func() { <-sem }()
-			out[i] = validateTable(ctx, ss, ds, p, t, lossy[t.Name])
+			v := vrow{table: t.Name}
+			s, ok := known[t.Name]
+			if !ok {
+				var err error
+				if s, err = sourceFingerprint(ctx, ss, p.Source, t, p.Policy, p.Strict, lossy[t.Name]); err != nil {
+					v.err = err
+					out[i] = v
+					return
+				}
+			}
+			v.src, v.srcRaw, v.skippedByRow = s.fp, s.raw, s.skipped
+			if v.dst, v.err = destFingerprint(ctx, ds, p.Target, t); v.err == nil && !v.ok() {
+				v.sample = firstDifference(ctx, ss, ds, p, t, lossy[t.Name])
+			}
+			out[i] = v
 		}()
 	}
 	wg.Wait()
 	return out, ctx.Err()
 }
 
-func validateTable(ctx context.Context, ss, ds providers.DatabaseStore, p *rowsParams, t providers.Table, lossy map[string]bool) vrow {
-	v := vrow{table: t.Name}
+func columnsOf(t providers.Table) ([]string, []providers.ColumnType) {
 	names := make([]string, len(t.Columns))
 	types := make([]providers.ColumnType, len(t.Columns))
 	for i, c := range t.Columns {
 		names[i], types[i] = c.Name, c.Type
 	}
-	rs, err := ss.ReadRows(ctx, p.Source, t.Name, providers.KeyRange{})
+	return names, types
+}
+
+// sourceFingerprint reads a source table whole through the value policy
+// and fingerprints what the copy would write.
+func sourceFingerprint(ctx context.Context, ss providers.DatabaseStore, db string, t providers.Table, policy string, strict bool,
+	lossy map[string]bool) (sourceFP, error) {
+	names, types := columnsOf(t)
+	src, ck, closer, err := readSource(ctx, ss, db, t, policy, strict, lossy, names)
 	if err != nil {
-		v.err = fmt.Errorf("read the source: %w", err)
-		return v
+		return sourceFP{}, err
 	}
-	defer rs.Close()
+	defer closer()
+	counted := &counting{RowStream: src}
+	var s sourceFP
+	if s.fp, err = providers.FingerprintRows(ctx, &filtered{RowStream: counted, ck: ck}, types); err != nil {
+		return sourceFP{}, fmt.Errorf("fingerprint the source: %w", err)
+	}
+	s.raw = counted.n
+	for _, q := range ck.q {
+		s.skipped += q.Skipped
+	}
+	return s, nil
+}
+
+// readSource opens a source table in the given column order with the
+// checker of the move's value policy.
+func readSource(ctx context.Context, ss providers.DatabaseStore, db string, t providers.Table, policy string, strict bool,
+	lossy map[string]bool, names []string) (providers.RowStream, *checker, func(), error) {
+	rs, err := ss.ReadRows(ctx, db, t.Name, providers.KeyRange{})
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("read the source: %w", err)
+	}
 	src, err := reorder(rs, names)
 	if err != nil {
-		v.err = fmt.Errorf("read the source: %w", err)
-		return v
+		rs.Close()
+		return nil, nil, nil, fmt.Errorf("read the source: %w", err)
 	}
-	ck, err := newChecker(t, names, p.Policy, p.Strict, lossy)
+	ck, err := newChecker(t, names, policy, strict, lossy)
 	if err != nil {
-		v.err = err
-		return v
+		rs.Close()
+		return nil, nil, nil, err
 	}
-	counted := &counting{RowStream: src}
-	if v.src, err = providers.FingerprintRows(ctx, &filtered{RowStream: counted, ck: ck}, types); err != nil {
-		v.err = fmt.Errorf("fingerprint the source: %w", err)
-		return v
-	}
-	v.srcRaw = counted.n
-	for _, q := range ck.q {
-		v.skippedByRow += q.Skipped
-	}
-	drs, err := ds.ReadRows(ctx, p.Target, t.Name, providers.KeyRange{})
+	return src, ck, func() { rs.Close() }, nil
+}
+
+// destFingerprint fingerprints a destination table in the source's
+// column order and types.
+func destFingerprint(ctx context.Context, ds providers.DatabaseStore, target string, t providers.Table) (providers.Fingerprint, error) {
+	names, types := columnsOf(t)
+	drs, err := ds.ReadRows(ctx, target, t.Name, providers.KeyRange{})
 	if err != nil {
-		v.err = fmt.Errorf("read the destination: %w", err)
-		return v
+		return providers.Fingerprint{}, fmt.Errorf("read the destination: %w", err)
 	}
 	defer drs.Close()
 	dst, err := reorder(drs, names)
 	if err != nil {
-		v.err = err
-		return v
+		return providers.Fingerprint{}, err
 	}
-	if v.dst, err = providers.FingerprintRows(ctx, dst, types); err != nil {
-		v.err = fmt.Errorf("fingerprint the destination: %w", err)
+	fp, err := providers.FingerprintRows(ctx, dst, types)
+	if err != nil {
+		return providers.Fingerprint{}, fmt.Errorf("fingerprint the destination: %w", err)
 	}
-	return v
+	return fp, nil
+}
+
+// diffLimit is the most destination rows firstDifference holds (a key
+// and a digest each) while it looks for a differing row.
+var diffLimit = 1_000_000
+
+// firstDifference finds a key whose row differs between the source
+// (through the value policy) and the destination, for the validation's
+// report: the first source row, in key order, missing or different at
+// the destination, else a destination row the source does not have.
+func firstDifference(ctx context.Context, ss, ds providers.DatabaseStore, p *rowsParams, t providers.Table, lossy map[string]bool) string {
+	if len(t.PrimaryKey) == 0 {
+		return ""
+	}
+	names, types := columnsOf(t)
+	drs, err := ds.ReadRows(ctx, p.Target, t.Name, providers.KeyRange{})
+	if err != nil {
+		return ""
+	}
+	defer drs.Close()
+	dst, err := reorder(drs, names)
+	if err != nil {
+		return ""
+	}
+	ck, err := newChecker(t, names, p.Policy, p.Strict, lossy)
+	if err != nil {
+		return ""
+	}
+	canon := func(row providers.Row, idx []int) string {
+		var b strings.Builder
+		for _, i := range idx {
+			c, _ := providers.CanonicalValue(row[i], types[i].Base)
+			fmt.Fprintf(&b, "%d:%s", len(c), c)
+		}
+		return b.String()
+	}
+	all := make([]int, len(names))
+	for i := range all {
+		all[i] = i
+	}
+	at := map[string]uint64{}
+	keys := map[string]providers.Row{}
+	for {
+		row, ok := dst.Next(ctx)
+		if !ok {
+			break
+		}
+		if len(at) >= diffLimit {
+			return ""
+		}
+		k := canon(row, ck.keyIdx)
+		at[k] = digest(canon(row, all))
+		keys[k] = ck.key(row)
+	}
+	if dst.Err() != nil {
+		return ""
+	}
+	src, ck2, closer, err := readSource(ctx, ss, p.Source, t, p.Policy, p.Strict, lossy, names)
+	if err != nil {
+		return ""
+	}
+	defer closer()
+	f := &filtered{RowStream: src, ck: ck2}
+	for {
+		row, ok := f.Next(ctx)
+		if !ok {
+			break
+		}
+		k := canon(row, ck.keyIdx)
+		d, have := at[k]
+		switch {
+		case !have:
+			return keyText(ck.key(row)) + " (at the source, not at the destination)"
+		case d != digest(canon(row, all)):
+			return keyText(ck.key(row)) + " (its values differ)"
+		}
+		delete(at, k)
+	}
+	if f.Err() != nil {
+		return ""
+	}
+	var extra []string
+	for k := range at {
+		extra = append(extra, k)
+	}
+	if len(extra) == 0 {
+		return ""
+	}
+	sort.Strings(extra)
+	return keyText(keys[extra[0]]) + " (at the destination, not at the source)"
+}
+
+func digest(s string) uint64 {
+	h := fnv.New64a()
+	h.Write([]byte(s))
+	return h.Sum64()
 }
 
 // counting counts the rows read through it.

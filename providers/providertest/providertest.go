@@ -32,6 +32,9 @@ type Opt struct {
 	// factory's Schema) of a fresh, empty environment. Each call must give
 	// an environment no other call sees.
 	NewEnv func(t *testing.T) cty.Value
+	// Database, for a database provider, gives fresh databases on its
+	// test server (NewEnv is not used for the database part).
+	Database *DatabaseOpt
 }
 
 // Run runs the conformance suite.
@@ -51,6 +54,18 @@ func Run(t *testing.T, o Opt) {
 			// Seeding the source goes through the provider's own write
 			// calls, so this needs both roles.
 			t.Run(string(k)+"/source", func(t *testing.T) { runSource(t, o, k) })
+		}
+	}
+	if role := o.Factory.Caps.Role(providers.KindDatabase); role != 0 {
+		if o.Database == nil {
+			t.Fatalf("%s is a database provider: Opt.Database must give the suite fresh databases", o.Factory.Name)
+		}
+		t.Run("database/contract", func(t *testing.T) { runDatabaseContract(t, o) })
+		if role.Can(providers.Destination) {
+			t.Run("database/destination", func(t *testing.T) { runDatabaseCycle(t, o, true) })
+		}
+		if role.Can(providers.Source) {
+			t.Run("database/source", func(t *testing.T) { runDatabaseCycle(t, o, false) })
 		}
 	}
 }
