@@ -32,6 +32,8 @@ func (Mover) Undo(ctx context.Context, u *exec.UndoRun) (state.Result, error) {
 		return undoTable(ctx, u)
 	case typeDatabase:
 		return undoDatabase(ctx, u)
+	case typeServer:
+		return undoServer(ctx, u) // server.go
 	}
 	return state.Result{}, fmt.Errorf("database has no action type %q to undo", u.Undo().Type)
 }
