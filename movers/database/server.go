@@ -79,7 +79,7 @@ func planServer(ctx context.Context, mc *planner.MoveContext) (bool, error) {
 	ours := info.Exists && rec.Created && rec.ID == info.ID
 	deleteUndo := fmt.Sprintf("delete database cluster %q at %s (rehome created it), with everything in it", info.Name, m.To)
 	a := planner.Action{Address: addr, Type: typeServer, Phase: planner.PhasePrepare,
-		From: planner.Endpoint{Env: m.From}, To: planner.Endpoint{Env: m.To, Name: info.Name}, Scope: scope,
+		To: planner.Endpoint{Env: m.To, Name: info.Name}, Scope: scope, // at the destination only
 		Params:  planner.EncodeParams(serverParams{Name: info.Name}),
 		Check:   fmt.Sprintf("database cluster %q is online at %s", info.Name, m.To),
 		Options: []planner.Option{{Name: "cluster", Value: info.Spec}}}

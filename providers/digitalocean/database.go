@@ -142,7 +142,7 @@ func monthly(size string, nodes int, region string) string {
 	if !ok {
 		return ""
 	}
-	return fmt.Sprintf("%.2f %s/month (%d × %.2f, %s, read %s)", float64(nodes)*e.Price, e.Currency, nodes, e.Price, e.Source, e.Read)
+	return fmt.Sprintf("%.2f %s a month (%d %s × %.2f, list price read %s)", float64(nodes)*e.Price, e.Currency, nodes, nodeWord(nodes), e.Price, e.Read)
 }
 
 var errNoDatabaseBlock = errors.New("this digitalocean environment has no database block, so it cannot hold databases: add database { name = \"...\" }")

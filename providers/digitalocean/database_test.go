@@ -4,11 +4,13 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"io/fs"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -181,7 +183,7 @@ func TestDatabaseCluster(t *testing.T) {
 	for _, o := range a.Options {
 		opts[o.Name] = o.Value
 	}
-	if a.Action != planner.ActCreate || opts["cluster"] != "pg 15, db-s-1vcpu-1gb × 1 node, fra1" || !strings.HasPrefix(opts["price"], "15.00 USD/month") {
+	if a.Action != planner.ActCreate || opts["cluster"] != "pg 15, db-s-1vcpu-1gb × 1 node, fra1" || !strings.HasPrefix(opts["price"], "15.00 USD a month (1 node × 15.00") {
 		t.Errorf("cluster action %s, options %v", a.Action, opts)
 	}
 	schema := movertest.ActionAt(t, p, `move.database.shop.database["public"]`)
@@ -313,5 +315,88 @@ func TestDatabaseClusterResume(t *testing.T) {
 	h.Rollback(cfg)
 	if cs := f.Clusters(); len(cs) != 1 || cs[0].Name != "other-db" {
 		t.Errorf("clusters after rollback: %+v; want other-db only", cs)
+	}
+}
+
+// TestDatabaseClusterRollbackAfterInterrupt: a cluster whose wait was cut
+// short is still rehome's: rollback without a resumed apply deletes it.
+func TestDatabaseClusterRollbackAfterInterrupt(t *testing.T) {
+	f := newClusterFake(t)
+	f.OnlineAfter = 100
+	h, cfg := doHarness(t, f, nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	f.before = func(r *http.Request) {
+		if r.Method == http.MethodGet && strings.Count(r.URL.Path, "/") == 3 {
+			cancel()
+		}
+	}
+	h.Ctx = ctx
+	if _, err := h.ApplyLog(cfg); err == nil {
+		t.Fatal("the interrupted apply succeeded")
+	}
+	f.before, h.Ctx = nil, context.Background()
+	if len(f.Clusters()) != 1 {
+		t.Fatalf("clusters %v; want the one created", f.Clusters())
+	}
+	h.Rollback(cfg)
+	if cs := f.Clusters(); len(cs) != 0 {
+		t.Errorf("clusters after rollback: %+v", cs)
+	}
+}
+
+// TestDatabaseServerCalls drives the DatabaseServer calls one by one: a
+// second create of the name is ErrExists, the wait reports each status
+// and creates the configured database, a delete checks the name, and a
+// wrong token fails without showing it.
+func TestDatabaseServerCalls(t *testing.T) {
+	f := newClusterFake(t)
+	f.OnlineAfter = 2 // the second create's look-up reads it once
+	f.Connect = nil   // a made-up connection: nothing connects here
+	configureDB := func(token string) providers.DatabaseServer {
+		p := digitalocean.Factory().New()
+		err := p.Configure(context.Background(), providers.Config{Env: "do", Value: cty.ObjectVal(map[string]cty.Value{
+			"token": cty.StringVal(token), "region": cty.StringVal("ams3"), "endpoint": cty.StringVal(f.srv.URL),
+			"database": cty.ObjectVal(map[string]cty.Value{"name": cty.StringVal("orders-db"), "size": cty.StringVal("db-s-2vcpu-4gb"),
+				"nodes": cty.NumberIntVal(2), "database": cty.StringVal("orders")})})})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p.(providers.DatabaseServer)
+	}
+	ctx := context.Background()
+	srv := configureDB(dbToken)
+	info, err := srv.Server(ctx)
+	if err != nil || info.Exists || info.Spec != "pg 17, db-s-2vcpu-4gb × 2 nodes, ams3" || !strings.HasPrefix(info.Monthly, "120.00 USD a month (2 nodes × 60.00") {
+		t.Fatalf("server before the create: %+v %v", info, err)
+	}
+	id, err := srv.CreateServer(ctx)
+	if err != nil || id == "" {
+		t.Fatalf("create: %q %v", id, err)
+	}
+	if again, err := srv.CreateServer(ctx); !errors.Is(err, providers.ErrExists) || again != id {
+		t.Errorf("second create: %q %v; want ErrExists with the id", again, err)
+	}
+	var seen []string
+	if err := srv.WaitServer(ctx, id, func(s string) { seen = append(seen, s) }); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(seen, ",") != "creating,online" {
+		t.Errorf("statuses %v", seen)
+	}
+	if cs := f.Clusters(); len(cs) != 1 || !slices.Contains(cs[0].DBNames, "orders") || cs[0].NumNodes != 2 || cs[0].RegionSlug != "ams3" {
+		t.Errorf("cluster after the wait: %+v", cs)
+	}
+	if info, err := srv.Server(ctx); err != nil || !info.Ready || info.ID != id || info.Problem != "" {
+		t.Errorf("server after the wait: %+v %v", info, err)
+	}
+	if err := srv.DeleteServer(ctx, "9cc10173-e9ea-4176-9dbc-a4cee4c4ff30"); !errors.Is(err, providers.ErrNotFound) {
+		t.Errorf("delete of a missing cluster: %v; want ErrNotFound", err)
+	}
+	if err := srv.DeleteServer(ctx, id); err != nil || len(f.Clusters()) != 0 {
+		t.Errorf("delete: %v, clusters %v", err, f.Clusters())
+	}
+	_, err = configureDB("wrong-token").Server(ctx)
+	if err == nil || !strings.Contains(err.Error(), "401") || strings.Contains(err.Error(), "wrong-token") {
+		t.Errorf("wrong token: %v", err)
 	}
 }
