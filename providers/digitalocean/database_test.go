@@ -272,6 +272,20 @@ func TestDatabaseClusterOtherEngine(t *testing.T) {
 	}
 }
 
+// TestDatabaseNoBlock: a digitalocean environment without a database
+// block is no database destination: a blocker saying what to add.
+func TestDatabaseNoBlock(t *testing.T) {
+	f := newClusterFake(t)
+	h, cfg := doHarness(t, f, nil)
+	h.Env("do", "digitalocean", map[string]cty.Value{"token": cty.StringVal(dbToken), "region": cty.StringVal("fra1"),
+		"endpoint": cty.StringVal(f.srv.URL)})
+	p := h.Plan(cfg)
+	fd := movertest.FindingByCode(t, p, "database.server_unusable")
+	if fd.Severity != planner.SevBlocker || !strings.Contains(fd.Message, "no database block") || len(p.Actions) != 0 {
+		t.Errorf("finding %+v, actions %v", fd, movertest.Actions(p))
+	}
+}
+
 // TestDatabaseClusterResume: an apply interrupted while it waits for the
 // new cluster leaves it recorded as rehome's; the next apply finds it by
 // name and waits again instead of creating a second one, and rollback
