@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/digitalocean/godo"
 	"golang.org/x/oauth2"
@@ -93,6 +94,28 @@ func TestDatabasesLifecycle(t *testing.T) {
 	}
 	if f.Creates() != 1 || len(f.Clusters()) != 1 {
 		t.Errorf("%d creates, clusters %v", f.Creates(), f.Clusters())
+	}
+}
+
+// TestDatabasesOnlineDelay: with OnlineDelay a cluster is online that
+// long after its create, however few reads it had.
+func TestDatabasesOnlineDelay(t *testing.T) {
+	f := dofake.NewDatabases("tok")
+	f.OnlineAfter, f.OnlineDelay = 1000, 20*time.Millisecond
+	ts := httptest.NewServer(f)
+	t.Cleanup(ts.Close)
+	c := godoClient(t, ts.URL, "tok")
+	ctx := context.Background()
+	d, _, err := c.Databases.Create(ctx, &godo.DatabaseCreateRequest{Name: "slow-db", EngineSlug: "pg", SizeSlug: "db-s-1vcpu-1gb", Region: "nyc1", NumNodes: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if g, _, _ := c.Databases.Get(ctx, d.ID); g.Status != "creating" || g.VersionSlug != "17" {
+		t.Errorf("at once: %s, version %s; want creating, the newest version", g.Status, g.VersionSlug)
+	}
+	time.Sleep(30 * time.Millisecond)
+	if g, _, _ := c.Databases.Get(ctx, d.ID); g.Status != "online" {
+		t.Errorf("after the delay: %s", g.Status)
 	}
 }
 
