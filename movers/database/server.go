@@ -146,6 +146,9 @@ func createServer(ctx context.Context, r *exec.Run) (state.Result, error) {
 		id, err = srv.CreateServer(ctx)
 		switch {
 		case errors.Is(err, providers.ErrExists):
+			if now, err := srv.Server(ctx); err == nil && now.Problem != "" {
+				return state.Result{}, fmt.Errorf("%s: %s", a.To.Env, now.Problem)
+			}
 			r.Message("database cluster %q appeared at %s since the plan; using it, and rollback will not delete it", p.Name, a.To.Env)
 		case err != nil:
 			return state.Result{}, fmt.Errorf("create database cluster %q at %s: %w", p.Name, a.To.Env, err)

@@ -231,6 +231,8 @@ func (p *Provider) WaitServer(ctx context.Context, id string, progress func(stat
 			if progress != nil {
 				progress(d.Status)
 			}
+		case err != nil && ctx.Err() != nil:
+			// Cancelled or timed out: said below, with the status.
 		case err != nil && !providers.IsRetryable(err):
 			return err
 		}
