@@ -86,7 +86,10 @@ func (e *Engine) checkEnvironments(ctx context.Context, cfg *lang.Config) (hcl.D
 			detail := one.Error()
 			var ae *providers.AttrError
 			if errors.As(one, &ae) {
-				if r, ok := env.AttrRanges[strings.SplitN(strings.SplitN(ae.Attr, "[", 2)[0], ".", 2)[0]]; ok {
+				key := strings.SplitN(ae.Attr, "[", 2)[0]
+				if r, ok := env.AttrRanges[key]; ok { // a nested block's attribute
+					subject = r
+				} else if r, ok := env.AttrRanges[strings.SplitN(key, ".", 2)[0]]; ok {
 					subject = r
 				}
 				detail = ae.Error()

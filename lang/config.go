@@ -74,9 +74,10 @@ type Environment struct {
 	// ("object_storage.secret_key").
 	Sensitive []string
 	DeclRange hcl.Range
-	// AttrRanges locate the block's attributes (their values) and nested
-	// blocks by name, for diagnostics about them found later (a provider
-	// rejecting a value when it is configured).
+	// AttrRanges locate the block's attributes (their values), nested
+	// blocks by name and their attributes as "block.attr", for diagnostics
+	// about them found later (a provider rejecting a value when it is
+	// configured).
 	AttrRanges map[string]hcl.Range
 }
 

@@ -38,6 +38,9 @@ func (l *loader) decodeEnvironment(b *hcl.Block) {
 		}
 		for _, nb := range sb.Blocks {
 			env.AttrRanges[nb.Type] = nb.DefRange()
+			for n, a := range nb.Body.Attributes { // "database.size"
+				env.AttrRanges[nb.Type+"."+n] = a.Expr.Range()
+			}
 		}
 	}
 	l.cfg.Environments[name] = env

@@ -442,3 +442,42 @@ func (s *PagedRows) Close() error {
 type KeySplitter interface {
 	SplitKeys(ctx context.Context, db, table string, parts int) ([]Row, error)
 }
+
+// DatabaseServer is implemented by database destinations that can create
+// the server their databases live on (a managed cluster). The database
+// mover plans the server's create before everything else of the move,
+// waits for it on apply, and deletes it on rollback only when rehome
+// created it; one that existed before is used and never deleted.
+type DatabaseServer interface {
+	// Server says what the server is now (Exists false while it is yet
+	// to be created); it never holds credentials.
+	Server(ctx context.Context) (ServerInfo, error)
+	// CreateServer asks for the server and returns its id at once,
+	// without waiting for it; a server of that name is ErrExists.
+	CreateServer(ctx context.Context) (id string, err error)
+	// WaitServer waits until server id takes connections, telling
+	// progress its status as it changes.
+	WaitServer(ctx context.Context, id string, progress func(status string)) error
+	// DeleteServer deletes server id (with everything in it); a missing
+	// one is ErrNotFound.
+	DeleteServer(ctx context.Context, id string) error
+}
+
+// ServerInfo describes a DatabaseServer's server.
+type ServerInfo struct {
+	Name   string
+	ID     string // "" when it does not exist
+	Exists bool
+	// Status is the platform's word for it (creating, online); Ready
+	// says it takes connections.
+	Status string
+	Ready  bool
+	// Spec says what the server is, or will be created as ("pg 15,
+	// db-s-1vcpu-1gb × 1 node, fra1"); Monthly its list price a month
+	// ("" when unknown).
+	Spec    string
+	Monthly string
+	// Problem, when set, is why the existing server cannot be used (it
+	// runs another engine): a blocker.
+	Problem string
+}

@@ -34,6 +34,8 @@ func (Mover) Apply(ctx context.Context, r *exec.Run) (state.Result, error) {
 		return copyRows(ctx, r)
 	case typeTypes, typeObjects:
 		return applyObjects(ctx, r)
+	case typeServer:
+		return createServer(ctx, r) // server.go
 	}
 	return state.Result{}, fmt.Errorf("database has no action type %q", r.Action.Type)
 }

@@ -16,7 +16,11 @@
 // indexes, tables without a primary key, destination tables rehome did not create
 // (blockers unless overwrite = true), and, from a scan of each table of up
 // to 200,000 rows, the values with no exact form at the destination per
-// column with sample keys (the plan-time data-quality report).
+// column with sample keys (the plan-time data-quality report). Where the
+// destination can create the server itself (providers.DatabaseServer: a
+// DigitalOcean managed cluster), the move's first action is the server's
+// create, which apply waits on until the server is online and rollback
+// undoes only when rehome created it (server.go).
 //
 // Apply creates the destination schema and tables without secondary
 // indexes or foreign keys, copies tables in parallel (a table of 50,000

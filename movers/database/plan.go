@@ -145,6 +145,9 @@ func (Mover) Plan(ctx context.Context, mc *planner.MoveContext) error {
 			"remove target_schema")
 		return nil
 	}
+	if ok, err := planServer(ctx, mc); !ok || err != nil { // server.go
+		return err
+	}
 	all, err := ss.Databases(ctx)
 	if err != nil {
 		return fmt.Errorf("list databases at %s: %w", m.From, err)
@@ -267,7 +270,7 @@ func planDatabase(ctx context.Context, mc *planner.MoveContext, ss, ds providers
 	}
 	if !seenTarget[tgt] {
 		seenTarget[tgt] = true
-		mc.Container(planner.Action{Address: dbAddr, Type: typeDatabase,
+		mc.Container(planner.Action{Address: dbAddr, Type: typeDatabase, DependsOn: serverDeps(mc),
 			From: planner.Endpoint{Env: m.From, Name: db}, To: planner.Endpoint{Env: m.To, Name: tgt},
 			Check:  fmt.Sprintf("schema %q exists at %s", tgt, m.To),
 			Params: planner.EncodeParams(databaseParams{Name: tgt})}, dstHave[tgt],
@@ -340,7 +343,7 @@ func planDatabase(ctx context.Context, mc *planner.MoveContext, ss, ds providers
 				lossyList = append(lossyList, t.Name+"."+x.Column)
 			}
 		}
-		a := planner.Action{Address: addr, Type: typeTable, DependsOn: []string{dbAddr},
+		a := planner.Action{Address: addr, Type: typeTable, DependsOn: append([]string{dbAddr}, serverDeps(mc)...),
 			From: planner.Endpoint{Env: m.From, Name: db + "." + t.Name}, To: planner.Endpoint{Env: m.To, Name: tgt + "." + t.Name},
 			Check:   fmt.Sprintf("table %s.%s exists at %s with the columns shown", tgt, t.Name, m.To),
 			Params:  planner.EncodeParams(tableParams{Source: db, Target: tgt, Engine: s.Engine, Table: t}),
@@ -396,7 +399,7 @@ func planDatabase(ctx context.Context, mc *planner.MoveContext, ss, ds providers
 	p := rowsParams{Source: db, Target: tgt, Schema: s, Policy: cfg.OnBadValue, Parallelism: cfg.Parallelism,
 		SchemaOnly: cfg.SchemaOnly, Strict: strict, Lossy: lossyList, Foreign: foreign}
 	a := planner.Action{Address: mc.Addr(typeRows, db), Type: typeRows, Action: planner.ActCopy, Phase: planner.PhasePrepare,
-		DependsOn: tableAddrs, From: planner.Endpoint{Env: m.From, Name: db}, To: planner.Endpoint{Env: m.To, Name: tgt},
+		DependsOn: append(tableAddrs, serverDeps(mc)...), From: planner.Endpoint{Env: m.From, Name: db}, To: planner.Endpoint{Env: m.To, Name: tgt},
 		Scope: scope, Params: planner.EncodeParams(p),
 		Estimate: planner.Estimate{Items: rows, Bytes: bytes, Seconds: planner.CopySeconds(rows, bytes)},
 		Check: fmt.Sprintf("per table, the row count and content checksum at %s equal the source's (the validation table); then indexes, checks, foreign keys and sequences are in place",

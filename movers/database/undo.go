@@ -36,6 +36,8 @@ func (Mover) Undo(ctx context.Context, u *exec.UndoRun) (state.Result, error) {
 		return undoDatabase(ctx, u)
 	case typeTypes, typeObjects:
 		return undoObjects(ctx, u)
+	case typeServer:
+		return undoServer(ctx, u) // server.go
 	}
 	return state.Result{}, fmt.Errorf("database has no action type %q to undo", u.Undo().Type)
 }

@@ -193,6 +193,35 @@ func (h *Harness) ApplyErr(cfg *lang.Config) error {
 	return h.Runner().ApplyErr(h.T, cfg)
 }
 
+// ApplyLog plans and applies, and returns the run's messages and errors,
+// one a line, with what went wrong, if anything.
+func (h *Harness) ApplyLog(cfg *lang.Config) (string, error) {
+	h.T.Helper()
+	r := h.Runner()
+	log := &eventLog{}
+	r.Options.Sink = log
+	err := r.ApplyErr(h.T, cfg)
+	log.mu.Lock()
+	defer log.mu.Unlock()
+	return strings.Join(log.lines, "\n"), err
+}
+
+// eventLog keeps the messages and errors of a run's events.
+type eventLog struct {
+	mu    sync.Mutex
+	lines []string
+}
+
+func (l *eventLog) Event(e exec.Event) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for _, s := range []string{e.Message, e.Error} {
+		if s != "" {
+			l.lines = append(l.lines, s)
+		}
+	}
+}
+
 // Cutover runs the cutover phase; it must succeed.
 func (h *Harness) Cutover(cfg *lang.Config) { h.T.Helper(); h.Runner().Cutover(h.T, cfg) }
 

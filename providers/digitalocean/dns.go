@@ -50,6 +50,9 @@ const perPage = 200
 // doErr says what a failed call was about: 404 wraps ErrNotFound, 429 and
 // 5xx are transient.
 func doErr(what string, err error) error {
+	if err == nil {
+		return nil
+	}
 	var er *godo.ErrorResponse
 	if errors.As(err, &er) && er.Response != nil {
 		switch c := er.Response.StatusCode; {

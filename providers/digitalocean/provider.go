@@ -13,6 +13,7 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/rehome/rehome/providers"
+	"github.com/rehome/rehome/providers/postgres"
 	"github.com/rehome/rehome/providers/s3"
 )
 
@@ -23,7 +24,7 @@ const Name = "digitalocean"
 func Factory() providers.Factory {
 	return providers.Factory{
 		Name:        Name,
-		Description: "DigitalOcean: Spaces object storage (more services arrive with their kinds)",
+		Description: "DigitalOcean: Spaces object storage, DNS, secrets, and managed PostgreSQL as a database destination",
 		Schema:      schema(),
 		Caps:        capabilities(),
 		New:         func() providers.Provider { return &Provider{log: slog.New(slog.DiscardHandler)} },
@@ -42,7 +43,7 @@ func schema() providers.Schema {
 				{Name: "endpoint", Type: cty.String, Description: "default https://REGION.digitaloceanspaces.com"},
 				{Name: "access_key", Type: cty.String, Sensitive: true, Description: "Spaces access key (default: SPACES_ACCESS_KEY_ID)"},
 				{Name: "secret_key", Type: cty.String, Sensitive: true, Description: "Spaces secret key (default: SPACES_SECRET_ACCESS_KEY)"},
-			}}}},
+			}}}, databaseBlock()},
 	}
 }
 
@@ -64,6 +65,8 @@ func capabilities() providers.Caps {
 		DNS:     dnsCaps(),
 	}
 	c.Kinds[providers.KindSecrets], c.Secrets = providers.Source|providers.Destination, secretsCaps() // secrets.go
+	// database.go: with a database block, a managed PostgreSQL cluster.
+	c.Kinds[providers.KindDatabase], c.Database = providers.Destination, providers.DatabaseCaps{Engines: []string{"postgres"}}
 	return c
 }
 
@@ -77,6 +80,11 @@ type Provider struct {
 	log     *slog.Logger
 	mu      sync.Mutex
 	account string
+
+	db       *dbConfig // the database block; nil without one
+	dbMu     sync.Mutex
+	store    *postgres.Provider // on the cluster's database, once online
+	dbSecret []string           // its connection URI and password
 }
 
 var (
@@ -84,12 +92,21 @@ var (
 	_ providers.Identifier = (*Provider)(nil)
 	_ providers.Resolver   = (*Provider)(nil)
 	_ providers.Storage    = (*Provider)(nil)
+
+	_ providers.DatabaseStore    = (*Provider)(nil)
+	_ providers.DatabaseServer   = (*Provider)(nil)
+	_ providers.SchemaTranslator = (*Provider)(nil)
+	_ providers.DatabaseHome     = (*Provider)(nil)
+	_ providers.TableDropper     = (*Provider)(nil)
+	_ providers.KeySplitter      = (*Provider)(nil)
 )
 
 // Name returns "digitalocean".
 func (p *Provider) Name() string { return Name }
 
-// Identity is the account (asked of the API once per run) and region.
+// Identity is the account (asked of the API once per run) and region,
+// and the database cluster's name when there is a database block: tables
+// rehome made in one cluster are not taken for its own in another.
 func (p *Provider) Identity() string {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -97,7 +114,14 @@ func (p *Provider) Identity() string {
 	if acct == "" {
 		acct = "?"
 	}
-	return "digitalocean:" + acct + "/" + p.region + "@" + p.spaces
+	id := "digitalocean:" + acct + "/" + p.region + "@" + p.spaces
+	if p.db != nil {
+		id += "/databases/" + p.db.name
+		if p.db.database != "" {
+			id += "/" + p.db.database
+		}
+	}
+	return id
 }
 
 // API returns the godo client (for the services other kinds use).
@@ -136,9 +160,12 @@ func (p *Provider) Configure(ctx context.Context, cfg providers.Config) error {
 	if (access == "") != (secret == "") {
 		errs = append(errs, &providers.AttrError{Attr: "spaces.secret_key", Err: errors.New("access_key and secret_key go together: set both or neither")})
 	}
+	db, dbErrs := readDatabase(cfg.Value)
+	errs = append(errs, dbErrs...)
 	if err := errors.Join(errs...); err != nil {
 		return err
 	}
+	p.db = db
 	api, err := godo.New(hc, opts...)
 	if err != nil {
 		return fmt.Errorf("digitalocean: API client: %w", err)

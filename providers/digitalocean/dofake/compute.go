@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 
 	"github.com/digitalocean/godo"
@@ -16,7 +17,7 @@ import (
 // per_page (default 20, at most 200, as the API reference says;
 // PageLimit caps it further): /v2/droplets, /v2/volumes,
 // /v2/load_balancers, /v2/reserved_ips, /v2/kubernetes/clusters,
-// /v2/apps and /v2/databases. Items are godo's own types, whose JSON
+// /v2/apps, and /v2/databases (served by DB, a Databases). Items are godo's own types, whose JSON
 // fields are the API's. Errors are DigitalOcean's {"id","message",
 // "request_id"}: 401 unauthorized without the bearer token, 400
 // bad_request for a bad page, 404 not_found, and 500 server_error for
@@ -27,19 +28,22 @@ type Compute struct {
 	// Fail, when set, answers that path with 500 server_error.
 	Fail string
 
-	mu        sync.Mutex
-	droplets  []godo.Droplet
-	volumes   []godo.Volume
-	lbs       []godo.LoadBalancer
-	ips       []godo.ReservedIP
-	clusters  []godo.KubernetesCluster
-	apps      []godo.App
-	databases []godo.Database
-	calls     map[string]int
+	mu       sync.Mutex
+	droplets []godo.Droplet
+	volumes  []godo.Volume
+	lbs      []godo.LoadBalancer
+	ips      []godo.ReservedIP
+	clusters []godo.KubernetesCluster
+	apps     []godo.App
+	calls    map[string]int
+	// DB serves /v2/databases...
+	DB *Databases
 }
 
 // NewCompute returns an empty account for the token.
-func NewCompute(token string) *Compute { return &Compute{Token: token, calls: map[string]int{}} }
+func NewCompute(token string) *Compute {
+	return &Compute{Token: token, calls: map[string]int{}, DB: NewDatabases(token)}
+}
 
 // AddDroplet adds droplets (and so on for each type below).
 func (c *Compute) AddDroplet(d ...godo.Droplet) {
@@ -80,11 +84,7 @@ func (c *Compute) AddCluster(k ...godo.KubernetesCluster) {
 func (c *Compute) AddApp(a ...godo.App) { c.mu.Lock(); c.apps = append(c.apps, a...); c.mu.Unlock() }
 
 // AddDatabase adds managed database clusters.
-func (c *Compute) AddDatabase(d ...godo.Database) {
-	c.mu.Lock()
-	c.databases = append(c.databases, d...)
-	c.mu.Unlock()
-}
+func (c *Compute) AddDatabase(d ...godo.Database) { c.DB.Add(d...) }
 
 // Calls returns how many requests the path got.
 func (c *Compute) Calls(path string) int {
@@ -111,6 +111,10 @@ func (c *Compute) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		computeError(w, http.StatusInternalServerError, "server_error", "Server was unable to give you a response.")
 		return
 	}
+	if r.URL.Path == "/v2/databases" || strings.HasPrefix(r.URL.Path, "/v2/databases/") {
+		c.DB.ServeHTTP(w, r)
+		return
+	}
 	if r.Method != http.MethodGet {
 		computeError(w, http.StatusMethodNotAllowed, "method_not_allowed", "method not allowed")
 		return
@@ -128,8 +132,6 @@ func (c *Compute) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		doPage(w, r, "kubernetes_clusters", c.clusters, c.PageLimit)
 	case "/v2/apps":
 		doPage(w, r, "apps", c.apps, c.PageLimit)
-	case "/v2/databases":
-		doPage(w, r, "databases", c.databases, c.PageLimit)
 	default:
 		computeError(w, http.StatusNotFound, "not_found", "The resource you were accessing could not be found.")
 	}
