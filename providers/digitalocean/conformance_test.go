@@ -5,10 +5,12 @@ import (
 	"net/http/httptest"
 	"testing"
 
+	"github.com/digitalocean/godo"
 	"github.com/zclconf/go-cty/cty"
 
 	"github.com/rehome/rehome/providers/digitalocean"
 	"github.com/rehome/rehome/providers/digitalocean/dofake"
+	"github.com/rehome/rehome/providers/postgres/pgtest"
 	"github.com/rehome/rehome/providers/providertest"
 	"github.com/rehome/rehome/providers/s3/s3fake"
 )
@@ -32,6 +34,24 @@ func TestConformance(t *testing.T) {
 					"secret_key": cty.StringVal("SECRET"),
 				}),
 			})
+		},
+		// The database part: an online cluster of the fake whose database
+		// is a fresh one on the local PostgreSQL server.
+		Database: &providertest.DatabaseOpt{
+			New: func(t *testing.T) (cty.Value, string, func(*testing.T, ...string)) {
+				f := newClusterFake(t)
+				conn := f.local(t, "conformance-db")
+				f.Add(godo.Database{ID: "5b1e0f2a-3c4d-4e5f-8a9b-0c1d2e3f4a5b", Name: "conformance-db", EngineSlug: "pg", VersionSlug: "15",
+					SizeSlug: "db-s-1vcpu-1gb", RegionSlug: "fra1", NumNodes: 1, Status: "online", Connection: &conn, DBNames: []string{conn.Database}})
+				url := f.url("conformance-db")
+				return cty.ObjectVal(map[string]cty.Value{
+						"token": cty.StringVal(dbToken), "region": cty.StringVal("fra1"), "endpoint": cty.StringVal(f.srv.URL),
+						"spaces": cty.ObjectVal(map[string]cty.Value{"endpoint": cty.StringVal("http://127.0.0.1:1")}),
+						"database": cty.ObjectVal(map[string]cty.Value{"name": cty.StringVal("conformance-db"), "version": cty.StringVal("15"),
+							"size": cty.StringVal("db-s-1vcpu-1gb")}),
+					}), "public",
+					func(t *testing.T, stmts ...string) { t.Helper(); pgtest.Exec(t, url, stmts...) }
+			},
 		},
 	})
 }

@@ -21,8 +21,6 @@ func TestConformance(t *testing.T) {
 				return cty.ObjectVal(map[string]cty.Value{"url": cty.StringVal(url)}), "public",
 					func(t *testing.T, stmts ...string) { t.Helper(); pgtest.Exec(t, url, stmts...) }
 			},
-			// Remove once the fix in rows.go is merged.
-			KnownBugs: map[string]string{"order/prices": "ReadRows orders numeric(…) keys as text (10.25 < 100.00 < 9.50), not by value"},
 		},
 	})
 }
