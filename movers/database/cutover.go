@@ -228,6 +228,9 @@ func cutoverSync(ctx context.Context, r *exec.Run) (state.Result, error) {
 	if err := ds.FinishSchema(ctx, p.Target, p.Schema); err != nil {
 		return res, fmt.Errorf("add indexes, checks, foreign keys and sequences in %s at %s: %w", p.Target, a.To.Env, err)
 	}
+	if err := resetOwnSequences(ctx, r, ss, ds, p.Source, p.Target); err != nil {
+		return res, err
+	}
 
 	// 4. Every table validated again, against the fingerprints above.
 	v, err := validate(ctx, ss, ds, &p, lossy, min(workers, max(1, len(p.Schema.Tables))), srcs)
@@ -362,4 +365,43 @@ func since(mc *planner.MoveContext) string {
 		return "cutover"
 	}
 	return "apply"
+}
+
+// resetOwnSequences sets, from the source read again, the positions of
+// the sequences of their own (not a column's) that the apply's objects
+// action created: FinishSchema resets only the columns' sequences, and
+// the source's own may have moved on since the apply.
+func resetOwnSequences(ctx context.Context, r *exec.Run, ss, ds providers.DatabaseStore, source, target string) error {
+	oc, ok := ds.(providers.ObjectCreator)
+	if !ok {
+		return nil
+	}
+	a := r.Action
+	created := map[string]bool{} // a sequence is created early or late
+	for _, typ := range []string{typeTypes, typeObjects} {
+		recs, err := planner.LoadRecords[objectRecord](ctx, r.Records(), a.Scope+"/"+typ)
+		if err != nil {
+			return err
+		}
+		for k, rec := range recs {
+			created[k] = created[k] || rec.Created
+		}
+	}
+	if len(created) == 0 {
+		return nil
+	}
+	s, err := ss.Schema(ctx, source)
+	if err != nil {
+		return fmt.Errorf("read the sequences of %s at %s: %w", source, a.From.Env, err)
+	}
+	for _, o := range s.Objects {
+		if o.Kind != "sequence" || !created[objectKey(o)] {
+			continue
+		}
+		what := objectText(target, o)
+		if err := r.Caller.Do(ctx, "set "+what, func(ctx context.Context, _ int) error { return oc.SetSequence(ctx, target, o) }); err != nil {
+			return fmt.Errorf("set the position of %s at %s: %w", what, a.To.Env, err)
+		}
+	}
+	return nil
 }

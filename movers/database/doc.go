@@ -70,7 +70,6 @@
 //
 // Limits of the schema objects: they are translated only from PostgreSQL
 // into PostgreSQL (MySQL and SQLite views, triggers, routines and events
-// are reported); a re-copy into tables whose triggers rehome created
-// fires them; an object created just before a crash, not yet recorded,
+// are reported); an object created just before a crash, not yet recorded,
 // is kept by rollback.
 package database

@@ -257,3 +257,44 @@ func TestPostgresObjectsResume(t *testing.T) {
 		t.Errorf("after rollback the destination holds\n%s\nwant what was there before:\n%s", got, before)
 	}
 }
+
+// TestPostgresObjectsCutover: after an apply created the source's
+// trigger and sequence at the destination, the cutover's re-copy of a
+// table with that trigger fires it for none of the copied rows (the audit
+// table arrives by its own copy, equal to the source's), and the
+// standalone sequence is set to where the source's has moved since.
+func TestPostgresObjectsCutover(t *testing.T) {
+	h := harness(t, postgres.Factory())
+	srcURL, dstURL := pgtest.NewDatabase(t), pgtest.NewDatabase(t)
+	pgtest.Exec(t, srcURL, pgtest.ObjectsFixture)
+	h.Env("old", "postgres", map[string]cty.Value{"url": cty.StringVal(srcURL)})
+	h.Env("new", "postgres", map[string]cty.Value{"url": cty.StringVal(dstURL)})
+	m := move(&database.Settings{Databases: []string{"app"}, OnBadValue: database.PolicyFail, Parallelism: 2})
+	cfg := h.Config(m)
+	for _, f := range h.Plan(cfg).Audit {
+		if f.Code == "database.object_not_translated" {
+			m.Acknowledge = append(m.Acknowledge, f.ID)
+		}
+	}
+	if _, out, err := apply(t, h, cfg); err != nil {
+		t.Fatalf("apply: %v\n%s", err, out)
+	}
+	pgtest.Exec(t, srcURL, `INSERT INTO app.orders VALUES (5, 2, 7.00)`, `UPDATE app.orders SET total = 2.00 WHERE id = 2`,
+		`SELECT nextval('app.invoice_no')`, `SELECT nextval('app.invoice_no')`)
+	out, err := cutover(t, h, cfg)
+	if err != nil {
+		t.Fatalf("cutover: %v\n%s", err, out)
+	}
+	if !strings.Contains(out, "orders") || strings.Contains(out, "MISMATCH") {
+		t.Errorf("cutover output:\n%s", out)
+	}
+	for _, q := range []string{
+		"SELECT string_agg(op || ' ' || order_id, '; ' ORDER BY id) FROM app.audit",
+		"SELECT string_agg(id || ' ' || total, '; ' ORDER BY id) FROM app.orders",
+		"SELECT last_value || ' ' || is_called FROM app.invoice_no",
+	} {
+		if a, b := pgtest.Query(t, srcURL, q), pgtest.Query(t, dstURL, q); !slices.Equal(a, b) {
+			t.Errorf("%s: source %v, destination %v", q, a, b)
+		}
+	}
+}

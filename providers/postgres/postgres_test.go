@@ -453,3 +453,47 @@ func TestReadRowsOrdersTextCastKeysByValue(t *testing.T) {
 		t.Errorf("SplitKeys = %v, %v; want %v", keys, err, want)
 	}
 }
+
+// TestWriteRowsFiresNoTrigger: a load into a table with user triggers
+// (an audit trigger, one enabled ALWAYS, one disabled) fires none of
+// them, neither for the range's delete nor for the copied rows, and
+// leaves each trigger in its former mode; a failed load leaves them too.
+func TestWriteRowsFiresNoTrigger(t *testing.T) {
+	url := pgtest.NewDatabase(t)
+	pgtest.Exec(t, url, `CREATE TABLE public.audit (n serial PRIMARY KEY, what text)`,
+		`CREATE TABLE public.items (id int PRIMARY KEY, v text)`,
+		`CREATE FUNCTION public.log() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN INSERT INTO public.audit (what) VALUES (TG_NAME || ' ' || TG_OP); RETURN NULL; END $$`,
+		`CREATE TRIGGER a_log AFTER INSERT OR UPDATE OR DELETE ON public.items FOR EACH ROW EXECUTE FUNCTION public.log()`,
+		`CREATE TRIGGER b_always AFTER INSERT ON public.items FOR EACH ROW EXECUTE FUNCTION public.log()`,
+		`ALTER TABLE public.items ENABLE ALWAYS TRIGGER b_always`,
+		`CREATE TRIGGER c_off AFTER INSERT ON public.items FOR EACH ROW EXECUTE FUNCTION public.log()`,
+		`ALTER TABLE public.items DISABLE TRIGGER c_off`,
+		`INSERT INTO public.items VALUES (1, 'old')`, `DELETE FROM public.audit`)
+	p := configure(t, url)
+	modes := func() string {
+		return strings.Join(pgtest.Query(t, url, `SELECT string_agg(tgname || '=' || tgenabled::text, ',' ORDER BY tgname) FROM pg_trigger WHERE tgrelid = 'public.items'::regclass`), "")
+	}
+	before := modes()
+	rows := &providers.SliceRows{Cols: []string{"id", "v"}, Rows: []providers.Row{{int64(1), "new"}, {int64(2), "two"}}}
+	if n, err := p.WriteRows(t.Context(), "public", "items", providers.KeyRange{}, rows); err != nil || n != 2 {
+		t.Fatalf("WriteRows = %d, %v", n, err)
+	}
+	if got := pgtest.Query(t, url, "SELECT count(*)::text FROM public.audit"); got[0] != "0" {
+		t.Errorf("the load fired triggers: audit holds %s rows", got[0])
+	}
+	if got := modes(); got != before {
+		t.Errorf("triggers after the load: %s; want %s as before", got, before)
+	}
+	bad := &providers.SliceRows{Cols: []string{"id", "v"}, Rows: []providers.Row{{int64(3), "x"}, {int64(3), "dup"}}}
+	if _, err := p.WriteRows(t.Context(), "public", "items", providers.KeyRange{}, bad); err == nil {
+		t.Fatal("a load breaking the primary key succeeded")
+	}
+	if got := modes(); got != before {
+		t.Errorf("triggers after a failed load: %s; want %s as before", got, before)
+	}
+	pgtest.Exec(t, url, `INSERT INTO public.items VALUES (10, 'by hand')`)
+	if got := pgtest.Query(t, url, "SELECT string_agg(what, ',' ORDER BY n) FROM public.audit"); got[0] != "a_log INSERT,b_always INSERT" {
+		t.Errorf("after the loads a write by hand logged %q; want the enabled triggers to fire", got[0])
+	}
+}

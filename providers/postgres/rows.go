@@ -426,6 +426,10 @@ func (p *Provider) WriteRows(ctx context.Context, db, table string, r providers.
 	if err != nil {
 		return 0, fmt.Errorf("write %s: %w", what, err)
 	}
+	restore, err := quietTriggers(ctx, tx, db, table)
+	if err != nil {
+		return 0, p.fail("write "+what, err)
+	}
 	if _, err := tx.Exec(ctx, "DELETE FROM "+qualified(db, table)+where, args...); err != nil {
 		return 0, p.fail("clear the range of "+what, err)
 	}
@@ -472,6 +476,9 @@ func (p *Provider) WriteRows(ctx context.Context, db, table string, r providers.
 	<-done
 	if err != nil {
 		return 0, p.fail("load "+what, err)
+	}
+	if err := restore(ctx); err != nil {
+		return 0, p.fail("write "+what, err)
 	}
 	if err := tx.Commit(ctx); err != nil {
 		return 0, p.fail("commit the load of "+what, err)
