@@ -25,17 +25,11 @@ WHERE tgrelid = $1::regclass AND NOT tgisinternal AND tgenabled <> 'D' ORDER BY 
 		return nil, fmt.Errorf("list the triggers of %s.%s: %w", db, table, err)
 	}
 	type trig struct{ name, mode string }
-	var ts []trig
-	for rows.Next() {
+	ts, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (trig, error) {
 		var t trig
-		if err := rows.Scan(&t.name, &t.mode); err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("list the triggers of %s.%s: %w", db, table, err)
-		}
-		ts = append(ts, t)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
+		return t, row.Scan(&t.name, &t.mode)
+	})
+	if err != nil {
 		return nil, fmt.Errorf("list the triggers of %s.%s: %w", db, table, err)
 	}
 	for _, t := range ts {
