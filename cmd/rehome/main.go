@@ -26,6 +26,7 @@ func main() {
 	stopProfile := profile(os.Getenv("REHOME_CPUPROFILE"))
 	code := run(ctx, os.Args[1:], streams{in: os.Stdin, out: os.Stdout, err: os.Stderr}, os.LookupEnv)
 	stopProfile()
+	heapProfile(os.Getenv("REHOME_MEMPROFILE"))
 	stop()
 	os.Exit(code)
 }
@@ -45,4 +46,22 @@ func profile(path string) func() {
 		return func() {}
 	}
 	return func() { pprof.StopCPUProfile(); f.Close() }
+}
+
+// heapProfile writes the run's heap profile to path when it is set: its
+// alloc_space view says where the run allocated, for `go tool pprof`.
+func heapProfile(path string) {
+	if path == "" {
+		return
+	}
+	f, err := os.Create(path)
+	if err == nil {
+		err = pprof.Lookup("allocs").WriteTo(f, 0)
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+	}
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "rehome: REHOME_MEMPROFILE: %v\n", err)
+	}
 }
