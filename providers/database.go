@@ -481,3 +481,35 @@ type ServerInfo struct {
 	// runs another engine): a blocker.
 	Problem string
 }
+
+// IntegrityChecker is implemented by database destinations that can
+// check after a load what row checksums cannot: that every foreign key of
+// s holds in db (no row's key finds no referenced row) and that every
+// column taking its values from a sequence or auto-increment would get
+// a value above the column's highest, so the first insert after the move
+// does not collide.
+type IntegrityChecker interface {
+	CheckIntegrity(ctx context.Context, db string, s DBSchema) (Integrity, error)
+}
+
+// Integrity is what CheckIntegrity found: how many foreign keys and
+// sequences it checked, and each that does not hold.
+type Integrity struct {
+	ForeignKeys int
+	Sequences   int
+	Problems    []IntegrityProblem
+	// Enforced says the destination checks foreign keys on every write
+	// (PostgreSQL), so a broken one is a failed load; SQLite does not
+	// unless asked, and there orphan rows the source held arrive as they
+	// were (the plan warns of them).
+	Enforced bool
+}
+
+// IntegrityProblem is one foreign key or sequence that does not hold:
+// Table and Object name it ("foreign key orders_customer_fkey", "id's
+// sequence"); Detail says how (counts, a sample key); Sequence marks a
+// sequence's.
+type IntegrityProblem struct {
+	Table, Object, Detail string
+	Sequence              bool
+}

@@ -218,6 +218,8 @@ func (c *cli) newFlags(synopsis string) *flag.FlagSet {
 	name, _, _ := strings.Cut(synopsis, " ")
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(c.s.err)
+	// Accepted after the command too, as Terraform's commands take it.
+	fs.BoolFunc("no-color", "disable colour (as the global option and NO_COLOR)", func(string) error { c.color = false; return nil })
 	fs.Usage = func() {
 		w := fs.Output()
 		fmt.Fprintf(w, "Usage: rehome %s\n\n", synopsis)

@@ -159,17 +159,18 @@ func copyRows(ctx context.Context, r *exec.Run) (state.Result, error) {
 		r.Message("data quality: %d nulled, %d rows skipped, %d changed by translation\n  %s", nulled, skipped, changed, strings.Join(qlines, "\n  "))
 	}
 	v, err := validate(ctx, ss, ds, &p, lossy, min(workers, max(1, len(p.Schema.Tables))), nil)
-	r.Message("%s", v.text())
+	in := checkIntegrity(ctx, ds, &p)
+	r.Message("%s", strings.TrimSuffix(v.text()+"\n"+in.text(p.Target, a.To.Env), "\n"))
 	attrs := map[string]string{"id": a.To.ID, "tables": strconv.Itoa(len(p.Schema.Tables)), "rows": strconv.FormatInt(v.rows(), 10),
 		"nulled": strconv.FormatInt(nulled, 10), "skipped": strconv.FormatInt(skipped, 10), "changed": strconv.FormatInt(changed, 10),
 		"validation": "passed"}
-	if err != nil || !v.ok() {
+	if err != nil || !v.ok() || !in.ok() {
 		attrs["validation"] = "failed"
 		_ = r.SetResource(ctx, state.Resource{Address: a.Address, Type: typeRows, Env: a.To.Env, Name: p.Target, Attrs: attrs})
 		if err != nil {
 			return res, fmt.Errorf("validate %s at %s against %s at %s: %w", p.Target, a.To.Env, p.Source, a.From.Env, err)
 		}
-		return res, fmt.Errorf("validation failed: %s", v.failures())
+		return res, fmt.Errorf("validation failed: %s", allFailures(v, in))
 	}
 	// Each table's source fingerprint, for the cutover to find the tables
 	// changed since.

@@ -234,16 +234,17 @@ func cutoverSync(ctx context.Context, r *exec.Run) (state.Result, error) {
 
 	// 4. Every table validated again, against the fingerprints above.
 	v, err := validate(ctx, ss, ds, &p, lossy, min(workers, max(1, len(p.Schema.Tables))), srcs)
-	r.Message("%s", v.text())
+	in := checkIntegrity(ctx, ds, &p)
+	r.Message("%s", strings.TrimSuffix(v.text()+"\n"+in.text(p.Target, a.To.Env), "\n"))
 	attrs := map[string]string{"id": a.To.ID, "tables": strconv.Itoa(len(p.Schema.Tables)), "recopied": strconv.Itoa(len(recopy) + len(earlier)),
 		"rows": strconv.FormatInt(v.rows(), 10), "validation": "passed"}
-	if err != nil || !v.ok() {
+	if err != nil || !v.ok() || !in.ok() {
 		attrs["validation"] = "failed"
 		_ = r.SetResource(ctx, state.Resource{Address: a.Address, Type: typeRows, Env: a.To.Env, Name: p.Target, Attrs: attrs})
 		if err != nil {
 			return res, fmt.Errorf("validate %s at %s against %s at %s: %w", p.Target, a.To.Env, p.Source, a.From.Env, err)
 		}
-		return res, fmt.Errorf("validation after the cutover failed: %s", v.failures())
+		return res, fmt.Errorf("validation after the cutover failed: %s", allFailures(v, in))
 	}
 	// Done: the cutover's records go, so a later cutover starts afresh.
 	for _, t := range recopy {

@@ -162,7 +162,8 @@ func TestSQLiteToPostgres(t *testing.T) {
 	if err != nil {
 		t.Fatalf("apply: %v\n%s", err, out)
 	}
-	for _, want := range []string{"validation", "customers", "order_items", "data quality", "table customers copied: 3 rows in "} {
+	for _, want := range []string{"validation", "customers", "order_items", "data quality", "table customers copied: 3 rows in ",
+		"integrity in public at new: 4 foreign keys hold, "} {
 		if !strings.Contains(out, want) {
 			t.Errorf("apply output lacks %q:\n%s", want, out)
 		}
@@ -563,5 +564,30 @@ func TestPlanBlockers(t *testing.T) {
 				t.Errorf("%s is a %s", tc.code, f.Severity)
 			}
 		})
+	}
+}
+
+// TestIntegrityAtSQLite: orphan rows of a SQLite source moved into a
+// SQLite file (which does not enforce foreign keys) arrive as they were:
+// the integrity line names them as at the source and the apply passes;
+// the same rows are a failed check nowhere else, since PostgreSQL refuses
+// them when the foreign key is added.
+func TestIntegrityAtSQLite(t *testing.T) {
+	h := harness(t, postgres.Factory())
+	h.Env("old", "sqlite", map[string]cty.Value{"path": cty.StringVal(sqliteFile(t, h.Dir, `
+CREATE TABLE parents (id INTEGER PRIMARY KEY, name TEXT);
+CREATE TABLE kids (id INTEGER PRIMARY KEY, parent_id INTEGER REFERENCES parents);
+INSERT INTO parents VALUES (1, 'p');
+INSERT INTO kids VALUES (10, 1), (11, 7), (12, NULL);`))})
+	h.Env("new", "sqlite", map[string]cty.Value{"path": cty.StringVal(filepath.Join(h.Dir, "new", "shop.db"))})
+	cfg := h.Config(move(defaults()))
+	movertest.FindingByCode(t, h.Plan(cfg), "database.orphan_rows")
+	_, out, err := apply(t, h, cfg)
+	if err != nil {
+		t.Fatalf("apply: %v\n%s", err, out)
+	}
+	want := "integrity in main at new: 0 foreign keys hold\n  kids: foreign key to parents: as at the source (the destination does not enforce foreign keys): 1 row(s) whose (parent_id) find no row in parents, sample rowid 11"
+	if !strings.Contains(out, want) {
+		t.Errorf("apply output lacks\n%s\n:\n%s", want, out)
 	}
 }

@@ -33,6 +33,11 @@
 // every table: row counts and an order-independent checksum over the
 // canonical form of each row (providers.FingerprintRows), the source read
 // at one snapshot where the engine has one; a mismatch fails the apply.
+// Under the validation table, the destination's integrity check
+// (providers.IntegrityChecker): its foreign keys hold and its sequences
+// are ahead of their columns; a failure fails the apply too, except
+// orphans at a destination that does not enforce foreign keys (SQLite),
+// which arrive as the source held them and are listed.
 // The objects the tables need (extensions, enum types, sequences,
 // routines a default or check calls) are created before the tables, the
 // rest after the copy, so no trigger fires during it; sequence positions

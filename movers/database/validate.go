@@ -324,3 +324,15 @@ func (c *counting) Next(ctx context.Context) (providers.Row, bool) {
 	}
 	return row, ok
 }
+
+// allFailures joins the validation's and the integrity check's failures.
+func allFailures(v validation, in integrity) string {
+	var out []string
+	if !v.ok() {
+		out = append(out, v.failures())
+	}
+	if !in.ok() {
+		out = append(out, in.failures())
+	}
+	return strings.Join(out, "; ")
+}
