@@ -462,7 +462,11 @@ func tableReason(t providers.Table) string {
 	if len(t.PrimaryKey) > 0 {
 		key = "key (" + strings.Join(t.PrimaryKey, ", ") + ")"
 	}
-	return fmt.Sprintf("%d columns, %s, %d indexes, %d foreign keys, about %d rows", len(t.Columns), key, len(t.Indexes), len(t.ForeignKeys), t.Rows)
+	indexes := countText(len(t.Indexes), "index")
+	if len(t.Indexes) != 1 {
+		indexes = fmt.Sprintf("%d indexes", len(t.Indexes))
+	}
+	return fmt.Sprintf("%s, %s, %s, %s, about %d rows", countText(len(t.Columns), "column"), key, indexes, countText(len(t.ForeignKeys), "foreign key"), t.Rows)
 }
 
 // planTableFindings reports what a table's move changes about it.
