@@ -8,7 +8,9 @@
 // source, the monthly cost of its nearest destination equivalent (bucket
 // -> the destination's object storage, zone -> its DNS, queue -> a
 // self-hosted broker on the smallest server, database instance -> a
-// managed database or a server, instance -> the nearest server by vCPU,
+// managed database or a server (a database moved into a cluster the
+// configuration has rehome create -> that cluster at its configured size,
+// counted once per destination), instance -> the nearest server by vCPU,
 // memory and architecture) and the difference, each as cost components
 // (name, unit, quantity, unit price, monthly amount, the catalog entry's
 // date and source URL), like Infracost's breakdown. The one-off cost of the

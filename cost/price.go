@@ -133,6 +133,15 @@ func (p *pricer) destination(s Subject) Item {
 	r, t := s.Resource, s.Dest
 	reg := p.region(t.Provider, t.Region)
 	it := Item{Address: s.Address, Env: t.Env, Side: SideDestination, Provider: t.Provider, Type: r.Type, Name: r.Name, Region: reg, Moved: s.Moved}
+	if t.DatabaseClass != "" && (r.Type == providers.TypeDatabaseInstance || r.Type == providers.TypeDatabase) {
+		// The server the configuration creates, at its configured size.
+		q := r
+		q.Type = providers.TypeDatabaseInstance
+		q.Attrs = map[string]string{providers.AttrClass: t.DatabaseClass, providers.AttrNodes: strconv.Itoa(max(1, t.DatabaseNodes))}
+		p.price(&it, q, t.Provider, reg, SideDestination)
+		it.Resource += " (the cluster the configuration creates)"
+		return it
+	}
 	if t.Provider == r.Provider && t.Provider != "" {
 		// Same platform: the same product.
 		p.price(&it, r, t.Provider, reg, SideDestination)

@@ -128,6 +128,11 @@ type Target struct {
 	// Region is the destination's region or location ("" : the
 	// catalog's default for the provider).
 	Region string
+	// DatabaseClass and DatabaseNodes, when set, are the size of the
+	// database server the configuration has rehome create there
+	// (providers.DatabaseSizer): the subject is priced as that server.
+	DatabaseClass string
+	DatabaseNodes int
 }
 
 // Subject is one source resource to price.

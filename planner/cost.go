@@ -101,6 +101,7 @@ func CostInput(in Input, actions []Action) (cost.Input, error) {
 			}
 		}
 	}
+	sized := map[string]bool{} // destinations whose database server is priced
 	for _, n := range in.Envs.Names() {
 		e := in.Envs[n]
 		if !e.Source || e.Inventory == nil {
@@ -129,6 +130,14 @@ func CostInput(in Input, actions []Action) (cost.Input, error) {
 			}
 			if d := in.Envs[dest]; d != nil {
 				s.Dest = &cost.Target{Env: dest, Provider: d.Factory.Name, Region: envRegion(in, dest)}
+				// A database server the destination creates is priced once,
+				// with the first database moved into it.
+				if ds, ok := d.Provider.(providers.DatabaseSizer); ok && s.Moved && !sized[dest] &&
+					(r.Type == providers.TypeDatabase || r.Type == providers.TypeDatabaseInstance) {
+					if class, nodes, ok := ds.DatabaseSize(); ok {
+						s.Dest.DatabaseClass, s.Dest.DatabaseNodes, sized[dest] = class, nodes, true
+					}
+				}
 			}
 			ci.Subjects = append(ci.Subjects, s)
 		}

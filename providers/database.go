@@ -513,3 +513,11 @@ type IntegrityProblem struct {
 	Table, Object, Detail string
 	Sequence              bool
 }
+
+// DatabaseSizer is implemented by database destinations whose
+// configuration names the size of the server rehome creates (a managed
+// cluster's size slug and node count): the cost report prices the
+// databases moved there at that size, not at the nearest equivalent.
+type DatabaseSizer interface {
+	DatabaseSize() (class string, nodes int, ok bool)
+}

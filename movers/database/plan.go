@@ -271,7 +271,7 @@ func planDatabase(ctx context.Context, mc *planner.MoveContext, ss, ds providers
 	if !seenTarget[tgt] {
 		seenTarget[tgt] = true
 		mc.Container(planner.Action{Address: dbAddr, Type: typeDatabase, DependsOn: serverDeps(mc),
-			From: planner.Endpoint{Env: m.From, Name: db}, To: planner.Endpoint{Env: m.To, Name: tgt},
+			From: planner.Endpoint{Env: m.From, Name: db}, To: planner.Endpoint{Env: m.To, Name: tgt}, Moves: &planner.Moved{Type: providers.TypeDatabase},
 			Check:  fmt.Sprintf("schema %q exists at %s", tgt, m.To),
 			Params: planner.EncodeParams(databaseParams{Name: tgt})}, dstHave[tgt],
 			fmt.Sprintf("drop schema %q at %s if it holds nothing rehome did not create", tgt, m.To),

@@ -496,3 +496,14 @@ func (p *Provider) DefaultDatabase() string { return "public" }
 
 // SingleDatabase is false: the cluster's database holds many schemas.
 func (p *Provider) SingleDatabase() bool { return false }
+
+var _ providers.DatabaseSizer = (*Provider)(nil)
+
+// DatabaseSize is the database block's size and node count (false
+// without a block).
+func (p *Provider) DatabaseSize() (string, int, bool) {
+	if p.db == nil {
+		return "", 0, false
+	}
+	return p.db.size, p.db.nodes, true
+}

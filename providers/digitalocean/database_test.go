@@ -186,6 +186,19 @@ func TestDatabaseCluster(t *testing.T) {
 	if a.Action != planner.ActCreate || opts["cluster"] != "pg 15, db-s-1vcpu-1gb × 1 node, fra1" || !strings.HasPrefix(opts["price"], "15.00 USD a month (1 node × 15.00") {
 		t.Errorf("cluster action %s, options %v", a.Action, opts)
 	}
+	// The cost section prices the moved database at the cluster's size.
+	var priced bool
+	for _, it := range p.Cost.Items {
+		if it.Side == "destination" && it.Env == "do" && it.Type == providers.TypeDatabase {
+			priced = true
+			if it.Monthly != 15 || !strings.Contains(it.Resource, "db-s-1vcpu-1gb (the cluster the configuration creates)") {
+				t.Errorf("the database's destination cost is %v (%s, %s); want 15 for the configured cluster", it.Monthly, it.Resource, it.Basis)
+			}
+		}
+	}
+	if !priced || p.Cost.DestTotal != 15 {
+		t.Errorf("cost items %+v, destination total %v; want the cluster's 15", p.Cost.Items, p.Cost.DestTotal)
+	}
 	schema := movertest.ActionAt(t, p, `move.database.shop.database["public"]`)
 	if len(schema.DependsOn) != 1 || schema.DependsOn[0] != serverAddr {
 		t.Errorf("the schema depends on %v; want the cluster", schema.DependsOn)
