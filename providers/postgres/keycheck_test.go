@@ -7,8 +7,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/rehome/rehome/providers"
 	"github.com/rehome/rehome/providers/postgres/pgtest"
 )
@@ -36,14 +34,7 @@ func TestKeyChecks(t *testing.T) {
 	ctx := t.Context()
 	url := pgtest.NewDatabase(t)
 	pgtest.Exec(t, url, keysFixture)
-	conn, err := pgx.Connect(ctx, url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := conn.Exec(ctx, "CREATE UNIQUE INDEX CONCURRENTLY orders_code ON app.orders (code)"); err == nil {
-		t.Fatal("the unique index was created over duplicates")
-	}
-	conn.Close(ctx)
+	pgtest.InvalidUniqueIndex(t, url, "orders_code ON app.orders (code)")
 	p := configure(t, url)
 	s, err := p.Schema(ctx, "app")
 	if err != nil {
