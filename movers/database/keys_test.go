@@ -1,14 +1,21 @@
 package database_test
 
 import (
+	"fmt"
+	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/zclconf/go-cty/cty"
 
 	"github.com/rehome/rehome/movers/database"
+	"github.com/rehome/rehome/movers/movertest"
+	"github.com/rehome/rehome/providers"
+	"github.com/rehome/rehome/providers/mysql"
+	"github.com/rehome/rehome/providers/mysql/mysqltest"
 	"github.com/rehome/rehome/providers/postgres"
 	"github.com/rehome/rehome/providers/postgres/pgtest"
+	"github.com/rehome/rehome/providers/sqlite"
 )
 
 // TestPlanChecksKeysOfBigTablesByQuery: with the scan limit lowered, the
@@ -76,5 +83,60 @@ ANALYZE;`)
 		if f.Code == "database.orphan_rows" && !strings.Contains(f.Message, "adding the foreign key at the destination would fail") {
 			t.Errorf("orphan finding %q does not say what fails", f.Message)
 		}
+	}
+}
+
+// TestPlanChecksKeysByQueryFromMySQLAndSQLite: a table too big to scan,
+// holding orphans a source let in (MariaDB loaded with foreign_key_checks
+// off, SQLite checking none), has them counted by query, with sample
+// keys: a blocker into PostgreSQL, a warning into SQLite.
+func TestPlanChecksKeysByQueryFromMySQLAndSQLite(t *testing.T) {
+	defer database.SetScanLimit(5)()
+	const rows = "(1, 1), (2, 7), (3, NULL), (4, 8), (5, 2), (6, 7), (7, 1)"
+	for _, c := range []struct {
+		name string
+		env  func(t *testing.T, h *movertest.Harness) (db string)
+		want string
+	}{
+		{"mysql to postgres", func(t *testing.T, h *movertest.Harness) string {
+			name, url := mysqltest.NewDatabase(t)
+			mysqltest.Exec(t, url, "SET SESSION foreign_key_checks = 0",
+				"CREATE TABLE customers (id int NOT NULL PRIMARY KEY)",
+				"CREATE TABLE orders (id int NOT NULL PRIMARY KEY, customer_id int, CONSTRAINT orders_customer FOREIGN KEY (customer_id) REFERENCES customers (id))",
+				"INSERT INTO customers VALUES (1), (2)", "INSERT INTO orders VALUES "+rows, "ANALYZE TABLE customers, orders")
+			h.Env("old", "mysql", map[string]cty.Value{"url": cty.StringVal(url)})
+			h.Env("new", "postgres", map[string]cty.Value{"url": cty.StringVal(pgtest.NewDatabase(t))})
+			return name
+		}, "blocker table %s.orders: 3 row(s), found by query at the source, whose values of (customer_id) have no row in customers (id), sample keys 2, 4, 6; adding the foreign key at the destination would fail"},
+		{"sqlite to sqlite", func(t *testing.T, h *movertest.Harness) string {
+			h.Env("old", "sqlite", map[string]cty.Value{"path": cty.StringVal(sqliteFile(t, h.Dir, `
+CREATE TABLE customers (id INTEGER PRIMARY KEY);
+CREATE TABLE orders (id INTEGER PRIMARY KEY, customer_id INTEGER REFERENCES customers (id));
+INSERT INTO customers VALUES (1), (2);
+INSERT INTO orders VALUES `+rows))})
+			h.Env("new", "sqlite", map[string]cty.Value{"path": cty.StringVal(filepath.Join(h.Dir, "new", "copy.db"))})
+			return "main"
+		}, "warning table %s.orders: 3 row(s), found by query at the source, whose values of (customer_id) have no row in customers (id), sample keys 2, 4, 6; SQLite does not check foreign keys unless asked, so they move as they are"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			h := movertest.New(t)
+			h.Reg = providers.NewRegistry(h.Store.Factory(), postgres.Factory(), sqlite.Factory(), mysql.Factory())
+			db := c.env(t, h)
+			p := h.Plan(h.Config(move(&database.Settings{Databases: []string{db}, OnBadValue: database.PolicyFail, Parallelism: 2})))
+			var got []string
+			for _, f := range p.Audit {
+				switch f.Code {
+				case "database.orphan_rows", "database.duplicate_keys":
+					got = append(got, string(f.Severity)+" "+f.Message)
+				case "database.not_scanned":
+					if !strings.Contains(f.Message, "table "+db+".orders holds about 7 rows") || !strings.Contains(f.Message, "checked by query at the source") {
+						t.Errorf("not_scanned: %s", f.Message)
+					}
+				}
+			}
+			if want := fmt.Sprintf(c.want, db); len(got) != 1 || got[0] != want {
+				t.Errorf("key findings:\n%s\nwant\n%s", strings.Join(got, "\n"), want)
+			}
+		})
 	}
 }
