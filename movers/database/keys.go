@@ -189,7 +189,7 @@ func reportKeys(ctx context.Context, mc *planner.MoveContext, ss providers.Datab
 				continue
 			}
 			if kc == nil || (t.Rows <= scanLimit && rows[fk.RefTable] <= scanLimit) {
-				continue // not moved, or not scanned
+				continue // both scanned (the scan compares them), or one copied before
 			}
 			c, samples, err := kc.Orphans(ctx, db, n, fk, maxSamples)
 			if err != nil {

@@ -517,7 +517,19 @@ func scanTable(ctx context.Context, mc *planner.MoveContext, ss providers.Databa
 	if t.Rows > scanLimit {
 		keys := "its unique keys and foreign keys are not checked before the copy (adding them after it fails on duplicates or orphan rows, naming the constraint)"
 		if _, ok := ss.(providers.KeyChecker); ok {
-			keys = "its unique keys (other than the primary key) and foreign keys, and the foreign keys referencing it, are checked by query at the source instead"
+			var names []string
+			for _, ix := range t.Indexes {
+				if ix.Unique && !ix.Primary && ix.Expr == "" {
+					names = append(names, "unique "+ix.Name)
+				}
+			}
+			for _, fk := range t.ForeignKeys {
+				names = append(names, "foreign key "+firstNonEmpty(fk.Name, sig(fk.Columns)))
+			}
+			keys = "the foreign keys referencing it are checked by query at the source instead"
+			if len(names) > 0 {
+				keys = "its " + strings.Join(names, ", ") + " and the foreign keys referencing it are checked by query at the source instead"
+			}
 		}
 		mc.Finding(planner.SevInfo, addr, "database.not_scanned", "",
 			fmt.Sprintf("table %s.%s holds about %d rows, too many to scan at plan time; %s; the copy applies on_bad_value = %q to values with no exact form and reports what it did",
