@@ -2,7 +2,10 @@ package providers
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"net/url"
+	"strings"
 )
 
 // Engine-neutral database types. A MySQL -> PostgreSQL move is one
@@ -520,4 +523,131 @@ type IntegrityProblem struct {
 // databases moved there at that size, not at the nearest equivalent.
 type DatabaseSizer interface {
 	DatabaseSize() (class string, nodes int, ok bool)
+}
+
+// KeyChecker is implemented by database sources that check, by query on
+// the server, the keys a destination will enforce, for the plan-time
+// data-quality report of tables too large to read through Go. Each query
+// reads the whole table (and, for Orphans, probes the referenced table's
+// key): the plan runs them only for tables it does not scan. Values are
+// compared as the source compares them. Samples are the primary-key
+// values (in key order) of up to n of the rows counted; none for a table
+// without a primary key. Both read at the snapshot of db when one is held
+// (Snapshotter) and stop when ctx is done.
+type KeyChecker interface {
+	// Orphans counts the rows of table whose foreign key fk finds no row
+	// in fk.RefTable (a NULL in any of fk.Columns is not an orphan).
+	Orphans(ctx context.Context, db, table string, fk ForeignKey, n int) (count int64, samples []Row, err error)
+	// Duplicates counts the rows of table that repeat the values of cols
+	// (all non-NULL) of an earlier row in key order: a unique index over
+	// cols fails on each of them.
+	Duplicates(ctx context.Context, db, table string, cols []string, n int) (count int64, samples []Row, err error)
+}
+
+// KeyCheckSQL builds the queries of a KeyChecker in an engine's dialect;
+// each engine gives its quoting, how a key column is ordered (its
+// KeyRange order) and how it is read out.
+type KeyCheckSQL struct {
+	Quote func(ident string) string
+	// Table is the checked table as the query names it (quoted, and
+	// qualified where the engine needs it); Keys its primary-key columns.
+	Table string
+	Keys  []string
+	// Order is key column col of the row aliased alias, as ordered in key
+	// order; Select is it as the engine reads it out.
+	Order, Select func(alias, col string) string
+}
+
+// notNull is "alias.c1 IS NOT NULL AND ...".
+func (k KeyCheckSQL) notNull(alias string, cols []string) string {
+	parts := make([]string, len(cols))
+	for i, c := range cols {
+		parts[i] = alias + "." + k.Quote(c) + " IS NOT NULL"
+	}
+	return strings.Join(parts, " AND ")
+}
+
+func (k KeyCheckSQL) keyList(alias string, fn func(alias, col string) string) string {
+	parts := make([]string, len(k.Keys))
+	for i, c := range k.Keys {
+		parts[i] = fn(alias, c)
+	}
+	return strings.Join(parts, ", ")
+}
+
+// orphanWhere is the condition on the checked table (aliased c) of its
+// rows whose foreign key fk, all set, finds no row in ref (quoted).
+func (k KeyCheckSQL) orphanWhere(ref string, fk ForeignKey) (string, error) {
+	if len(fk.Columns) == 0 || len(fk.Columns) != len(fk.RefColumns) {
+		return "", fmt.Errorf("foreign key %s has %d columns referencing %d", fk.Name, len(fk.Columns), len(fk.RefColumns))
+	}
+	match := make([]string, len(fk.Columns))
+	for i, c := range fk.Columns {
+		match[i] = "p." + k.Quote(fk.RefColumns[i]) + " = c." + k.Quote(c)
+	}
+	return k.notNull("c", fk.Columns) + " AND NOT EXISTS (SELECT 1 FROM " + ref + " p WHERE " + strings.Join(match, " AND ") + ")", nil
+}
+
+// Orphans returns the query counting the orphan rows of fk (ref is the
+// referenced table as the query names it) and the one reading the keys
+// of the first n of them.
+func (k KeyCheckSQL) Orphans(ref string, fk ForeignKey, n int) (count, samples string, err error) {
+	where, err := k.orphanWhere(ref, fk)
+	if err != nil {
+		return "", "", err
+	}
+	count = "SELECT COUNT(*) FROM " + k.Table + " c WHERE " + where
+	if len(k.Keys) > 0 {
+		samples = fmt.Sprintf("SELECT %s FROM %s c WHERE %s ORDER BY %s LIMIT %d",
+			k.keyList("c", k.Select), k.Table, where, k.keyList("c", k.Order), n)
+	}
+	return count, samples, nil
+}
+
+// Duplicates returns the query counting the rows that repeat an earlier
+// row's values of cols (all set) and the one reading the keys of the
+// first n of them, in key order.
+func (k KeyCheckSQL) Duplicates(cols []string, n int) (count, samples string, err error) {
+	if len(cols) == 0 {
+		return "", "", errors.New("no columns to check for duplicates")
+	}
+	group := make([]string, len(cols))
+	for i, c := range cols {
+		group[i] = "c." + k.Quote(c)
+	}
+	g := strings.Join(group, ", ")
+	count = fmt.Sprintf("SELECT COALESCE(SUM(n - 1), 0) FROM (SELECT COUNT(*) AS n FROM %s c WHERE %s GROUP BY %s HAVING COUNT(*) > 1) g",
+		k.Table, k.notNull("c", cols), g)
+	if len(k.Keys) > 0 {
+		inner := make([]string, len(k.Keys))
+		for i, c := range k.Keys {
+			inner[i] = "c." + k.Quote(c)
+		}
+		samples = fmt.Sprintf("SELECT %s FROM (SELECT %s, ROW_NUMBER() OVER (PARTITION BY %s ORDER BY %s) AS rehome_rn FROM %s c WHERE %s) x WHERE x.rehome_rn > 1 ORDER BY %s LIMIT %d",
+			k.keyList("x", k.Select), strings.Join(inner, ", "), g, k.keyList("c", k.Order), k.Table, k.notNull("c", cols), k.keyList("x", k.Order), n)
+	}
+	return count, samples, nil
+}
+
+// KeyQueries implements KeyChecker for an engine: Run reads db.table's
+// key, builds the two queries with the KeyCheckSQL it makes for the
+// table, runs them (at the engine's snapshot) and returns the count and
+// the sample keys; RefTable is a referenced table as the queries name it.
+type KeyQueries struct {
+	RefTable func(db, table string) string
+	Run      func(ctx context.Context, db, table, what string, build func(KeyCheckSQL) (count, samples string, err error)) (int64, []Row, error)
+}
+
+// Orphans is KeyChecker.Orphans.
+func (q KeyQueries) Orphans(ctx context.Context, db, table string, fk ForeignKey, n int) (int64, []Row, error) {
+	return q.Run(ctx, db, table, "find the orphan rows of foreign key "+fk.Name, func(k KeyCheckSQL) (string, string, error) {
+		return k.Orphans(q.RefTable(db, fk.RefTable), fk, n)
+	})
+}
+
+// Duplicates is KeyChecker.Duplicates.
+func (q KeyQueries) Duplicates(ctx context.Context, db, table string, cols []string, n int) (int64, []Row, error) {
+	return q.Run(ctx, db, table, fmt.Sprintf("find the duplicates of %v", cols), func(k KeyCheckSQL) (string, string, error) {
+		return k.Duplicates(cols, n)
+	})
 }

@@ -16,7 +16,15 @@
 // indexes, tables without a primary key, destination tables rehome did not create
 // (blockers unless overwrite = true), and, from a scan of each table of up
 // to 200,000 rows, the values with no exact form at the destination per
-// column with sample keys (the plan-time data-quality report). Where the
+// column with sample keys (the plan-time data-quality report). The report
+// also counts, with sample keys, the rows that repeat a key of a unique
+// index the destination will create and the orphan rows of its foreign
+// keys (keys.go): between tables of up to 200,000 rows from the scan,
+// comparing the translated values; for a bigger table, and a foreign key
+// to one, by query at the source (providers.KeyChecker: GROUP BY over
+// each unique key but the primary key, which the source enforces itself;
+// NOT EXISTS against the referenced table for each foreign key), said so
+// in the finding and in the table's database.not_scanned note. Where the
 // destination can create the server itself (providers.DatabaseServer: a
 // DigitalOcean managed cluster), the move's first action is the server's
 // create, which apply waits on until the server is online and rollback
@@ -69,9 +77,18 @@
 // Limits: tables without a primary key are copied whole in
 // one transaction; the cutover needs writes stopped at the source (no
 // change capture yet) and does not follow schema changes made at the
-// source since the plan; the plan-time scan does not look for
-// duplicates against unique keys or orphans of foreign keys (FinishSchema fails on them, naming the
-// constraint).
+// source since the plan. The key checks by query read whole tables on
+// the source server (a GROUP BY per unique key, and for each foreign key
+// a probe of the referenced key's index per row), which costs time and
+// I/O there, so the plan runs them only for tables over the scan limit;
+// they compare values as the source does, so a duplicate the translation
+// makes by merging values the source keeps apart (SQLite's 1 and '1' in
+// a column without a type, one text at the destination) or an orphan a
+// case-insensitive source comparison hides is found only by the scan of
+// small tables; in a big table FinishSchema fails on it after the copy,
+// naming the constraint (as on every key of a big table when the source
+// is no KeyChecker). Values with no exact form in a big table are not
+// counted at plan time: the copy applies on_bad_value and reports them.
 //
 // Limits of the schema objects: they are translated only from PostgreSQL
 // into PostgreSQL (MySQL and SQLite views, triggers, routines and events

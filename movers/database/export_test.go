@@ -15,3 +15,12 @@ func SetSplitRows(n int64) func() {
 	splitRows = n
 	return func() { splitRows = old }
 }
+
+// SetScanLimit sets the most rows of a table the plan scans through Go
+// (bigger ones have their keys checked by query), and returns the
+// function that puts it back.
+func SetScanLimit(n int64) func() {
+	old := scanLimit
+	scanLimit = n
+	return func() { scanLimit = old }
+}

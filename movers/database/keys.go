@@ -1,6 +1,7 @@
 package database
 
 import (
+	"context"
 	"fmt"
 	"sort"
 	"strings"
@@ -27,9 +28,8 @@ type keyScan struct {
 }
 
 type refScan struct {
-	fk      providers.ForeignKey
-	tuples  map[string]string // canonical tuple -> sample key of a row holding it
-	orphans int
+	fk     providers.ForeignKey
+	tuples map[string]string // canonical tuple -> sample key of a row holding it
 }
 
 func sig(cols []string) string { return strings.Join(cols, ",") }
@@ -123,62 +123,118 @@ func (ks *keyScan) add(row providers.Row, sample func() string) {
 	}
 }
 
-// reportKeys adds the findings of a database's key scans: duplicates
-// against unique keys, and rows whose foreign key finds no referenced row.
-func reportKeys(mc *planner.MoveContext, db, tgt string, scans map[string]*keyScan, sqliteDest bool) {
-	names := make([]string, 0, len(scans))
-	for n := range scans {
-		names = append(names, n)
+// reportKeys adds the findings of the key checks of a database's checked
+// tables: duplicates against unique keys, and rows whose foreign key finds
+// no referenced row. Between tables the plan scanned they come from the
+// scans; a table too big to scan, and a foreign key to one, is checked by
+// query at the source where it is a providers.KeyChecker.
+func reportKeys(ctx context.Context, mc *planner.MoveContext, ss providers.DatabaseStore, db, tgt string, all, checked []providers.Table,
+	scans map[string]*keyScan, sqliteDest bool) error {
+	rows := map[string]int64{}
+	for _, t := range all {
+		rows[t.Name] = t.Rows
 	}
-	sort.Strings(names)
-	for _, n := range names {
-		ks := scans[n]
+	kc, _ := ss.(providers.KeyChecker)
+	checked = append([]providers.Table(nil), checked...)
+	sort.Slice(checked, func(i, j int) bool { return checked[i].Name < checked[j].Name })
+	for _, t := range checked {
+		n := t.Name
 		addr := mc.Addr(typeTable, tgt+"."+n)
-		for _, ix := range ks.unique {
-			if c := ks.ndup[ix.Name]; c > 0 {
-				mc.Finding(planner.SevBlocker, addr, "database.duplicate_keys", ix.Name,
-					fmt.Sprintf("table %s.%s: %d row(s) repeat a key of unique %s (%s) once their values are translated, sample keys %s; creating it at %s would fail",
-						db, n, c, ix.Name, strings.Join(ix.Columns, ", "), strings.Join(ks.dups[ix.Name], ", "), mc.Move.To),
-					"fix the duplicates at the source, or acknowledge to move the table and fail at the index")
-			}
+		dupFinding := func(ix providers.Index, c int64, how, samples string) {
+			mc.Finding(planner.SevBlocker, addr, "database.duplicate_keys", ix.Name,
+				fmt.Sprintf("table %s.%s: %d row(s) repeat a key of unique %s (%s)%s, sample keys %s; creating it at %s would fail",
+					db, n, c, ix.Name, strings.Join(ix.Columns, ", "), how, samples, mc.Move.To),
+				"fix the duplicates at the source, or acknowledge to move the table and fail at the index")
 		}
-		for _, r := range ks.refs {
-			ref, ok := scans[r.fk.RefTable]
-			if !ok {
-				continue // not moved, or not scanned
-			}
-			set := ref.sets[sig(r.fk.RefColumns)]
-			if set == nil {
-				continue
-			}
-			var samples []string
-			orphans := 0
-			keys := make([]string, 0, len(r.tuples))
-			for tu := range r.tuples {
-				keys = append(keys, tu)
-			}
-			sort.Strings(keys)
-			for _, tu := range keys {
-				if !set[tu] {
-					orphans++
-					if len(samples) < maxSamples {
-						samples = append(samples, r.tuples[tu])
-					}
-				}
-			}
-			if orphans == 0 {
-				continue
-			}
+		orphanFinding := func(fk providers.ForeignKey, what string, samples string) {
 			sev, then := planner.SevBlocker, "adding the foreign key at the destination would fail"
 			if sqliteDest {
 				sev, then = planner.SevWarning, "SQLite does not check foreign keys unless asked, so they move as they are"
 			}
-			mc.Finding(sev, addr, "database.orphan_rows", firstNonEmpty(r.fk.Name, sig(r.fk.Columns)),
-				fmt.Sprintf("table %s.%s: %d value(s) of (%s) have no row in %s (%s), sample keys %s; %s",
-					db, n, orphans, strings.Join(r.fk.Columns, ", "), r.fk.RefTable, strings.Join(r.fk.RefColumns, ", "), strings.Join(samples, ", "), then),
+			mc.Finding(sev, addr, "database.orphan_rows", firstNonEmpty(fk.Name, sig(fk.Columns)),
+				fmt.Sprintf("table %s.%s: %s have no row in %s (%s), sample keys %s; %s",
+					db, n, what, fk.RefTable, strings.Join(fk.RefColumns, ", "), samples, then),
 				"fix the orphan rows at the source, or exclude the table")
 		}
+		ks := scans[n]
+		if ks != nil {
+			for _, ix := range ks.unique {
+				if c := ks.ndup[ix.Name]; c > 0 {
+					dupFinding(ix, int64(c), " once their values are translated", strings.Join(ks.dups[ix.Name], ", "))
+				}
+			}
+		} else if kc != nil && t.Rows > scanLimit {
+			// The source enforces its primary key as the query would
+			// compare it: only the other unique keys are queried.
+			for _, ix := range t.Indexes {
+				if !ix.Unique || ix.Primary || ix.Expr != "" {
+					continue
+				}
+				c, samples, err := kc.Duplicates(ctx, db, n, ix.Columns, maxSamples)
+				if err != nil {
+					return fmt.Errorf("check unique %s of table %s.%s at %s: %w", ix.Name, db, n, mc.Move.From, err)
+				}
+				if c > 0 {
+					dupFinding(ix, c, ", found by query at the source", sampleKeys(samples))
+				}
+			}
+		}
+		for i, fk := range t.ForeignKeys {
+			if ref, ok := scans[fk.RefTable]; ok && ks != nil {
+				if set := ref.sets[sig(fk.RefColumns)]; set != nil {
+					if orphans, samples := ks.refs[i].orphans(set); orphans > 0 {
+						orphanFinding(fk, fmt.Sprintf("%d value(s) of (%s)", orphans, strings.Join(fk.Columns, ", ")), strings.Join(samples, ", "))
+					}
+				}
+				continue
+			}
+			if kc == nil || (t.Rows <= scanLimit && rows[fk.RefTable] <= scanLimit) {
+				continue // both scanned (the scan compares them), or one copied before
+			}
+			c, samples, err := kc.Orphans(ctx, db, n, fk, maxSamples)
+			if err != nil {
+				return fmt.Errorf("check foreign key %s of table %s.%s at %s: %w", fk.Name, db, n, mc.Move.From, err)
+			}
+			if c > 0 {
+				orphanFinding(fk, fmt.Sprintf("%d row(s), found by query at the source, whose values of (%s)", c, strings.Join(fk.Columns, ", ")), sampleKeys(samples))
+			}
+		}
 	}
+	return nil
+}
+
+// orphans counts the tuples of the foreign key the scan saw that set
+// (the referenced table's) lacks, with sample keys of rows holding them.
+func (r *refScan) orphans(set map[string]bool) (int, []string) {
+	var samples []string
+	orphans := 0
+	keys := make([]string, 0, len(r.tuples))
+	for tu := range r.tuples {
+		keys = append(keys, tu)
+	}
+	sort.Strings(keys)
+	for _, tu := range keys {
+		if !set[tu] {
+			orphans++
+			if len(samples) < maxSamples {
+				samples = append(samples, r.tuples[tu])
+			}
+		}
+	}
+	return orphans, samples
+}
+
+// sampleKeys renders the sample keys a KeyChecker returned as the scan
+// does.
+func sampleKeys(keys []providers.Row) string {
+	if len(keys) == 0 {
+		return "(no primary key)"
+	}
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = keyText(k)
+	}
+	return strings.Join(parts, ", ")
 }
 
 func firstNonEmpty(a, b string) string {

@@ -23,8 +23,10 @@ const (
 const what = "database service"
 
 // scanLimit is the most rows (by the source's estimate) a table may hold
-// for the plan to read it whole for the data-quality report.
-const scanLimit = 200_000
+// for the plan to read it whole for the data-quality report; the keys of
+// bigger tables are checked by query (providers.KeyChecker). A variable,
+// for tests.
+var scanLimit int64 = 200_000
 
 // databaseParams are a destination database's (schema's) create.
 type databaseParams struct {
@@ -313,6 +315,7 @@ func planDatabase(ctx context.Context, mc *planner.MoveContext, ss, ds providers
 		}
 	}
 	scans := map[string]*keyScan{}
+	var checked []providers.Table // the tables whose keys the plan checks
 	// A copy validated by an earlier apply is not scanned again. Tables
 	// new at the source since are the cutover's to create and copy.
 	v, validated := recs[validatedKey]
@@ -392,9 +395,12 @@ func planDatabase(ctx context.Context, mc *planner.MoveContext, ss, ds providers
 			if ks != nil {
 				scans[t.Name] = ks
 			}
+			checked = append(checked, t)
 		}
 	}
-	reportKeys(mc, db, tgt, scans, !strict)
+	if err := reportKeys(ctx, mc, ss, db, tgt, tables, checked, scans, !strict); err != nil {
+		return err
+	}
 	sort.Strings(foreign)
 	p := rowsParams{Source: db, Target: tgt, Schema: s, Policy: cfg.OnBadValue, Parallelism: cfg.Parallelism,
 		SchemaOnly: cfg.SchemaOnly, Strict: strict, Lossy: lossyList, Foreign: foreign}
@@ -513,8 +519,25 @@ func scanTable(ctx context.Context, mc *planner.MoveContext, ss providers.Databa
 	strict bool, lossy map[string]bool, referenced [][]string) ([]string, *keyScan, error) {
 	addr := mc.Addr(typeTable, tgt+"."+t.Name)
 	if t.Rows > scanLimit {
+		keys := "its unique keys and foreign keys are not checked before the copy (adding them after it fails on duplicates or orphan rows, naming the constraint)"
+		if _, ok := ss.(providers.KeyChecker); ok {
+			var names []string
+			for _, ix := range t.Indexes {
+				if ix.Unique && !ix.Primary && ix.Expr == "" {
+					names = append(names, "unique "+ix.Name)
+				}
+			}
+			for _, fk := range t.ForeignKeys {
+				names = append(names, "foreign key "+firstNonEmpty(fk.Name, sig(fk.Columns)))
+			}
+			keys = "the foreign keys referencing it are checked by query at the source instead"
+			if len(names) > 0 {
+				keys = "its " + strings.Join(names, ", ") + " and the foreign keys referencing it are checked by query at the source instead"
+			}
+		}
 		mc.Finding(planner.SevInfo, addr, "database.not_scanned", "",
-			fmt.Sprintf("table %s.%s holds about %d rows, too many to scan at plan time; the copy applies on_bad_value = %q and reports what it did", db, t.Name, t.Rows, cfg.OnBadValue),
+			fmt.Sprintf("table %s.%s holds about %d rows, too many to scan at plan time; %s; the copy applies on_bad_value = %q to values with no exact form and reports what it did",
+				db, t.Name, t.Rows, keys, cfg.OnBadValue),
 			"none needed")
 		return nil, nil, nil
 	}

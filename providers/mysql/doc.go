@@ -62,6 +62,11 @@
 // counts the same values by query, with sample keys, for the plan's
 // data-quality report of tables too large to read at plan time (all but
 // invalid UTF-8, which the server's conversion to utf8mb4 hides from SQL).
+// Orphans and Duplicates (providers.KeyChecker, keycheck.go) count by
+// query the rows breaking a foreign key (loaded with foreign_key_checks
+// off) or repeating a key, with sample keys, on the snapshot's
+// connection while one is held; a cancelled context kills the statement
+// on the server (KILL QUERY), not only the client's connection.
 //
 // Integers keep their width in Base, and Unsigned says the range starts
 // at zero: a destination without unsigned types holds int unsigned in a

@@ -107,6 +107,12 @@ func (p *Provider) sampleKeys(ctx context.Context, conn *sql.Conn, d *tableDef, 
 	}
 	q := fmt.Sprintf("SELECT %s FROM %s WHERE %s ORDER BY %s LIMIT %d",
 		strings.Join(cols, ", "), qualified(db, d.table.Name), cond, strings.Join(d.keyExpr, ", "), n)
+	return keyRows(ctx, conn, d, q)
+}
+
+// keyRows runs q, which selects the key columns of d in order, and
+// returns their portable values.
+func keyRows(ctx context.Context, conn *sql.Conn, d *tableDef, q string) ([]providers.Row, error) {
 	stmt, err := conn.PrepareContext(ctx, q) // the binary protocol, as ReadRows reads
 	if err != nil {
 		return nil, err

@@ -15,7 +15,11 @@
 // the schema's own objects unqualified and other schemas' qualified. It
 // reads rows in primary-key order by keyset pagination inside a
 // REPEATABLE READ transaction, and exports a snapshot (Snapshot) that
-// every later read of that schema shares until released.
+// every later read of that schema shares until released. Orphans and
+// Duplicates (providers.KeyChecker, keycheck.go) count by query, at that
+// snapshot, the rows of a table breaking a foreign key (NOT VALID ones
+// let them in) or repeating a key, with sample primary keys, for the
+// plan's report on tables too large to read at plan time.
 //
 // As a destination it holds the translation table from the portable types
 // to PostgreSQL's (TranslateSchema), creates tables with their primary

@@ -13,7 +13,9 @@
 // column's type, and one with no exact form (a word in an INTEGER column,
 // bytes that are not UTF-8 in a TEXT column, a time of day in a DATE
 // column, an unparseable date) is a providers.BadValue for the mover's
-// on_bad_value policy.
+// on_bad_value policy. Orphans and Duplicates (providers.KeyChecker,
+// keycheck.go) count by query the rows breaking a foreign key (SQLite
+// checks none unless asked) or repeating a key, with sample primary keys.
 //
 // As a destination it creates tables with their foreign keys (SQLite
 // cannot add them later; foreign_keys is off while loading), indexes

@@ -69,10 +69,7 @@ func NewDatabase(t testing.TB) string {
 func Exec(t testing.TB, url string, sqls ...string) {
 	t.Helper()
 	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, url)
-	if err != nil {
-		t.Fatalf("connect: %v", err)
-	}
+	conn := connect(t, url)
 	defer conn.Close(ctx)
 	for _, s := range sqls {
 		if _, err := conn.Exec(ctx, s); err != nil {
@@ -85,10 +82,7 @@ func Exec(t testing.TB, url string, sqls ...string) {
 func Query(t testing.TB, url, sql string, args ...any) []string {
 	t.Helper()
 	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, url)
-	if err != nil {
-		t.Fatalf("connect: %v", err)
-	}
+	conn := connect(t, url)
 	defer conn.Close(ctx)
 	rows, err := conn.Query(ctx, sql, args...)
 	if err != nil {
@@ -106,4 +100,15 @@ func Query(t testing.TB, url, sql string, args ...any) []string {
 		t.Fatalf("query %q: %v", sql, err)
 	}
 	return out
+}
+
+// connect opens a connection to the database at url, failing the test
+// when it cannot.
+func connect(t testing.TB, url string) *pgx.Conn {
+	t.Helper()
+	conn, err := pgx.Connect(context.Background(), url)
+	if err != nil {
+		t.Fatalf("connect: %v", err)
+	}
+	return conn
 }
