@@ -140,3 +140,37 @@ INSERT INTO orders VALUES `+rows))})
 		})
 	}
 }
+
+// TestPlanScanStopsAtTheLimit: a table whose estimate is low (never
+// analysed, so PostgreSQL says 0 rows) is read through Go only up to the
+// scan limit; then it is checked as the big table it is, by query.
+func TestPlanScanStopsAtTheLimit(t *testing.T) {
+	defer database.SetScanLimit(5)()
+	h := harness(t, postgres.Factory())
+	srcURL, dstURL := pgtest.NewDatabase(t), pgtest.NewDatabase(t)
+	pgtest.Exec(t, srcURL, `
+CREATE SCHEMA shop;
+CREATE TABLE shop.customers (id int PRIMARY KEY);
+CREATE TABLE shop.orders (id int PRIMARY KEY, customer_id int);
+INSERT INTO shop.customers VALUES (1), (2);
+INSERT INTO shop.orders SELECT g, CASE WHEN g = 8 THEN 99 ELSE 1 END FROM generate_series(1, 12) g;
+ALTER TABLE shop.orders ADD CONSTRAINT orders_customer FOREIGN KEY (customer_id) REFERENCES shop.customers NOT VALID;`)
+	h.Env("old", "postgres", map[string]cty.Value{"url": cty.StringVal(srcURL)})
+	h.Env("new", "postgres", map[string]cty.Value{"url": cty.StringVal(dstURL)})
+	p := h.Plan(h.Config(move(&database.Settings{Databases: []string{"shop"}, OnBadValue: database.PolicyFail, Parallelism: 2})))
+	var notScanned, orphans []string
+	for _, f := range p.Audit {
+		switch f.Code {
+		case "database.not_scanned":
+			notScanned = append(notScanned, f.Message)
+		case "database.orphan_rows":
+			orphans = append(orphans, f.Message)
+		}
+	}
+	if len(notScanned) != 1 || !strings.HasPrefix(notScanned[0], "table shop.orders holds more than 5 rows (more than the source's estimate), too many to scan") {
+		t.Errorf("not_scanned findings %q", notScanned)
+	}
+	if len(orphans) != 1 || !strings.Contains(orphans[0], "1 row(s), found by query at the source, whose values of (customer_id) have no row in customers (id), sample keys 8;") {
+		t.Errorf("orphan findings %q", orphans)
+	}
+}

@@ -324,7 +324,7 @@ func planDatabase(ctx context.Context, mc *planner.MoveContext, ss, ds providers
 	var tableAddrs, foreign, lossyList, lateTables []string
 	var rows, bytes int64
 	var bad []string
-	for _, t := range tables {
+	for ti, t := range tables {
 		addr := mc.Addr(typeTable, tgt+"."+t.Name)
 		tableAddrs = append(tableAddrs, addr)
 		rows += t.Rows
@@ -388,6 +388,15 @@ func planDatabase(ctx context.Context, mc *planner.MoveContext, ss, ds providers
 		planTableFindings(mc, db, tgt, t)
 		if !cfg.SchemaOnly && (!copied || late) {
 			lines, ks, err := scanTable(ctx, mc, ss, cfg, db, tgt, t, strict, lossy, referenced[t.Name])
+			var big *tooBig
+			if errors.As(err, &big) {
+				// The estimate was low (a table never analysed): it is
+				// checked as the big table it is.
+				t.Rows = big.rows
+				tables[ti].Rows = big.rows
+				notScanned(mc, ss, cfg, db, t, addr, fmt.Sprintf("more than %d rows (more than the source's estimate)", scanLimit))
+				lines, ks, err = nil, nil, nil
+			}
 			if err != nil {
 				return err
 			}
@@ -515,30 +524,42 @@ func planTableFindings(mc *planner.MoveContext, db, tgt string, t providers.Tabl
 // scanTable reads a table at plan time for the data-quality report: the
 // values with no exact form at the destination, per column, with sample
 // keys. It returns the report's lines.
+// notScanned reports a table too big for the plan-time scan: what is
+// checked by query instead, and what the copy does.
+func notScanned(mc *planner.MoveContext, ss providers.DatabaseStore, cfg *Settings, db string, t providers.Table, addr, rows string) {
+	keys := "its unique keys and foreign keys are not checked before the copy (adding them after it fails on duplicates or orphan rows, naming the constraint)"
+	if _, ok := ss.(providers.KeyChecker); ok {
+		var names []string
+		for _, ix := range t.Indexes {
+			if ix.Unique && !ix.Primary && ix.Expr == "" {
+				names = append(names, "unique "+ix.Name)
+			}
+		}
+		for _, fk := range t.ForeignKeys {
+			names = append(names, "foreign key "+firstNonEmpty(fk.Name, sig(fk.Columns)))
+		}
+		keys = "the foreign keys referencing it are checked by query at the source instead"
+		if len(names) > 0 {
+			keys = "its " + strings.Join(names, ", ") + " and the foreign keys referencing it are checked by query at the source instead"
+		}
+	}
+	mc.Finding(planner.SevInfo, addr, "database.not_scanned", "",
+		fmt.Sprintf("table %s.%s holds %s, too many to scan at plan time; %s; the copy applies on_bad_value = %q to values with no exact form and reports what it did",
+			db, t.Name, rows, keys, cfg.OnBadValue),
+		"none needed")
+}
+
+// tooBig is scanTable's answer for a table found to hold more than
+// scanLimit rows although its estimate said fewer: rows is a lower bound.
+type tooBig struct{ rows int64 }
+
+func (b *tooBig) Error() string { return fmt.Sprintf("more than %d rows", b.rows-1) }
+
 func scanTable(ctx context.Context, mc *planner.MoveContext, ss providers.DatabaseStore, cfg *Settings, db, tgt string, t providers.Table,
 	strict bool, lossy map[string]bool, referenced [][]string) ([]string, *keyScan, error) {
 	addr := mc.Addr(typeTable, tgt+"."+t.Name)
 	if t.Rows > scanLimit {
-		keys := "its unique keys and foreign keys are not checked before the copy (adding them after it fails on duplicates or orphan rows, naming the constraint)"
-		if _, ok := ss.(providers.KeyChecker); ok {
-			var names []string
-			for _, ix := range t.Indexes {
-				if ix.Unique && !ix.Primary && ix.Expr == "" {
-					names = append(names, "unique "+ix.Name)
-				}
-			}
-			for _, fk := range t.ForeignKeys {
-				names = append(names, "foreign key "+firstNonEmpty(fk.Name, sig(fk.Columns)))
-			}
-			keys = "the foreign keys referencing it are checked by query at the source instead"
-			if len(names) > 0 {
-				keys = "its " + strings.Join(names, ", ") + " and the foreign keys referencing it are checked by query at the source instead"
-			}
-		}
-		mc.Finding(planner.SevInfo, addr, "database.not_scanned", "",
-			fmt.Sprintf("table %s.%s holds about %d rows, too many to scan at plan time; %s; the copy applies on_bad_value = %q to values with no exact form and reports what it did",
-				db, t.Name, t.Rows, keys, cfg.OnBadValue),
-			"none needed")
+		notScanned(mc, ss, cfg, db, t, addr, fmt.Sprintf("about %d rows", t.Rows))
 		return nil, nil, nil
 	}
 	rs, err := ss.ReadRows(ctx, db, t.Name, providers.KeyRange{})
@@ -557,10 +578,15 @@ func scanTable(ctx context.Context, mc *planner.MoveContext, ss providers.Databa
 		return nil, nil, err
 	}
 	ks := newKeyScan(t, rs.Columns(), referenced)
-	for {
+	for n := int64(0); ; n++ {
 		row, ok := rs.Next(ctx)
 		if !ok {
 			break
+		}
+		if n >= scanLimit {
+			// More rows than the estimate said (a table never analysed):
+			// not read through Go any further.
+			return nil, nil, &tooBig{rows: n + 1}
 		}
 		ck.countOnly(row)
 		ks.add(row, func() string { return ck.sampleKey(row) })
