@@ -87,8 +87,11 @@
 // case-insensitive source comparison hides is found only by the scan of
 // small tables; in a big table FinishSchema fails on it after the copy,
 // naming the constraint (as on every key of a big table when the source
-// is no KeyChecker). Values with no exact form in a big table are not
-// counted at plan time: the copy applies on_bad_value and reports them.
+// is no KeyChecker). Values with no exact form in a big table are
+// counted at plan time by query where the source can (MySQL and MariaDB:
+// providers.BadValueCounter); elsewhere the copy applies on_bad_value and
+// reports them. The scan reads at most the scan limit's rows through Go: a
+// table whose estimate was low is then checked as a big one.
 //
 // Limits of the schema objects: they are translated only from PostgreSQL
 // into PostgreSQL (MySQL and SQLite views, triggers, routines and events

@@ -67,3 +67,42 @@ func TestMySQLToPostgres(t *testing.T) {
 		}
 	}
 }
+
+// TestMySQLBadValuesByQuery: a MariaDB table too big for the plan-time
+// scan has its bad values (zero dates, tinyint(1) other than 0 and 1)
+// counted by query at the source, with the counts and sample keys the
+// scan of a small table gives.
+func TestMySQLBadValuesByQuery(t *testing.T) {
+	name, myURL := mysqltest.NewDatabase(t)
+	mysqltest.Exec(t, myURL, "SET SESSION sql_mode = ''",
+		"CREATE TABLE ev (id INT PRIMARY KEY, d DATE, ok TINYINT(1))",
+		"INSERT INTO ev VALUES (1, '2024-01-02', 1), (2, '0000-00-00', 0), (3, '2024-02-03', 7), (4, '0000-00-00', 1), (5, NULL, NULL)")
+	plan := func(limit int64) []string {
+		defer database.SetScanLimit(limit)()
+		h := movertest.New(t)
+		h.Reg = providers.NewRegistry(h.Store.Factory(), postgres.Factory(), mysql.Factory())
+		h.Env("old", "mysql", map[string]cty.Value{"url": cty.StringVal(myURL)})
+		h.Env("new", "postgres", map[string]cty.Value{"url": cty.StringVal(pgtest.NewDatabase(t))})
+		var got []string
+		for _, f := range h.Plan(h.Config(move(&database.Settings{Databases: []string{name}, OnBadValue: database.PolicyFail, Parallelism: 1}))).Audit {
+			if f.Code == "database.bad_values" {
+				got = append(got, string(f.Severity)+" "+f.Message)
+			}
+		}
+		return got
+	}
+	scanned, queried := plan(1000), plan(1)
+	if len(scanned) != 2 || len(queried) != 2 {
+		t.Fatalf("bad_values findings: scanned %q, by query %q; want two each", scanned, queried)
+	}
+	for i, w := range []string{" holds 2 value(s) with no exact form at new (", " holds 1 value(s) with no exact form at new ("} {
+		for _, got := range []string{scanned[i], queried[i]} {
+			if !strings.HasPrefix(got, "blocker column "+name+".ev.") || !strings.Contains(got, w) {
+				t.Errorf("finding %q lacks %q", got, w)
+			}
+		}
+	}
+	if !strings.Contains(queried[0], "found by query at the source, sample keys 2, 4;") || !strings.Contains(queried[1], "found by query at the source, sample keys 3;") {
+		t.Errorf("by-query findings %q", queried)
+	}
+}

@@ -395,7 +395,7 @@ func planDatabase(ctx context.Context, mc *planner.MoveContext, ss, ds providers
 				t.Rows = big.rows
 				tables[ti].Rows = big.rows
 				notScanned(mc, ss, cfg, db, t, addr, fmt.Sprintf("more than %d rows (more than the source's estimate)", scanLimit))
-				lines, ks, err = nil, nil, nil
+				lines, ks, err = nil, nil, countBadValues(ctx, mc, ss, cfg, db, t, addr)
 			}
 			if err != nil {
 				return err
@@ -560,7 +560,7 @@ func scanTable(ctx context.Context, mc *planner.MoveContext, ss providers.Databa
 	addr := mc.Addr(typeTable, tgt+"."+t.Name)
 	if t.Rows > scanLimit {
 		notScanned(mc, ss, cfg, db, t, addr, fmt.Sprintf("about %d rows", t.Rows))
-		return nil, nil, nil
+		return nil, nil, countBadValues(ctx, mc, ss, cfg, db, t, addr)
 	}
 	rs, err := ss.ReadRows(ctx, db, t.Name, providers.KeyRange{})
 	if err != nil {
@@ -605,22 +605,70 @@ func scanTable(ctx context.Context, mc *planner.MoveContext, ss providers.Databa
 			reasons = append(reasons, r)
 		}
 		sort.Strings(reasons)
-		sev, then := planner.SevBlocker, "on_bad_value = \"fail\" stops the copy"
-		remedy := "fix the source values, or set on_bad_value = \"null\" or \"skip_row\""
-		switch cfg.OnBadValue {
-		case PolicyNull:
-			sev, then = planner.SevWarning, "they become NULL (on_bad_value = \"null\")"
-			remedy = "fix the source values, or accept: the data-quality report counts them"
-		case PolicySkipRow:
-			sev, then = planner.SevWarning, "their rows are left out (on_bad_value = \"skip_row\")"
-			remedy = "fix the source values, or accept: the data-quality report counts them"
-		}
-		mc.Finding(sev, addr, "database.bad_values", c.Name,
-			fmt.Sprintf("column %s.%s.%s holds %d value(s) with no exact form at %s (%s), sample keys %s; %s",
-				db, t.Name, c.Name, q.Bad, mc.Move.To, strings.Join(reasons, ", "), strings.Join(q.Samples, ", "), then),
-			remedy)
+		badValueFinding(mc, cfg, addr, db+"."+t.Name+"."+c.Name, c.Name, int64(q.Bad), strings.Join(reasons, ", "), "", strings.Join(q.Samples, ", "))
 	}
 	return lines, ks, nil
+}
+
+// badValueFinding reports a column's values with no exact form at the
+// destination, as on_bad_value will treat them.
+func badValueFinding(mc *planner.MoveContext, cfg *Settings, addr, col, id string, n int64, reasons, how, samples string) {
+	sev, then := planner.SevBlocker, "on_bad_value = \"fail\" stops the copy"
+	remedy := "fix the source values, or set on_bad_value = \"null\" or \"skip_row\""
+	switch cfg.OnBadValue {
+	case PolicyNull:
+		sev, then = planner.SevWarning, "they become NULL (on_bad_value = \"null\")"
+		remedy = "fix the source values, or accept: the data-quality report counts them"
+	case PolicySkipRow:
+		sev, then = planner.SevWarning, "their rows are left out (on_bad_value = \"skip_row\")"
+		remedy = "fix the source values, or accept: the data-quality report counts them"
+	}
+	mc.Finding(sev, addr, "database.bad_values", id,
+		fmt.Sprintf("column %s holds %d value(s) with no exact form at %s (%s)%s, sample keys %s; %s", col, n, mc.Move.To, reasons, how, samples, then),
+		remedy)
+}
+
+// countBadValues reports, for a table too big to scan, the bad values
+// the source counts by query (providers.BadValueCounter), per column.
+func countBadValues(ctx context.Context, mc *planner.MoveContext, ss providers.DatabaseStore, cfg *Settings, db string, t providers.Table, addr string) error {
+	bc, ok := ss.(providers.BadValueCounter)
+	if !ok {
+		return nil
+	}
+	counts, err := bc.CountBadValues(ctx, db, t, maxSamples)
+	if err != nil {
+		return fmt.Errorf("count the values of %s.%s with no exact form at %s: %w", db, t.Name, mc.Move.From, err)
+	}
+	type colBad struct {
+		n       int64
+		reasons []string
+		samples []providers.Row
+	}
+	byCol := map[string]*colBad{}
+	var cols []string
+	for _, c := range counts {
+		if c.Count == 0 {
+			continue
+		}
+		b := byCol[c.Column]
+		if b == nil {
+			b = &colBad{}
+			byCol[c.Column] = b
+			cols = append(cols, c.Column)
+		}
+		b.n += c.Count
+		b.reasons = append(b.reasons, fmt.Sprintf("%s: %d", c.Reason, c.Count))
+		for _, s := range c.Samples {
+			if len(b.samples) < maxSamples {
+				b.samples = append(b.samples, s)
+			}
+		}
+	}
+	for _, col := range cols {
+		b := byCol[col]
+		badValueFinding(mc, cfg, addr, db+"."+t.Name+"."+col, col, b.n, strings.Join(b.reasons, ", "), ", found by query at the source", sampleKeys(b.samples))
+	}
+	return nil
 }
 
 // countOnly counts a row's bad and lossy values without changing it.
