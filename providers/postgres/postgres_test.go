@@ -387,3 +387,60 @@ func TestSplitKeys(t *testing.T) {
 		t.Errorf("SplitKeys of 3 rows in 8 = %v, %v; want [[1] [2]]", keys, err)
 	}
 }
+
+// Keys read through their text form (numeric, uuid) are still ordered,
+// paged and ranged by their value: 9 before 10 before 100.
+func TestReadRowsOrdersTextCastKeysByValue(t *testing.T) {
+	url := pgtest.NewDatabase(t)
+	pgtest.Exec(t, url, `CREATE TABLE public.n (id numeric(10,0) PRIMARY KEY, v text)`,
+		`INSERT INTO public.n VALUES (100, 'c'), (9, 'a'), (10, 'b')`,
+		`CREATE TABLE public.c (a numeric(10,0), b uuid, v int, PRIMARY KEY (a, b))`,
+		`INSERT INTO public.c VALUES (10, '00000000-0000-0000-0000-000000000002', 3), (9, '00000000-0000-0000-0000-00000000000a', 2),
+  (10, '00000000-0000-0000-0000-000000000001', 4), (100, '00000000-0000-0000-0000-000000000001', 5), (9, '00000000-0000-0000-0000-000000000001', 1)`)
+	p := configure(t, url)
+	read := func(table string, r providers.KeyRange) []providers.Row {
+		t.Helper()
+		rs, err := p.ReadRows(t.Context(), "public", table, r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rs.Close()
+		var out []providers.Row
+		for {
+			row, ok := rs.Next(t.Context())
+			if !ok {
+				break
+			}
+			out = append(out, row)
+		}
+		if err := rs.Err(); err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	u := func(s string) string { return "00000000-0000-0000-0000-0000000000" + s }
+	tests := []struct {
+		name, table string
+		r           providers.KeyRange
+		want        []providers.Row
+	}{
+		{"numeric key", "n", providers.KeyRange{}, []providers.Row{{"9", "a"}, {"10", "b"}, {"100", "c"}}},
+		{"numeric key after 9", "n", providers.KeyRange{From: providers.Row{"9"}}, []providers.Row{{"10", "b"}, {"100", "c"}}},
+		{"numeric key up to 10", "n", providers.KeyRange{To: providers.Row{"10"}}, []providers.Row{{"9", "a"}, {"10", "b"}}},
+		{"composite key", "c", providers.KeyRange{}, []providers.Row{{"9", u("01"), int64(1)}, {"9", u("0a"), int64(2)},
+			{"10", u("01"), int64(4)}, {"10", u("02"), int64(3)}, {"100", u("01"), int64(5)}}},
+		{"composite key range", "c", providers.KeyRange{From: providers.Row{"9", u("0a")}, To: providers.Row{"10", u("02")}},
+			[]providers.Row{{"10", u("01"), int64(4)}, {"10", u("02"), int64(3)}}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := read(tc.table, tc.r); !reflect.DeepEqual(got, tc.want) {
+				t.Errorf("rows = %v; want %v", got, tc.want)
+			}
+		})
+	}
+	keys, err := p.SplitKeys(t.Context(), "public", "c", 5)
+	if want := []providers.Row{{"9", u("01")}, {"9", u("0a")}, {"10", u("01")}, {"10", u("02")}}; err != nil || !reflect.DeepEqual(keys, want) {
+		t.Errorf("SplitKeys = %v, %v; want %v", keys, err, want)
+	}
+}

@@ -31,12 +31,21 @@ func textCast(base string) bool {
 }
 
 // keyExpr is a key column in the byte order every engine agrees on.
-func keyExpr(c column) string {
+func keyExpr(c column) string { return collated(c, ident(c.name)) }
+
+// orderExpr is keyExpr qualified by its table, for an ORDER BY: there a
+// bare name means the output column first, which for a key read through
+// its text form (numeric, uuid) would order it as text (10 before 9).
+func orderExpr(db, table string, c column) string {
+	return collated(c, qualified(db, table)+"."+ident(c.name))
+}
+
+func collated(c column, expr string) string {
 	switch c.typ.Base {
 	case "text", "varchar", "char", "enum":
-		return ident(c.name) + ` COLLATE "C"`
+		return expr + ` COLLATE "C"`
 	}
-	return ident(c.name)
+	return expr
 }
 
 // keyText renders a portable key value as PostgreSQL input text.
@@ -229,7 +238,7 @@ func (p *Provider) ReadRows(ctx context.Context, db, table string, r providers.K
 	if len(keys) > 0 {
 		kx := make([]string, len(keys))
 		for i, k := range keys {
-			kx[i] = keyExpr(k)
+			kx[i] = orderExpr(db, table, k)
 		}
 		s.order = " ORDER BY " + strings.Join(kx, ", ")
 		for _, k := range keys {
