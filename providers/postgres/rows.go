@@ -12,13 +12,9 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/rehome/rehome/providers"
 )
-
-// pageRows is how many rows one keyset page reads.
-const pageRows = 5000
 
 // textCast says which portable types are read through their text form
 // (and parsed, where the contract wants another Go type).
@@ -71,8 +67,26 @@ func keyText(v any) (string, error) {
 	return "", fmt.Errorf("key value of type %T", v)
 }
 
-// keyCond is `(k1, k2) op (CAST($n AS t1), ...)` with its arguments.
-func keyCond(keys []column, op string, vals providers.Row, args *[]any) (string, error) {
+// binder turns a key value's text into an SQL operand: a parameter
+// placeholder (args) or, for statements that take none (COPY), a literal.
+type binder func(text string) string
+
+// params is a binder appending to args.
+func params(args *[]any) binder {
+	return func(s string) string {
+		*args = append(*args, s)
+		return fmt.Sprintf("$%d", len(*args))
+	}
+}
+
+// literal quotes s as an escape string constant, whatever
+// standard_conforming_strings says.
+func literal(s string) string {
+	return "E'" + strings.NewReplacer(`\`, `\\`, "'", "''").Replace(s) + "'"
+}
+
+// keyCond is `(k1, k2) op (CAST($n AS t1), ...)`.
+func keyCond(keys []column, op string, vals providers.Row, bind binder) (string, error) {
 	if len(vals) != len(keys) {
 		return "", fmt.Errorf("key range has %d values for %d key columns", len(vals), len(keys))
 	}
@@ -83,28 +97,24 @@ func keyCond(keys []column, op string, vals providers.Row, args *[]any) (string,
 		if err != nil {
 			return "", fmt.Errorf("key column %s: %w", k.name, err)
 		}
-		*args = append(*args, s)
 		l[i] = keyExpr(k)
-		r[i] = fmt.Sprintf("CAST($%d::text AS %s)", len(*args), k.format)
-		if strings.HasSuffix(l[i], `COLLATE "C"`) {
-			r[i] += ` COLLATE "C"`
-		}
+		r[i] = collated(k, fmt.Sprintf("CAST(%s::text AS %s)", bind(s), k.format))
 	}
 	return "(" + strings.Join(l, ", ") + ") " + op + " (" + strings.Join(r, ", ") + ")", nil
 }
 
 // rangeWhere is the WHERE clause of a key range ("" when unbounded).
-func rangeWhere(keys []column, r providers.KeyRange, args *[]any) (string, error) {
+func rangeWhere(keys []column, r providers.KeyRange, bind binder) (string, error) {
 	var conds []string
 	if r.From != nil {
-		c, err := keyCond(keys, ">", r.From, args)
+		c, err := keyCond(keys, ">", r.From, bind)
 		if err != nil {
 			return "", err
 		}
 		conds = append(conds, c)
 	}
 	if r.To != nil {
-		c, err := keyCond(keys, "<=", r.To, args)
+		c, err := keyCond(keys, "<=", r.To, bind)
 		if err != nil {
 			return "", err
 		}
@@ -184,10 +194,11 @@ func (p *Provider) Snapshot(ctx context.Context, db string) (string, string, fun
 	return id, pos, release, nil
 }
 
-// ReadRows reads the rows of range r in primary-key order, a page at a
-// time (keyset pagination) inside one REPEATABLE READ transaction, at the
-// exported snapshot when one is held. A table without a primary key is
-// read whole, unordered.
+// ReadRows reads the rows of range r in primary-key order with one
+// COPY (SELECT ... ORDER BY key) TO STDOUT in binary format, inside a
+// REPEATABLE READ transaction, at the exported snapshot when one is held;
+// a goroutine decodes the stream into pages of rows ahead of the reader.
+// A table without a primary key is read whole, unordered.
 func (p *Provider) ReadRows(ctx context.Context, db, table string, r providers.KeyRange) (providers.RowStream, error) {
 	pool, err := p.connect(ctx)
 	if err != nil {
@@ -224,6 +235,7 @@ func (p *Provider) ReadRows(ctx context.Context, db, table string, r providers.K
 		}
 		return fail(fmt.Sprintf("read the columns of %s.%s", db, table), err)
 	}
+	what := db + "." + table
 	sel := make([]string, len(cols))
 	names := make([]string, len(cols))
 	for i, c := range cols {
@@ -233,99 +245,42 @@ func (p *Provider) ReadRows(ctx context.Context, db, table string, r providers.K
 			sel[i] += "::text"
 		}
 	}
-	s := &rowStream{p: p, conn: conn, tx: tx, cols: cols, keys: keys, r: r,
-		base: "SELECT " + strings.Join(sel, ", ") + " FROM " + qualified(db, table), what: db + "." + table}
+	where, err := rangeWhere(keys, r, literal)
+	if err != nil {
+		return fail("read "+what, err)
+	}
+	q := "SELECT " + strings.Join(sel, ", ") + " FROM " + qualified(db, table) + where
 	if len(keys) > 0 {
 		kx := make([]string, len(keys))
 		for i, k := range keys {
 			kx[i] = orderExpr(db, table, k)
 		}
-		s.order = " ORDER BY " + strings.Join(kx, ", ")
-		for _, k := range keys {
-			for j, c := range cols {
-				if c.name == k.name {
-					s.keyIdx = append(s.keyIdx, j)
-				}
-			}
+		q += " ORDER BY " + strings.Join(kx, ", ")
+	}
+	cs := &copyStream{pages: make(chan []providers.Row, copyPages), stop: make(chan struct{}), done: make(chan struct{})}
+	dec := newCopyDecoder(ctx, cols, cs.pages, cs.stop)
+	go func() {
+		defer close(cs.done)
+		defer close(cs.pages)
+		_, err := conn.Conn().PgConn().CopyTo(ctx, dec, "COPY ("+q+") TO STDOUT (FORMAT binary)")
+		if err == nil {
+			err = dec.finish()
 		}
-	}
-	return &providers.PagedRows{Cols: names, Fetch: s.fetch, Release: s.close}, nil
-}
-
-type rowStream struct {
-	p      *Provider
-	conn   *pgxpool.Conn
-	tx     pgx.Tx
-	cols   []column
-	keys   []column
-	keyIdx []int
-	r      providers.KeyRange
-	base   string
-	order  string
-	what   string
-
-	after  providers.Row // last key read
-	closed bool
-}
-
-func (s *rowStream) close() error {
-	if s.closed {
-		return nil
-	}
-	s.closed = true
-	err := s.tx.Rollback(context.Background())
-	s.conn.Release()
-	if errors.Is(err, pgx.ErrTxClosed) {
-		err = nil
-	}
-	return s.p.fail("close the read of "+s.what, err)
-}
-
-func (s *rowStream) fetch(ctx context.Context) ([]providers.Row, bool, error) {
-	var args []any
-	rg := s.r
-	if s.after != nil {
-		rg.From = s.after
-	}
-	where, err := rangeWhere(s.keys, rg, &args)
-	if err != nil {
-		return nil, false, fmt.Errorf("read %s: %w", s.what, err)
-	}
-	q := s.base + where + s.order
-	if len(s.keys) > 0 {
-		q += " LIMIT " + strconv.Itoa(pageRows)
-	}
-	rows, err := s.tx.Query(ctx, q, args...)
-	if err != nil {
-		return nil, false, s.p.fail("read "+s.what, err)
-	}
-	defer rows.Close()
-	var page []providers.Row
-	for rows.Next() {
-		vals, err := rows.Values()
-		if err != nil {
-			return nil, false, s.p.fail("read "+s.what, err)
+		if err != nil && !errors.Is(err, errCopyStopped) {
+			err = p.fail("read "+what, err)
 		}
-		row := make(providers.Row, len(vals))
-		for i, v := range vals {
-			if row[i], err = portable(v, s.cols[i].typ.Base); err != nil {
-				return nil, false, fmt.Errorf("read %s column %s: %w", s.what, s.cols[i].name, err)
-			}
+		cs.err = err
+	}()
+	release := func() error {
+		err := cs.halt()
+		rerr := tx.Rollback(context.WithoutCancel(ctx))
+		if errors.Is(rerr, pgx.ErrTxClosed) || conn.Conn().IsClosed() {
+			rerr = nil // the connection was closed to stop the COPY
 		}
-		page = append(page, row)
+		conn.Release()
+		return errors.Join(err, p.fail("close the read of "+what, rerr))
 	}
-	if err := rows.Err(); err != nil {
-		return nil, false, s.p.fail("read "+s.what, err)
-	}
-	last := len(s.keys) == 0 || len(page) < pageRows
-	if n := len(page); n > 0 && len(s.keys) > 0 {
-		lastRow := page[n-1]
-		s.after = make(providers.Row, len(s.keyIdx))
-		for i, j := range s.keyIdx {
-			s.after[i] = lastRow[j]
-		}
-	}
-	return page, last, nil
+	return &providers.PagedRows{Cols: names, Fetch: cs.fetch, Release: release}, nil
 }
 
 // portable converts a value pgx decoded into the contract's Go type.
@@ -422,7 +377,7 @@ func (p *Provider) WriteRows(ctx context.Context, db, table string, r providers.
 		load, pick, dest = append(load, ident(n)), append(pick, i), append(dest, cols[j])
 	}
 	var args []any
-	where, err := rangeWhere(keys, r, &args)
+	where, err := rangeWhere(keys, r, params(&args))
 	if err != nil {
 		return 0, fmt.Errorf("write %s: %w", what, err)
 	}
