@@ -381,57 +381,85 @@ func (p *Provider) WriteRows(ctx context.Context, db, table string, r providers.
 	if err != nil {
 		return 0, fmt.Errorf("write %s: %w", what, err)
 	}
+	if where != "" {
+		// A table just loaded has no statistics yet: without this the
+		// planner may scan it whole to clear each range.
+		if _, err := tx.Exec(ctx, "SET LOCAL enable_seqscan = off"); err != nil {
+			return 0, p.fail("clear the range of "+what, err)
+		}
+	}
 	if _, err := tx.Exec(ctx, "DELETE FROM "+qualified(db, table)+where, args...); err != nil {
 		return 0, p.fail("clear the range of "+what, err)
 	}
-	pr, pw := io.Pipe()
-	var n int64
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		var buf []byte
-		for {
-			row, ok := rows.Next(ctx)
-			if !ok {
-				break
-			}
-			if len(row) != len(in) {
-				pw.CloseWithError(fmt.Errorf("row %d has %d values for %d columns", n+1, len(row), len(in)))
-				return
-			}
-			buf = buf[:0]
-			for k, i := range pick {
-				if k > 0 {
-					buf = append(buf, '\t')
-				}
-				var err error
-				if buf, err = appendCopy(buf, row[i], dest[k].typ.Base); err != nil {
-					pw.CloseWithError(fmt.Errorf("row %d column %s: %w", n+1, dest[k].name, err))
-					return
-				}
-			}
-			buf = append(buf, '\n')
-			if _, err := pw.Write(buf); err != nil {
-				return
-			}
-			n++
-		}
-		if err := rows.Err(); err != nil {
-			pw.CloseWithError(err)
-			return
-		}
-		pw.Close()
-	}()
-	_, err = conn.Conn().PgConn().CopyFrom(ctx, pr, "COPY "+qualified(db, table)+" ("+strings.Join(load, ", ")+") FROM STDIN")
-	pr.CloseWithError(io.ErrClosedPipe) // stop the writer if COPY failed early
-	<-done
+	enc := &copyEncoder{ctx: ctx, rows: rows, in: len(in), pick: pick, dest: dest}
+	_, err = conn.Conn().PgConn().CopyFrom(ctx, enc, "COPY "+qualified(db, table)+" ("+strings.Join(load, ", ")+") FROM STDIN")
+	if enc.err != nil && !errors.Is(enc.err, io.EOF) {
+		return 0, fmt.Errorf("load %s: %w", what, enc.err)
+	}
 	if err != nil {
 		return 0, p.fail("load "+what, err)
 	}
+	n := enc.n
 	if err := tx.Commit(ctx); err != nil {
 		return 0, p.fail("commit the load of "+what, err)
 	}
 	return n, nil
+}
+
+// copyEncoder is the io.Reader a COPY FROM STDIN reads: it encodes the
+// stream's rows in text format as the COPY asks for more.
+type copyEncoder struct {
+	ctx  context.Context
+	rows providers.RowStream
+	in   int      // columns of the stream
+	pick []int    // stream index per loaded column
+	dest []column // the loaded columns
+	buf  []byte
+	off  int
+	n    int64
+	err  error // io.EOF at the stream's end
+}
+
+func (e *copyEncoder) Read(p []byte) (int, error) {
+	if e.off > 0 { // keep what the last Read left, at the start
+		e.buf = e.buf[:copy(e.buf, e.buf[e.off:])]
+		e.off = 0
+	}
+	for len(e.buf) < len(p) && e.err == nil {
+		e.err = e.row()
+	}
+	n := copy(p, e.buf)
+	e.off = n
+	if n == 0 && e.err != nil {
+		return 0, e.err
+	}
+	return n, nil
+}
+
+// row appends the next row, or returns io.EOF at the end.
+func (e *copyEncoder) row() error {
+	row, ok := e.rows.Next(e.ctx)
+	if !ok {
+		if err := e.rows.Err(); err != nil {
+			return err
+		}
+		return io.EOF
+	}
+	if len(row) != e.in {
+		return fmt.Errorf("row %d has %d values for %d columns", e.n+1, len(row), e.in)
+	}
+	for k, i := range e.pick {
+		if k > 0 {
+			e.buf = append(e.buf, '\t')
+		}
+		var err error
+		if e.buf, err = appendCopy(e.buf, row[i], e.dest[k].typ.Base); err != nil {
+			return fmt.Errorf("row %d column %s: %w", e.n+1, e.dest[k].name, err)
+		}
+	}
+	e.buf = append(e.buf, '\n')
+	e.n++
+	return nil
 }
 
 // appendCopy appends v in COPY text format for a column of type base.
