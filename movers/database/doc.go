@@ -15,7 +15,7 @@
 // Apply creates the destination schema and tables without secondary
 // indexes or foreign keys, copies tables in parallel (a table of 50,000
 // rows or more is first cut into as many key ranges as there are workers,
-// where the source can split it), each in primary-key chunks of 10,000
+// where the source can split it), each in primary-key chunks of 100,000
 // rows written in one transaction and recorded in the state's progress
 // store, so an interrupted apply resumes at the first unfinished chunk; values with no exact form follow on_bad_value (fail,
 // null, skip_row) and are counted in the data-quality report. It then adds
