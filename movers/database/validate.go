@@ -113,46 +113,71 @@ func validateTable(ctx context.Context, ss, ds providers.DatabaseStore, p *rowsP
 	for i, c := range t.Columns {
 		names[i], types[i] = c.Name, c.Type
 	}
+	// The two sides are read at once.
+	var srcErr error
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		srcErr = v.fingerprintSource(ctx, ss, p, t, names, types, lossy)
+	}()
+	dstErr := v.fingerprintDest(ctx, ds, p, t, names, types)
+	<-done
+	switch {
+	case srcErr != nil && dstErr != nil:
+		v.err = fmt.Errorf("%w; %w", srcErr, dstErr)
+	case srcErr != nil:
+		v.err = srcErr
+	default:
+		v.err = dstErr
+	}
+	return v
+}
+
+// fingerprintSource fingerprints the source table through the move's
+// value policy.
+func (v *vrow) fingerprintSource(ctx context.Context, ss providers.DatabaseStore, p *rowsParams, t providers.Table,
+	names []string, types []providers.ColumnType, lossy map[string]bool) error {
 	rs, err := ss.ReadRows(ctx, p.Source, t.Name, providers.KeyRange{})
 	if err != nil {
-		v.err = fmt.Errorf("read the source: %w", err)
-		return v
+		return fmt.Errorf("read the source: %w", err)
 	}
 	defer rs.Close()
 	src, err := reorder(rs, names)
 	if err != nil {
-		v.err = fmt.Errorf("read the source: %w", err)
-		return v
+		return fmt.Errorf("read the source: %w", err)
 	}
 	ck, err := newChecker(t, names, p.Policy, p.Strict, lossy)
 	if err != nil {
-		v.err = err
-		return v
+		return err
 	}
 	counted := &counting{RowStream: src}
 	if v.src, err = providers.FingerprintRows(ctx, &filtered{RowStream: counted, ck: ck}, types); err != nil {
-		v.err = fmt.Errorf("fingerprint the source: %w", err)
-		return v
+		return fmt.Errorf("fingerprint the source: %w", err)
 	}
 	v.srcRaw = counted.n
 	for _, q := range ck.q {
 		v.skippedByRow += q.Skipped
 	}
+	return nil
+}
+
+// fingerprintDest fingerprints the destination table in the source's
+// column order.
+func (v *vrow) fingerprintDest(ctx context.Context, ds providers.DatabaseStore, p *rowsParams, t providers.Table,
+	names []string, types []providers.ColumnType) error {
 	drs, err := ds.ReadRows(ctx, p.Target, t.Name, providers.KeyRange{})
 	if err != nil {
-		v.err = fmt.Errorf("read the destination: %w", err)
-		return v
+		return fmt.Errorf("read the destination: %w", err)
 	}
 	defer drs.Close()
 	dst, err := reorder(drs, names)
 	if err != nil {
-		v.err = err
-		return v
+		return err
 	}
 	if v.dst, err = providers.FingerprintRows(ctx, dst, types); err != nil {
-		v.err = fmt.Errorf("fingerprint the destination: %w", err)
+		return fmt.Errorf("fingerprint the destination: %w", err)
 	}
-	return v
+	return nil
 }
 
 // counting counts the rows read through it.
