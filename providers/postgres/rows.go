@@ -564,14 +564,22 @@ func (p *Provider) Fingerprint(ctx context.Context, db, table string) (providers
 	return providers.FingerprintRows(ctx, rs, types)
 }
 
-// SplitKeys cuts db.table into parts ranges of about equal rows with
-// ntile() over its primary key (an index-only scan where the key is
-// indexed) and returns the last key of each range but the last.
+// SplitKeys cuts db.table into parts ranges of about equal rows and
+// returns the last key of each range but the last. It counts the rows
+// (the planner's estimate for a table of a million rows or more, an
+// exact count below) and reads each cut's key with an OFFSET probe along
+// the primary key's index, as ntile() over the count would place it,
+// instead of sorting the whole table.
 func (p *Provider) SplitKeys(ctx context.Context, db, table string, parts int) ([]providers.Row, error) {
 	if parts < 2 {
 		return nil, nil
 	}
 	pool, err := p.connect(ctx)
+	if err != nil {
+		return nil, err
+	}
+	what := "split " + db + "." + table
+	oid, err := tableOID(ctx, pool, db, table)
 	if err != nil {
 		return nil, err
 	}
@@ -582,44 +590,57 @@ func (p *Provider) SplitKeys(ctx context.Context, db, table string, parts int) (
 	if len(keys) == 0 {
 		return nil, fmt.Errorf("split %s.%s: it has no primary key", db, table)
 	}
-	var sel, order, names, outer []string
+	var n int64
+	if err := pool.QueryRow(ctx, "SELECT GREATEST(reltuples, 0)::bigint FROM pg_class WHERE oid = $1", oid).Scan(&n); err != nil {
+		return nil, p.fail(what, err)
+	}
+	if n < 1_000_000 {
+		if err := pool.QueryRow(ctx, "SELECT count(*) FROM "+qualified(db, table)).Scan(&n); err != nil {
+			return nil, p.fail(what, err)
+		}
+	}
+	sel := make([]string, len(keys))
+	order := make([]string, len(keys))
 	for i, k := range keys {
-		e := keyExpr(k)
-		n := fmt.Sprintf("k%d", i)
-		sel = append(sel, e+" AS "+n)
-		order = append(order, e)
-		names = append(names, n)
+		sel[i] = ident(k.name)
 		if textCast(k.typ.Base) {
-			n += "::text"
+			sel[i] += "::text"
 		}
-		outer = append(outer, n)
+		order[i] = orderExpr(db, table, k)
 	}
-	// The last row of each bucket but the last: where the next row (in key
-	// order) is in another bucket.
-	q := fmt.Sprintf(`SELECT %s FROM (
-  SELECT %s, b, lead(b) OVER (ORDER BY b, %s) AS nb FROM (
-    SELECT %s, ntile(%d) OVER (ORDER BY %s) AS b FROM %s) x) y
-WHERE nb IS NOT NULL AND nb <> b ORDER BY b`,
-		strings.Join(outer, ", "), strings.Join(names, ", "), strings.Join(names, ", "),
-		strings.Join(sel, ", "), parts, strings.Join(order, ", "), qualified(db, table))
-	rows, err := pool.Query(ctx, q)
-	if err != nil {
-		return nil, p.fail("split "+db+"."+table, err)
-	}
-	defer rows.Close()
+	q := "SELECT " + strings.Join(sel, ", ") + " FROM " + qualified(db, table) + " ORDER BY " + strings.Join(order, ", ") + " OFFSET $1 LIMIT 1"
+	// ntile's buckets: n/parts rows each, the first n%parts one more.
 	var out []providers.Row
-	for rows.Next() {
-		vals, err := rows.Values()
-		if err != nil {
-			return nil, p.fail("split "+db+"."+table, err)
+	var end int64
+	for b := range parts - 1 {
+		size := n / int64(parts)
+		if int64(b) < n%int64(parts) {
+			size++
 		}
-		row := make(providers.Row, len(vals))
-		for i, v := range vals {
+		if size == 0 {
+			break
+		}
+		if end += size; end >= n {
+			break // the rest is the last range
+		}
+		rows, err := pool.Query(ctx, q, end-1)
+		if err != nil {
+			return nil, p.fail(what, err)
+		}
+		vals, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) ([]any, error) { return r.Values() })
+		if err != nil {
+			return nil, p.fail(what, err)
+		}
+		if len(vals) == 0 {
+			break // fewer rows than the estimate
+		}
+		row := make(providers.Row, len(keys))
+		for i, v := range vals[0] {
 			if row[i], err = portable(v, keys[i].typ.Base); err != nil {
-				return nil, fmt.Errorf("split %s.%s: %w", db, table, err)
+				return nil, fmt.Errorf("%s: %w", what, err)
 			}
 		}
 		out = append(out, row)
 	}
-	return out, p.fail("split "+db+"."+table, rows.Err())
+	return out, nil
 }
