@@ -23,44 +23,75 @@ import (
 // strings and bytes as they are. cols may be nil or give each column's
 // portable type in stream order.
 func FingerprintRows(ctx context.Context, rows RowStream, cols []ColumnType) (Fingerprint, error) {
-	var n int64
-	var hi, lo uint64
-	var buf, c []byte
+	var ck Checksummer
 	for {
 		row, ok := rows.Next(ctx)
 		if !ok {
 			break
 		}
-		buf = buf[:0]
 		for i, v := range row {
 			var base string
 			if i < len(cols) {
 				base = cols[i].Base
 			}
-			var err error
-			if c, err = appendCanonical(c[:0], v, base); err != nil {
-				return Fingerprint{}, fmt.Errorf("fingerprint: row %d column %d: %w", n+1, i+1, err)
+			if err := ck.Value(v, base); err != nil {
+				return Fingerprint{}, fmt.Errorf("fingerprint: row %d column %d: %w", ck.n+1, i+1, err)
 			}
-			buf = binary.AppendUvarint(buf, uint64(len(c)))
-			buf = append(buf, c...)
 		}
-		sum := sha256.Sum256(buf)
-		a, b := binary.BigEndian.Uint64(sum[:8]), binary.BigEndian.Uint64(sum[8:16])
-		nlo := lo + b
-		carry := uint64(0)
-		if nlo < lo {
-			carry = 1
-		}
-		lo, hi = nlo, hi+a+carry
-		n++
+		ck.EndRow()
 	}
 	if err := rows.Err(); err != nil {
 		return Fingerprint{}, fmt.Errorf("fingerprint: read rows: %w", err)
 	}
+	return ck.Sum(), nil
+}
+
+// Checksummer computes a Fingerprint row by row, for engines that read
+// values without building Rows: per row, each value in column order
+// (Value, or Canonical for a form already canonical), then EndRow.
+type Checksummer struct {
+	n      int64
+	hi, lo uint64
+	row, c []byte
+}
+
+// Value adds a portable value of a column of type base.
+func (k *Checksummer) Value(v any, base string) error {
+	var err error
+	if k.c, err = appendCanonical(k.c[:0], v, base); err != nil {
+		return err
+	}
+	k.Canonical(k.c)
+	return nil
+}
+
+// Canonical adds a value given in its canonical form (CanonicalValue's,
+// its tag first).
+func (k *Checksummer) Canonical(c []byte) {
+	k.row = binary.AppendUvarint(k.row, uint64(len(c)))
+	k.row = append(k.row, c...)
+}
+
+// EndRow ends a row.
+func (k *Checksummer) EndRow() {
+	sum := sha256.Sum256(k.row)
+	a, b := binary.BigEndian.Uint64(sum[:8]), binary.BigEndian.Uint64(sum[8:16])
+	nlo := k.lo + b
+	carry := uint64(0)
+	if nlo < k.lo {
+		carry = 1
+	}
+	k.lo, k.hi = nlo, k.hi+a+carry
+	k.n++
+	k.row = k.row[:0]
+}
+
+// Sum is the fingerprint of the rows ended so far.
+func (k *Checksummer) Sum() Fingerprint {
 	var out [16]byte
-	binary.BigEndian.PutUint64(out[:8], hi)
-	binary.BigEndian.PutUint64(out[8:], lo)
-	return Fingerprint{Rows: n, Checksum: hex.EncodeToString(out[:])}, nil
+	binary.BigEndian.PutUint64(out[:8], k.hi)
+	binary.BigEndian.PutUint64(out[8:], k.lo)
+	return Fingerprint{Rows: k.n, Checksum: hex.EncodeToString(out[:])}
 }
 
 // CanonicalValue is the form FingerprintRows hashes one value in, with a
