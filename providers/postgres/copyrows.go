@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"strconv"
 	"sync"
 	"time"
 	"unsafe"
@@ -116,21 +117,26 @@ func decoderFor(base string) decodeFunc {
 // pgconn hands it over message by message, into pages of rows. It is the
 // io.Writer CopyTo writes to; pages go to out.
 type copyDecoder struct {
-	ctx   context.Context
-	cols  []column
-	dec   []decodeFunc
-	out   chan<- []providers.Row
-	stop  <-chan struct{}
-	rest  []byte // an incomplete tuple carried to the next Write
-	begun bool
-	ended bool
-	page  []providers.Row
-	slab  []any  // the values of the page's rows
-	arena []byte // text and bytes of recent rows; never rewritten
+	ctx  context.Context
+	cols []column
+	dec  []decodeFunc
+	out  chan<- []providers.Row
+	stop <-chan struct{}
+	// sum, when set, takes each tuple's values in canonical form (with
+	// sumTypes) instead of rows being built.
+	sum      *providers.Checksummer
+	sumTypes []providers.ColumnType
+	canon    []byte
+	rest     []byte // an incomplete tuple carried to the next Write
+	begun    bool
+	ended    bool
+	page     []providers.Row
+	slab     []any  // the values of the page's rows
+	arena    []byte // text and bytes of recent rows; never rewritten
 }
 
-func newCopyDecoder(ctx context.Context, cols []column, out chan<- []providers.Row, stop <-chan struct{}) *copyDecoder {
-	d := &copyDecoder{ctx: ctx, cols: cols, out: out, stop: stop}
+func newCopyDecoder(ctx context.Context, cols []column) *copyDecoder {
+	d := &copyDecoder{ctx: ctx, cols: cols}
 	for _, c := range cols {
 		base := c.typ.Base
 		if textCast(base) && base != "time" {
@@ -241,6 +247,9 @@ func (d *copyDecoder) tuple(p []byte) (int, error) {
 	if len(p) < off {
 		return 0, nil
 	}
+	if d.sum != nil {
+		return off, d.checksum(p)
+	}
 	if len(d.slab) < len(d.cols) {
 		d.slab = make([]any, copyPage*len(d.cols))
 	}
@@ -267,6 +276,62 @@ func (d *copyDecoder) tuple(p []byte) (int, error) {
 		}
 	}
 	return off, nil
+}
+
+// checksum adds the whole tuple at the start of p to d.sum.
+func (d *copyDecoder) checksum(p []byte) error {
+	off := 2
+	for i, c := range d.cols {
+		l := int32(binary.BigEndian.Uint32(p[off:]))
+		off += 4
+		if l < 0 {
+			d.sum.Canonical([]byte{'N'})
+			continue
+		}
+		b := p[off : off+int(l)]
+		off += int(l)
+		if err := d.canonical(i, b, d.sumTypes[i].Base); err != nil {
+			return fmt.Errorf("column %s: %w", c.name, err)
+		}
+	}
+	d.sum.EndRow()
+	return nil
+}
+
+// canonical adds one field of column i in the canonical form of base:
+// integers and plain text straight from their bytes, other values
+// through their portable Go value.
+func (d *copyDecoder) canonical(i int, b []byte, base string) error {
+	switch d.cols[i].typ.Base {
+	case "int16", "int32", "int64":
+		if len(b) == 2 || len(b) == 4 || len(b) == 8 {
+			var x int64
+			switch len(b) {
+			case 2:
+				x = int64(int16(binary.BigEndian.Uint16(b)))
+			case 4:
+				x = int64(int32(binary.BigEndian.Uint32(b)))
+			default:
+				x = int64(binary.BigEndian.Uint64(b))
+			}
+			d.canon = strconv.AppendInt(append(d.canon[:0], 'n'), x, 10)
+			d.sum.Canonical(d.canon)
+			return nil
+		}
+	case "text", "varchar", "char", "decimal", "json", "uuid", "enum", "other":
+		switch base {
+		case "decimal", "int16", "int32", "int64", "json":
+		default:
+			d.canon = append(append(d.canon[:0], 's'), b...)
+			d.sum.Canonical(d.canon)
+			return nil
+		}
+	}
+	v, err := d.dec[i](d, b)
+	if err != nil {
+		return err
+	}
+	return d.sum.Value(v, base)
 }
 
 // flush hands the page over.

@@ -101,6 +101,50 @@ func TestCopyReadMatchesPgx(t *testing.T) {
 			}
 		}
 	}
+	// FingerprintColumns agrees with FingerprintRows over the rows read,
+	// in another column order and with other canonical types (a source's).
+	order := []int{18, 3, 0, 17, 16, 15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 2, 1}
+	for name, retype := range map[string]func(c column) providers.ColumnType{
+		"own types": func(c column) providers.ColumnType { return c.typ },
+		"text as decimal, ints as decimal, jsonb as text": func(c column) providers.ColumnType {
+			switch c.typ.Base {
+			case "text":
+				return providers.ColumnType{Base: "decimal"}
+			case "int32":
+				return providers.ColumnType{Base: "decimal"}
+			case "json":
+				return providers.ColumnType{Base: "text"}
+			case "bytes":
+				return providers.ColumnType{Base: "json"}
+			}
+			return c.typ
+		},
+	} {
+		names := make([]string, len(order))
+		types := make([]providers.ColumnType, len(order))
+		rows := make([]providers.Row, len(got))
+		for k, j := range order {
+			names[k], types[k] = cols[j].name, retype(cols[j])
+		}
+		for r, row := range got {
+			rows[r] = make(providers.Row, len(order))
+			for k, j := range order {
+				rows[r][k] = row[j]
+			}
+		}
+		want, err := providers.FingerprintRows(ctx, &providers.SliceRows{Rows: rows}, types)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fp, err := p.FingerprintColumns(ctx, "public", "v", names, types)
+		if err != nil || fp != want {
+			t.Errorf("%s: FingerprintColumns = %+v, %v; FingerprintRows over ReadRows = %+v", name, fp, err, want)
+		}
+	}
+	if _, err := p.FingerprintColumns(ctx, "public", "v", []string{"id", "nope"}, make([]providers.ColumnType, 2)); err == nil ||
+		!strings.Contains(err.Error(), `no column "nope"`) {
+		t.Errorf("FingerprintColumns of a missing column: %v", err)
+	}
 	// Closing a read before its end stops the COPY and frees the
 	// connection.
 	for range 6 {

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/rehome/rehome/providers"
 )
@@ -200,42 +201,15 @@ func (p *Provider) Snapshot(ctx context.Context, db string) (string, string, fun
 // a goroutine decodes the stream into pages of rows ahead of the reader.
 // A table without a primary key is read whole, unordered.
 func (p *Provider) ReadRows(ctx context.Context, db, table string, r providers.KeyRange) (providers.RowStream, error) {
-	pool, err := p.connect(ctx)
+	rt, err := p.beginRead(ctx, db, table)
 	if err != nil {
 		return nil, err
 	}
-	conn, err := pool.Acquire(ctx)
-	if err != nil {
-		return nil, p.fail("acquire a connection", err)
-	}
-	tx, err := conn.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
-	if err != nil {
-		conn.Release()
-		return nil, p.fail("begin", err)
-	}
-	p.mu.Lock()
-	snap := p.snapshots[db]
-	p.mu.Unlock()
+	conn, tx, cols, keys, what := rt.conn, rt.tx, rt.cols, rt.keys, rt.what
 	fail := func(what string, err error) (providers.RowStream, error) {
-		_ = tx.Rollback(context.WithoutCancel(ctx))
-		conn.Release()
+		rt.end(ctx)
 		return nil, p.fail(what, err)
 	}
-	if snap != "" {
-		if _, err := tx.Exec(ctx, "SET TRANSACTION SNAPSHOT "+quoteLiteral(snap)); err != nil {
-			return fail("use the exported snapshot", err)
-		}
-	}
-	cols, keys, err := p.tableInfo(ctx, tx, db, table)
-	if err != nil {
-		if errors.Is(err, providers.ErrNotFound) {
-			_ = tx.Rollback(ctx)
-			conn.Release()
-			return nil, err
-		}
-		return fail(fmt.Sprintf("read the columns of %s.%s", db, table), err)
-	}
-	what := db + "." + table
 	sel := make([]string, len(cols))
 	names := make([]string, len(cols))
 	for i, c := range cols {
@@ -258,7 +232,8 @@ func (p *Provider) ReadRows(ctx context.Context, db, table string, r providers.K
 		q += " ORDER BY " + strings.Join(kx, ", ")
 	}
 	cs := &copyStream{pages: make(chan []providers.Row, copyPages), stop: make(chan struct{}), done: make(chan struct{})}
-	dec := newCopyDecoder(ctx, cols, cs.pages, cs.stop)
+	dec := newCopyDecoder(ctx, cols)
+	dec.out, dec.stop = cs.pages, cs.stop
 	go func() {
 		defer close(cs.done)
 		defer close(cs.pages)
@@ -281,6 +256,98 @@ func (p *Provider) ReadRows(ctx context.Context, db, table string, r providers.K
 		return errors.Join(err, p.fail("close the read of "+what, rerr))
 	}
 	return &providers.PagedRows{Cols: names, Fetch: cs.fetch, Release: release}, nil
+}
+
+// readTx is a read-only REPEATABLE READ transaction on one connection,
+// at the exported snapshot when one is held, with the table's columns.
+type readTx struct {
+	conn       *pgxpool.Conn
+	tx         pgx.Tx
+	cols, keys []column
+	what       string
+}
+
+func (rt *readTx) end(ctx context.Context) {
+	_ = rt.tx.Rollback(context.WithoutCancel(ctx))
+	rt.conn.Release()
+}
+
+func (p *Provider) beginRead(ctx context.Context, db, table string) (*readTx, error) {
+	pool, err := p.connect(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conn, err := pool.Acquire(ctx)
+	if err != nil {
+		return nil, p.fail("acquire a connection", err)
+	}
+	tx, err := conn.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
+	if err != nil {
+		conn.Release()
+		return nil, p.fail("begin", err)
+	}
+	rt := &readTx{conn: conn, tx: tx, what: db + "." + table}
+	p.mu.Lock()
+	snap := p.snapshots[db]
+	p.mu.Unlock()
+	if snap != "" {
+		if _, err := tx.Exec(ctx, "SET TRANSACTION SNAPSHOT "+quoteLiteral(snap)); err != nil {
+			rt.end(ctx)
+			return nil, p.fail("use the exported snapshot", err)
+		}
+	}
+	if rt.cols, rt.keys, err = p.tableInfo(ctx, tx, db, table); err != nil {
+		rt.end(ctx)
+		if errors.Is(err, providers.ErrNotFound) {
+			return nil, err
+		}
+		return nil, p.fail(fmt.Sprintf("read the columns of %s.%s", db, table), err)
+	}
+	return rt, nil
+}
+
+// FingerprintColumns fingerprints db.table as the rows ReadRows would
+// give, in the column order cols names, canonicalized with types: one
+// binary COPY of the table in no particular order, whose fields are put
+// in canonical form as they arrive, without building rows.
+func (p *Provider) FingerprintColumns(ctx context.Context, db, table string, cols []string, types []providers.ColumnType) (providers.Fingerprint, error) {
+	if len(cols) != len(types) {
+		return providers.Fingerprint{}, fmt.Errorf("fingerprint %s.%s: %d columns and %d types", db, table, len(cols), len(types))
+	}
+	rt, err := p.beginRead(ctx, db, table)
+	if err != nil {
+		return providers.Fingerprint{}, err
+	}
+	defer rt.end(ctx)
+	byName := map[string]column{}
+	for _, c := range rt.cols {
+		byName[c.name] = c
+	}
+	pick := make([]column, len(cols))
+	sel := make([]string, len(cols))
+	for i, n := range cols {
+		c, ok := byName[n]
+		if !ok {
+			return providers.Fingerprint{}, fmt.Errorf("fingerprint %s: the table has no column %q", rt.what, n)
+		}
+		pick[i], sel[i] = c, ident(n)
+		if textCast(c.typ.Base) {
+			sel[i] += "::text"
+		}
+	}
+	dec := newCopyDecoder(ctx, pick)
+	dec.sum, dec.sumTypes = &providers.Checksummer{}, types
+	q := "COPY (SELECT " + strings.Join(sel, ", ") + " FROM " + qualified(db, table) + ") TO STDOUT (FORMAT binary)"
+	if len(cols) == 0 {
+		q = "COPY (SELECT FROM " + qualified(db, table) + ") TO STDOUT (FORMAT binary)"
+	}
+	if _, err := rt.conn.Conn().PgConn().CopyTo(ctx, dec, q); err != nil {
+		return providers.Fingerprint{}, p.fail("fingerprint "+rt.what, err)
+	}
+	if err := dec.finish(); err != nil {
+		return providers.Fingerprint{}, p.fail("fingerprint "+rt.what, err)
+	}
+	return dec.sum.Sum(), nil
 }
 
 // portable converts a value pgx decoded into the contract's Go type.
