@@ -235,7 +235,11 @@ func copyRows(ctx context.Context, r *exec.Run) (state.Result, error) {
 	} else {
 		r.Message("data quality: %d nulled, %d rows skipped, %d changed by translation\n  %s", nulled, skipped, changed, strings.Join(qlines, "\n  "))
 	}
-	v, err := validate(ctx, ss, ds, &p, lossy, min(workers, max(1, len(p.Schema.Tables))))
+	clean := map[string]bool{}
+	for _, t := range p.Schema.Tables {
+		clean[t.Name] = recs[t.Name].Quality.bad() == 0
+	}
+	v, err := validate(ctx, ss, ds, &p, lossy, clean, min(workers, max(1, len(p.Schema.Tables))))
 	r.Message("%s", v.text())
 	attrs := map[string]string{"id": a.To.ID, "tables": strconv.Itoa(len(p.Schema.Tables)), "rows": strconv.FormatInt(v.rows(), 10),
 		"nulled": strconv.FormatInt(nulled, 10), "skipped": strconv.FormatInt(skipped, 10), "changed": strconv.FormatInt(changed, 10),

@@ -89,7 +89,12 @@ func (v validation) text() string {
 // the snapshot) through the move's value policy, the destination in the
 // source's column order; both with the source's portable types, so a
 // type override or translation that changes a value shows as a mismatch.
-func validate(ctx context.Context, ss, ds providers.DatabaseStore, p *rowsParams, lossy map[string]map[string]bool, workers int) (validation, error) {
+//
+// clean names the tables whose copy met no bad value: the policy changes
+// none of their rows, so an engine that fingerprints a table itself
+// (providers.ColumnFingerprinter) does so for the source as well as for
+// the destination.
+func validate(ctx context.Context, ss, ds providers.DatabaseStore, p *rowsParams, lossy map[string]map[string]bool, clean map[string]bool, workers int) (validation, error) {
 	out := make(validation, len(p.Schema.Tables))
 	var wg sync.WaitGroup
 	sem := make(chan struct{}, max(1, workers))
@@ -99,14 +104,14 @@ func validate(ctx context.Context, ss, ds providers.DatabaseStore, p *rowsParams
 			defer wg.Done()
 			sem <- struct{}{}
 			defer func() { <-sem }()
-			out[i] = validateTable(ctx, ss, ds, p, t, lossy[t.Name])
+			out[i] = validateTable(ctx, ss, ds, p, t, lossy[t.Name], clean[t.Name])
 		}()
 	}
 	wg.Wait()
 	return out, ctx.Err()
 }
 
-func validateTable(ctx context.Context, ss, ds providers.DatabaseStore, p *rowsParams, t providers.Table, lossy map[string]bool) vrow {
+func validateTable(ctx context.Context, ss, ds providers.DatabaseStore, p *rowsParams, t providers.Table, lossy map[string]bool, clean bool) vrow {
 	v := vrow{table: t.Name}
 	names := make([]string, len(t.Columns))
 	types := make([]providers.ColumnType, len(t.Columns))
@@ -118,6 +123,13 @@ func validateTable(ctx context.Context, ss, ds providers.DatabaseStore, p *rowsP
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
+		if fc, ok := ss.(providers.ColumnFingerprinter); ok && clean {
+			if v.src, srcErr = fc.FingerprintColumns(ctx, p.Source, t.Name, names, types); srcErr != nil {
+				srcErr = fmt.Errorf("fingerprint the source: %w", srcErr)
+			}
+			v.srcRaw = v.src.Rows
+			return
+		}
 		srcErr = v.fingerprintSource(ctx, ss, p, t, names, types, lossy)
 	}()
 	dstErr := v.fingerprintDest(ctx, ds, p, t, names, types)
@@ -165,6 +177,13 @@ func (v *vrow) fingerprintSource(ctx context.Context, ss providers.DatabaseStore
 // column order.
 func (v *vrow) fingerprintDest(ctx context.Context, ds providers.DatabaseStore, p *rowsParams, t providers.Table,
 	names []string, types []providers.ColumnType) error {
+	if fc, ok := ds.(providers.ColumnFingerprinter); ok {
+		var err error
+		if v.dst, err = fc.FingerprintColumns(ctx, p.Target, t.Name, names, types); err != nil {
+			return fmt.Errorf("fingerprint the destination: %w", err)
+		}
+		return nil
+	}
 	drs, err := ds.ReadRows(ctx, p.Target, t.Name, providers.KeyRange{})
 	if err != nil {
 		return fmt.Errorf("read the destination: %w", err)
@@ -192,4 +211,13 @@ func (c *counting) Next(ctx context.Context) (providers.Row, bool) {
 		c.n++
 	}
 	return row, ok
+}
+
+// bad counts the values without an exact form the copy met.
+func (q quality) bad() int64 {
+	var n int64
+	for _, c := range q {
+		n += c.Bad
+	}
+	return n
 }
