@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 	"unsafe"
@@ -389,4 +390,124 @@ func (c *copyStream) halt() error {
 		return nil
 	}
 	return c.err
+}
+
+// copyHeader opens a COPY binary stream: the signature, no flags, no
+// header extension.
+const copyHeader = copySignature + "\x00\x00\x00\x00\x00\x00\x00\x00"
+
+// errNeedText: a value the binary format cannot carry exactly as the
+// text format would (a string for an integer column, a float that
+// float4 cannot hold exactly, a year outside 1-9999, a time with
+// nanoseconds, ...).
+var errNeedText = errors.New("needs the text format")
+
+// binaryLoad says whether every loaded column has a type the binary
+// encoder writes.
+func binaryLoad(dest []column) bool {
+	for _, c := range dest {
+		switch c.typ.Base {
+		case "bool", "int16", "int32", "int64", "float32", "float64", "text", "varchar", "char", "bytes", "date", "timestamp", "timestamptz":
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// appendBinary appends v as one COPY binary field (length, then bytes)
+// for a column of type base, or returns errNeedText.
+func appendBinary(b []byte, v any, base string) ([]byte, error) {
+	if v == nil {
+		return binary.BigEndian.AppendUint32(b, math.MaxUint32), nil // -1: NULL
+	}
+	if bv, ok := v.(providers.BadValue); ok {
+		return nil, fmt.Errorf("bad value %q (%s) reached the destination", bv.Raw, bv.Reason)
+	}
+	switch base {
+	case "bool":
+		if x, ok := v.(bool); ok {
+			c := byte(0)
+			if x {
+				c = 1
+			}
+			return append(binary.BigEndian.AppendUint32(b, 1), c), nil
+		}
+	case "int16", "int32", "int64":
+		var x int64
+		switch y := v.(type) {
+		case int64:
+			x = y
+		case uint64:
+			if y > math.MaxInt64 {
+				return nil, errNeedText
+			}
+			x = int64(y)
+		default:
+			return nil, errNeedText
+		}
+		switch base {
+		case "int16":
+			if x < math.MinInt16 || x > math.MaxInt16 {
+				return nil, errNeedText // the server's own out-of-range error
+			}
+			return binary.BigEndian.AppendUint16(binary.BigEndian.AppendUint32(b, 2), uint16(x)), nil
+		case "int32":
+			if x < math.MinInt32 || x > math.MaxInt32 {
+				return nil, errNeedText
+			}
+			return binary.BigEndian.AppendUint32(binary.BigEndian.AppendUint32(b, 4), uint32(x)), nil
+		}
+		return binary.BigEndian.AppendUint64(binary.BigEndian.AppendUint32(b, 8), uint64(x)), nil
+	case "float32":
+		if x, ok := v.(float64); ok && (float64(float32(x)) == x || math.IsNaN(x)) {
+			return binary.BigEndian.AppendUint32(binary.BigEndian.AppendUint32(b, 4), math.Float32bits(float32(x))), nil
+		}
+	case "float64":
+		if x, ok := v.(float64); ok {
+			return binary.BigEndian.AppendUint64(binary.BigEndian.AppendUint32(b, 8), math.Float64bits(x)), nil
+		}
+	case "text", "varchar", "char":
+		switch x := v.(type) {
+		case string:
+			return appendBinaryText(b, x)
+		case []byte:
+			return appendBinaryText(b, string(x))
+		}
+	case "bytes":
+		switch x := v.(type) {
+		case []byte:
+			return append(binary.BigEndian.AppendUint32(b, uint32(len(x))), x...), nil
+		case string:
+			return append(binary.BigEndian.AppendUint32(b, uint32(len(x))), x...), nil
+		}
+	case "date":
+		if t, ok := v.(time.Time); ok && t.UTC().Year() >= 1 && t.UTC().Year() <= 9999 {
+			sec := t.Unix()
+			days := sec / 86400
+			if sec%86400 < 0 {
+				days-- // the day the instant falls in, as its UTC date
+			}
+			return binary.BigEndian.AppendUint32(binary.BigEndian.AppendUint32(b, 4), uint32(int32(days-pgEpoch/86400))), nil
+		}
+	case "timestamp", "timestamptz":
+		// Sub-microsecond times go as text: the server rounds them.
+		if t, ok := v.(time.Time); ok && t.UTC().Year() >= 1 && t.UTC().Year() <= 9999 && t.Nanosecond()%1000 == 0 {
+			return binary.BigEndian.AppendUint64(binary.BigEndian.AppendUint32(b, 8), uint64(pgMicros(t))), nil
+		}
+	}
+	return nil, errNeedText
+}
+
+// appendBinaryText appends text; PostgreSQL text cannot hold NUL.
+func appendBinaryText(b []byte, s string) ([]byte, error) {
+	if strings.IndexByte(s, 0) >= 0 {
+		return nil, errors.New("text holds a NUL byte, which PostgreSQL text cannot")
+	}
+	return append(binary.BigEndian.AppendUint32(b, uint32(len(s))), s...), nil
+}
+
+// pgMicros is t in microseconds since 2000-01-01 UTC.
+func pgMicros(t time.Time) int64 {
+	return (t.Unix()-pgEpoch)*1e6 + int64(t.Nanosecond()/1000)
 }

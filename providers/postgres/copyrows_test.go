@@ -2,9 +2,13 @@ package postgres
 
 import (
 	"log/slog"
+	"math"
 	"reflect"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/zclconf/go-cty/cty"
 
@@ -168,5 +172,65 @@ func TestCopyReadMatchesPgx(t *testing.T) {
 	defer rs.Close()
 	if _, ok := rs.Next(ctx); ok || rs.Err() == nil || !strings.Contains(rs.Err().Error(), "column ts: an infinite timestamp") {
 		t.Errorf("reading an infinite timestamp: %v", rs.Err())
+	}
+}
+
+// WriteRows' binary COPY stores what its text COPY stores, and hands a
+// value binary cannot carry (a string for an integer, a float float4
+// cannot hold, nanoseconds) to a text COPY for the rest of the rows.
+func TestWriteRowsBinaryMatchesText(t *testing.T) {
+	url := pgtest.NewDatabase(t)
+	const cols = `id bigint PRIMARY KEY, b bool, s smallint, i int, r real, d double precision, t text, vc varchar(12), c char(4),
+  by bytea, dt date, ts timestamp, tz timestamptz`
+	// The numeric column makes the second table load in text format only.
+	pgtest.Exec(t, url, `CREATE TABLE public.bin (`+cols+`)`, `CREATE TABLE public.txt (`+cols+`, n numeric)`)
+	p := Factory().New().(*Provider)
+	if err := p.Configure(t.Context(), providers.Config{Env: "pg", Value: cty.ObjectVal(map[string]cty.Value{"url": cty.StringVal(url)}),
+		Logger: slog.New(slog.DiscardHandler)}); err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	at := func(y int, m time.Month, d, h, mi, s, ns int) time.Time {
+		return time.Date(y, m, d, h, mi, s, ns, time.UTC)
+	}
+	names := []string{"id", "b", "s", "i", "r", "d", "t", "vc", "c", "by", "dt", "ts", "tz"}
+	var rows []providers.Row
+	for k := range 3000 {
+		rows = append(rows, providers.Row{int64(k), k%2 == 0, int64(k%65536 - 32768), int64(k) * 700000, float64(k) / 4, float64(k) / 3,
+			"tab\tnl\nback\\slash 😀", "v" + strconv.Itoa(k), "ab", []byte{0, byte(k), 255}, at(1969, 12, 31, 0, 0, 0, 0).AddDate(0, 0, -k),
+			at(1999, 12, 31, 23, 59, 59, 999999000).Add(time.Duration(k) * time.Hour), at(1, 1, 1, 0, 0, 0, 0).Add(time.Duration(k) * time.Second)})
+	}
+	rows[0] = providers.Row{int64(-1), nil, int64(math.MinInt16), int64(math.MaxInt32), float64(float32(0.1)), math.Inf(-1), "", "",
+		"", []byte{}, at(9999, 12, 31, 0, 0, 0, 0), at(1900, 1, 1, 0, 0, 0, 1000), at(9999, 12, 31, 23, 59, 59, 999999000)}
+	rows[2000][3] = "42"                             // a string for an integer column: text from here on
+	rows[2001][4] = 0.1                              // not a float4: text
+	rows[2002][11] = at(2024, 2, 29, 12, 0, 0, 1500) // nanoseconds: text
+	n, err := p.WriteRows(t.Context(), "public", "bin", providers.KeyRange{}, &providers.SliceRows{Cols: names, Rows: rows})
+	if err != nil || n != int64(len(rows)) {
+		t.Fatalf("WriteRows bin = %d, %v", n, err)
+	}
+	withN := make([]providers.Row, len(rows))
+	for i, r := range rows {
+		withN[i] = append(slices.Clone(r), nil)
+	}
+	n, err = p.WriteRows(t.Context(), "public", "txt", providers.KeyRange{}, &providers.SliceRows{Cols: append(slices.Clone(names), "n"), Rows: withN})
+	if err != nil || n != int64(len(rows)) {
+		t.Fatalf("WriteRows txt = %d, %v", n, err)
+	}
+	diff := pgtest.Query(t, url, `SELECT count(*)::text FROM (
+  (SELECT * FROM public.bin EXCEPT ALL SELECT `+strings.Join(names, ", ")+` FROM public.txt) UNION ALL
+  (SELECT `+strings.Join(names, ", ")+` FROM public.txt EXCEPT ALL SELECT * FROM public.bin)) x`)
+	if diff[0] != "0" {
+		t.Errorf("%s rows differ between the binary and the text load", diff[0])
+	}
+	if got := pgtest.Query(t, url, `SELECT i::text || ' ' || r::text || ' ' || ts::text FROM public.bin WHERE id IN (2000, 2001, 2002) ORDER BY id`); !reflect.DeepEqual(got,
+		[]string{"42 500 2000-03-24 07:59:59.999999", "1400700000 0.1 2000-03-24 08:59:59.999999", "1401400000 500.5 2024-02-29 12:00:00.000002"}) {
+		t.Errorf("rows after the switch to text: %q", got)
+	}
+	// A bad value still fails the load, naming the column.
+	bad := providers.Row{int64(9999), nil, nil, nil, nil, nil, providers.BadValue{Raw: "0000-00-00", Reason: "zero date"}, nil, nil, nil, nil, nil, nil}
+	if _, err := p.WriteRows(t.Context(), "public", "bin", providers.KeyRange{}, &providers.SliceRows{Cols: names, Rows: []providers.Row{bad}}); err == nil ||
+		!strings.Contains(err.Error(), "column t: bad value") {
+		t.Errorf("WriteRows of a bad value: %v", err)
 	}
 }

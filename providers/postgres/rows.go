@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -458,13 +459,29 @@ func (p *Provider) WriteRows(ctx context.Context, db, table string, r providers.
 	if _, err := tx.Exec(ctx, "DELETE FROM "+qualified(db, table)+where, args...); err != nil {
 		return 0, p.fail("clear the range of "+what, err)
 	}
-	enc := &copyEncoder{ctx: ctx, rows: rows, in: len(in), pick: pick, dest: dest}
-	_, err = conn.Conn().PgConn().CopyFrom(ctx, enc, "COPY "+qualified(db, table)+" ("+strings.Join(load, ", ")+") FROM STDIN")
-	if enc.err != nil && !errors.Is(enc.err, io.EOF) {
-		return 0, fmt.Errorf("load %s: %w", what, enc.err)
-	}
-	if err != nil {
-		return 0, p.fail("load "+what, err)
+	// Binary format where every column's type has one (cheaper to encode
+	// and for the server to parse); a value binary cannot carry exactly
+	// ends that COPY, and a text-format COPY in the same transaction
+	// loads the rest.
+	enc := &copyEncoder{ctx: ctx, rows: rows, in: len(in), pick: pick, dest: dest, binary: binaryLoad(dest)}
+	into := "COPY " + qualified(db, table) + " (" + strings.Join(load, ", ") + ") FROM STDIN"
+	for {
+		q := into
+		if enc.binary {
+			enc.buf = append(enc.buf, copyHeader...)
+			q += " (FORMAT binary)"
+		}
+		_, err = conn.Conn().PgConn().CopyFrom(ctx, enc, q)
+		if enc.err != nil && !errors.Is(enc.err, io.EOF) {
+			return 0, fmt.Errorf("load %s: %w", what, enc.err)
+		}
+		if err != nil {
+			return 0, p.fail("load "+what, err)
+		}
+		if enc.pending == nil {
+			break
+		}
+		enc.binary, enc.err, enc.buf, enc.off = false, nil, enc.buf[:0], 0
 	}
 	n := enc.n
 	if err := tx.Commit(ctx); err != nil {
@@ -474,7 +491,7 @@ func (p *Provider) WriteRows(ctx context.Context, db, table string, r providers.
 }
 
 // copyEncoder is the io.Reader a COPY FROM STDIN reads: it encodes the
-// stream's rows in text format as the COPY asks for more.
+// stream's rows, in binary or text format, as the COPY asks for more.
 type copyEncoder struct {
 	ctx  context.Context
 	rows providers.RowStream
@@ -485,6 +502,10 @@ type copyEncoder struct {
 	off  int
 	n    int64
 	err  error // io.EOF at the stream's end
+	// binary: the binary format; pending is the row binary could not
+	// carry, for the text COPY that follows.
+	binary  bool
+	pending providers.Row
 }
 
 func (e *copyEncoder) Read(p []byte) (int, error) {
@@ -503,17 +524,44 @@ func (e *copyEncoder) Read(p []byte) (int, error) {
 	return n, nil
 }
 
-// row appends the next row, or returns io.EOF at the end.
+// row appends the next row, or returns io.EOF at the end (of the stream,
+// or of the binary part).
 func (e *copyEncoder) row() error {
-	row, ok := e.rows.Next(e.ctx)
-	if !ok {
-		if err := e.rows.Err(); err != nil {
-			return err
+	row := e.pending
+	e.pending = nil
+	if row == nil {
+		var ok bool
+		if row, ok = e.rows.Next(e.ctx); !ok {
+			if err := e.rows.Err(); err != nil {
+				return err
+			}
+			if e.binary {
+				e.buf = append(e.buf, 0xff, 0xff) // the trailer
+			}
+			return io.EOF
 		}
-		return io.EOF
 	}
 	if len(row) != e.in {
 		return fmt.Errorf("row %d has %d values for %d columns", e.n+1, len(row), e.in)
+	}
+	if e.binary {
+		mark := len(e.buf)
+		e.buf = binary.BigEndian.AppendUint16(e.buf, uint16(len(e.pick)))
+		for k, i := range e.pick {
+			b, err := appendBinary(e.buf, row[i], e.dest[k].typ.Base)
+			if err == nil {
+				e.buf = b
+				continue
+			}
+			if errors.Is(err, errNeedText) {
+				e.buf = append(e.buf[:mark], 0xff, 0xff) // end the binary part before this row
+				e.pending = row
+				return io.EOF
+			}
+			return fmt.Errorf("row %d column %s: %w", e.n+1, e.dest[k].name, err)
+		}
+		e.n++
+		return nil
 	}
 	for k, i := range e.pick {
 		if k > 0 {
