@@ -22,7 +22,10 @@
 // the indexes, checks, foreign keys and sequence positions, and validates
 // every table: row counts and an order-independent checksum over the
 // canonical form of each row (providers.FingerprintRows), the source read
-// at one snapshot where the engine has one; a mismatch fails the apply.
+// at one snapshot where the engine has one (both sides at once; through
+// the engine's own FingerprintColumns where it has one: the destination
+// always, the source when its copy met no bad value); a mismatch fails
+// the apply.
 // Rollback drops the tables and schemas rehome created, never one that
 // was there before.
 //

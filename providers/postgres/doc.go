@@ -8,15 +8,21 @@
 // defaults, identity and generated columns, collations, comments; primary
 // keys, unique constraints, indexes, foreign keys, checks; views,
 // triggers, routines, sequences, extensions and partitioning as objects to
-// report), reads rows in primary-key order by keyset pagination inside a
-// REPEATABLE READ transaction, and exports a snapshot (Snapshot) that
-// every later read of that schema shares until released.
+// report), reads each key range in primary-key order with one binary COPY
+// (SELECT ... ORDER BY key) TO STDOUT inside a REPEATABLE READ
+// transaction, decoded a page ahead by a goroutine, fingerprints a whole
+// table from one unordered binary COPY without building rows
+// (FingerprintColumns), cuts big tables into key ranges by OFFSET probes
+// along the primary key (SplitKeys), and exports a snapshot (Snapshot)
+// that every later read of that schema shares until released.
 //
 // As a destination it holds the translation table from the portable types
 // to PostgreSQL's (TranslateSchema), creates tables with their primary
 // keys first (ApplySchema) and indexes, checks, foreign keys and sequence
 // positions after the load (FinishSchema), and loads each key range in one
-// transaction: DELETE of the range, then COPY FROM STDIN in text format.
+// transaction: DELETE of the range, then COPY FROM STDIN in binary format
+// where the column types allow it, otherwise (or from the first value
+// binary cannot carry exactly) in text format.
 //
 // Limits: views, triggers, routines and extensions are reported, not
 // created; enums become text with a check; text keys are ranged in byte

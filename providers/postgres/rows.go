@@ -401,8 +401,10 @@ func parseTimeOfDay(s string) (time.Time, error) {
 
 // WriteRows replaces the rows of range r of db.table by the stream's, in
 // one transaction: it deletes what the range holds, then loads the rows
-// with COPY FROM STDIN (text format, so every type takes its text input
-// form). Generated columns are left to the server.
+// with COPY FROM STDIN, in binary format where every loaded column's type
+// has one (up to the first value binary cannot carry exactly, the rest
+// then in text format, where every type takes its text input form).
+// Generated columns are left to the server.
 func (p *Provider) WriteRows(ctx context.Context, db, table string, r providers.KeyRange, rows providers.RowStream) (int64, error) {
 	pool, err := p.connect(ctx)
 	if err != nil {
