@@ -287,6 +287,7 @@ func (c *tableCopy) run(ctx context.Context) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
+	rs = prefetch(ctx, rs) // read ahead on another core
 	defer rs.Close()
 	ck, err := newChecker(c.t, rs.Columns(), c.p.Policy, c.p.Strict, c.lossy)
 	if err != nil {
@@ -323,11 +324,12 @@ func (c *tableCopy) run(ctx context.Context) (int64, error) {
 		// A chunk ends at the key of the last source row read (skipped
 		// rows included), so chunks leave no gap; the last one is open.
 		end := lim.ended
-		if !end && f.last == nil {
+		last := f.last()
+		if !end && last == nil {
 			return copied, errors.New("a chunk without a last key")
 		}
 		if !end {
-			rg.To = f.last
+			rg.To = last
 		}
 		copied += n
 		c.prog.Add(n, 0)

@@ -153,6 +153,7 @@ func (v *vrow) fingerprintSource(ctx context.Context, ss providers.DatabaseStore
 	if err != nil {
 		return fmt.Errorf("read the source: %w", err)
 	}
+	rs = prefetch(ctx, rs) // read ahead on another core
 	defer rs.Close()
 	src, err := reorder(rs, names)
 	if err != nil {
