@@ -181,7 +181,9 @@ with open(out, "a") as f:
     f.write(f"{wall:.2f} {ru.ru_utime + ru.ru_stime:.2f} {peak}\n")
 PY
 measure() { python3 "$work/measure.py" "$work/$1" "${@:2}"; }
-fresh() { psqlc postgres "DROP DATABASE IF EXISTS $1 WITH (FORCE)"; psqlc postgres "CREATE DATABASE $1"; }
+# fresh DB: a new empty destination, and a checkpoint, so that no tool
+# pays for flushing what the one before it wrote.
+fresh() { psqlc postgres "DROP DATABASE IF EXISTS $1 WITH (FORCE)"; psqlc postgres "CREATE DATABASE $1"; psqlc postgres "CHECKPOINT"; }
 
 run_tool() { # TOOL RUN
   case $1 in
@@ -241,6 +243,10 @@ for i in $(seq 0 "$runs"); do
   for t in "${order[@]}"; do echo "  $t" >&2; run_tool "$t" "$i"; done
 done
 
+for c in pg my; do
+  echo; echo "rehome's validation, last $c run:"
+  grep -A5 "validation (row counts" "$work/$c.rehome.log" | tail -6 | sed 's/^/  /'
+done
 python3 - "$work" "$runs" "$scale" <<'PY'
 import statistics, sys
 w, runs, scale = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
@@ -255,14 +261,15 @@ cases = [("PostgreSQL -> PostgreSQL", "pg", [("rehome", "rehome apply (validatio
 print(f"\n{scale * 100000:,} rows (pgbench scale {scale}); medians over {runs} runs after a warm-up")
 for title, p, tools in cases:
     print(f"\n{title}")
-    print(f"  {'tool':46} {'wall s':>8} {'CPU s':>7} {'peak RSS MiB':>13}   anchor/rehome: wall (min-max), RSS (min-max)")
+    print(f"  {'tool':46} {'wall s':>8} {'CPU s':>7} {'peak RSS MiB':>13}   wall s per run; anchor/rehome per run: wall, RSS (median, min-max)")
     base = load(f"{p}.rehome")
     for key, label in tools:
         r = load(f"{p}.{key}")
         line = f"  {label:46} {med([x[0] for x in r]):8.2f} {med([x[1] for x in r]):7.2f} {med([x[2] for x in r]) / 1024:13.1f}"
+        line += "   runs: " + ", ".join(f"{x[0]:.1f}" for x in r)
         if key != "rehome":
             wr = [a[0] / b[0] for a, b in zip(r, base)]
             mr = [a[2] / b[2] for a, b in zip(r, base)]
-            line += f"   {med(wr):.2f}x ({min(wr):.2f}-{max(wr):.2f}), {med(mr):.2f}x ({min(mr):.2f}-{max(mr):.2f})"
+            line += f";  {med(wr):.2f}x ({min(wr):.2f}-{max(wr):.2f}), {med(mr):.2f}x ({min(mr):.2f}-{max(mr):.2f})"
         print(line)
 PY
