@@ -23,44 +23,75 @@ import (
 // strings and bytes as they are. cols may be nil or give each column's
 // portable type in stream order.
 func FingerprintRows(ctx context.Context, rows RowStream, cols []ColumnType) (Fingerprint, error) {
-	var n int64
-	var hi, lo uint64
-	var buf []byte
+	var ck Checksummer
 	for {
 		row, ok := rows.Next(ctx)
 		if !ok {
 			break
 		}
-		buf = buf[:0]
 		for i, v := range row {
 			var base string
 			if i < len(cols) {
 				base = cols[i].Base
 			}
-			c, err := canonicalValue(v, base)
-			if err != nil {
-				return Fingerprint{}, fmt.Errorf("fingerprint: row %d column %d: %w", n+1, i+1, err)
+			if err := ck.Value(v, base); err != nil {
+				return Fingerprint{}, fmt.Errorf("fingerprint: row %d column %d: %w", ck.n+1, i+1, err)
 			}
-			buf = binary.AppendUvarint(buf, uint64(len(c)))
-			buf = append(buf, c...)
 		}
-		sum := sha256.Sum256(buf)
-		a, b := binary.BigEndian.Uint64(sum[:8]), binary.BigEndian.Uint64(sum[8:16])
-		nlo := lo + b
-		carry := uint64(0)
-		if nlo < lo {
-			carry = 1
-		}
-		lo, hi = nlo, hi+a+carry
-		n++
+		ck.EndRow()
 	}
 	if err := rows.Err(); err != nil {
 		return Fingerprint{}, fmt.Errorf("fingerprint: read rows: %w", err)
 	}
+	return ck.Sum(), nil
+}
+
+// Checksummer computes a Fingerprint row by row, for engines that read
+// values without building Rows: per row, each value in column order
+// (Value, or Canonical for a form already canonical), then EndRow.
+type Checksummer struct {
+	n      int64
+	hi, lo uint64
+	row, c []byte
+}
+
+// Value adds a portable value of a column of type base.
+func (k *Checksummer) Value(v any, base string) error {
+	var err error
+	if k.c, err = appendCanonical(k.c[:0], v, base); err != nil {
+		return err
+	}
+	k.Canonical(k.c)
+	return nil
+}
+
+// Canonical adds a value given in its canonical form (CanonicalValue's,
+// its tag first).
+func (k *Checksummer) Canonical(c []byte) {
+	k.row = binary.AppendUvarint(k.row, uint64(len(c)))
+	k.row = append(k.row, c...)
+}
+
+// EndRow ends a row.
+func (k *Checksummer) EndRow() {
+	sum := sha256.Sum256(k.row)
+	a, b := binary.BigEndian.Uint64(sum[:8]), binary.BigEndian.Uint64(sum[8:16])
+	nlo := k.lo + b
+	carry := uint64(0)
+	if nlo < k.lo {
+		carry = 1
+	}
+	k.lo, k.hi = nlo, k.hi+a+carry
+	k.n++
+	k.row = k.row[:0]
+}
+
+// Sum is the fingerprint of the rows ended so far.
+func (k *Checksummer) Sum() Fingerprint {
 	var out [16]byte
-	binary.BigEndian.PutUint64(out[:8], hi)
-	binary.BigEndian.PutUint64(out[8:], lo)
-	return Fingerprint{Rows: n, Checksum: hex.EncodeToString(out[:])}, nil
+	binary.BigEndian.PutUint64(out[:8], k.hi)
+	binary.BigEndian.PutUint64(out[8:], k.lo)
+	return Fingerprint{Rows: k.n, Checksum: hex.EncodeToString(out[:])}
 }
 
 // CanonicalValue is the form FingerprintRows hashes one value in, with a
@@ -68,53 +99,65 @@ func FingerprintRows(ctx context.Context, rows RowStream, cols []ColumnType) (Fi
 func CanonicalValue(v any, base string) (string, error) { return canonicalValue(v, base) }
 
 func canonicalValue(v any, base string) (string, error) {
+	b, err := appendCanonical(nil, v, base)
+	return string(b), err
+}
+
+// appendCanonical appends v's canonical form to b.
+func appendCanonical(b []byte, v any, base string) ([]byte, error) {
 	switch x := v.(type) {
 	case nil:
-		return "N", nil
+		return append(b, 'N'), nil
 	case bool:
 		if x {
-			return "b1", nil
+			return append(b, "b1"...), nil
 		}
-		return "b0", nil
+		return append(b, "b0"...), nil
 	case int64:
-		return "n" + strconv.FormatInt(x, 10), nil
+		return strconv.AppendInt(append(b, 'n'), x, 10), nil
 	case uint64:
-		return "n" + strconv.FormatUint(x, 10), nil
+		return strconv.AppendUint(append(b, 'n'), x, 10), nil
 	case int:
-		return "n" + strconv.Itoa(x), nil
+		return strconv.AppendInt(append(b, 'n'), int64(x), 10), nil
 	case int32:
-		return "n" + strconv.FormatInt(int64(x), 10), nil
+		return strconv.AppendInt(append(b, 'n'), int64(x), 10), nil
 	case int16:
-		return "n" + strconv.FormatInt(int64(x), 10), nil
+		return strconv.AppendInt(append(b, 'n'), int64(x), 10), nil
 	case float32:
-		return canonicalFloat(float64(x)), nil
+		return appendFloat(b, float64(x)), nil
 	case float64:
-		return canonicalFloat(x), nil
+		return appendFloat(b, x), nil
 	case time.Time:
-		return "t" + x.UTC().Format("2006-01-02T15:04:05.999999999Z"), nil
+		return x.UTC().AppendFormat(append(b, 't'), "2006-01-02T15:04:05.999999999Z"), nil
 	case []byte:
 		if base == "json" {
-			return canonicalJSON(string(x))
+			return appendJSON(b, string(x))
 		}
-		return "x" + string(x), nil
+		return append(append(b, 'x'), x...), nil
 	case string:
 		switch base {
 		case "decimal", "int16", "int32", "int64":
-			return "n" + normalizeDecimal(x), nil
+			return append(append(b, 'n'), normalizeDecimal(x)...), nil
 		case "json":
-			return canonicalJSON(x)
+			return appendJSON(b, x)
 		}
-		return "s" + x, nil
+		return append(append(b, 's'), x...), nil
 	default:
-		return "", fmt.Errorf("value of type %T is not a portable row value", v)
+		return nil, fmt.Errorf("value of type %T is not a portable row value", v)
 	}
 }
 
-func canonicalFloat(f float64) string {
+func appendFloat(b []byte, f float64) []byte {
+	b = append(b, 'f')
 	if f == math.Trunc(f) && math.Abs(f) < 1e15 {
-		return "f" + strconv.FormatFloat(f, 'f', -1, 64)
+		return strconv.AppendFloat(b, f, 'f', -1, 64)
 	}
-	return "f" + strconv.FormatFloat(f, 'g', -1, 64)
+	return strconv.AppendFloat(b, f, 'g', -1, 64)
+}
+
+func appendJSON(b []byte, s string) ([]byte, error) {
+	c, err := canonicalJSON(s)
+	return append(b, c...), err
 }
 
 // normalizeDecimal drops a leading plus, leading zeros and trailing

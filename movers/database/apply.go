@@ -16,9 +16,9 @@ import (
 	"github.com/rehome/rehome/state"
 )
 
-// chunkRows is how many source rows one key range holds: one WriteRows
-// transaction and one progress record.
-var chunkRows = 10_000
+// chunkRows is how many rows one key range holds: one WriteRows
+// transaction, streamed from the source, and one progress record.
+var chunkRows = 100_000
 
 // Apply carries out a database action.
 func (Mover) Apply(ctx context.Context, r *exec.Run) (state.Result, error) {
@@ -158,7 +158,11 @@ func copyRows(ctx context.Context, r *exec.Run) (state.Result, error) {
 	} else {
 		r.Message("data quality: %d nulled, %d rows skipped, %d changed by translation\n  %s", nulled, skipped, changed, strings.Join(qlines, "\n  "))
 	}
-	v, err := validate(ctx, ss, ds, &p, lossy, min(workers, max(1, len(p.Schema.Tables))), nil)
+	clean := map[string]bool{}
+	for _, t := range p.Schema.Tables {
+		clean[t.Name] = recs[t.Name].Quality.bad() == 0
+	}
+	v, err := validate(ctx, ss, ds, &p, lossy, clean, min(workers, max(1, len(p.Schema.Tables))), nil)
 	in := checkIntegrity(ctx, ds, &p)
 	r.Message("%s", strings.TrimSuffix(v.text()+"\n"+in.text(p.Target, a.To.Env), "\n"))
 	attrs := map[string]string{"id": a.To.ID, "tables": strconv.Itoa(len(p.Schema.Tables)), "rows": strconv.FormatInt(v.rows(), 10),
@@ -355,6 +359,7 @@ func (c *tableCopy) run(ctx context.Context) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
+	rs = prefetch(ctx, rs) // read ahead on another core
 	defer rs.Close()
 	ck, err := newChecker(c.t, rs.Columns(), c.p.Policy, c.p.Strict, c.lossy)
 	if err != nil {
@@ -376,32 +381,27 @@ func (c *tableCopy) run(ctx context.Context) (int64, error) {
 	}
 	var copied int64
 	for {
-		batch := make([]providers.Row, 0, min(chunkRows, 1024))
-		read := 0
-		for read < chunkRows {
-			row, ok := f.Next(ctx)
-			if !ok {
-				break
-			}
-			batch = append(batch, row)
-			read++
+		// Each chunk streams up to chunkRows rows into a range open to
+		// this copy's end: what lies past the chunk there is only what
+		// an interrupted run left, which later chunks replace.
+		lim := &limitRows{RowStream: f, left: chunkRows}
+		rg := providers.KeyRange{From: from, To: c.to}
+		n, err := c.ds.WriteRows(ctx, c.p.Target, c.t.Name, rg, lim)
+		if ferr := f.Err(); ferr != nil {
+			return copied, ferr
 		}
-		if err := f.Err(); err != nil {
+		if err != nil {
 			return copied, err
 		}
 		// A chunk ends at the key of the last source row read (skipped
-		// rows included), so ranges leave no gap; the last one is open.
-		end := read < chunkRows
-		rg := providers.KeyRange{From: from, To: f.last}
-		if end {
-			rg.To = c.to // the range's end: open for the last one
-		}
-		if !end && f.last == nil {
+		// rows included), so chunks leave no gap; the last one is open.
+		end := lim.ended
+		last := f.last()
+		if !end && last == nil {
 			return copied, errors.New("a chunk without a last key")
 		}
-		n, err := c.ds.WriteRows(ctx, c.p.Target, c.t.Name, rg, &providers.SliceRows{Cols: rs.Columns(), Rows: batch})
-		if err != nil {
-			return copied, err
+		if !end {
+			rg.To = last
 		}
 		copied += n
 		c.prog.Add(n, 0)
@@ -419,6 +419,27 @@ func (c *tableCopy) run(ctx context.Context) (int64, error) {
 		}
 		from = rg.To
 	}
+}
+
+// limitRows passes on at most left rows of a stream; ended says the
+// stream itself ended.
+type limitRows struct {
+	providers.RowStream
+	left  int
+	ended bool
+}
+
+func (l *limitRows) Next(ctx context.Context) (providers.Row, bool) {
+	if l.left <= 0 {
+		return nil, false
+	}
+	row, ok := l.RowStream.Next(ctx)
+	if !ok {
+		l.ended = true
+		return nil, false
+	}
+	l.left--
+	return row, true
 }
 
 // splitRows is the fewest rows (by the source's estimate) a table needs to

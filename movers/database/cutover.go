@@ -123,7 +123,7 @@ func cutoverSync(ctx context.Context, r *exec.Run) (state.Result, error) {
 			defer wg.Done()
 			sem <- struct{}{}
 			defer func() { <-sem }()
-			s, err := sourceFingerprint(ctx, ss, p.Source, t, p.Policy, p.Strict, lossy[t.Name])
+			s, err := sourceFingerprint(ctx, ss, p.Source, t, p.Policy, p.Strict, lossy[t.Name], false)
 			mu.Lock()
 			defer mu.Unlock()
 			if err != nil {
@@ -233,7 +233,7 @@ func cutoverSync(ctx context.Context, r *exec.Run) (state.Result, error) {
 	}
 
 	// 4. Every table validated again, against the fingerprints above.
-	v, err := validate(ctx, ss, ds, &p, lossy, min(workers, max(1, len(p.Schema.Tables))), srcs)
+	v, err := validate(ctx, ss, ds, &p, lossy, nil, min(workers, max(1, len(p.Schema.Tables))), srcs)
 	in := checkIntegrity(ctx, ds, &p)
 	r.Message("%s", strings.TrimSuffix(v.text()+"\n"+in.text(p.Target, a.To.Env), "\n"))
 	attrs := map[string]string{"id": a.To.ID, "tables": strconv.Itoa(len(p.Schema.Tables)), "recopied": strconv.Itoa(len(recopy) + len(earlier)),
@@ -312,7 +312,7 @@ func planCutover(ctx context.Context, mc *planner.MoveContext, ss providers.Data
 			bigRows += t.Rows
 			continue
 		}
-		s, err := sourceFingerprint(ctx, ss, p.Source, t, p.Policy, p.Strict, lossy[t.Name])
+		s, err := sourceFingerprint(ctx, ss, p.Source, t, p.Policy, p.Strict, lossy[t.Name], false)
 		if err != nil {
 			return fmt.Errorf("fingerprint table %s.%s at %s: %w", p.Source, t.Name, m.From, err)
 		}

@@ -33,14 +33,17 @@
 // Apply creates the destination schema and tables without secondary
 // indexes or foreign keys, copies tables in parallel (a table of 50,000
 // rows or more is first cut into as many key ranges as there are workers,
-// where the source can split it), each in primary-key chunks of 10,000
+// where the source can split it), each in primary-key chunks of 100,000
 // rows written in one transaction and recorded in the state's progress
 // store, so an interrupted apply resumes at the first unfinished chunk; values with no exact form follow on_bad_value (fail,
 // null, skip_row) and are counted in the data-quality report. It then adds
 // the indexes, checks, foreign keys and sequence positions, and validates
 // every table: row counts and an order-independent checksum over the
 // canonical form of each row (providers.FingerprintRows), the source read
-// at one snapshot where the engine has one; a mismatch fails the apply.
+// at one snapshot where the engine has one (both sides at once; through
+// the engine's own FingerprintColumns where it has one: the destination
+// always, the source when its copy met no bad value); a mismatch fails
+// the apply.
 // Under the validation table, the destination's integrity check
 // (providers.IntegrityChecker): its foreign keys hold and its sequences
 // are ahead of their columns; a failure fails the apply too, except

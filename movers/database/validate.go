@@ -2,6 +2,7 @@ package database
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"hash/fnv"
 	"sort"
@@ -104,15 +105,18 @@ type sourceFP struct {
 	skipped int64
 }
 
-// validate fingerprints every table on both sides: the source read (at
-// the snapshot) through the move's value policy, the destination in the
-// source's column order; both with the source's portable types, so a
-// type override or translation that changes a value shows as a mismatch.
-// known holds source fingerprints already taken at this snapshot (the
-// cutover's); the others are read now. A mismatch is searched for a
-// sample key.
-func validate(ctx context.Context, ss, ds providers.DatabaseStore, p *rowsParams, lossy map[string]map[string]bool, workers int,
-	known map[string]sourceFP) (validation, error) {
+// validate fingerprints every table on both sides, the two sides of a
+// table at once: the source read (at the snapshot) through the move's
+// value policy, the destination in the source's column order; both with
+// the source's portable types, so a type override or translation that
+// changes a value shows as a mismatch. known holds source fingerprints
+// already taken at this snapshot (the cutover's); the others are read
+// now. clean names the tables whose copy met no bad value: the policy
+// changes none of their rows, so an engine that fingerprints a table
+// itself (providers.ColumnFingerprinter) does so for the source as well
+// as for the destination. A mismatch is searched for a sample key.
+func validate(ctx context.Context, ss, ds providers.DatabaseStore, p *rowsParams, lossy map[string]map[string]bool, clean map[string]bool,
+	workers int, known map[string]sourceFP) (validation, error) {
 	out := make(validation, len(p.Schema.Tables))
 	var wg sync.WaitGroup
 	sem := make(chan struct{}, max(1, workers))
@@ -124,16 +128,20 @@ func validate(ctx context.Context, ss, ds providers.DatabaseStore, p *rowsParams
 			defer func() { <-sem }()
 			v := vrow{table: t.Name}
 			s, ok := known[t.Name]
-			if !ok {
-				var err error
-				if s, err = sourceFingerprint(ctx, ss, p.Source, t, p.Policy, p.Strict, lossy[t.Name]); err != nil {
-					v.err = err
-					out[i] = v
-					return
+			var srcErr error
+			done := make(chan struct{})
+			go func() {
+				defer close(done)
+				if !ok {
+					s, srcErr = sourceFingerprint(ctx, ss, p.Source, t, p.Policy, p.Strict, lossy[t.Name], clean[t.Name])
 				}
-			}
+			}()
+			var dstErr error
+			v.dst, dstErr = destFingerprint(ctx, ds, p.Target, t)
+			<-done
+			v.err = errors.Join(srcErr, dstErr)
 			v.src, v.srcRaw, v.skippedByRow = s.fp, s.raw, s.skipped
-			if v.dst, v.err = destFingerprint(ctx, ds, p.Target, t); v.err == nil && !v.ok() {
+			if v.err == nil && !v.ok() {
 				v.sample = firstDifference(ctx, ss, ds, p, t, lossy[t.Name])
 			}
 			out[i] = v
@@ -153,10 +161,19 @@ func columnsOf(t providers.Table) ([]string, []providers.ColumnType) {
 }
 
 // sourceFingerprint reads a source table whole through the value policy
-// and fingerprints what the copy would write.
+// and fingerprints what the copy would write; for a clean table (the
+// copy met no bad value) an engine that fingerprints a table itself
+// does so on the server.
 func sourceFingerprint(ctx context.Context, ss providers.DatabaseStore, db string, t providers.Table, policy string, strict bool,
-	lossy map[string]bool) (sourceFP, error) {
+	lossy map[string]bool, clean bool) (sourceFP, error) {
 	names, types := columnsOf(t)
+	if fc, ok := ss.(providers.ColumnFingerprinter); ok && clean {
+		fp, err := fc.FingerprintColumns(ctx, db, t.Name, names, types)
+		if err != nil {
+			return sourceFP{}, fmt.Errorf("fingerprint the source: %w", err)
+		}
+		return sourceFP{fp: fp, raw: fp.Rows}, nil
+	}
 	src, ck, closer, err := readSource(ctx, ss, db, t, policy, strict, lossy, names)
 	if err != nil {
 		return sourceFP{}, err
@@ -182,6 +199,7 @@ func readSource(ctx context.Context, ss providers.DatabaseStore, db string, t pr
 	if err != nil {
 		return nil, nil, nil, fmt.Errorf("read the source: %w", err)
 	}
+	rs = prefetch(ctx, rs) // read ahead on another core
 	src, err := reorder(rs, names)
 	if err != nil {
 		rs.Close()
@@ -199,6 +217,13 @@ func readSource(ctx context.Context, ss providers.DatabaseStore, db string, t pr
 // column order and types.
 func destFingerprint(ctx context.Context, ds providers.DatabaseStore, target string, t providers.Table) (providers.Fingerprint, error) {
 	names, types := columnsOf(t)
+	if fc, ok := ds.(providers.ColumnFingerprinter); ok {
+		fp, err := fc.FingerprintColumns(ctx, target, t.Name, names, types)
+		if err != nil {
+			return providers.Fingerprint{}, fmt.Errorf("fingerprint the destination: %w", err)
+		}
+		return fp, nil
+	}
 	drs, err := ds.ReadRows(ctx, target, t.Name, providers.KeyRange{})
 	if err != nil {
 		return providers.Fingerprint{}, fmt.Errorf("read the destination: %w", err)
@@ -335,4 +360,13 @@ func allFailures(v validation, in integrity) string {
 		out = append(out, in.failures())
 	}
 	return strings.Join(out, "; ")
+}
+
+// bad counts the values without an exact form the copy met.
+func (q quality) bad() int64 {
+	var n int64
+	for _, c := range q {
+		n += c.Bad
+	}
+	return n
 }

@@ -335,8 +335,17 @@ type filtered struct {
 	providers.RowStream
 	ck  *checker
 	err error
-	// last is the key of the last source row read, skipped or not.
-	last providers.Row
+	// lastRow is the last source row read, skipped or not.
+	lastRow providers.Row
+}
+
+// last is the key of the last source row read, skipped or not (nil
+// before any, or without a key).
+func (f *filtered) last() providers.Row {
+	if f.lastRow == nil || len(f.ck.keyIdx) == 0 {
+		return nil
+	}
+	return f.ck.key(f.lastRow)
 }
 
 func (f *filtered) Next(ctx context.Context) (providers.Row, bool) {
@@ -345,9 +354,7 @@ func (f *filtered) Next(ctx context.Context) (providers.Row, bool) {
 		if !ok {
 			return nil, false
 		}
-		if len(f.ck.keyIdx) > 0 {
-			f.last = f.ck.key(row)
-		}
+		f.lastRow = row // check nulls no key value: key columns are NOT NULL
 		keep, err := f.ck.check(row)
 		if err != nil {
 			f.err = err
@@ -373,6 +380,7 @@ type reordered struct {
 	providers.RowStream
 	cols []string
 	idx  []int
+	same bool // the stream's own order: rows pass as they are
 }
 
 func reorder(rs providers.RowStream, want []string) (*reordered, error) {
@@ -380,13 +388,14 @@ func reorder(rs providers.RowStream, want []string) (*reordered, error) {
 	for i, n := range rs.Columns() {
 		have[n] = i
 	}
-	r := &reordered{RowStream: rs, cols: want}
-	for _, n := range want {
+	r := &reordered{RowStream: rs, cols: want, same: len(want) == len(rs.Columns())}
+	for k, n := range want {
 		i, ok := have[n]
 		if !ok {
 			return nil, fmt.Errorf("the destination table has no column %q", n)
 		}
 		r.idx = append(r.idx, i)
+		r.same = r.same && i == k
 	}
 	return r, nil
 }
@@ -397,6 +406,9 @@ func (r *reordered) Next(ctx context.Context) (providers.Row, bool) {
 	row, ok := r.RowStream.Next(ctx)
 	if !ok {
 		return nil, false
+	}
+	if r.same {
+		return row, true
 	}
 	out := make(providers.Row, len(r.idx))
 	for i, j := range r.idx {

@@ -13,20 +13,29 @@
 // from pg_depend, in an order that creates each after what it needs),
 // all under a search_path of the schema alone, so that definitions name
 // the schema's own objects unqualified and other schemas' qualified. It
-// reads rows in primary-key order by keyset pagination inside a
-// REPEATABLE READ transaction, and exports a snapshot (Snapshot) that
-// every later read of that schema shares until released. Orphans and
-// Duplicates (providers.KeyChecker, keycheck.go) count by query, at that
-// snapshot, the rows of a table breaking a foreign key (NOT VALID ones
-// let them in) or repeating a key, with sample primary keys, for the
-// plan's report on tables too large to read at plan time.
+// reads each key range in primary-key order with one binary COPY (SELECT
+// ... ORDER BY key) TO STDOUT inside a REPEATABLE READ transaction,
+// decoded a page ahead by a goroutine, fingerprints a whole table from one
+// unordered binary COPY without building rows (FingerprintColumns), cuts
+// big tables into key ranges by OFFSET probes along the primary key
+// (SplitKeys), and exports a snapshot (Snapshot) that every later read of
+// that schema shares until released. Orphans and Duplicates
+// (providers.KeyChecker, keycheck.go) count by query, at that snapshot,
+// the rows of a table breaking a foreign key (NOT VALID ones let them in)
+// or repeating a key, with sample primary keys, for the plan's report on
+// tables too large to read at plan time.
 //
 // As a destination it holds the translation table from the portable types
 // to PostgreSQL's (TranslateSchema), creates tables with their primary
 // keys first (ApplySchema) and indexes, checks, foreign keys and sequence
 // positions after the load (FinishSchema), both under the target schema's
-// search_path, and loads each key range in one transaction: DELETE of the
-// range, then COPY FROM STDIN in text format. From a PostgreSQL source it
+// search_path, and loads each key range in one transaction, with the
+// table's user triggers disabled inside it (none fires for copied rows):
+// DELETE of the range, then COPY FROM STDIN in binary format where the
+// column types allow it, otherwise (or from the first value binary cannot
+// carry exactly) in text format. After the load CheckIntegrity
+// (providers.IntegrityChecker) checks that the foreign keys hold and the
+// sequences are ahead of their columns. From a PostgreSQL source it
 // creates the schema objects it can exactly (PlanObjects, CreateObject,
 // DropObject, SetSequence; testdata/objects.golden): extensions the
 // server offers (pg_available_extensions; one installed already is used,

@@ -403,6 +403,7 @@ func TestReadRowsOrdersTextCastKeysByValue(t *testing.T) {
 	url := pgtest.NewDatabase(t)
 	pgtest.Exec(t, url, `CREATE TABLE public.n (id numeric(10,0) PRIMARY KEY, v text)`,
 		`INSERT INTO public.n VALUES (100, 'c'), (9, 'a'), (10, 'b')`,
+		`CREATE TABLE public.q (k text PRIMARY KEY)`, `INSERT INTO public.q VALUES ('a''b'), (E'c\\d'), ('e')`,
 		`CREATE TABLE public.c (a numeric(10,0), b uuid, v int, PRIMARY KEY (a, b))`,
 		`INSERT INTO public.c VALUES (10, '00000000-0000-0000-0000-000000000002', 3), (9, '00000000-0000-0000-0000-00000000000a', 2),
   (10, '00000000-0000-0000-0000-000000000001', 4), (100, '00000000-0000-0000-0000-000000000001', 5), (9, '00000000-0000-0000-0000-000000000001', 1)`)
@@ -438,6 +439,8 @@ func TestReadRowsOrdersTextCastKeysByValue(t *testing.T) {
 		{"numeric key up to 10", "n", providers.KeyRange{To: providers.Row{"10"}}, []providers.Row{{"9", "a"}, {"10", "b"}}},
 		{"composite key", "c", providers.KeyRange{}, []providers.Row{{"9", u("01"), int64(1)}, {"9", u("0a"), int64(2)},
 			{"10", u("01"), int64(4)}, {"10", u("02"), int64(3)}, {"100", u("01"), int64(5)}}},
+		{"quotes and backslashes in a bound", "q", providers.KeyRange{From: providers.Row{"a'b"}, To: providers.Row{`c\d`}},
+			[]providers.Row{{`c\d`}}},
 		{"composite key range", "c", providers.KeyRange{From: providers.Row{"9", u("0a")}, To: providers.Row{"10", u("02")}},
 			[]providers.Row{{"10", u("01"), int64(4)}, {"10", u("02"), int64(3)}}},
 	}

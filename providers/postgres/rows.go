@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -16,9 +17,6 @@ import (
 
 	"github.com/rehome/rehome/providers"
 )
-
-// pageRows is how many rows one keyset page reads.
-const pageRows = 5000
 
 // textCast says which portable types are read through their text form
 // (and parsed, where the contract wants another Go type).
@@ -71,8 +69,26 @@ func keyText(v any) (string, error) {
 	return "", fmt.Errorf("key value of type %T", v)
 }
 
-// keyCond is `(k1, k2) op (CAST($n AS t1), ...)` with its arguments.
-func keyCond(keys []column, op string, vals providers.Row, args *[]any) (string, error) {
+// binder turns a key value's text into an SQL operand: a parameter
+// placeholder (args) or, for statements that take none (COPY), a literal.
+type binder func(text string) string
+
+// params is a binder appending to args.
+func params(args *[]any) binder {
+	return func(s string) string {
+		*args = append(*args, s)
+		return fmt.Sprintf("$%d", len(*args))
+	}
+}
+
+// literal quotes s as an escape string constant, whatever
+// standard_conforming_strings says.
+func literal(s string) string {
+	return "E'" + strings.NewReplacer(`\`, `\\`, "'", "''").Replace(s) + "'"
+}
+
+// keyCond is `(k1, k2) op (CAST($n AS t1), ...)`.
+func keyCond(keys []column, op string, vals providers.Row, bind binder) (string, error) {
 	if len(vals) != len(keys) {
 		return "", fmt.Errorf("key range has %d values for %d key columns", len(vals), len(keys))
 	}
@@ -83,28 +99,24 @@ func keyCond(keys []column, op string, vals providers.Row, args *[]any) (string,
 		if err != nil {
 			return "", fmt.Errorf("key column %s: %w", k.name, err)
 		}
-		*args = append(*args, s)
 		l[i] = keyExpr(k)
-		r[i] = fmt.Sprintf("CAST($%d::text AS %s)", len(*args), k.format)
-		if strings.HasSuffix(l[i], `COLLATE "C"`) {
-			r[i] += ` COLLATE "C"`
-		}
+		r[i] = collated(k, fmt.Sprintf("CAST(%s::text AS %s)", bind(s), k.format))
 	}
 	return "(" + strings.Join(l, ", ") + ") " + op + " (" + strings.Join(r, ", ") + ")", nil
 }
 
 // rangeWhere is the WHERE clause of a key range ("" when unbounded).
-func rangeWhere(keys []column, r providers.KeyRange, args *[]any) (string, error) {
+func rangeWhere(keys []column, r providers.KeyRange, bind binder) (string, error) {
 	var conds []string
 	if r.From != nil {
-		c, err := keyCond(keys, ">", r.From, args)
+		c, err := keyCond(keys, ">", r.From, bind)
 		if err != nil {
 			return "", err
 		}
 		conds = append(conds, c)
 	}
 	if r.To != nil {
-		c, err := keyCond(keys, "<=", r.To, args)
+		c, err := keyCond(keys, "<=", r.To, bind)
 		if err != nil {
 			return "", err
 		}
@@ -184,11 +196,84 @@ func (p *Provider) Snapshot(ctx context.Context, db string) (string, string, fun
 	return id, pos, release, nil
 }
 
-// ReadRows reads the rows of range r in primary-key order, a page at a
-// time (keyset pagination) inside one REPEATABLE READ transaction, at the
-// exported snapshot when one is held. A table without a primary key is
-// read whole, unordered.
+// ReadRows reads the rows of range r in primary-key order with one
+// COPY (SELECT ... ORDER BY key) TO STDOUT in binary format, inside a
+// REPEATABLE READ transaction, at the exported snapshot when one is held;
+// a goroutine decodes the stream into pages of rows ahead of the reader.
+// A table without a primary key is read whole, unordered.
 func (p *Provider) ReadRows(ctx context.Context, db, table string, r providers.KeyRange) (providers.RowStream, error) {
+	rt, err := p.beginRead(ctx, db, table)
+	if err != nil {
+		return nil, err
+	}
+	conn, tx, cols, keys, what := rt.conn, rt.tx, rt.cols, rt.keys, rt.what
+	fail := func(what string, err error) (providers.RowStream, error) {
+		rt.end(ctx)
+		return nil, p.fail(what, err)
+	}
+	sel := make([]string, len(cols))
+	names := make([]string, len(cols))
+	for i, c := range cols {
+		names[i] = c.name
+		sel[i] = ident(c.name)
+		if textCast(c.typ.Base) {
+			sel[i] += "::text"
+		}
+	}
+	where, err := rangeWhere(keys, r, literal)
+	if err != nil {
+		return fail("read "+what, err)
+	}
+	q := "SELECT " + strings.Join(sel, ", ") + " FROM " + qualified(db, table) + where
+	if len(keys) > 0 {
+		kx := make([]string, len(keys))
+		for i, k := range keys {
+			kx[i] = orderExpr(db, table, k)
+		}
+		q += " ORDER BY " + strings.Join(kx, ", ")
+	}
+	cs := &copyStream{pages: make(chan []providers.Row, copyPages), stop: make(chan struct{}), done: make(chan struct{})}
+	dec := newCopyDecoder(ctx, cols)
+	dec.out, dec.stop = cs.pages, cs.stop
+	go func() {
+		defer close(cs.done)
+		defer close(cs.pages)
+		_, err := conn.Conn().PgConn().CopyTo(ctx, dec, "COPY ("+q+") TO STDOUT (FORMAT binary)")
+		if err == nil {
+			err = dec.finish()
+		}
+		if err != nil && !errors.Is(err, errCopyStopped) {
+			err = p.fail("read "+what, err)
+		}
+		cs.err = err
+	}()
+	release := func() error {
+		err := cs.halt()
+		rerr := tx.Rollback(context.WithoutCancel(ctx))
+		if errors.Is(rerr, pgx.ErrTxClosed) || conn.Conn().IsClosed() {
+			rerr = nil // the connection was closed to stop the COPY
+		}
+		conn.Release()
+		return errors.Join(err, p.fail("close the read of "+what, rerr))
+	}
+	return &providers.PagedRows{Cols: names, Fetch: cs.fetch, Release: release}, nil
+}
+
+// readTx is a read-only REPEATABLE READ transaction on one connection,
+// at the exported snapshot when one is held, with the table's columns.
+type readTx struct {
+	conn       *pgxpool.Conn
+	tx         pgx.Tx
+	cols, keys []column
+	what       string
+}
+
+func (rt *readTx) end(ctx context.Context) {
+	_ = rt.tx.Rollback(context.WithoutCancel(ctx))
+	rt.conn.Release()
+}
+
+func (p *Provider) beginRead(ctx context.Context, db, table string) (*readTx, error) {
 	pool, err := p.connect(ctx)
 	if err != nil {
 		return nil, err
@@ -202,130 +287,68 @@ func (p *Provider) ReadRows(ctx context.Context, db, table string, r providers.K
 		conn.Release()
 		return nil, p.fail("begin", err)
 	}
+	rt := &readTx{conn: conn, tx: tx, what: db + "." + table}
 	p.mu.Lock()
 	snap := p.snapshots[db]
 	p.mu.Unlock()
-	fail := func(what string, err error) (providers.RowStream, error) {
-		_ = tx.Rollback(context.WithoutCancel(ctx))
-		conn.Release()
-		return nil, p.fail(what, err)
-	}
 	if snap != "" {
 		if _, err := tx.Exec(ctx, "SET TRANSACTION SNAPSHOT "+quoteLiteral(snap)); err != nil {
-			return fail("use the exported snapshot", err)
+			rt.end(ctx)
+			return nil, p.fail("use the exported snapshot", err)
 		}
 	}
-	cols, keys, err := p.tableInfo(ctx, tx, db, table)
-	if err != nil {
+	if rt.cols, rt.keys, err = p.tableInfo(ctx, tx, db, table); err != nil {
+		rt.end(ctx)
 		if errors.Is(err, providers.ErrNotFound) {
-			_ = tx.Rollback(ctx)
-			conn.Release()
 			return nil, err
 		}
-		return fail(fmt.Sprintf("read the columns of %s.%s", db, table), err)
+		return nil, p.fail(fmt.Sprintf("read the columns of %s.%s", db, table), err)
 	}
+	return rt, nil
+}
+
+// FingerprintColumns fingerprints db.table as the rows ReadRows would
+// give, in the column order cols names, canonicalized with types: one
+// binary COPY of the table in no particular order, whose fields are put
+// in canonical form as they arrive, without building rows.
+func (p *Provider) FingerprintColumns(ctx context.Context, db, table string, cols []string, types []providers.ColumnType) (providers.Fingerprint, error) {
+	if len(cols) != len(types) {
+		return providers.Fingerprint{}, fmt.Errorf("fingerprint %s.%s: %d columns and %d types", db, table, len(cols), len(types))
+	}
+	rt, err := p.beginRead(ctx, db, table)
+	if err != nil {
+		return providers.Fingerprint{}, err
+	}
+	defer rt.end(ctx)
+	byName := map[string]column{}
+	for _, c := range rt.cols {
+		byName[c.name] = c
+	}
+	pick := make([]column, len(cols))
 	sel := make([]string, len(cols))
-	names := make([]string, len(cols))
-	for i, c := range cols {
-		names[i] = c.name
-		sel[i] = ident(c.name)
+	for i, n := range cols {
+		c, ok := byName[n]
+		if !ok {
+			return providers.Fingerprint{}, fmt.Errorf("fingerprint %s: the table has no column %q", rt.what, n)
+		}
+		pick[i], sel[i] = c, ident(n)
 		if textCast(c.typ.Base) {
 			sel[i] += "::text"
 		}
 	}
-	s := &rowStream{p: p, conn: conn, tx: tx, cols: cols, keys: keys, r: r,
-		base: "SELECT " + strings.Join(sel, ", ") + " FROM " + qualified(db, table), what: db + "." + table}
-	if len(keys) > 0 {
-		kx := make([]string, len(keys))
-		for i, k := range keys {
-			kx[i] = orderExpr(db, table, k)
-		}
-		s.order = " ORDER BY " + strings.Join(kx, ", ")
-		for _, k := range keys {
-			for j, c := range cols {
-				if c.name == k.name {
-					s.keyIdx = append(s.keyIdx, j)
-				}
-			}
-		}
+	dec := newCopyDecoder(ctx, pick)
+	dec.sum, dec.sumTypes = &providers.Checksummer{}, types
+	q := "COPY (SELECT " + strings.Join(sel, ", ") + " FROM " + qualified(db, table) + ") TO STDOUT (FORMAT binary)"
+	if len(cols) == 0 {
+		q = "COPY (SELECT FROM " + qualified(db, table) + ") TO STDOUT (FORMAT binary)"
 	}
-	return &providers.PagedRows{Cols: names, Fetch: s.fetch, Release: s.close}, nil
-}
-
-type rowStream struct {
-	p      *Provider
-	conn   *pgxpool.Conn
-	tx     pgx.Tx
-	cols   []column
-	keys   []column
-	keyIdx []int
-	r      providers.KeyRange
-	base   string
-	order  string
-	what   string
-
-	after  providers.Row // last key read
-	closed bool
-}
-
-func (s *rowStream) close() error {
-	if s.closed {
-		return nil
+	if _, err := rt.conn.Conn().PgConn().CopyTo(ctx, dec, q); err != nil {
+		return providers.Fingerprint{}, p.fail("fingerprint "+rt.what, err)
 	}
-	s.closed = true
-	err := s.tx.Rollback(context.Background())
-	s.conn.Release()
-	if errors.Is(err, pgx.ErrTxClosed) {
-		err = nil
+	if err := dec.finish(); err != nil {
+		return providers.Fingerprint{}, p.fail("fingerprint "+rt.what, err)
 	}
-	return s.p.fail("close the read of "+s.what, err)
-}
-
-func (s *rowStream) fetch(ctx context.Context) ([]providers.Row, bool, error) {
-	var args []any
-	rg := s.r
-	if s.after != nil {
-		rg.From = s.after
-	}
-	where, err := rangeWhere(s.keys, rg, &args)
-	if err != nil {
-		return nil, false, fmt.Errorf("read %s: %w", s.what, err)
-	}
-	q := s.base + where + s.order
-	if len(s.keys) > 0 {
-		q += " LIMIT " + strconv.Itoa(pageRows)
-	}
-	rows, err := s.tx.Query(ctx, q, args...)
-	if err != nil {
-		return nil, false, s.p.fail("read "+s.what, err)
-	}
-	defer rows.Close()
-	var page []providers.Row
-	for rows.Next() {
-		vals, err := rows.Values()
-		if err != nil {
-			return nil, false, s.p.fail("read "+s.what, err)
-		}
-		row := make(providers.Row, len(vals))
-		for i, v := range vals {
-			if row[i], err = portable(v, s.cols[i].typ.Base); err != nil {
-				return nil, false, fmt.Errorf("read %s column %s: %w", s.what, s.cols[i].name, err)
-			}
-		}
-		page = append(page, row)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, false, s.p.fail("read "+s.what, err)
-	}
-	last := len(s.keys) == 0 || len(page) < pageRows
-	if n := len(page); n > 0 && len(s.keys) > 0 {
-		lastRow := page[n-1]
-		s.after = make(providers.Row, len(s.keyIdx))
-		for i, j := range s.keyIdx {
-			s.after[i] = lastRow[j]
-		}
-	}
-	return page, last, nil
+	return dec.sum.Sum(), nil
 }
 
 // portable converts a value pgx decoded into the contract's Go type.
@@ -378,8 +401,10 @@ func parseTimeOfDay(s string) (time.Time, error) {
 
 // WriteRows replaces the rows of range r of db.table by the stream's, in
 // one transaction: it deletes what the range holds, then loads the rows
-// with COPY FROM STDIN (text format, so every type takes its text input
-// form). Generated columns are left to the server.
+// with COPY FROM STDIN, in binary format where every loaded column's type
+// has one (up to the first value binary cannot carry exactly, the rest
+// then in text format, where every type takes its text input form).
+// Generated columns are left to the server.
 func (p *Provider) WriteRows(ctx context.Context, db, table string, r providers.KeyRange, rows providers.RowStream) (int64, error) {
 	pool, err := p.connect(ctx)
 	if err != nil {
@@ -422,7 +447,7 @@ func (p *Provider) WriteRows(ctx context.Context, db, table string, r providers.
 		load, pick, dest = append(load, ident(n)), append(pick, i), append(dest, cols[j])
 	}
 	var args []any
-	where, err := rangeWhere(keys, r, &args)
+	where, err := rangeWhere(keys, r, params(&args))
 	if err != nil {
 		return 0, fmt.Errorf("write %s: %w", what, err)
 	}
@@ -430,60 +455,135 @@ func (p *Provider) WriteRows(ctx context.Context, db, table string, r providers.
 	if err != nil {
 		return 0, p.fail("write "+what, err)
 	}
+	if where != "" {
+		// A table just loaded has no statistics yet: without this the
+		// planner may scan it whole to clear each range.
+		if _, err := tx.Exec(ctx, "SET LOCAL enable_seqscan = off"); err != nil {
+			return 0, p.fail("clear the range of "+what, err)
+		}
+	}
 	if _, err := tx.Exec(ctx, "DELETE FROM "+qualified(db, table)+where, args...); err != nil {
 		return 0, p.fail("clear the range of "+what, err)
 	}
-	pr, pw := io.Pipe()
-	var n int64
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		var buf []byte
-		for {
-			row, ok := rows.Next(ctx)
-			if !ok {
-				break
-			}
-			if len(row) != len(in) {
-				pw.CloseWithError(fmt.Errorf("row %d has %d values for %d columns", n+1, len(row), len(in)))
-				return
-			}
-			buf = buf[:0]
-			for k, i := range pick {
-				if k > 0 {
-					buf = append(buf, '\t')
-				}
-				var err error
-				if buf, err = appendCopy(buf, row[i], dest[k].typ.Base); err != nil {
-					pw.CloseWithError(fmt.Errorf("row %d column %s: %w", n+1, dest[k].name, err))
-					return
-				}
-			}
-			buf = append(buf, '\n')
-			if _, err := pw.Write(buf); err != nil {
-				return
-			}
-			n++
+	// Binary format where every column's type has one (cheaper to encode
+	// and for the server to parse); a value binary cannot carry exactly
+	// ends that COPY, and a text-format COPY in the same transaction
+	// loads the rest.
+	enc := &copyEncoder{ctx: ctx, rows: rows, in: len(in), pick: pick, dest: dest, binary: binaryLoad(dest)}
+	into := "COPY " + qualified(db, table) + " (" + strings.Join(load, ", ") + ") FROM STDIN"
+	for {
+		q := into
+		if enc.binary {
+			enc.buf = append(enc.buf, copyHeader...)
+			q += " (FORMAT binary)"
 		}
-		if err := rows.Err(); err != nil {
-			pw.CloseWithError(err)
-			return
+		_, err = conn.Conn().PgConn().CopyFrom(ctx, enc, q)
+		if enc.err != nil && !errors.Is(enc.err, io.EOF) {
+			return 0, fmt.Errorf("load %s: %w", what, enc.err)
 		}
-		pw.Close()
-	}()
-	_, err = conn.Conn().PgConn().CopyFrom(ctx, pr, "COPY "+qualified(db, table)+" ("+strings.Join(load, ", ")+") FROM STDIN")
-	pr.CloseWithError(io.ErrClosedPipe) // stop the writer if COPY failed early
-	<-done
-	if err != nil {
-		return 0, p.fail("load "+what, err)
+		if err != nil {
+			return 0, p.fail("load "+what, err)
+		}
+		if enc.pending == nil {
+			break
+		}
+		enc.binary, enc.err, enc.buf, enc.off = false, nil, enc.buf[:0], 0
 	}
 	if err := restore(ctx); err != nil {
 		return 0, p.fail("write "+what, err)
 	}
+	n := enc.n
 	if err := tx.Commit(ctx); err != nil {
 		return 0, p.fail("commit the load of "+what, err)
 	}
 	return n, nil
+}
+
+// copyEncoder is the io.Reader a COPY FROM STDIN reads: it encodes the
+// stream's rows, in binary or text format, as the COPY asks for more.
+type copyEncoder struct {
+	ctx  context.Context
+	rows providers.RowStream
+	in   int      // columns of the stream
+	pick []int    // stream index per loaded column
+	dest []column // the loaded columns
+	buf  []byte
+	off  int
+	n    int64
+	err  error // io.EOF at the stream's end
+	// binary: the binary format; pending is the row binary could not
+	// carry, for the text COPY that follows.
+	binary  bool
+	pending providers.Row
+}
+
+func (e *copyEncoder) Read(p []byte) (int, error) {
+	if e.off > 0 { // keep what the last Read left, at the start
+		e.buf = e.buf[:copy(e.buf, e.buf[e.off:])]
+		e.off = 0
+	}
+	for len(e.buf) < len(p) && e.err == nil {
+		e.err = e.row()
+	}
+	n := copy(p, e.buf)
+	e.off = n
+	if n == 0 && e.err != nil {
+		return 0, e.err
+	}
+	return n, nil
+}
+
+// row appends the next row, or returns io.EOF at the end (of the stream,
+// or of the binary part).
+func (e *copyEncoder) row() error {
+	row := e.pending
+	e.pending = nil
+	if row == nil {
+		var ok bool
+		if row, ok = e.rows.Next(e.ctx); !ok {
+			if err := e.rows.Err(); err != nil {
+				return err
+			}
+			if e.binary {
+				e.buf = append(e.buf, 0xff, 0xff) // the trailer
+			}
+			return io.EOF
+		}
+	}
+	if len(row) != e.in {
+		return fmt.Errorf("row %d has %d values for %d columns", e.n+1, len(row), e.in)
+	}
+	if e.binary {
+		mark := len(e.buf)
+		e.buf = binary.BigEndian.AppendUint16(e.buf, uint16(len(e.pick)))
+		for k, i := range e.pick {
+			b, err := appendBinary(e.buf, row[i], e.dest[k].typ.Base)
+			if err == nil {
+				e.buf = b
+				continue
+			}
+			if errors.Is(err, errNeedText) {
+				e.buf = append(e.buf[:mark], 0xff, 0xff) // end the binary part before this row
+				e.pending = row
+				return io.EOF
+			}
+			return fmt.Errorf("row %d column %s: %w", e.n+1, e.dest[k].name, err)
+		}
+		e.n++
+		return nil
+	}
+	for k, i := range e.pick {
+		if k > 0 {
+			e.buf = append(e.buf, '\t')
+		}
+		var err error
+		if e.buf, err = appendCopy(e.buf, row[i], e.dest[k].typ.Base); err != nil {
+			return fmt.Errorf("row %d column %s: %w", e.n+1, e.dest[k].name, err)
+		}
+	}
+	e.buf = append(e.buf, '\n')
+	e.n++
+	return nil
 }
 
 // appendCopy appends v in COPY text format for a column of type base.
@@ -588,14 +688,22 @@ func (p *Provider) Fingerprint(ctx context.Context, db, table string) (providers
 	return providers.FingerprintRows(ctx, rs, types)
 }
 
-// SplitKeys cuts db.table into parts ranges of about equal rows with
-// ntile() over its primary key (an index-only scan where the key is
-// indexed) and returns the last key of each range but the last.
+// SplitKeys cuts db.table into parts ranges of about equal rows and
+// returns the last key of each range but the last. It counts the rows
+// (the planner's estimate for a table of a million rows or more, an
+// exact count below) and reads each cut's key with an OFFSET probe along
+// the primary key's index, as ntile() over the count would place it,
+// instead of sorting the whole table.
 func (p *Provider) SplitKeys(ctx context.Context, db, table string, parts int) ([]providers.Row, error) {
 	if parts < 2 {
 		return nil, nil
 	}
 	pool, err := p.connect(ctx)
+	if err != nil {
+		return nil, err
+	}
+	what := "split " + db + "." + table
+	oid, err := tableOID(ctx, pool, db, table)
 	if err != nil {
 		return nil, err
 	}
@@ -606,44 +714,57 @@ func (p *Provider) SplitKeys(ctx context.Context, db, table string, parts int) (
 	if len(keys) == 0 {
 		return nil, fmt.Errorf("split %s.%s: it has no primary key", db, table)
 	}
-	var sel, order, names, outer []string
+	var n int64
+	if err := pool.QueryRow(ctx, "SELECT GREATEST(reltuples, 0)::bigint FROM pg_class WHERE oid = $1", oid).Scan(&n); err != nil {
+		return nil, p.fail(what, err)
+	}
+	if n < 1_000_000 {
+		if err := pool.QueryRow(ctx, "SELECT count(*) FROM "+qualified(db, table)).Scan(&n); err != nil {
+			return nil, p.fail(what, err)
+		}
+	}
+	sel := make([]string, len(keys))
+	order := make([]string, len(keys))
 	for i, k := range keys {
-		e := keyExpr(k)
-		n := fmt.Sprintf("k%d", i)
-		sel = append(sel, e+" AS "+n)
-		order = append(order, e)
-		names = append(names, n)
+		sel[i] = ident(k.name)
 		if textCast(k.typ.Base) {
-			n += "::text"
+			sel[i] += "::text"
 		}
-		outer = append(outer, n)
+		order[i] = orderExpr(db, table, k)
 	}
-	// The last row of each bucket but the last: where the next row (in key
-	// order) is in another bucket.
-	q := fmt.Sprintf(`SELECT %s FROM (
-  SELECT %s, b, lead(b) OVER (ORDER BY b, %s) AS nb FROM (
-    SELECT %s, ntile(%d) OVER (ORDER BY %s) AS b FROM %s) x) y
-WHERE nb IS NOT NULL AND nb <> b ORDER BY b`,
-		strings.Join(outer, ", "), strings.Join(names, ", "), strings.Join(names, ", "),
-		strings.Join(sel, ", "), parts, strings.Join(order, ", "), qualified(db, table))
-	rows, err := pool.Query(ctx, q)
-	if err != nil {
-		return nil, p.fail("split "+db+"."+table, err)
-	}
-	defer rows.Close()
+	q := "SELECT " + strings.Join(sel, ", ") + " FROM " + qualified(db, table) + " ORDER BY " + strings.Join(order, ", ") + " OFFSET $1 LIMIT 1"
+	// ntile's buckets: n/parts rows each, the first n%parts one more.
 	var out []providers.Row
-	for rows.Next() {
-		vals, err := rows.Values()
-		if err != nil {
-			return nil, p.fail("split "+db+"."+table, err)
+	var end int64
+	for b := range parts - 1 {
+		size := n / int64(parts)
+		if int64(b) < n%int64(parts) {
+			size++
 		}
-		row := make(providers.Row, len(vals))
-		for i, v := range vals {
+		if size == 0 {
+			break
+		}
+		if end += size; end >= n {
+			break // the rest is the last range
+		}
+		rows, err := pool.Query(ctx, q, end-1)
+		if err != nil {
+			return nil, p.fail(what, err)
+		}
+		vals, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) ([]any, error) { return r.Values() })
+		if err != nil {
+			return nil, p.fail(what, err)
+		}
+		if len(vals) == 0 {
+			break // fewer rows than the estimate
+		}
+		row := make(providers.Row, len(keys))
+		for i, v := range vals[0] {
 			if row[i], err = portable(v, keys[i].typ.Base); err != nil {
-				return nil, fmt.Errorf("split %s.%s: %w", db, table, err)
+				return nil, fmt.Errorf("%s: %w", what, err)
 			}
 		}
 		out = append(out, row)
 	}
-	return out, p.fail("split "+db+"."+table, rows.Err())
+	return out, nil
 }
