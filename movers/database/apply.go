@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/rehome/rehome/planner"
@@ -247,6 +248,8 @@ func (cp *copier) copyTables(ctx context.Context, recs map[string]tableRecord, w
 			}
 		}
 	}
+	stopProgress := reportProgress(r.Message, &mu, tables, p.Schema.Tables)
+	defer stopProgress()
 	work := make(chan *job)
 	var errs []error
 	var wg sync.WaitGroup
@@ -262,14 +265,15 @@ func (cp *copier) copyTables(ctx context.Context, recs map[string]tableRecord, w
 					resumed = append(resumed, fmt.Sprintf("%s after %d rows", jb.label(), jb.rec.Rows))
 					mu.Unlock()
 				}
-				c := &tableCopy{ss: cp.ss, ds: cp.ds, p: p, t: jb.t, rec: jb.rec, from0: jb.from, to: jb.to, lossy: cp.lossy[jb.t.Name], prog: prog,
-					put: func(rec tableRecord) error { return put(jb.key, rec) }}
 				mu.Lock()
 				tp := tables[jb.t.Name]
 				if tp.started.IsZero() {
 					tp.started = time.Now()
 				}
+				tp.resumed += jb.rec.Rows
 				mu.Unlock()
+				c := &tableCopy{ss: cp.ss, ds: cp.ds, p: p, t: jb.t, rec: jb.rec, from0: jb.from, to: jb.to, lossy: cp.lossy[jb.t.Name], prog: prog,
+					put: func(rec tableRecord) error { return put(jb.key, rec) }, live: &tp.live}
 				n, err := c.run(cctx)
 				mu.Lock()
 				res.Copied += n
@@ -284,6 +288,7 @@ func (cp *copier) copyTables(ctx context.Context, recs map[string]tableRecord, w
 				}
 				finished := err == nil && (jb.seg < 0 || final != nil)
 				if finished {
+					tp.finished = true
 					r.Message("%s", tp.doneText(jb.t.Name, jb.seg >= 0))
 				}
 				if err != nil {
@@ -342,6 +347,7 @@ type tableCopy struct {
 	lossy     map[string]bool
 	prog      interface{ Add(items, bytes int64) }
 	put       func(tableRecord) error
+	live      *atomic.Int64 // the table's rows read so far (nil: not counted)
 }
 
 func (c *tableCopy) run(ctx context.Context) (int64, error) {
@@ -360,6 +366,9 @@ func (c *tableCopy) run(ctx context.Context) (int64, error) {
 		return 0, err
 	}
 	rs = prefetch(ctx, rs) // read ahead on another core
+	if c.live != nil {
+		rs = &liveRows{RowStream: rs, n: c.live}
+	}
 	defer rs.Close()
 	ck, err := newChecker(c.t, rs.Columns(), c.p.Policy, c.p.Strict, c.lossy)
 	if err != nil {
@@ -473,6 +482,12 @@ type tableProgress struct {
 	doneRows int64 // rows found done before this run
 	started  time.Time
 	copied   int64 // rows this run wrote
+	// live counts the source rows this run read, as they come; resumed
+	// the rows of its ranges an earlier run copied; finished says the
+	// table is done (for the per-table progress lines).
+	live     atomic.Int64
+	resumed  int64
+	finished bool
 	source   *providers.Fingerprint
 }
 

@@ -35,7 +35,9 @@
 // rows or more is first cut into as many key ranges as there are workers,
 // where the source can split it), each in primary-key chunks of 100,000
 // rows written in one transaction and recorded in the state's progress
-// store, so an interrupted apply resumes at the first unfinished chunk; values with no exact form follow on_bad_value (fail,
+// store, so an interrupted apply resumes at the first unfinished chunk;
+// every 10 seconds it prints a line per table in flight (rows of the
+// estimate, bytes, rate, time left); values with no exact form follow on_bad_value (fail,
 // null, skip_row) and are counted in the data-quality report. It then adds
 // the indexes, checks, foreign keys and sequence positions, and validates
 // every table: row counts and an order-independent checksum over the

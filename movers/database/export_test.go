@@ -1,5 +1,7 @@
 package database
 
+import "time"
+
 // SetChunkRows sets the rows per key range for a test and returns the
 // function that puts it back.
 func SetChunkRows(n int) func() {
@@ -24,3 +26,14 @@ func SetScanLimit(n int64) func() {
 	scanLimit = n
 	return func() { scanLimit = old }
 }
+
+// SetProgressEvery sets how often a copy reports each table in flight,
+// and returns the function that puts it back.
+func SetProgressEvery(d time.Duration) func() {
+	old := progressEvery
+	progressEvery = d
+	return func() { progressEvery = old }
+}
+
+// StatusText is statusText, for tests.
+var StatusText = statusText
