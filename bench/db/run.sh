@@ -14,7 +14,7 @@
 # each into a freshly created destination database; run 0 is a discarded
 # warm-up. For every tool it prints the median wall seconds, CPU seconds
 # (the tool's own processes, not the servers') and peak RSS (summed over the
-# tool's process tree, sampled every 20 ms), and per anchor the median of
+# tool's process tree, sampled every 50 ms), and per anchor the median of
 # the per-run ratios anchor / rehome with their min-max. Every result is
 # checked against the source (row counts of the four tables, and sums over
 # pgbench_accounts of every column and of a hash of every row); a failed
@@ -170,7 +170,7 @@ while True:
     if pid:
         break
     peak = max(peak, tree_rss(proc.pid))
-    time.sleep(0.02)
+    time.sleep(0.05)
 wall = time.monotonic() - t0
 code = os.waitstatus_to_exitcode(status)
 if code != 0:
