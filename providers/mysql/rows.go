@@ -125,7 +125,7 @@ func (p *Provider) readRows(ctx context.Context, db, table string, r providers.K
 	if err != nil {
 		return nil, p.fail(fmt.Sprintf("read %s.%s", db, table), err)
 	}
-	s, err := p.startRead(ctx, conn, srv.mariadb, db, table, r)
+	s, err := p.startRead(ctx, conn, srv.mariadb, db, table, r, "")
 	if err != nil {
 		release()
 		return nil, err
@@ -134,7 +134,9 @@ func (p *Provider) readRows(ctx context.Context, db, table string, r providers.K
 	return s, nil
 }
 
-func (p *Provider) startRead(ctx context.Context, conn *sql.Conn, mariadb bool, db, table string, r providers.KeyRange) (*rowStream, error) {
+// startRead starts the read of range r of db.table on conn; suffix, when
+// set, follows the ORDER BY (a LIMIT).
+func (p *Provider) startRead(ctx context.Context, conn *sql.Conn, mariadb bool, db, table string, r providers.KeyRange, suffix string) (*rowStream, error) {
 	d, err := p.loadTable(ctx, conn, mariadb, db, table)
 	if err != nil {
 		return nil, err
@@ -175,6 +177,7 @@ func (p *Provider) startRead(ctx context.Context, conn *sql.Conn, mariadb bool, 
 	if d.key != nil {
 		q += " ORDER BY " + strings.Join(d.keyExpr, ", ")
 	}
+	q += suffix
 	// Prepared, so the rows come in the binary protocol (exact FLOAT).
 	stmt, err := conn.PrepareContext(ctx, q)
 	if err != nil {
