@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/rehome/rehome/planner"
 	"github.com/rehome/rehome/providers"
 )
 
@@ -68,10 +69,10 @@ func (in integrity) text(db, env string) string {
 		bad[pr.Sequence]++
 	}
 	if in.ForeignKeys > 0 {
-		parts = append(parts, fmt.Sprintf("%s hold", countText(in.ForeignKeys-bad[false], "foreign key")))
+		parts = append(parts, fmt.Sprintf("%s hold", planner.Plural(int64(in.ForeignKeys-bad[false]), "foreign key", "foreign keys")))
 	}
 	if in.Sequences > 0 {
-		parts = append(parts, fmt.Sprintf("%s ahead of their columns", countText(in.Sequences-bad[true], "sequence")))
+		parts = append(parts, fmt.Sprintf("%s ahead of their columns", planner.Plural(int64(in.Sequences-bad[true]), "sequence", "sequences")))
 	}
 	if len(parts) == 0 {
 		parts = append(parts, "no foreign keys or sequences to check")
@@ -85,11 +86,4 @@ func (in integrity) text(db, env string) string {
 		b += fmt.Sprintf("\n  %s: %s: %s: %s", pr.Table, pr.Object, word, pr.Detail)
 	}
 	return b
-}
-
-func countText(n int, what string) string {
-	if n == 1 {
-		return "1 " + what
-	}
-	return fmt.Sprintf("%d %ss", n, what)
 }

@@ -477,11 +477,8 @@ func tableReason(t providers.Table) string {
 	if len(t.PrimaryKey) > 0 {
 		key = "key (" + strings.Join(t.PrimaryKey, ", ") + ")"
 	}
-	indexes := countText(len(t.Indexes), "index")
-	if len(t.Indexes) != 1 {
-		indexes = fmt.Sprintf("%d indexes", len(t.Indexes))
-	}
-	return fmt.Sprintf("%s, %s, %s, %s, about %d rows", countText(len(t.Columns), "column"), key, indexes, countText(len(t.ForeignKeys), "foreign key"), t.Rows)
+	return fmt.Sprintf("%s, %s, %s, %s, about %d rows", planner.Plural(int64(len(t.Columns)), "column", "columns"), key,
+		planner.Plural(int64(len(t.Indexes)), "index", "indexes"), planner.Plural(int64(len(t.ForeignKeys)), "foreign key", "foreign keys"), t.Rows)
 }
 
 // planTableFindings reports what a table's move changes about it.
