@@ -39,9 +39,13 @@ WHERE c.contype = 'f' AND c.conrelid = $1::regclass AND c.confrelid = $2::regcla
 				continue
 			}
 			name := firstNonEmpty(fk.Name, strings.Join(fk.Columns, ","))
-			n, sample, err := p.orphans(ctx, db, t, fk)
+			n, samples, err := p.Orphans(ctx, db, t.Name, fk, 1) // KeyChecker, keycheck.go
 			if err != nil {
 				return out, err
+			}
+			sample := "(no primary key)"
+			if len(samples) > 0 {
+				sample = rowText(samples[0])
 			}
 			detail := "the constraint is missing or not validated, but every row's key finds its referenced row"
 			if n > 0 {
@@ -77,35 +81,12 @@ FROM `+*seq+` s, pg_sequence q WHERE q.seqrelid = $1::regclass`, *seq).Scan(&nex
 	return out, nil
 }
 
-// orphans counts the rows of t whose foreign key fk finds no referenced
-// row, with one sample key.
-func (p *Provider) orphans(ctx context.Context, db string, t providers.Table, fk providers.ForeignKey) (int64, string, error) {
-	pool, err := p.connect(ctx)
-	if err != nil {
-		return 0, "", err
+// rowText renders a key's values for a message: "7", or "7, a" for a
+// composite key.
+func rowText(r providers.Row) string {
+	parts := make([]string, len(r))
+	for i, v := range r {
+		parts[i] = fmt.Sprint(v)
 	}
-	var notNull, match []string
-	for i, c := range fk.Columns {
-		notNull = append(notNull, "c."+ident(c)+" IS NOT NULL")
-		match = append(match, "r."+ident(fk.RefColumns[i])+" = c."+ident(c))
-	}
-	key := t.PrimaryKey
-	if len(key) == 0 {
-		key = fk.Columns
-	}
-	keyText := make([]string, len(key))
-	for i, k := range key {
-		keyText[i] = "c." + ident(k) + "::text"
-	}
-	q := fmt.Sprintf(`SELECT count(*), min(concat_ws(',', %s)) FROM %s c WHERE %s AND NOT EXISTS (SELECT 1 FROM %s r WHERE %s)`,
-		strings.Join(keyText, ", "), qualified(db, t.Name), strings.Join(notNull, " AND "), qualified(db, fk.RefTable), strings.Join(match, " AND "))
-	var n int64
-	var sample *string
-	if err := pool.QueryRow(ctx, q).Scan(&n, &sample); err != nil {
-		return 0, "", p.fail(fmt.Sprintf("count the orphan rows of %s.%s", db, t.Name), err)
-	}
-	if sample == nil {
-		return n, "", nil
-	}
-	return n, *sample, nil
+	return strings.Join(parts, ", ")
 }
