@@ -18,8 +18,9 @@ import (
 // time left.
 var progressEvery = 10 * time.Second
 
-// liveRows counts the source rows read through it into n, as they come,
-// for the per-table progress between the chunks' records.
+// liveRows counts the rows read through it into n, as they come: the
+// per-table progress between the chunks' records, and the rows a
+// validation read.
 type liveRows struct {
 	providers.RowStream
 	n *atomic.Int64

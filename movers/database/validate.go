@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/rehome/rehome/providers"
 )
@@ -179,12 +180,12 @@ func sourceFingerprint(ctx context.Context, ss providers.DatabaseStore, db strin
 		return sourceFP{}, err
 	}
 	defer closer()
-	counted := &counting{RowStream: src}
+	counted := &liveRows{RowStream: src, n: new(atomic.Int64)}
 	var s sourceFP
 	if s.fp, err = providers.FingerprintRows(ctx, &filtered{RowStream: counted, ck: ck}, types); err != nil {
 		return sourceFP{}, fmt.Errorf("fingerprint the source: %w", err)
 	}
-	s.raw = counted.n
+	s.raw = counted.n.Load()
 	for _, q := range ck.q {
 		s.skipped += q.Skipped
 	}
@@ -334,20 +335,6 @@ func digest(s string) uint64 {
 	h := fnv.New64a()
 	h.Write([]byte(s))
 	return h.Sum64()
-}
-
-// counting counts the rows read through it.
-type counting struct {
-	providers.RowStream
-	n int64
-}
-
-func (c *counting) Next(ctx context.Context) (providers.Row, bool) {
-	row, ok := c.RowStream.Next(ctx)
-	if ok {
-		c.n++
-	}
-	return row, ok
 }
 
 // allFailures joins the validation's and the integrity check's failures.
