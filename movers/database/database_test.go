@@ -569,9 +569,8 @@ func TestPlanBlockers(t *testing.T) {
 
 // TestIntegrityAtSQLite: orphan rows of a SQLite source moved into a
 // SQLite file (which does not enforce foreign keys) arrive as they were:
-// the integrity line names them as at the source and the apply passes;
-// the same rows are a failed check nowhere else, since PostgreSQL refuses
-// them when the foreign key is added.
+// the integrity line names them as at the source and the apply passes
+// (into PostgreSQL the plan's orphan_rows finding is a blocker instead).
 func TestIntegrityAtSQLite(t *testing.T) {
 	h := harness(t, postgres.Factory())
 	h.Env("old", "sqlite", map[string]cty.Value{"path": cty.StringVal(sqliteFile(t, h.Dir, `
