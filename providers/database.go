@@ -219,9 +219,20 @@ type RowStream interface {
 // column by column, numbers by value and text in byte order (PostgreSQL's
 // "C" collation, SQLite's BINARY, MySQL's _bin), so every engine cuts a
 // table into the same ranges; ReadRows returns rows in that order.
+//
+// Key names the key columns From and To bound, in order, for a
+// destination whose table has no primary key yet (one that adds it after
+// the load, see ApplySchema); nil means the table's own primary key.
+// Empty tells WriteRows the range holds no rows (the caller cleared it
+// earlier in the same run, and nothing else writes there), so it need
+// not clear it: without an index on the key that clearing is a scan of
+// the whole table. It is a promise about the destination, never set for
+// a range an earlier, interrupted run may have written.
 type KeyRange struct {
-	From Row
-	To   Row
+	From  Row
+	To    Row
+	Key   []string
+	Empty bool
 }
 
 // Fingerprint is a table's content summary for verification: row count and
@@ -238,9 +249,12 @@ type DatabaseStore interface {
 	DropDatabase(ctx context.Context, name string) error
 	Schema(ctx context.Context, db string) (DBSchema, error)
 	// ApplySchema creates the tables (without foreign keys and secondary
-	// indexes when deferConstraints is set, for a faster load).
+	// indexes when deferConstraints is set, for a faster load; an engine
+	// that can add a primary key to a loaded table may defer that too, so
+	// writers name the key in KeyRange.Key).
 	ApplySchema(ctx context.Context, db string, s DBSchema, deferConstraints bool) error
-	// FinishSchema adds the deferred indexes and foreign keys.
+	// FinishSchema adds the deferred primary keys, indexes and foreign
+	// keys.
 	FinishSchema(ctx context.Context, db string, s DBSchema) error
 	ReadRows(ctx context.Context, db, table string, r KeyRange) (RowStream, error)
 	// WriteRows makes the rows of key range r at the destination exactly

@@ -2,20 +2,24 @@ package providers
 
 import (
 	"context"
-	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"math"
+	"math/bits"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/zeebo/xxh3"
 )
 
 // FingerprintRows reads a row stream to its end and returns its
 // Fingerprint: the row count and an order-independent checksum (the sum,
-// modulo 2^128, of each row's SHA-256 prefix). Values are hashed in a
+// modulo 2^128, of each row's XXH3-128 hash: a checksum against copy
+// errors, not against someone forging rows, and fifteen times cheaper per
+// row than SHA-256, which made it the validation's largest cost). Values are hashed in a
 // canonical form so that the same data read from different engines agrees:
 // integers and decimals as normalized decimal text ("5", "5.00" and
 // uint64(5) are equal), floats in Go's shortest form, times in UTC with
@@ -74,16 +78,17 @@ func (k *Checksummer) Canonical(c []byte) {
 
 // EndRow ends a row.
 func (k *Checksummer) EndRow() {
-	sum := sha256.Sum256(k.row)
-	a, b := binary.BigEndian.Uint64(sum[:8]), binary.BigEndian.Uint64(sum[8:16])
-	nlo := k.lo + b
-	carry := uint64(0)
-	if nlo < k.lo {
-		carry = 1
-	}
-	k.lo, k.hi = nlo, k.hi+a+carry
+	h := xxh3.Hash128(k.row)
+	k.add(h.Hi, h.Lo)
 	k.n++
 	k.row = k.row[:0]
+}
+
+// add adds hi:lo to the sum, modulo 2^128.
+func (k *Checksummer) add(hi, lo uint64) {
+	var carry uint64
+	k.lo, carry = bits.Add64(k.lo, lo, 0)
+	k.hi, _ = bits.Add64(k.hi, hi, carry)
 }
 
 // Sum is the fingerprint of the rows ended so far.
@@ -92,6 +97,29 @@ func (k *Checksummer) Sum() Fingerprint {
 	binary.BigEndian.PutUint64(out[:8], k.hi)
 	binary.BigEndian.PutUint64(out[8:], k.lo)
 	return Fingerprint{Rows: k.n, Checksum: hex.EncodeToString(out[:])}
+}
+
+// Plus is the fingerprint of f's rows and g's together: the checksum is a
+// sum, so a table's fingerprint is its ranges' added up.
+func (f Fingerprint) Plus(g Fingerprint) (Fingerprint, error) {
+	var a, b [2]uint64
+	for i, fp := range []Fingerprint{f, g} {
+		x := &a
+		if i == 1 {
+			x = &b
+		}
+		if fp.Checksum == "" && fp.Rows == 0 {
+			continue // the zero Fingerprint: no rows
+		}
+		raw, err := hex.DecodeString(fp.Checksum)
+		if err != nil || len(raw) != 16 {
+			return Fingerprint{}, fmt.Errorf("add fingerprints: checksum %q is not 32 hex digits", fp.Checksum)
+		}
+		x[0], x[1] = binary.BigEndian.Uint64(raw[:8]), binary.BigEndian.Uint64(raw[8:])
+	}
+	k := Checksummer{n: f.Rows + g.Rows, hi: a[0], lo: a[1]}
+	k.add(b[0], b[1])
+	return k.Sum(), nil
 }
 
 // CanonicalValue is the form FingerprintRows hashes one value in, with a

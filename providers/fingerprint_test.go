@@ -2,6 +2,7 @@ package providers
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 )
@@ -69,5 +70,39 @@ func TestNormalizeDecimal(t *testing.T) {
 		if got := normalizeDecimal(in); got != want {
 			t.Errorf("normalizeDecimal(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+// A table's fingerprint is the sum of its ranges' fingerprints, whatever
+// way the rows are cut.
+func TestFingerprintPlusAddsRanges(t *testing.T) {
+	ctx := context.Background()
+	var rows []Row
+	for i := range 200 {
+		rows = append(rows, Row{int64(i), fmt.Sprintf("row %d", i)})
+	}
+	whole, err := FingerprintRows(ctx, &sliceRows{rows: rows}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, cut := range []int{0, 1, 77, 199, 200} {
+		a, err := FingerprintRows(ctx, &sliceRows{rows: rows[:cut]}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := FingerprintRows(ctx, &sliceRows{rows: rows[cut:]}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sum, err := a.Plus(b)
+		if err != nil || sum != whole {
+			t.Errorf("cut at %d: %+v plus %+v = %+v, %v; want %+v", cut, a, b, sum, err, whole)
+		}
+		if sum, err := (Fingerprint{}).Plus(a); err != nil || sum != a {
+			t.Errorf("the zero fingerprint plus %+v = %+v, %v", a, sum, err)
+		}
+	}
+	if _, err := whole.Plus(Fingerprint{Rows: 1, Checksum: "zz"}); err == nil {
+		t.Error("Plus of a malformed checksum succeeded")
 	}
 }

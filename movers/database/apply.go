@@ -163,7 +163,7 @@ func copyRows(ctx context.Context, r *exec.Run) (state.Result, error) {
 	for _, t := range p.Schema.Tables {
 		clean[t.Name] = recs[t.Name].Quality.bad() == 0
 	}
-	v, err := validate(ctx, ss, ds, &p, lossy, clean, min(workers, max(1, len(p.Schema.Tables))), nil)
+	v, err := validate(ctx, ss, ds, &p, lossy, clean, min(workers, max(1, len(p.Schema.Tables))), copiedSources(&p, recs))
 	in := checkIntegrity(ctx, ds, &p)
 	r.Message("%s", strings.TrimSuffix(v.text()+"\n"+in.text(p.Target, a.To.Env), "\n"))
 	attrs := map[string]string{"id": a.To.ID, "tables": strconv.Itoa(len(p.Schema.Tables)), "rows": strconv.FormatInt(v.rows(), 10),
@@ -280,7 +280,9 @@ func (cp *copier) copyTables(ctx context.Context, recs map[string]tableRecord, w
 				tp.copied += n
 				var final *tableRecord
 				if err == nil && jb.seg >= 0 {
-					tp.add(c.rec)
+					err = tp.add(c.rec)
+				}
+				if err == nil && jb.seg >= 0 {
 					if tp.left--; tp.left == 0 {
 						f := tp.final()
 						final = &f
@@ -378,28 +380,51 @@ func (c *tableCopy) run(ctx context.Context) (int64, error) {
 		c.rec.Quality = quality{}
 	}
 	f := &filtered{RowStream: rs, ck: ck}
+	sum, err := newSummed(f, c.t)
+	if err != nil {
+		return 0, err
+	}
+	if c.rec.Chunks == 0 {
+		c.rec.Copied = &providers.Fingerprint{}
+	}
 	if len(c.t.PrimaryKey) == 0 {
-		n, err := c.ds.WriteRows(ctx, c.p.Target, c.t.Name, providers.KeyRange{}, f)
+		n, err := c.ds.WriteRows(ctx, c.p.Target, c.t.Name, providers.KeyRange{}, sum)
+		if err == nil {
+			err = sum.Err()
+		}
+		if err != nil {
+			return 0, err
+		}
+		fp, err := sum.take()
 		if err != nil {
 			return 0, err
 		}
 		c.prog.Add(n, 0)
 		c.rec.Quality.add(ck.q)
-		c.rec.Rows, c.rec.Chunks, c.rec.Done = n, 1, true
+		c.rec.Rows, c.rec.Chunks, c.rec.Done, c.rec.Copied = n, 1, true, &fp
 		return n, c.put(c.rec)
 	}
 	var copied int64
-	for {
+	for first := true; ; first = false {
 		// Each chunk streams up to chunkRows rows into a range open to
-		// this copy's end: what lies past the chunk there is only what
-		// an interrupted run left, which later chunks replace.
-		lim := &limitRows{RowStream: f, left: chunkRows}
-		rg := providers.KeyRange{From: from, To: c.to}
+		// this copy's end. The first clears that whole range of what an
+		// interrupted run left there; past it the range is then empty,
+		// which spares the later chunks a clearing that, with the
+		// destination's primary key not built yet, scans the table.
+		lim := &limitRows{RowStream: sum, left: chunkRows}
+		rg := providers.KeyRange{From: from, To: c.to, Key: c.t.PrimaryKey, Empty: !first}
 		n, err := c.ds.WriteRows(ctx, c.p.Target, c.t.Name, rg, lim)
-		if ferr := f.Err(); ferr != nil {
+		if ferr := sum.Err(); ferr != nil {
 			return copied, ferr
 		}
 		if err != nil {
+			return copied, err
+		}
+		fp, err := sum.take()
+		if err != nil {
+			return copied, err
+		}
+		if c.rec.Copied, err = addCopied(c.rec.Copied, fp); err != nil {
 			return copied, err
 		}
 		// A chunk ends at the key of the last source row read (skipped
@@ -489,6 +514,10 @@ type tableProgress struct {
 	resumed  int64
 	finished bool
 	source   *providers.Fingerprint
+	// sum adds up the segments' fingerprints of the rows they copied
+	// (segs of them so far; nil once one recorded none).
+	sum  *providers.Fingerprint
+	segs int
 }
 
 // doneText reports a finished table: its rows, time and rate.
@@ -502,14 +531,26 @@ func (tp *tableProgress) doneText(name string, split bool) string {
 	return fmt.Sprintf("table %s copied%s: %d rows in %s (%.0f rows/s)", name, how, tp.copied, d.Round(time.Millisecond), rate)
 }
 
-func (tp *tableProgress) add(rec tableRecord) {
+func (tp *tableProgress) add(rec tableRecord) error {
 	tp.rows += rec.Rows
 	tp.chunks += rec.Chunks
 	tp.quality.add(rec.Quality)
+	if tp.segs++; tp.segs == 1 {
+		tp.sum = rec.Copied
+		return nil
+	}
+	var err error
+	if rec.Copied == nil {
+		tp.sum = nil
+	} else {
+		tp.sum, err = addCopied(tp.sum, *rec.Copied)
+	}
+	return err
 }
 
 func (tp *tableProgress) final() tableRecord {
-	return tableRecord{Done: true, Rows: tp.rows, Chunks: tp.chunks, Segments: tp.segments, Quality: tp.quality, Source: tp.source}
+	return tableRecord{Done: true, Rows: tp.rows, Chunks: tp.chunks, Segments: tp.segments, Quality: tp.quality, Source: tp.source,
+		Copied: tp.sum}
 }
 
 // planJobs cuts the tables into jobs: a table not done is one job, or,
@@ -565,7 +606,9 @@ func planJobs(ctx context.Context, ss providers.DatabaseStore, p *rowsParams, re
 			}
 			jb.rec = recs[jb.key]
 			if jb.rec.Done {
-				tp.add(jb.rec)
+				if err := tp.add(jb.rec); err != nil {
+					return nil, nil, err
+				}
 				tp.doneRows += jb.rec.Rows
 				continue
 			}

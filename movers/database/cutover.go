@@ -342,7 +342,7 @@ func planCutover(ctx context.Context, mc *planner.MoveContext, ss providers.Data
 		bytes += size[n]
 	}
 	rows += bigRows
-	a.Estimate = planner.Estimate{Items: rows, Bytes: bytes, Seconds: planner.CopySeconds(rows, bytes)}
+	a.Estimate = planner.Estimate{Items: rows, Bytes: bytes, Seconds: planner.RowCopySeconds(rows, bytes), Basis: planner.RowCopyBasis}
 	var notes []string
 	switch {
 	case len(changed) > 0:

@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -244,9 +245,18 @@ type crashing struct {
 
 var errCrash = errors.New("injected crash")
 
+// crashAfterCommit makes the crashing write commit its rows first, as a
+// process killed after the commit but before it recorded the range does.
+var crashAfterCommit atomic.Bool
+
 func (c *crashing) WriteRows(ctx context.Context, db, table string, r providers.KeyRange, rows providers.RowStream) (int64, error) {
 	c.writes.Add(1)
 	if c.left.Add(-1) == 0 {
+		if crashAfterCommit.Load() {
+			if _, err := c.Provider.WriteRows(ctx, db, table, r, rows); err != nil {
+				return 0, err
+			}
+		}
 		return 0, errCrash
 	}
 	return c.Provider.WriteRows(ctx, db, table, r, rows)
@@ -265,18 +275,26 @@ func crashingHarness(t *testing.T) (*movertest.Harness, *atomic.Int64, *atomic.I
 	return harness(t, f), left, writes
 }
 
-func TestResumeAfterCrash(t *testing.T) {
-	defer database.SetChunkRows(100)()
-	h, left, writes := crashingHarness(t)
+// rowsIntoPostgres configures h's move of a SQLite table t of n rows (id
+// 1..n, v 'row <id>') into a fresh PostgreSQL database, whose URL it
+// returns.
+func rowsIntoPostgres(t *testing.T, h *movertest.Harness, n int) (string, *lang.Config) {
+	t.Helper()
 	url := pgtest.NewDatabase(t)
 	var rows []string
-	for i := range 2500 {
+	for i := range n {
 		rows = append(rows, "("+itoa(i+1)+", 'row "+itoa(i+1)+"')")
 	}
 	path := sqliteFile(t, h.Dir, `CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)`, "INSERT INTO t VALUES "+strings.Join(rows, ", "))
 	h.Env("old", "sqlite", map[string]cty.Value{"path": cty.StringVal(path)})
 	h.Env("new", "postgres", map[string]cty.Value{"url": cty.StringVal(url)})
-	cfg := h.Config(move(defaults()))
+	return url, h.Config(move(defaults()))
+}
+
+func TestResumeAfterCrash(t *testing.T) {
+	defer database.SetChunkRows(100)()
+	h, left, writes := crashingHarness(t)
+	url, cfg := rowsIntoPostgres(t, h, 2500)
 	left.Store(8) // 7 ranges land, the 8th fails
 	if _, _, err := apply(t, h, cfg); !errors.Is(err, errCrash) && (err == nil || !strings.Contains(err.Error(), "injected crash")) {
 		t.Fatalf("first apply = %v; want the injected crash", err)
@@ -298,6 +316,127 @@ func TestResumeAfterCrash(t *testing.T) {
 	}
 	if got := pgtest.Query(t, url, "SELECT count(*)::text || ' ' || count(DISTINCT id)::text || ' ' || sum(id)::text FROM public.t"); got[0] != "2500 2500 3126250" {
 		t.Errorf("destination rows = %v; want exactly the source's", got)
+	}
+}
+
+// A range committed at the destination but not recorded (the process
+// died in between) is replaced by the resumed run, not appended again:
+// the destination's primary key is only built after the load, so nothing
+// else would stop the rows landing twice.
+func TestResumeAfterCrashPastCommit(t *testing.T) {
+	defer database.SetChunkRows(100)()
+	crashAfterCommit.Store(true)
+	defer crashAfterCommit.Store(false)
+	h, left, _ := crashingHarness(t)
+	url, cfg := rowsIntoPostgres(t, h, 1000)
+	left.Store(4) // 3 ranges land and are recorded, the 4th lands only
+	if _, _, err := apply(t, h, cfg); err == nil || !strings.Contains(err.Error(), "injected crash") {
+		t.Fatalf("first apply = %v; want the injected crash", err)
+	}
+	if got := pgtest.Query(t, url, "SELECT count(*)::text FROM public.t"); got[0] != "400" {
+		t.Fatalf("after the crash the destination holds %v rows; want 400", got)
+	}
+	if got := pgtest.Query(t, url, "SELECT count(*)::text FROM pg_constraint WHERE conrelid = 'public.t'::regclass AND contype = 'p'"); got[0] != "0" {
+		t.Errorf("the primary key is there during the load (%v): the load maintains an index", got)
+	}
+	left.Store(0)
+	_, out, err := apply(t, h, cfg)
+	if err != nil {
+		t.Fatalf("second apply: %v\n%s", err, out)
+	}
+	if !strings.Contains(out, "resumed at the first unfinished key range: t after 300 rows") {
+		t.Errorf("second apply does not say it resumed after the 300 recorded rows:\n%s", out)
+	}
+	if got := pgtest.Query(t, url, "SELECT count(*)::text || ' ' || count(DISTINCT id)::text || ' ' || sum(id)::text FROM public.t"); got[0] != "1000 1000 500500" {
+		t.Errorf("destination rows = %v; want exactly the source's", got)
+	}
+	if got := pgtest.Query(t, url, "SELECT count(*)::text FROM pg_constraint WHERE conrelid = 'public.t'::regclass AND contype = 'p'"); got[0] != "1" {
+		t.Errorf("the primary key is missing after the apply (%v)", got)
+	}
+}
+
+// fingerprinting counts the tables PostgreSQL fingerprints itself.
+type fingerprinting struct {
+	*postgres.Provider
+	calls *atomic.Int64
+}
+
+func (f *fingerprinting) FingerprintColumns(ctx context.Context, db, table string, cols []string, types []providers.ColumnType) (providers.Fingerprint, error) {
+	f.calls.Add(1)
+	return f.Provider.FingerprintColumns(ctx, db, table, cols, types)
+}
+
+// The validation's source side is the rows the copy read, fingerprinted
+// as they passed: after the copy only the destination is read again, and
+// a destination that differs from what was read still fails it.
+func TestValidationReadsOnlyTheDestination(t *testing.T) {
+	calls := &atomic.Int64{}
+	f := postgres.Factory()
+	inner := f.New
+	f.New = func() providers.Provider {
+		return &fingerprinting{Provider: inner().(*postgres.Provider), calls: calls}
+	}
+	h := harness(t, f)
+	srcURL, dstURL := pgtest.NewDatabase(t), pgtest.NewDatabase(t)
+	pgtest.Exec(t, srcURL, `CREATE TABLE a (id int PRIMARY KEY, v text)`, `INSERT INTO a SELECT g, 'v' || g FROM generate_series(1, 3000) g`,
+		`CREATE TABLE b (v text)`, `INSERT INTO b VALUES ('x'), ('x'), (NULL)`)
+	h.Env("old", "postgres", map[string]cty.Value{"url": cty.StringVal(srcURL)})
+	h.Env("new", "postgres", map[string]cty.Value{"url": cty.StringVal(dstURL)})
+	defer database.SetChunkRows(1000)()
+	defer database.SetSplitRows(100)()
+	cfg := h.Config(move(&database.Settings{Databases: []string{"public"}, OnBadValue: database.PolicyFail, Parallelism: 2}))
+	_, out, err := apply(t, h, cfg)
+	if err != nil {
+		t.Fatalf("apply: %v\n%s", err, out)
+	}
+	if n := calls.Load(); n != 2 {
+		t.Errorf("the validation fingerprinted %d tables on the server; want 2, the destination's", n)
+	}
+	for _, want := range []string{`(?m)^\s+a\s+3000\s+3000\s+[0-9a-f]+\s+ok$`, `(?m)^\s+b\s+3\s+3\s+[0-9a-f]+\s+ok$`} {
+		if !regexp.MustCompile(want).MatchString(out) {
+			t.Errorf("the validation table lacks %s:\n%s", want, out)
+		}
+	}
+}
+
+// corrupting changes one value on its way into the destination, as a
+// broken load would.
+type corrupting struct{ *postgres.Provider }
+
+type corruptRows struct{ providers.RowStream }
+
+func (c corruptRows) Next(ctx context.Context) (providers.Row, bool) {
+	row, ok := c.RowStream.Next(ctx)
+	if ok && row[0] == int64(1234) {
+		row = slices.Clone(row)
+		row[1] = "changed"
+	}
+	return row, ok
+}
+
+func (c *corrupting) WriteRows(ctx context.Context, db, table string, r providers.KeyRange, rows providers.RowStream) (int64, error) {
+	return c.Provider.WriteRows(ctx, db, table, r, corruptRows{rows})
+}
+
+// A destination that holds other rows than the copy read fails the
+// validation, which names the table and the key.
+func TestValidationFailsOnAChangedValue(t *testing.T) {
+	f := postgres.Factory()
+	inner := f.New
+	f.New = func() providers.Provider { return &corrupting{inner().(*postgres.Provider)} }
+	h := harness(t, f)
+	srcURL, dstURL := pgtest.NewDatabase(t), pgtest.NewDatabase(t)
+	pgtest.Exec(t, srcURL, `CREATE TABLE a (id bigint PRIMARY KEY, v text)`, `INSERT INTO a SELECT g, 'v' || g FROM generate_series(1, 3000) g`)
+	h.Env("old", "postgres", map[string]cty.Value{"url": cty.StringVal(srcURL)})
+	h.Env("new", "postgres", map[string]cty.Value{"url": cty.StringVal(dstURL)})
+	defer database.SetChunkRows(1000)()
+	cfg := h.Config(move(&database.Settings{Databases: []string{"public"}, OnBadValue: database.PolicyFail, Parallelism: 2}))
+	_, out, err := apply(t, h, cfg)
+	if err == nil || !strings.Contains(err.Error(), "validation failed") || !strings.Contains(err.Error(), "a") {
+		t.Fatalf("apply = %v; want the validation to fail\n%s", err, out)
+	}
+	if !strings.Contains(out, "1234") {
+		t.Errorf("the validation names no sample key 1234:\n%s", out)
 	}
 }
 

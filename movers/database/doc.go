@@ -39,13 +39,18 @@
 // every 10 seconds it prints a line per table in flight (rows of the
 // estimate, bytes, rate, time left); values with no exact form follow on_bad_value (fail,
 // null, skip_row) and are counted in the data-quality report. It then adds
-// the indexes, checks, foreign keys and sequence positions, and validates
-// every table: row counts and an order-independent checksum over the
-// canonical form of each row (providers.FingerprintRows), the source read
-// at one snapshot where the engine has one (both sides at once; through
-// the engine's own FingerprintColumns where it has one: the destination
-// always, the source when its copy met no bad value); a mismatch fails
-// the apply.
+// the primary keys (a PostgreSQL destination builds them after the load,
+// so the load maintains no index: each range's first chunk clears what an
+// interrupted run left in it, the later ones need no clearing), indexes,
+// checks, foreign keys and sequence positions, and validates every table:
+// row counts and an order-independent checksum over the canonical form of
+// each row (providers.FingerprintRows). The source side is taken by the
+// copy itself, from the rows it read at the snapshot (after the value
+// policy), summed per chunk in the progress records, so the source is
+// read once; the destination is read back after the load (through its
+// engine's FingerprintColumns where it has one). A range recorded by a
+// rehome that summed nothing has its table's source read again. A
+// mismatch fails the apply.
 // Under the validation table, the destination's integrity check
 // (providers.IntegrityChecker): its foreign keys hold and its sequences
 // are ahead of their columns; a failure fails the apply too, except

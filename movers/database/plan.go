@@ -74,6 +74,10 @@ type tableRecord struct {
 	// values) the record stands for: the validated one (sourceKey), or the
 	// one a cutover's re-copy copies (cutoverKey).
 	Source *providers.Fingerprint `json:"source,omitempty"`
+	// Copied is the fingerprint of the source rows the record's ranges
+	// wrote, as the copy read them (summed); nil when a range recorded
+	// none.
+	Copied *providers.Fingerprint `json:"copied,omitempty"`
 }
 
 // validatedKey is the record saying the validation passed.
@@ -416,7 +420,7 @@ func planDatabase(ctx context.Context, mc *planner.MoveContext, ss, ds providers
 	a := planner.Action{Address: mc.Addr(typeRows, db), Type: typeRows, Action: planner.ActCopy, Phase: planner.PhasePrepare,
 		DependsOn: append(tableAddrs, serverDeps(mc)...), From: planner.Endpoint{Env: m.From, Name: db}, To: planner.Endpoint{Env: m.To, Name: tgt},
 		Scope: scope, Params: planner.EncodeParams(p),
-		Estimate: planner.Estimate{Items: rows, Bytes: bytes, Seconds: planner.CopySeconds(rows, bytes)},
+		Estimate: planner.Estimate{Items: rows, Bytes: bytes, Seconds: planner.RowCopySeconds(rows, bytes), Basis: planner.RowCopyBasis},
 		Check: fmt.Sprintf("per table, the row count and content checksum at %s equal the source's (the validation table); then indexes, checks, foreign keys and sequences are in place",
 			m.To),
 		Undo: "none needed: rollback drops the tables rehome created, with their rows",

@@ -111,8 +111,8 @@ type sourceFP struct {
 // value policy, the destination in the source's column order; both with
 // the source's portable types, so a type override or translation that
 // changes a value shows as a mismatch. known holds source fingerprints
-// already taken at this snapshot (the cutover's); the others are read
-// now. clean names the tables whose copy met no bad value: the policy
+// taken already (the copy's of the rows it read, the cutover's at its
+// snapshot); the others are read now. clean names the tables whose copy met no bad value: the policy
 // changes none of their rows, so an engine that fingerprints a table
 // itself (providers.ColumnFingerprinter) does so for the source as well
 // as for the destination. A mismatch is searched for a sample key.

@@ -77,7 +77,7 @@ func TestIntoPostgres(t *testing.T) {
 				}
 				var from providers.Row
 				for i := 0; i <= len(bounds); i++ {
-					r := providers.KeyRange{From: from}
+					r := providers.KeyRange{From: from, Key: tb.PrimaryKey}
 					if i < len(bounds) {
 						r.To = bounds[i]
 					}

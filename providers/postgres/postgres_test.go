@@ -190,7 +190,7 @@ func TestCopyBetweenSchemas(t *testing.T) {
 	for _, tb := range s.Tables {
 		ranges := []providers.KeyRange{{}}
 		if len(tb.PrimaryKey) > 0 {
-			ranges = []providers.KeyRange{{To: providers.Row{int64(1)}}, {From: providers.Row{int64(1)}}}
+			ranges = []providers.KeyRange{{To: providers.Row{int64(1)}, Key: tb.PrimaryKey}, {From: providers.Row{int64(1)}, Key: tb.PrimaryKey}}
 		}
 		for _, r := range ranges {
 			for range 2 { // the second write replaces the first
@@ -198,10 +198,11 @@ func TestCopyBetweenSchemas(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				if _, err := p.WriteRows(ctx, "copy", tb.Name, r, rs); err != nil {
+				_, err = p.WriteRows(ctx, "copy", tb.Name, r, rs)
+				rs.Close() // before a Fatalf: an open read keeps the pool from closing
+				if err != nil {
 					t.Fatalf("write %s %v: %v", tb.Name, r, err)
 				}
-				rs.Close()
 			}
 		}
 	}

@@ -432,6 +432,15 @@ func (p *Provider) WriteRows(ctx context.Context, db, table string, r providers.
 	for i, c := range cols {
 		byName[c.name] = i
 	}
+	if len(keys) == 0 { // a primary key deferred until the load is done
+		for _, k := range r.Key {
+			j, ok := byName[k]
+			if !ok {
+				return 0, fmt.Errorf("write %s: the table has no key column %q", what, k)
+			}
+			keys = append(keys, cols[j])
+		}
+	}
 	in := rows.Columns()
 	var load []string
 	var pick []int // stream index per loaded column
@@ -462,8 +471,10 @@ func (p *Provider) WriteRows(ctx context.Context, db, table string, r providers.
 			return 0, p.fail("clear the range of "+what, err)
 		}
 	}
-	if _, err := tx.Exec(ctx, "DELETE FROM "+qualified(db, table)+where, args...); err != nil {
-		return 0, p.fail("clear the range of "+what, err)
+	if !r.Empty {
+		if _, err := tx.Exec(ctx, "DELETE FROM "+qualified(db, table)+where, args...); err != nil {
+			return 0, p.fail("clear the range of "+what, err)
+		}
 	}
 	// Binary format where every column's type has one (cheaper to encode
 	// and for the server to parse); a value binary cannot carry exactly

@@ -85,7 +85,7 @@ func TestTranslationGolden(t *testing.T) {
 		for _, n := range notes {
 			fmt.Fprintf(&b, "note: %s\n", n)
 		}
-		fmt.Fprintf(&b, "%s\n\n", createTable("shop", s.Tables[0], engine))
+		fmt.Fprintf(&b, "%s\n\n", createTable("shop", s.Tables[0], engine, false))
 	}
 	CheckGolden(t, "translation.golden", b.String())
 }

@@ -223,7 +223,7 @@ func copyAll(t *testing.T, src providers.DatabaseStore, dst providers.DatabaseSt
 		for _, k := range tb.PrimaryKey {
 			key = append(key, rows[0][slices.Index(rs.Columns(), k)])
 		}
-		for i, r := range []providers.KeyRange{{To: key}, {From: key}} {
+		for i, r := range []providers.KeyRange{{To: key, Key: tb.PrimaryKey}, {From: key, Key: tb.PrimaryKey}} {
 			part := rows[:1]
 			if i == 1 {
 				part = rows[1:]
