@@ -265,13 +265,14 @@ type DatabaseStore interface {
 	Fingerprint(ctx context.Context, db, table string) (Fingerprint, error)
 }
 
-// ColumnFingerprinter is implemented by engines that fingerprint a whole
-// table without building Rows: the Fingerprint FingerprintRows gives over
-// ReadRows of the table (at the snapshot, where one is held) with its
-// columns put in the order cols names and each value canonicalized with
-// types[i] (a source's types, for a destination read back).
+// ColumnFingerprinter is implemented by engines that fingerprint a table,
+// or a key range of it, without building Rows: the Fingerprint
+// FingerprintRows gives over ReadRows of the range (at the snapshot, where
+// one is held) with its columns put in the order cols names and each
+// value canonicalized with types[i] (a source's types, for a destination
+// read back).
 type ColumnFingerprinter interface {
-	FingerprintColumns(ctx context.Context, db, table string, cols []string, types []ColumnType) (Fingerprint, error)
+	FingerprintColumns(ctx context.Context, db, table string, r KeyRange, cols []string, types []ColumnType) (Fingerprint, error)
 }
 
 // Snapshotter is implemented by engines that can read all tables of a

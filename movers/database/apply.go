@@ -163,7 +163,11 @@ func copyRows(ctx context.Context, r *exec.Run) (state.Result, error) {
 	for _, t := range p.Schema.Tables {
 		clean[t.Name] = recs[t.Name].Quality.bad() == 0
 	}
-	v, err := validate(ctx, ss, ds, &p, lossy, clean, min(workers, max(1, len(p.Schema.Tables))), copiedSources(&p, recs))
+	bounds, err := copyBounds(recs)
+	if err != nil {
+		return res, err
+	}
+	v, err := validate(ctx, ss, ds, &p, lossy, clean, workers, copiedSources(&p, recs), bounds)
 	in := checkIntegrity(ctx, ds, &p)
 	r.Message("%s", strings.TrimSuffix(v.text()+"\n"+in.text(p.Target, a.To.Env), "\n"))
 	attrs := map[string]string{"id": a.To.ID, "tables": strconv.Itoa(len(p.Schema.Tables)), "rows": strconv.FormatInt(v.rows(), 10),

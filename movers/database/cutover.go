@@ -233,7 +233,11 @@ func cutoverSync(ctx context.Context, r *exec.Run) (state.Result, error) {
 	}
 
 	// 4. Every table validated again, against the fingerprints above.
-	v, err := validate(ctx, ss, ds, &p, lossy, nil, min(workers, max(1, len(p.Schema.Tables))), srcs)
+	bounds, err := copyBounds(all)
+	if err != nil {
+		return res, err
+	}
+	v, err := validate(ctx, ss, ds, &p, lossy, nil, workers, srcs, bounds)
 	in := checkIntegrity(ctx, ds, &p)
 	r.Message("%s", strings.TrimSuffix(v.text()+"\n"+in.text(p.Target, a.To.Env), "\n"))
 	attrs := map[string]string{"id": a.To.ID, "tables": strconv.Itoa(len(p.Schema.Tables)), "recopied": strconv.Itoa(len(recopy) + len(earlier)),

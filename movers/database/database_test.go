@@ -361,9 +361,9 @@ type fingerprinting struct {
 	calls *atomic.Int64
 }
 
-func (f *fingerprinting) FingerprintColumns(ctx context.Context, db, table string, cols []string, types []providers.ColumnType) (providers.Fingerprint, error) {
+func (f *fingerprinting) FingerprintColumns(ctx context.Context, db, table string, r providers.KeyRange, cols []string, types []providers.ColumnType) (providers.Fingerprint, error) {
 	f.calls.Add(1)
-	return f.Provider.FingerprintColumns(ctx, db, table, cols, types)
+	return f.Provider.FingerprintColumns(ctx, db, table, r, cols, types)
 }
 
 // The validation's source side is the rows the copy read, fingerprinted
@@ -379,7 +379,7 @@ func TestValidationReadsOnlyTheDestination(t *testing.T) {
 	h := harness(t, f)
 	srcURL, dstURL := pgtest.NewDatabase(t), pgtest.NewDatabase(t)
 	pgtest.Exec(t, srcURL, `CREATE TABLE a (id int PRIMARY KEY, v text)`, `INSERT INTO a SELECT g, 'v' || g FROM generate_series(1, 3000) g`,
-		`CREATE TABLE b (v text)`, `INSERT INTO b VALUES ('x'), ('x'), (NULL)`)
+		`CREATE TABLE b (v text)`, `INSERT INTO b VALUES ('x'), ('x'), (NULL)`, `ANALYZE a`)
 	h.Env("old", "postgres", map[string]cty.Value{"url": cty.StringVal(srcURL)})
 	h.Env("new", "postgres", map[string]cty.Value{"url": cty.StringVal(dstURL)})
 	defer database.SetChunkRows(1000)()
@@ -389,8 +389,11 @@ func TestValidationReadsOnlyTheDestination(t *testing.T) {
 	if err != nil {
 		t.Fatalf("apply: %v\n%s", err, out)
 	}
-	if n := calls.Load(); n != 2 {
-		t.Errorf("the validation fingerprinted %d tables on the server; want 2, the destination's", n)
+	if !strings.Contains(out, "table a copied in 2 key ranges at once") {
+		t.Errorf("table a was not copied in 2 key ranges:\n%s", out)
+	}
+	if n := calls.Load(); n != 3 {
+		t.Errorf("the validation fingerprinted %d key ranges on the server; want 3 at the destination (a in the copy's 2 ranges, b whole)", n)
 	}
 	for _, want := range []string{`(?m)^\s+a\s+3000\s+3000\s+[0-9a-f]+\s+ok$`, `(?m)^\s+b\s+3\s+3\s+[0-9a-f]+\s+ok$`} {
 		if !regexp.MustCompile(want).MatchString(out) {
@@ -426,7 +429,9 @@ func TestValidationFailsOnAChangedValue(t *testing.T) {
 	f.New = func() providers.Provider { return &corrupting{inner().(*postgres.Provider)} }
 	h := harness(t, f)
 	srcURL, dstURL := pgtest.NewDatabase(t), pgtest.NewDatabase(t)
-	pgtest.Exec(t, srcURL, `CREATE TABLE a (id bigint PRIMARY KEY, v text)`, `INSERT INTO a SELECT g, 'v' || g FROM generate_series(1, 3000) g`)
+	pgtest.Exec(t, srcURL, `CREATE TABLE a (id bigint PRIMARY KEY, v text)`, `INSERT INTO a SELECT g, 'v' || g FROM generate_series(1, 3000) g`,
+		`ANALYZE a`)
+	defer database.SetSplitRows(100)() // the destination is read in the copy's key ranges
 	h.Env("old", "postgres", map[string]cty.Value{"url": cty.StringVal(srcURL)})
 	h.Env("new", "postgres", map[string]cty.Value{"url": cty.StringVal(dstURL)})
 	defer database.SetChunkRows(1000)()

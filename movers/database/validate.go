@@ -117,16 +117,15 @@ type sourceFP struct {
 // itself (providers.ColumnFingerprinter) does so for the source as well
 // as for the destination. A mismatch is searched for a sample key.
 func validate(ctx context.Context, ss, ds providers.DatabaseStore, p *rowsParams, lossy map[string]map[string]bool, clean map[string]bool,
-	workers int, known map[string]sourceFP) (validation, error) {
+	workers int, known map[string]sourceFP, bounds map[string][]providers.Row) (validation, error) {
 	out := make(validation, len(p.Schema.Tables))
 	var wg sync.WaitGroup
+	// Every read (a source table, a destination key range) takes a slot.
 	sem := make(chan struct{}, max(1, workers))
 	for i, t := range p.Schema.Tables {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			sem <- struct{}{}
-			defer func() { <-sem }()
 			v := vrow{table: t.Name}
 			s, ok := known[t.Name]
 			var srcErr error
@@ -134,14 +133,22 @@ func validate(ctx context.Context, ss, ds providers.DatabaseStore, p *rowsParams
 			go func() {
 				defer close(done)
 				if !ok {
+					sem <- struct{}{}
+					defer func() { <-sem }()
 					s, srcErr = sourceFingerprint(ctx, ss, p.Source, t, p.Policy, p.Strict, lossy[t.Name], clean[t.Name])
 				}
 			}()
 			var dstErr error
-			v.dst, dstErr = destFingerprint(ctx, ds, p.Target, t)
+			v.dst, dstErr = destFingerprint(ctx, ds, p.Target, t, bounds[t.Name], sem)
 			<-done
-			v.err = errors.Join(srcErr, dstErr)
 			v.src, v.srcRaw, v.skippedByRow = s.fp, s.raw, s.skipped
+			if srcErr == nil && dstErr == nil && !v.ok() && len(bounds[t.Name]) > 0 {
+				// The ranges follow the source's key order; should the
+				// destination order its keys otherwise (a key column of
+				// another type), they would not cut it cleanly.
+				v.dst, dstErr = destFingerprint(ctx, ds, p.Target, t, nil, sem)
+			}
+			v.err = errors.Join(srcErr, dstErr)
 			if v.err == nil && !v.ok() {
 				v.sample = firstDifference(ctx, ss, ds, p, t, lossy[t.Name])
 			}
@@ -150,6 +157,22 @@ func validate(ctx context.Context, ss, ds providers.DatabaseStore, p *rowsParams
 	}
 	wg.Wait()
 	return out, ctx.Err()
+}
+
+// copyBounds are the keys the copy cut each big table at (its segments),
+// for the validation to read the destination in the same ranges at once.
+func copyBounds(recs map[string]tableRecord) (map[string][]providers.Row, error) {
+	out := map[string][]providers.Row{}
+	for name, rec := range recs {
+		for _, k := range rec.Segments {
+			b, err := decodeKey(k)
+			if err != nil {
+				return nil, err
+			}
+			out[name] = append(out[name], b)
+		}
+	}
+	return out, nil
 }
 
 func columnsOf(t providers.Table) ([]string, []providers.ColumnType) {
@@ -169,7 +192,7 @@ func sourceFingerprint(ctx context.Context, ss providers.DatabaseStore, db strin
 	lossy map[string]bool, clean bool) (sourceFP, error) {
 	names, types := columnsOf(t)
 	if fc, ok := ss.(providers.ColumnFingerprinter); ok && clean {
-		fp, err := fc.FingerprintColumns(ctx, db, t.Name, names, types)
+		fp, err := fc.FingerprintColumns(ctx, db, t.Name, providers.KeyRange{}, names, types)
 		if err != nil {
 			return sourceFP{}, fmt.Errorf("fingerprint the source: %w", err)
 		}
@@ -215,17 +238,56 @@ func readSource(ctx context.Context, ss providers.DatabaseStore, db string, t pr
 }
 
 // destFingerprint fingerprints a destination table in the source's
-// column order and types.
-func destFingerprint(ctx context.Context, ds providers.DatabaseStore, target string, t providers.Table) (providers.Fingerprint, error) {
+// column order and types: in the key ranges bounds cut it into, read at
+// once (each taking a slot of sem) and added up, or whole.
+func destFingerprint(ctx context.Context, ds providers.DatabaseStore, target string, t providers.Table, bounds []providers.Row,
+	sem chan struct{}) (providers.Fingerprint, error) {
+	ranges := []providers.KeyRange{{}}
+	if len(bounds) > 0 && len(t.PrimaryKey) > 0 {
+		ranges = ranges[:0]
+		var from providers.Row
+		for _, b := range append(bounds, nil) {
+			ranges = append(ranges, providers.KeyRange{From: from, To: b, Key: t.PrimaryKey})
+			from = b
+		}
+	}
+	fps := make([]providers.Fingerprint, len(ranges))
+	errs := make([]error, len(ranges))
+	var wg sync.WaitGroup
+	for i, r := range ranges {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			fps[i], errs[i] = destRange(ctx, ds, target, t, r)
+		}()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return providers.Fingerprint{}, err
+	}
+	var sum providers.Fingerprint
+	for _, fp := range fps {
+		var err error
+		if sum, err = sum.Plus(fp); err != nil {
+			return providers.Fingerprint{}, err
+		}
+	}
+	return sum, nil
+}
+
+// destRange fingerprints one key range of a destination table.
+func destRange(ctx context.Context, ds providers.DatabaseStore, target string, t providers.Table, r providers.KeyRange) (providers.Fingerprint, error) {
 	names, types := columnsOf(t)
 	if fc, ok := ds.(providers.ColumnFingerprinter); ok {
-		fp, err := fc.FingerprintColumns(ctx, target, t.Name, names, types)
+		fp, err := fc.FingerprintColumns(ctx, target, t.Name, r, names, types)
 		if err != nil {
 			return providers.Fingerprint{}, fmt.Errorf("fingerprint the destination: %w", err)
 		}
 		return fp, nil
 	}
-	drs, err := ds.ReadRows(ctx, target, t.Name, providers.KeyRange{})
+	drs, err := ds.ReadRows(ctx, target, t.Name, r)
 	if err != nil {
 		return providers.Fingerprint{}, fmt.Errorf("read the destination: %w", err)
 	}

@@ -1,6 +1,7 @@
 package postgres
 
 import (
+	"context"
 	"log/slog"
 	"math"
 	"reflect"
@@ -140,14 +141,38 @@ func TestCopyReadMatchesPgx(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		fp, err := p.FingerprintColumns(ctx, "public", "v", names, types)
+		fp, err := p.FingerprintColumns(ctx, "public", "v", providers.KeyRange{}, names, types)
 		if err != nil || fp != want {
 			t.Errorf("%s: FingerprintColumns = %+v, %v; FingerprintRows over ReadRows = %+v", name, fp, err, want)
 		}
 	}
-	if _, err := p.FingerprintColumns(ctx, "public", "v", []string{"id", "nope"}, make([]providers.ColumnType, 2)); err == nil ||
+	if _, err := p.FingerprintColumns(ctx, "public", "v", providers.KeyRange{}, []string{"id", "nope"}, make([]providers.ColumnType, 2)); err == nil ||
 		!strings.Contains(err.Error(), `no column "nope"`) {
 		t.Errorf("FingerprintColumns of a missing column: %v", err)
+	}
+	// Key ranges add up to the whole table, each the rows ReadRows gives
+	// for it.
+	idType := []providers.ColumnType{{Base: "int64"}}
+	whole, err := p.FingerprintColumns(ctx, "public", "v", providers.KeyRange{}, []string{"id"}, idType)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lo, err1 := p.FingerprintColumns(ctx, "public", "v", providers.KeyRange{To: providers.Row{int64(10)}}, []string{"id"}, idType)
+	hi, err2 := p.FingerprintColumns(ctx, "public", "v", providers.KeyRange{From: providers.Row{int64(10)}}, []string{"id"}, idType)
+	if err1 != nil || err2 != nil {
+		t.Fatal(err1, err2)
+	}
+	if sum, err := lo.Plus(hi); err != nil || sum != whole || lo.Rows == 0 || hi.Rows == 0 {
+		t.Errorf("ranges (, 10] %+v and (10, ) %+v add up to %+v, %v; the table is %+v", lo, hi, sum, err, whole)
+	}
+	rs, err = p.ReadRows(ctx, "public", "v", providers.KeyRange{To: providers.Row{int64(10)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	read, err := providers.FingerprintRows(ctx, &firstColumn{rs}, idType)
+	rs.Close()
+	if err != nil || read != lo {
+		t.Errorf("range (, 10]: FingerprintColumns %+v; FingerprintRows over ReadRows %+v, %v", lo, read, err)
 	}
 	// Closing a read before its end stops the COPY and frees the
 	// connection.
@@ -233,4 +258,15 @@ func TestWriteRowsBinaryMatchesText(t *testing.T) {
 		!strings.Contains(err.Error(), "column t: bad value") {
 		t.Errorf("WriteRows of a bad value: %v", err)
 	}
+}
+
+// firstColumn passes on the first column of each row.
+type firstColumn struct{ providers.RowStream }
+
+func (f *firstColumn) Next(ctx context.Context) (providers.Row, bool) {
+	row, ok := f.RowStream.Next(ctx)
+	if !ok {
+		return nil, false
+	}
+	return row[:1], true
 }
