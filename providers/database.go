@@ -275,6 +275,31 @@ type ColumnFingerprinter interface {
 	FingerprintColumns(ctx context.Context, db, table string, r KeyRange, cols []string, types []ColumnType) (Fingerprint, error)
 }
 
+// RangeCopier is implemented by engines that copy a key range of a table
+// straight into another database of their own kind, without building
+// Rows, when both tables have the same columns of the same types (nothing
+// for a value policy to find or a translation to change): CopyRange
+// copies the range in key order, at the snapshot where one is held, in
+// chunks of up to chunk rows, each in one transaction, as WriteRows
+// writes ranges (the first chunk clears the range unless r.Empty), and
+// tells done each chunk after it commits; the fingerprint of its rows is
+// taken with cols' order and types. ok is false, with nothing written,
+// when the tables do not qualify.
+type RangeCopier interface {
+	CopyRange(ctx context.Context, dst DatabaseStore, srcDB, dstDB, table string, r KeyRange, cols []string, types []ColumnType,
+		chunk int, done func(CopiedChunk) error) (ok bool, err error)
+}
+
+// CopiedChunk is a chunk a RangeCopier wrote: its rows, the key of its
+// last row (nil for the last chunk of the range, End set) and the
+// fingerprint of its rows.
+type CopiedChunk struct {
+	Rows        int64
+	Last        Row
+	Fingerprint Fingerprint
+	End         bool
+}
+
 // Snapshotter is implemented by engines that can read all tables of a
 // database at one consistent point and report a position to resume
 // change capture from.

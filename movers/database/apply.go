@@ -367,6 +367,19 @@ func (c *tableCopy) run(ctx context.Context) (int64, error) {
 	if len(c.t.PrimaryKey) == 0 {
 		from, c.rec = nil, tableRecord{} // copied whole, from the start
 	}
+	if c.rec.Quality == nil {
+		c.rec.Quality = quality{}
+	}
+	if c.rec.Chunks == 0 {
+		c.rec.Copied = &providers.Fingerprint{}
+	}
+	// Same engine, same column types: nothing for the value policy to
+	// find, so the rows need not be built.
+	if rc, ok := c.ss.(providers.RangeCopier); ok && len(c.t.PrimaryKey) > 0 && len(c.lossy) == 0 {
+		if n, handled, err := c.runRaw(ctx, rc, from); handled {
+			return n, err
+		}
+	}
 	rs, err := c.ss.ReadRows(ctx, c.p.Source, c.t.Name, providers.KeyRange{From: from, To: c.to})
 	if err != nil {
 		return 0, err
@@ -380,16 +393,10 @@ func (c *tableCopy) run(ctx context.Context) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
-	if c.rec.Quality == nil {
-		c.rec.Quality = quality{}
-	}
 	f := &filtered{RowStream: rs, ck: ck}
 	sum, err := newSummed(f, c.t)
 	if err != nil {
 		return 0, err
-	}
-	if c.rec.Chunks == 0 {
-		c.rec.Copied = &providers.Fingerprint{}
 	}
 	if len(c.t.PrimaryKey) == 0 {
 		n, err := c.ds.WriteRows(ctx, c.p.Target, c.t.Name, providers.KeyRange{}, sum)
@@ -428,9 +435,6 @@ func (c *tableCopy) run(ctx context.Context) (int64, error) {
 		if err != nil {
 			return copied, err
 		}
-		if c.rec.Copied, err = addCopied(c.rec.Copied, fp); err != nil {
-			return copied, err
-		}
 		// A chunk ends at the key of the last source row read (skipped
 		// rows included), so chunks leave no gap; the last one is open.
 		end := lim.ended
@@ -442,14 +446,9 @@ func (c *tableCopy) run(ctx context.Context) (int64, error) {
 			rg.To = last
 		}
 		copied += n
-		c.prog.Add(n, 0)
 		c.rec.Quality.add(ck.q)
 		ck.q = quality{}
-		c.rec.Rows += n
-		c.rec.Chunks++
-		c.rec.After = encodeKey(rg.To)
-		c.rec.Done = end
-		if err := c.put(c.rec); err != nil {
+		if err := c.chunkDone(n, rg.To, end, fp); err != nil {
 			return copied, err
 		}
 		if end {
@@ -457,6 +456,41 @@ func (c *tableCopy) run(ctx context.Context) (int64, error) {
 		}
 		from = rg.To
 	}
+}
+
+// chunkDone records a chunk written: n rows up to key to (the range's
+// end for the last), with the fingerprint of the source rows it holds.
+func (c *tableCopy) chunkDone(n int64, to providers.Row, end bool, fp providers.Fingerprint) error {
+	var err error
+	if c.rec.Copied, err = addCopied(c.rec.Copied, fp); err != nil {
+		return err
+	}
+	c.prog.Add(n, 0)
+	c.rec.Rows += n
+	c.rec.Chunks++
+	c.rec.After = encodeKey(to)
+	c.rec.Done = end
+	return c.put(c.rec)
+}
+
+// runRaw copies the range through the source's RangeCopier, which passes
+// rows to a destination of its own kind without building them; handled
+// is false when it does not take the tables (then nothing was written).
+func (c *tableCopy) runRaw(ctx context.Context, rc providers.RangeCopier, from providers.Row) (copied int64, handled bool, err error) {
+	names, types := columnsOf(c.t)
+	rg := providers.KeyRange{From: from, To: c.to, Key: c.t.PrimaryKey}
+	handled, err = rc.CopyRange(ctx, c.ds, c.p.Source, c.p.Target, c.t.Name, rg, names, types, chunkRows, func(ch providers.CopiedChunk) error {
+		to := ch.Last
+		if ch.End {
+			to = c.to
+		}
+		copied += ch.Rows
+		if c.live != nil {
+			c.live.Add(ch.Rows)
+		}
+		return c.chunkDone(ch.Rows, to, ch.End, ch.Fingerprint)
+	})
+	return copied, handled, err
 }
 
 // limitRows passes on at most left rows of a stream; ended says the

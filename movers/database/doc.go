@@ -34,7 +34,9 @@
 // indexes or foreign keys, copies tables in parallel (a table of 50,000
 // rows or more is first cut into as many key ranges as there are workers,
 // where the source can split it), each in primary-key chunks of 100,000
-// rows written in one transaction and recorded in the state's progress
+// rows written in one transaction (passed through without building rows
+// where the source engine copies into its own kind with the same column
+// types: providers.RangeCopier) and recorded in the state's progress
 // store, so an interrupted apply resumes at the first unfinished chunk;
 // every 10 seconds it prints a line per table in flight (rows of the
 // estimate, bytes, rate, time left); values with no exact form follow on_bad_value (fail,

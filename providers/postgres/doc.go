@@ -25,11 +25,19 @@
 // or repeating a key, with sample primary keys, for the plan's report on
 // tables too large to read at plan time.
 //
+// Into another PostgreSQL database whose table has the same columns of
+// the same built-in scalar types, CopyRange (providers.RangeCopier)
+// passes the source's binary COPY tuples to the destination's binary
+// COPY as they are, fingerprinting each on the way, in chunks of one
+// transaction each: no row is decoded or encoded (enums, domains, arrays
+// and the types read as text take the row path).
+//
 // As a destination it holds the translation table from the portable types
 // to PostgreSQL's (TranslateSchema), creates tables with their primary
 // keys first (ApplySchema) and indexes, checks, foreign keys and sequence
 // positions after the load (FinishSchema), both under the target schema's
-// search_path, and loads each key range in one transaction, with the
+// search_path (the primary keys too when the load is deferred: a table
+// loads with no index), and loads each key range in one transaction, with the
 // table's user triggers disabled inside it (none fires for copied rows):
 // DELETE of the range, then COPY FROM STDIN in binary format where the
 // column types allow it, otherwise (or from the first value binary cannot

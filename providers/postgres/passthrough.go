@@ -1,0 +1,392 @@
+package postgres
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/rehome/rehome/providers"
+)
+
+// passBuffer is how many bytes of tuples a pass-through gathers before it
+// hands them to the destination's COPY.
+const passBuffer = 256 << 10
+
+// CopyRange (providers.RangeCopier) copies key range r of srcDB.table, in
+// key order at the exported snapshot when one is held, into dstDB.table
+// at dst when dst is a PostgreSQL database whose table has the same
+// columns of the same built-in types: the source's binary COPY tuples are
+// passed to the destination's binary COPY as they are, never decoded into
+// rows, while each is fingerprinted (cols order, types) on the way. It
+// writes chunks of up to chunk rows, each in one transaction with the
+// table's user triggers disabled; the first clears the range of what an
+// interrupted run left there (unless r.Empty), and done is told each
+// chunk after it commits: its rows, the key of its last row (nil for the
+// last chunk, end set) and their fingerprint. ok is false, with nothing
+// written, when the tables do not qualify: the caller copies through
+// ReadRows and WriteRows instead.
+func (p *Provider) CopyRange(ctx context.Context, dst providers.DatabaseStore, srcDB, dstDB, table string, r providers.KeyRange,
+	cols []string, types []providers.ColumnType, chunk int, done func(providers.CopiedChunk) error) (ok bool, err error) {
+	dp, isPG := dst.(*Provider)
+	if !isPG || chunk <= 0 || len(cols) != len(types) {
+		return false, nil
+	}
+	rt, err := p.beginRead(ctx, srcDB, table)
+	if err != nil {
+		return false, err
+	}
+	defer rt.end(ctx)
+	if len(rt.keys) == 0 {
+		return false, nil
+	}
+	dpool, err := dp.connect(ctx)
+	if err != nil {
+		return false, err
+	}
+	dcols, _, err := dp.tableInfo(ctx, dpool, dstDB, table)
+	if err != nil {
+		if errors.Is(err, providers.ErrNotFound) {
+			return false, err
+		}
+		return false, dp.fail(fmt.Sprintf("read the columns of %s.%s", dstDB, table), err)
+	}
+	pick, ok := passColumns(rt.cols, dcols, cols)
+	if !ok {
+		return false, nil
+	}
+	keyAt := make([]int, len(rt.keys))
+	for i, k := range rt.keys {
+		keyAt[i] = -1
+		for j, c := range pick {
+			if c.name == k.name {
+				keyAt[i] = j
+			}
+		}
+		if keyAt[i] < 0 {
+			return false, nil
+		}
+	}
+	where, err := rangeWhere(rt.keys, r, literal)
+	if err != nil {
+		return false, fmt.Errorf("copy %s: %w", rt.what, err)
+	}
+	sel := make([]string, len(pick))
+	for i, c := range pick {
+		sel[i] = ident(c.name)
+	}
+	kx := make([]string, len(rt.keys))
+	for i, k := range rt.keys {
+		kx[i] = orderExpr(srcDB, table, k)
+	}
+	q := "COPY (SELECT " + strings.Join(sel, ", ") + " FROM " + qualified(srcDB, table) + where + " ORDER BY " + strings.Join(kx, ", ") +
+		") TO STDOUT (FORMAT binary)"
+	dec := newCopyDecoder(ctx, pick)
+	dec.sum, dec.sumTypes = &providers.Checksummer{}, types
+	w := &passWriter{ctx: ctx, p: dp, db: dstDB, table: table, dec: dec, keyAt: keyAt, chunk: chunk, done: done,
+		into: "COPY " + qualified(dstDB, table) + " (" + strings.Join(sel, ", ") + ") FROM STDIN (FORMAT binary)"}
+	if !r.Empty {
+		w.clear, w.clearArgs, err = dp.clearRange(dstDB, table, rt.keys, r)
+		if err != nil {
+			return true, err
+		}
+	}
+	_, cerr := rt.conn.Conn().PgConn().CopyTo(ctx, w, q)
+	if cerr != nil {
+		w.abort(cerr)
+		if w.err != nil {
+			return true, w.err
+		}
+		return true, p.fail("read "+rt.what, cerr)
+	}
+	if err := dec.finish(); err != nil {
+		w.abort(err)
+		return true, p.fail("read "+rt.what, err)
+	}
+	return true, w.end()
+}
+
+// passColumns picks the source columns in the order cols names when the
+// destination has each under the same name and type, none generated on
+// either side, all of built-in types whose binary form the fingerprint
+// reads (scalars of baseOf's; no enums, domains or arrays, whose binary
+// form names type OIDs local to a database), and no other columns.
+func passColumns(src, dst []column, cols []string) ([]column, bool) {
+	if len(src) != len(cols) || len(dst) != len(cols) {
+		return nil, false
+	}
+	byName := func(cs []column) map[string]column {
+		m := map[string]column{}
+		for _, c := range cs {
+			m[c.name] = c
+		}
+		return m
+	}
+	s, d := byName(src), byName(dst)
+	pick := make([]column, len(cols))
+	for i, n := range cols {
+		sc, ok1 := s[n]
+		dc, ok2 := d[n]
+		if !ok1 || !ok2 || sc.generated || dc.generated || sc.format != dc.format || textCast(sc.typ.Base) || sc.typ.Base == "time" {
+			return nil, false
+		}
+		pick[i] = sc
+	}
+	return pick, true
+}
+
+// clearRange is the DELETE that clears key range r of a destination table.
+func (p *Provider) clearRange(db, table string, keys []column, r providers.KeyRange) (string, []any, error) {
+	var args []any
+	where, err := rangeWhere(keys, r, params(&args))
+	if err != nil {
+		return "", nil, fmt.Errorf("copy into %s.%s: %w", db, table, err)
+	}
+	return "DELETE FROM " + qualified(db, table) + where, args, nil
+}
+
+// passWriter takes the source's COPY stream: it fingerprints each tuple
+// (dec), passes it on to the open chunk's destination COPY, and ends a
+// chunk every chunk tuples.
+type passWriter struct {
+	ctx       context.Context
+	p         *Provider
+	db, table string
+	dec       *copyDecoder
+	keyAt     []int // each key column's field
+	chunk     int
+	done      func(providers.CopiedChunk) error
+	into      string
+	clear     string // the first chunk's DELETE ("" none)
+	clearArgs []any
+
+	begun bool
+	rest  []byte
+	last  []byte // the last tuple passed, for its key
+	cur   *passChunk
+	rows  int
+	err   error
+}
+
+// passChunk is one chunk's destination transaction, loading from a pipe.
+type passChunk struct {
+	pw  *io.PipeWriter
+	buf []byte
+	res chan error
+}
+
+func (w *passWriter) Write(p []byte) (int, error) {
+	if w.err != nil {
+		return 0, w.err
+	}
+	n := len(p)
+	if len(w.rest) > 0 {
+		p = append(w.rest, p...)
+		w.rest = nil
+	}
+	if !w.begun {
+		h := len(copySignature) + 8
+		if len(p) < h {
+			w.rest = append([]byte(nil), p...)
+			return n, nil
+		}
+		if string(p[:len(copySignature)]) != copySignature {
+			return 0, errors.New("COPY binary stream without its signature")
+		}
+		h += int(binary.BigEndian.Uint32(p[h-4:])) // the header extension
+		if len(p) < h {
+			w.rest = append([]byte(nil), p...)
+			return n, nil
+		}
+		p = p[h:]
+		w.begun = true
+	}
+	for len(p) > 0 {
+		used, err := w.dec.tuple(p)
+		if err != nil {
+			w.err = err
+			return 0, err
+		}
+		if used == 0 {
+			w.rest = append([]byte(nil), p...)
+			break
+		}
+		if w.dec.ended {
+			p = p[used:]
+			continue
+		}
+		if err := w.pass(p[:used]); err != nil {
+			w.err = err
+			return 0, err
+		}
+		p = p[used:]
+	}
+	return n, nil
+}
+
+// pass hands one tuple to the open chunk, opening one first, and ends
+// the chunk when it is full.
+func (w *passWriter) pass(t []byte) error {
+	if w.cur == nil {
+		w.open()
+	}
+	c := w.cur
+	c.buf = append(c.buf, t...)
+	w.last = append(w.last[:0], t...)
+	w.rows++
+	if len(c.buf) >= passBuffer {
+		if _, err := c.pw.Write(c.buf); err != nil {
+			return w.loadErr(err)
+		}
+		c.buf = c.buf[:0]
+	}
+	if w.rows == w.chunk {
+		return w.finish(false)
+	}
+	return nil
+}
+
+// open starts a chunk: a transaction at the destination that loads what
+// the pipe brings.
+func (w *passWriter) open() {
+	pr, pw := io.Pipe()
+	c := &passChunk{pw: pw, buf: append(make([]byte, 0, passBuffer+64<<10), copyHeader...), res: make(chan error, 1)}
+	clear, args := w.clear, w.clearArgs
+	w.clear, w.clearArgs = "", nil
+	go func() {
+		err := w.load(pr, clear, args)
+		pr.CloseWithError(errors.Join(err, io.ErrClosedPipe))
+		c.res <- err
+	}()
+	w.cur = c
+}
+
+// load runs one chunk's transaction.
+func (w *passWriter) load(pr *io.PipeReader, clear string, args []any) error {
+	ctx, p := w.ctx, w.p
+	what := w.db + "." + w.table
+	pool, err := p.connect(ctx)
+	if err != nil {
+		return err
+	}
+	conn, err := pool.Acquire(ctx)
+	if err != nil {
+		return p.fail("acquire a connection", err)
+	}
+	defer conn.Release()
+	tx, err := conn.Begin(ctx)
+	if err != nil {
+		return p.fail("begin", err)
+	}
+	defer tx.Rollback(context.WithoutCancel(ctx))
+	restore, err := quietTriggers(ctx, tx, w.db, w.table)
+	if err != nil {
+		return p.fail("write "+what, err)
+	}
+	if clear != "" {
+		if _, err := tx.Exec(ctx, "SET LOCAL enable_seqscan = off"); err != nil {
+			return p.fail("clear the range of "+what, err)
+		}
+		if _, err := tx.Exec(ctx, clear, args...); err != nil {
+			return p.fail("clear the range of "+what, err)
+		}
+	}
+	if _, err := conn.Conn().PgConn().CopyFrom(ctx, pr, w.into); err != nil {
+		return p.fail("load "+what, err)
+	}
+	if err := restore(ctx); err != nil {
+		return p.fail("write "+what, err)
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return p.fail("commit the load of "+what, err)
+	}
+	return nil
+}
+
+// loadErr is the destination's error behind a failed pipe write.
+func (w *passWriter) loadErr(err error) error {
+	if lerr := <-w.cur.res; lerr != nil {
+		err = lerr
+	}
+	w.cur = nil
+	return err
+}
+
+// finish ends the open chunk (the last one when end is set), waits for
+// its commit and tells done.
+func (w *passWriter) finish(end bool) error {
+	c := w.cur
+	c.buf = append(c.buf, 0xff, 0xff) // the trailer
+	if _, err := c.pw.Write(c.buf); err != nil {
+		return w.loadErr(err)
+	}
+	c.pw.Close()
+	err := <-c.res
+	w.cur = nil
+	if err != nil {
+		return err
+	}
+	out := providers.CopiedChunk{Rows: int64(w.rows), Fingerprint: w.dec.sum.Sum(), End: end}
+	if !end {
+		if out.Last, err = w.key(); err != nil {
+			return err
+		}
+	}
+	*w.dec.sum = providers.Checksummer{}
+	w.rows = 0
+	return w.done(out)
+}
+
+// key decodes the key of the last tuple passed.
+func (w *passWriter) key() (providers.Row, error) {
+	fields := make([][]byte, len(w.dec.cols))
+	off := 2
+	for i := range fields {
+		l := int32(binary.BigEndian.Uint32(w.last[off:]))
+		off += 4
+		if l >= 0 {
+			fields[i] = w.last[off : off+int(l)]
+			off += int(l)
+		}
+	}
+	key := make(providers.Row, len(w.keyAt))
+	for i, j := range w.keyAt {
+		if fields[j] == nil {
+			return nil, fmt.Errorf("a NULL in key column %s", w.dec.cols[j].name)
+		}
+		v, err := w.dec.dec[j](w.dec, append([]byte(nil), fields[j]...))
+		if err != nil {
+			return nil, fmt.Errorf("key column %s: %w", w.dec.cols[j].name, err)
+		}
+		key[i] = v
+	}
+	return key, nil
+}
+
+// end ends the stream: the open chunk is the last; with none open, an
+// empty last chunk (one that still clears the range when no chunk did).
+func (w *passWriter) end() error {
+	if w.err != nil {
+		return w.err
+	}
+	if w.cur == nil && w.clear == "" {
+		out := providers.CopiedChunk{Fingerprint: w.dec.sum.Sum(), End: true}
+		return w.done(out)
+	}
+	if w.cur == nil {
+		w.open()
+	}
+	return w.finish(true)
+}
+
+// abort stops an open chunk after the source read failed: its
+// transaction rolls back.
+func (w *passWriter) abort(err error) {
+	if w.cur != nil {
+		w.cur.pw.CloseWithError(err)
+		<-w.cur.res
+		w.cur = nil
+	}
+}
