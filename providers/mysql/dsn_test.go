@@ -140,3 +140,23 @@ func TestDriverLogGoesToTheRunLog(t *testing.T) {
 		t.Errorf("log = %q", buf.String())
 	}
 }
+
+func TestPadChar(t *testing.T) {
+	for _, tt := range []struct {
+		s    string
+		n    int
+		want string
+	}{
+		{"", 3, "   "},
+		{"ab", 4, "ab  "},
+		{"😀", 2, "😀 "}, // characters, not bytes
+		{"abc", 3, "abc"},
+		{"abcd", 3, "abcd"},
+		{"", 0, ""},
+		{"x", 300, "x" + strings.Repeat(" ", 299)}, // past the cached padding
+	} {
+		if got := padChar(tt.s, tt.n); got != tt.want {
+			t.Errorf("padChar(%q, %d) = %q; want %q", tt.s, tt.n, got, tt.want)
+		}
+	}
+}

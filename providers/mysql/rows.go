@@ -474,11 +474,20 @@ func convert(v any, rk readKind, t providers.ColumnType) (any, error) {
 // PAD_CHAR_TO_FULL_LENGTH). MySQL strips the padding when it reads a CHAR,
 // and its comparisons ignore it, so it carries no information either way.
 func padChar(s string, n int) string {
-	if k := utf8.RuneCountInString(s); k < n {
+	k := utf8.RuneCountInString(s)
+	switch {
+	case k >= n:
+		return s
+	case n-k > len(spaces):
 		return s + strings.Repeat(" ", n-k)
+	case s == "":
+		return spaces[:n] // a blank CHAR, as pgbench's fillers: no copy
 	}
-	return s
+	return s + spaces[:n-k]
 }
+
+// spaces pads CHAR values (CHAR holds at most 255 characters).
+var spaces = strings.Repeat(" ", 255)
 
 func toInt64(v any) (int64, error) {
 	switch x := v.(type) {
