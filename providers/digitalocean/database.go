@@ -463,6 +463,25 @@ func (p *Provider) WriteRows(ctx context.Context, db, table string, r providers.
 	return n, p.redact(err)
 }
 
+// PostgresDestination (postgres.Destination) is the cluster's database,
+// for a PostgreSQL source to pass rows into it without building them.
+func (p *Provider) PostgresDestination(ctx context.Context) (*postgres.Provider, func(error) error, error) {
+	pp, err := p.writer(ctx)
+	return pp, p.redact, err
+}
+
+// FingerprintColumns (providers.ColumnFingerprinter) fingerprints a key
+// range of a table in the cluster's database on the server side.
+func (p *Provider) FingerprintColumns(ctx context.Context, db, table string, r providers.KeyRange, cols []string,
+	types []providers.ColumnType) (providers.Fingerprint, error) {
+	pp, err := p.writer(ctx)
+	if err != nil {
+		return providers.Fingerprint{}, err
+	}
+	fp, err := pp.FingerprintColumns(ctx, db, table, r, cols, types)
+	return fp, p.redact(err)
+}
+
 // Fingerprint summarises a table for validation.
 func (p *Provider) Fingerprint(ctx context.Context, db, table string) (providers.Fingerprint, error) {
 	pp, err := p.writer(ctx)
@@ -497,7 +516,11 @@ func (p *Provider) DefaultDatabase() string { return "public" }
 // SingleDatabase is false: the cluster's database holds many schemas.
 func (p *Provider) SingleDatabase() bool { return false }
 
-var _ providers.DatabaseSizer = (*Provider)(nil)
+var (
+	_ providers.DatabaseSizer       = (*Provider)(nil)
+	_ providers.ColumnFingerprinter = (*Provider)(nil)
+	_ postgres.Destination          = (*Provider)(nil)
+)
 
 // DatabaseSize is the database block's size and node count (false
 // without a block).

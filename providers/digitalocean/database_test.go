@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -25,6 +26,7 @@ import (
 	"github.com/rehome/rehome/providers"
 	"github.com/rehome/rehome/providers/digitalocean"
 	"github.com/rehome/rehome/providers/digitalocean/dofake"
+	"github.com/rehome/rehome/providers/postgres"
 	"github.com/rehome/rehome/providers/postgres/pgtest"
 	"github.com/rehome/rehome/providers/sqlite"
 
@@ -426,4 +428,31 @@ func TestDatabaseServerCalls(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "401") || strings.Contains(err.Error(), "wrong-token") {
 		t.Errorf("wrong token: %v", err)
 	}
+}
+
+// TestDatabaseClusterFromPostgres moves a PostgreSQL database into a
+// cluster rehome creates: its rows are passed into the cluster's database
+// without being built (postgres.Destination), and validated there on the
+// server side (FingerprintColumns).
+func TestDatabaseClusterFromPostgres(t *testing.T) {
+	f := newClusterFake(t)
+	h, cfg := doHarness(t, f, nil)
+	h.Reg = providers.NewRegistry(h.Store.Factory(), digitalocean.Factory(), sqlite.Factory(), postgres.Factory())
+	src := pgtest.NewDatabase(t)
+	pgtest.Exec(t, src, `CREATE TABLE events (id bigint PRIMARY KEY, at timestamptz, note text)`,
+		`INSERT INTO events SELECT g, timestamptz '2024-01-01' + g * interval '1 minute', 'event ' || g FROM generate_series(1, 3000) g`)
+	h.Env("old", "postgres", map[string]cty.Value{"url": cty.StringVal(src)})
+	cfg = h.Config(cfg.Moves[0])
+	out, err := h.ApplyLog(cfg)
+	if err != nil {
+		t.Fatalf("apply: %v\n%s", err, out)
+	}
+	if !regexp.MustCompile(`(?m)^\s+events\s+3000\s+3000\s+[0-9a-f]+\s+ok$`).MatchString(out) {
+		t.Errorf("the validation table lacks events ok:\n%s", out)
+	}
+	q := "SELECT count(*)::text || ' ' || md5(string_agg(e::text, ',' ORDER BY id)) FROM public.events e"
+	if a, b := pgtest.Query(t, src, q), pgtest.Query(t, f.url("shop-db"), q); a[0] != b[0] {
+		t.Errorf("events at the cluster %v; at the source %v", b, a)
+	}
+	noSecret(t, h, out)
 }

@@ -30,8 +30,19 @@ const passBuffer = 256 << 10
 // ReadRows and WriteRows instead.
 func (p *Provider) CopyRange(ctx context.Context, dst providers.DatabaseStore, srcDB, dstDB, table string, r providers.KeyRange,
 	cols []string, types []providers.ColumnType, chunk int, done func(providers.CopiedChunk) error) (ok bool, err error) {
+	if chunk <= 0 || len(cols) != len(types) {
+		return false, nil
+	}
 	dp, isPG := dst.(*Provider)
-	if !isPG || chunk <= 0 || len(cols) != len(types) {
+	if d, ok := dst.(Destination); ok && !isPG {
+		var redact func(error) error
+		if dp, redact, err = d.PostgresDestination(ctx); err != nil {
+			return false, err
+		}
+		defer func() { err = redact(err) }()
+		isPG = true
+	}
+	if !isPG {
 		return false, nil
 	}
 	rt, err := p.beginRead(ctx, srcDB, table)
@@ -106,6 +117,13 @@ func (p *Provider) CopyRange(ctx context.Context, dst providers.DatabaseStore, s
 		return true, p.fail("read "+rt.what, err)
 	}
 	return true, w.end()
+}
+
+// Destination is implemented by stores that load into PostgreSQL through
+// a Provider of their own (a managed cluster's database): CopyRange
+// writes through it, and passes its errors through redact.
+type Destination interface {
+	PostgresDestination(ctx context.Context) (p *Provider, redact func(error) error, err error)
 }
 
 // passColumns picks the source columns in the order cols names when the
