@@ -137,14 +137,37 @@ func copyRows(ctx context.Context, r *exec.Run) (state.Result, error) {
 	if err != nil {
 		return res, err
 	}
-	if err := ds.FinishSchema(ctx, p.Target, p.Schema); err != nil {
-		return res, fmt.Errorf("add indexes, checks, foreign keys and sequences in %s at %s: %w", p.Target, a.To.Env, err)
-	}
-	// The data-quality report, from every table's records.
+	// The validation reads the destination while its keys, indexes and
+	// constraints are added: what is added changes no row.
 	recs, err = planner.LoadRecords[tableRecord](ctx, r.Records(), a.Scope)
 	if err != nil {
 		return res, err
 	}
+	finished := make(chan error, 1)
+	go func() { finished <- ds.FinishSchema(ctx, p.Target, p.Schema) }()
+	vctx, stopValidation := context.WithCancel(ctx)
+	defer stopValidation()
+	type validated struct {
+		v   validation
+		err error
+	}
+	vdone := make(chan validated, 1)
+	go func() {
+		clean := map[string]bool{}
+		for _, t := range p.Schema.Tables {
+			clean[t.Name] = recs[t.Name].Quality.bad() == 0
+		}
+		// Whole tables: their keys' indexes are not there yet to read
+		// key ranges by.
+		v, err := validate(vctx, ss, ds, &p, lossy, clean, workers, copiedSources(&p, recs), nil)
+		vdone <- validated{v, err}
+	}()
+	if err := <-finished; err != nil {
+		stopValidation()
+		<-vdone
+		return res, fmt.Errorf("add indexes, checks, foreign keys and sequences in %s at %s: %w", p.Target, a.To.Env, err)
+	}
+	// The data-quality report, from every table's records.
 	var qlines []string
 	var nulled, skipped, changed int64
 	for _, t := range p.Schema.Tables {
@@ -159,15 +182,8 @@ func copyRows(ctx context.Context, r *exec.Run) (state.Result, error) {
 	} else {
 		r.Message("data quality: %d nulled, %d rows skipped, %d changed by translation\n  %s", nulled, skipped, changed, strings.Join(qlines, "\n  "))
 	}
-	clean := map[string]bool{}
-	for _, t := range p.Schema.Tables {
-		clean[t.Name] = recs[t.Name].Quality.bad() == 0
-	}
-	bounds, err := copyBounds(recs)
-	if err != nil {
-		return res, err
-	}
-	v, err := validate(ctx, ss, ds, &p, lossy, clean, workers, copiedSources(&p, recs), bounds)
+	vr := <-vdone
+	v, err := vr.v, vr.err
 	in := checkIntegrity(ctx, ds, &p)
 	r.Message("%s", strings.TrimSuffix(v.text()+"\n"+in.text(p.Target, a.To.Env), "\n"))
 	attrs := map[string]string{"id": a.To.ID, "tables": strconv.Itoa(len(p.Schema.Tables)), "rows": strconv.FormatInt(v.rows(), 10),

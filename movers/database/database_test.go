@@ -403,8 +403,8 @@ func TestValidationReadsOnlyTheDestination(t *testing.T) {
 	if !strings.Contains(out, "table a copied in 2 key ranges at once") {
 		t.Errorf("table a was not copied in 2 key ranges:\n%s", out)
 	}
-	if n := calls.Load(); n != 3 {
-		t.Errorf("the validation fingerprinted %d key ranges on the server; want 3 at the destination (a in the copy's 2 ranges, b whole)", n)
+	if n := calls.Load(); n != 2 {
+		t.Errorf("the validation fingerprinted %d tables on the server; want 2, both at the destination", n)
 	}
 	for _, want := range []string{`(?m)^\s+a\s+3000\s+3000\s+[0-9a-f]+\s+ok$`, `(?m)^\s+b\s+3\s+3\s+[0-9a-f]+\s+ok$`} {
 		if !regexp.MustCompile(want).MatchString(out) {
@@ -743,5 +743,35 @@ INSERT INTO kids VALUES (10, 1), (11, 7), (12, NULL);`))})
 	want := "integrity in main at new: 0 foreign keys hold\n  kids: foreign key to parents: as at the source (the destination does not enforce foreign keys): 1 row(s) whose (parent_id) find no row in parents, sample rowid 11"
 	if !strings.Contains(out, want) {
 		t.Errorf("apply output lacks\n%s\n:\n%s", want, out)
+	}
+}
+
+// failingFinish fails FinishSchema, as a constraint the destination
+// rejects would.
+type failingFinish struct{ *postgres.Provider }
+
+func (f *failingFinish) FinishSchema(ctx context.Context, db string, s providers.DBSchema) error {
+	if err := f.Provider.FinishSchema(ctx, db, s); err != nil {
+		return err
+	}
+	return errors.New("constraint c_small is violated by some row")
+}
+
+// A failure to add the keys, indexes and constraints fails the apply
+// while the validation reads the destination meanwhile: the error names
+// the step, and nothing hangs.
+func TestFinishSchemaFailsDuringValidation(t *testing.T) {
+	f := postgres.Factory()
+	inner := f.New
+	f.New = func() providers.Provider { return &failingFinish{inner().(*postgres.Provider)} }
+	h := harness(t, f)
+	srcURL, dstURL := pgtest.NewDatabase(t), pgtest.NewDatabase(t)
+	pgtest.Exec(t, srcURL, `CREATE TABLE c (id int PRIMARY KEY, x int)`, `INSERT INTO c SELECT g, g FROM generate_series(1, 20000) g`)
+	h.Env("old", "postgres", map[string]cty.Value{"url": cty.StringVal(srcURL)})
+	h.Env("new", "postgres", map[string]cty.Value{"url": cty.StringVal(dstURL)})
+	cfg := h.Config(move(&database.Settings{Databases: []string{"public"}, OnBadValue: database.PolicyFail, Parallelism: 2}))
+	_, out, err := apply(t, h, cfg)
+	if err == nil || !strings.Contains(err.Error(), "add indexes, checks, foreign keys and sequences") || !strings.Contains(err.Error(), "c_small") {
+		t.Fatalf("apply = %v; want the step's failure\n%s", err, out)
 	}
 }

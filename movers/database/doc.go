@@ -44,13 +44,18 @@
 // the primary keys (a PostgreSQL destination builds them after the load,
 // so the load maintains no index: each range's first chunk clears what an
 // interrupted run left in it, the later ones need no clearing), indexes,
-// checks, foreign keys and sequence positions, and validates every table:
+// checks, foreign keys and sequence positions, and, at the same time
+// (nothing added changes a row; a PostgreSQL key is built as an index
+// under a SHARE lock, which lets reads through, then taken over as the
+// constraint), validates every table:
 // row counts and an order-independent checksum over the canonical form of
 // each row (providers.FingerprintRows). The source side is taken by the
 // copy itself, from the rows it read at the snapshot (after the value
 // policy), summed per chunk in the progress records, so the source is
 // read once; the destination is read back after the load (through its
-// engine's FingerprintColumns where it has one). A range recorded by a
+// engine's FingerprintColumns where it has one; whole tables, as their
+// keys' indexes are still being built, and at a cutover in the copy's key
+// ranges at once). A range recorded by a
 // rehome that summed nothing has its table's source read again. A
 // mismatch fails the apply.
 // Under the validation table, the destination's integrity check

@@ -513,8 +513,16 @@ JOIN pg_namespace s ON s.oid = c.relnamespace WHERE s.nspname = $1 AND c.relname
 	if n > 0 {
 		return nil
 	}
-	if _, err := pool.Exec(ctx, "ALTER TABLE "+qualified(db, t.Name)+" ADD PRIMARY KEY ("+idents(t.PrimaryKey)+")"); err != nil {
-		return p.fail(fmt.Sprintf("add the primary key (%s) of %s.%s", strings.Join(t.PrimaryKey, ", "), db, t.Name), err)
+	// The index first, under a SHARE lock that lets the validation read
+	// the table meanwhile; then the constraint takes it over, which only
+	// needs the table to itself for a moment (its columns are NOT NULL).
+	name := ident(truncate(t.Name + "_pkey"))
+	what := fmt.Sprintf("add the primary key (%s) of %s.%s", strings.Join(t.PrimaryKey, ", "), db, t.Name)
+	if _, err := pool.Exec(ctx, "CREATE UNIQUE INDEX IF NOT EXISTS "+name+" ON "+qualified(db, t.Name)+" ("+idents(t.PrimaryKey)+")"); err != nil {
+		return p.fail(what, err)
+	}
+	if _, err := pool.Exec(ctx, "ALTER TABLE "+qualified(db, t.Name)+" ADD CONSTRAINT "+name+" PRIMARY KEY USING INDEX "+name); err != nil {
+		return p.fail(what, err)
 	}
 	return nil
 }
