@@ -150,6 +150,8 @@ func Build(ctx context.Context, in Input) (*Plan, error) {
 type builder struct {
 	in   Input
 	plan *Plan
+	// prices is the catalog as loaded once for the moves (Prices).
+	prices *cost.Catalog
 }
 
 // MoveContext is what a kind's planner works with for one move block: the
@@ -169,6 +171,28 @@ func (mc *MoveContext) State() *state.File {
 		return &state.File{}
 	}
 	return mc.b.in.State
+}
+
+// Prices returns the price catalog the plan's cost section prices with
+// (Input.Prices, else the embedded one with the configuration's
+// overrides), for a kind that states a price in an action.
+func (mc *MoveContext) Prices() (*cost.Catalog, error) {
+	b := mc.b
+	if b.prices == nil {
+		b.prices = b.in.Prices
+	}
+	if b.prices == nil {
+		dir := ""
+		if b.in.Config != nil {
+			dir = b.in.Config.Dir
+		}
+		cat, err := LoadPrices(dir)
+		if err != nil {
+			return nil, err
+		}
+		b.prices = cat
+	}
+	return b.prices, nil
 }
 
 // Progress returns the state's progress store (nil before any apply).

@@ -525,10 +525,14 @@ type ServerInfo struct {
 	Status string
 	Ready  bool
 	// Spec says what the server is, or will be created as ("pg 15,
-	// db-s-1vcpu-1gb × 1 node, fra1"); Monthly its list price a month
-	// ("" when unknown).
-	Spec    string
-	Monthly string
+	// db-s-1vcpu-1gb × 1 node, fra1"). Class, Nodes and Region are what
+	// it is billed by: Nodes nodes of size Class in Region, each at the
+	// price the provider's "database" catalog entry for Class gives
+	// (Class "" when unknown).
+	Spec   string
+	Class  string
+	Nodes  int
+	Region string
 	// Problem, when set, is why the existing server cannot be used (it
 	// runs another engine): a blocker.
 	Problem string

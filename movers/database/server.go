@@ -83,8 +83,12 @@ func planServer(ctx context.Context, mc *planner.MoveContext) (bool, error) {
 		Params:  planner.EncodeParams(serverParams{Name: info.Name}),
 		Check:   fmt.Sprintf("database cluster %q is online at %s", info.Name, m.To),
 		Options: []planner.Option{{Name: "cluster", Value: info.Spec}}}
-	if info.Monthly != "" {
-		a.Options = append(a.Options, planner.Option{Name: "price", Value: info.Monthly})
+	price, err := serverPrice(mc, info)
+	if err != nil {
+		return false, err
+	}
+	if price != "" {
+		a.Options = append(a.Options, planner.Option{Name: "price", Value: price})
 	}
 	switch {
 	case !info.Exists:
@@ -208,4 +212,24 @@ func undoServer(ctx context.Context, u *exec.UndoRun) (state.Result, error) {
 		return state.Result{}, fmt.Errorf("delete database cluster %q at %s: %w", p.Name, dst.Name, err)
 	}
 	return state.Result{Deleted: 1}, nil
+}
+
+// serverPrice is a server's list price a month from the plan's catalog
+// (the one its cost section prices with, overrides included): every node,
+// standbys too, at the size's price; "" when the catalog lacks it.
+func serverPrice(mc *planner.MoveContext, info providers.ServerInfo) (string, error) {
+	if info.Class == "" || mc.To == nil {
+		return "", nil
+	}
+	cat, err := mc.Prices()
+	if err != nil {
+		return "", err
+	}
+	e, ok := cat.Lookup(mc.To.Factory.Name, "database", info.Class, info.Region)
+	if !ok {
+		return "", nil
+	}
+	nodes := max(1, info.Nodes)
+	return fmt.Sprintf("%.2f %s a month (%s × %.2f, list price read %s)", float64(nodes)*e.Price, e.Currency,
+		planner.Plural(int64(nodes), "node", "nodes"), e.Price, e.Read), nil
 }

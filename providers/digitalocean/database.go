@@ -14,7 +14,6 @@ import (
 	"github.com/digitalocean/godo"
 	"github.com/zclconf/go-cty/cty"
 
-	"github.com/rehome/rehome/cost"
 	"github.com/rehome/rehome/providers"
 	"github.com/rehome/rehome/providers/postgres"
 )
@@ -130,21 +129,6 @@ func nodeWord(n int) string {
 	return "nodes"
 }
 
-// monthly is the list price of size × nodes from the embedded catalog
-// (DigitalOcean's managed database pricing page; every node, standbys
-// too, is billed at the size's price), "" when the catalog lacks it.
-func monthly(size string, nodes int, region string) string {
-	cat, err := cost.Embedded()
-	if err != nil {
-		return ""
-	}
-	e, ok := cat.Lookup(Name, "database", size, region)
-	if !ok {
-		return ""
-	}
-	return fmt.Sprintf("%.2f %s a month (%d %s × %.2f, list price read %s)", float64(nodes)*e.Price, e.Currency, nodes, nodeWord(nodes), e.Price, e.Read)
-}
-
 var errNoDatabaseBlock = errors.New("this digitalocean environment has no database block, so it cannot hold databases: add database { name = \"...\" }")
 
 // findCluster returns the cluster of the configured name (nil when there
@@ -168,14 +152,14 @@ func (p *Provider) Server(ctx context.Context) (providers.ServerInfo, error) {
 	if p.db == nil {
 		return providers.ServerInfo{Problem: errNoDatabaseBlock.Error()}, nil
 	}
-	info := providers.ServerInfo{Name: p.db.name, Spec: p.db.spec(p.region), Monthly: monthly(p.db.size, p.db.nodes, p.region)}
+	info := providers.ServerInfo{Name: p.db.name, Spec: p.db.spec(p.region), Class: p.db.size, Nodes: p.db.nodes, Region: p.region}
 	d, err := p.findCluster(ctx)
 	if err != nil || d == nil {
 		return info, err
 	}
 	info.ID, info.Exists, info.Status, info.Ready = d.ID, true, d.Status, d.Status == "online"
 	info.Spec = fmt.Sprintf("%s %s, %s × %d %s, %s", d.EngineSlug, d.VersionSlug, d.SizeSlug, d.NumNodes, nodeWord(d.NumNodes), d.RegionSlug)
-	info.Monthly = monthly(d.SizeSlug, max(1, d.NumNodes), d.RegionSlug)
+	info.Class, info.Nodes, info.Region = d.SizeSlug, max(1, d.NumNodes), d.RegionSlug
 	switch {
 	case d.EngineSlug != "pg":
 		info.Problem = fmt.Sprintf("database cluster %q exists at DigitalOcean but runs engine %q, not PostgreSQL (pg)", d.Name, d.EngineSlug)

@@ -395,7 +395,8 @@ func TestDatabaseServerCalls(t *testing.T) {
 	ctx := context.Background()
 	srv := configureDB(dbToken)
 	info, err := srv.Server(ctx)
-	if err != nil || info.Exists || info.Spec != "pg 17, db-s-2vcpu-4gb × 2 nodes, ams3" || !strings.HasPrefix(info.Monthly, "120.00 USD a month (2 nodes × 60.00") {
+	if err != nil || info.Exists || info.Spec != "pg 17, db-s-2vcpu-4gb × 2 nodes, ams3" ||
+		info.Class != "db-s-2vcpu-4gb" || info.Nodes != 2 || info.Region != "ams3" {
 		t.Fatalf("server before the create: %+v %v", info, err)
 	}
 	id, err := srv.CreateServer(ctx)
@@ -455,4 +456,33 @@ func TestDatabaseClusterFromPostgres(t *testing.T) {
 		t.Errorf("events at the cluster %v; at the source %v", b, a)
 	}
 	noSecret(t, h, out)
+}
+
+// The cluster's price in the plan comes from the catalog the cost section
+// uses: a price override in .rehome/prices.json changes both.
+func TestDatabaseClusterPriceFollowsOverrides(t *testing.T) {
+	f := newClusterFake(t)
+	h, cfg := doHarness(t, f, nil)
+	if err := os.MkdirAll(filepath.Join(h.Dir, ".rehome"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	override := `{"version": 1, "groups": [{"provider": "digitalocean", "service": "database", "region": "*", "currency": "USD",
+  "source_url": "https://www.digitalocean.com/pricing/managed-databases", "read": "2026-12-04", "unit": "month",
+  "prices": [{"sku": "db-s-1vcpu-1gb", "price": 17.5}]}]}`
+	if err := os.WriteFile(filepath.Join(h.Dir, ".rehome", "prices.json"), []byte(override), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	p := h.Plan(cfg)
+	var price string
+	for _, o := range p.Actions[0].Options {
+		if o.Name == "price" {
+			price = o.Value
+		}
+	}
+	if price != "17.50 USD a month (1 node × 17.50, list price read 2026-12-04)" {
+		t.Errorf("the cluster's price = %q; want the override's", price)
+	}
+	if p.Cost.DestTotal != 17.5 {
+		t.Errorf("the cost section's destination total = %v; want the override's 17.5", p.Cost.DestTotal)
+	}
 }
