@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+	"time"
 )
 
 // Engine-neutral database types. A MySQL -> PostgreSQL move is one
@@ -533,6 +534,8 @@ type ServerInfo struct {
 	Class  string
 	Nodes  int
 	Region string
+	// Made is when the platform created the server (zero: unknown).
+	Made time.Time
 	// Problem, when set, is why the existing server cannot be used (it
 	// runs another engine): a blocker.
 	Problem string

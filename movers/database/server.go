@@ -30,6 +30,24 @@ type serverParams struct {
 type serverRecord struct {
 	ID      string `json:"id"`
 	Created bool   `json:"created"`
+	// Requested is when an apply asked for the server, recorded before it
+	// asked: a create answered but not recorded (the process died in
+	// between) leaves this alone.
+	Requested time.Time `json:"requested,omitzero"`
+}
+
+// claims reports whether the server info describes is rehome's: recorded
+// as created, or made by the platform after a recorded request whose
+// answer never got recorded (names are unique, so no one else made it
+// then; a second of slack for the platform's whole-second times).
+func (rec serverRecord) claims(info providers.ServerInfo) bool {
+	if !info.Exists {
+		return false
+	}
+	if rec.Created {
+		return rec.ID == info.ID
+	}
+	return !rec.Requested.IsZero() && !info.Made.IsZero() && !info.Made.Before(rec.Requested.Add(-time.Second))
 }
 
 // serverAddr is the server action's address: one per move, keyed by the
@@ -76,7 +94,7 @@ func planServer(ctx context.Context, mc *planner.MoveContext) (bool, error) {
 		return false, err
 	}
 	rec := recs[serverKey]
-	ours := info.Exists && rec.Created && rec.ID == info.ID
+	ours := rec.claims(info)
 	deleteUndo := fmt.Sprintf("delete database cluster %q at %s (rehome created it), with everything in it", info.Name, m.To)
 	a := planner.Action{Address: addr, Type: typeServer, Phase: planner.PhasePrepare,
 		To: planner.Endpoint{Env: m.To, Name: info.Name}, Scope: scope, // at the destination only
@@ -147,9 +165,18 @@ func createServer(ctx context.Context, r *exec.Run) (state.Result, error) {
 	case !info.Exists:
 		// Not retried: a create whose answer was lost would be made twice
 		// (the API refuses the second by name, and it is then not ours).
+		// The request is recorded first, so that a create whose answer
+		// is lost is still known to be rehome's (claims).
+		if err := r.Records().Put(context.WithoutCancel(ctx), a.Scope, serverKey, serverRecord{Requested: time.Now().UTC()}); err != nil {
+			return state.Result{}, err
+		}
 		id, err = srv.CreateServer(ctx)
 		switch {
 		case errors.Is(err, providers.ErrExists):
+			// Someone else's: no request of rehome's made it.
+			if err := r.Records().Put(context.WithoutCancel(ctx), a.Scope, serverKey, serverRecord{}); err != nil {
+				return state.Result{}, err
+			}
 			if now, err := srv.Server(ctx); err == nil && now.Problem != "" {
 				return state.Result{}, fmt.Errorf("%s: %s", a.To.Env, now.Problem)
 			}
@@ -163,8 +190,13 @@ func createServer(ctx context.Context, r *exec.Run) (state.Result, error) {
 			}
 			r.Message("database cluster %q requested at %s (%s); waiting until it is online", p.Name, a.To.Env, info.Spec)
 		}
-	case rec.Created && rec.ID == info.ID:
+	case rec.claims(info):
 		created = true
+		if !rec.Created {
+			if err := r.Records().Put(context.WithoutCancel(ctx), a.Scope, serverKey, serverRecord{ID: info.ID, Created: true}); err != nil {
+				return state.Result{}, err
+			}
+		}
 		r.Message("database cluster %q, which an interrupted apply created, is %s; waiting until it is online", p.Name, info.Status)
 	}
 	start := time.Now()
@@ -190,7 +222,7 @@ func undoServer(ctx context.Context, u *exec.UndoRun) (state.Result, error) {
 		return state.Result{}, err
 	}
 	rec := recs[serverKey]
-	if !rec.Created || rec.ID == "" {
+	if !rec.Created && rec.Requested.IsZero() {
 		u.KeepContainer("database cluster")
 		return state.Result{}, nil
 	}
@@ -201,6 +233,23 @@ func undoServer(ctx context.Context, u *exec.UndoRun) (state.Result, error) {
 	srv, err := planner.Capability[providers.DatabaseServer](dst, "database server")
 	if err != nil {
 		return state.Result{}, err
+	}
+	if !rec.Created {
+		// Asked for, the answer not recorded: rehome's if it was made
+		// after the request.
+		var info providers.ServerInfo
+		err := u.Caller.Do(ctx, "look up database cluster "+p.Name, func(ctx context.Context, _ int) error {
+			info, err = srv.Server(ctx)
+			return err
+		})
+		if err != nil {
+			return state.Result{}, fmt.Errorf("look up database cluster %q at %s: %w", p.Name, dst.Name, err)
+		}
+		if !rec.claims(info) {
+			u.KeepContainer("database cluster")
+			return state.Result{}, nil
+		}
+		rec.ID = info.ID
 	}
 	err = u.Caller.Do(ctx, "delete database cluster "+p.Name, func(ctx context.Context, _ int) error {
 		return srv.DeleteServer(ctx, rec.ID)

@@ -160,6 +160,7 @@ func (p *Provider) Server(ctx context.Context) (providers.ServerInfo, error) {
 	info.ID, info.Exists, info.Status, info.Ready = d.ID, true, d.Status, d.Status == "online"
 	info.Spec = fmt.Sprintf("%s %s, %s × %d %s, %s", d.EngineSlug, d.VersionSlug, d.SizeSlug, d.NumNodes, nodeWord(d.NumNodes), d.RegionSlug)
 	info.Class, info.Nodes, info.Region = d.SizeSlug, max(1, d.NumNodes), d.RegionSlug
+	info.Made = d.CreatedAt
 	switch {
 	case d.EngineSlug != "pg":
 		info.Problem = fmt.Sprintf("database cluster %q exists at DigitalOcean but runs engine %q, not PostgreSQL (pg)", d.Name, d.EngineSlug)

@@ -486,3 +486,43 @@ func TestDatabaseClusterPriceFollowsOverrides(t *testing.T) {
 		t.Errorf("the cost section's destination total = %v; want the override's 17.5", p.Cost.DestTotal)
 	}
 }
+
+// TestDatabaseClusterCreateAnswerLost: the apply dies after DigitalOcean
+// made the cluster but before its answer was recorded. The request was
+// recorded first, and the cluster is younger than it, so it is rehome's:
+// a resumed apply uses it (no second create) and rollback deletes it.
+func TestDatabaseClusterCreateAnswerLost(t *testing.T) {
+	for _, resume := range []bool{true, false} {
+		t.Run(map[bool]string{true: "resume", false: "rollback"}[resume], func(t *testing.T) {
+			f := newClusterFake(t)
+			h, cfg := doHarness(t, f, nil)
+			ctx, cancel := context.WithCancel(context.Background())
+			f.before = func(r *http.Request) {
+				if r.Method == http.MethodPost && r.URL.Path == "/v2/databases" {
+					cancel() // the answer is lost; the fake makes the cluster all the same
+				}
+			}
+			h.Ctx = ctx
+			if out, err := h.ApplyLog(cfg); err == nil {
+				t.Fatalf("the interrupted apply succeeded:\n%s", out)
+			}
+			f.before, h.Ctx = nil, context.Background()
+			if len(f.Clusters()) != 1 {
+				t.Fatalf("clusters %v; want the one made", f.Clusters())
+			}
+			if resume {
+				out, err := h.ApplyLog(cfg)
+				if err != nil || f.Creates() != 1 || len(f.Clusters()) != 1 {
+					t.Fatalf("resumed apply (%d creates, clusters %v): %v\n%s", f.Creates(), f.Clusters(), err, out)
+				}
+				if got := tables(t, f.url("shop-db")); got != "customers,orders" {
+					t.Errorf("tables after the resumed apply: %s", got)
+				}
+			}
+			h.Rollback(cfg)
+			if cs := f.Clusters(); len(cs) != 0 {
+				t.Errorf("clusters after rollback: %+v; want none", cs)
+			}
+		})
+	}
+}
