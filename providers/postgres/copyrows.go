@@ -127,13 +127,16 @@ type copyDecoder struct {
 	// sumTypes) instead of rows being built.
 	sum      *providers.Checksummer
 	sumTypes []providers.ColumnType
-	canon    []byte
-	rest     []byte // an incomplete tuple carried to the next Write
-	begun    bool
-	ended    bool
-	page     []providers.Row
-	slab     []any  // the values of the page's rows
-	arena    []byte // text and bytes of recent rows; never rewritten
+	// toText, when set, turns a column's binary field into the text the
+	// decoder takes it as (binaryText), before it is fingerprinted.
+	toText []func([]byte) ([]byte, error)
+	canon  []byte
+	rest   []byte // an incomplete tuple carried to the next Write
+	begun  bool
+	ended  bool
+	page   []providers.Row
+	slab   []any  // the values of the page's rows
+	arena  []byte // text and bytes of recent rows; never rewritten
 }
 
 func newCopyDecoder(ctx context.Context, cols []column) *copyDecoder {
@@ -291,6 +294,12 @@ func (d *copyDecoder) checksum(p []byte) error {
 		}
 		b := p[off : off+int(l)]
 		off += int(l)
+		if d.toText != nil && d.toText[i] != nil {
+			var err error
+			if b, err = d.toText[i](b); err != nil {
+				return fmt.Errorf("column %s: %w", c.name, err)
+			}
+		}
 		if err := d.canonical(i, b, d.sumTypes[i].Base); err != nil {
 			return fmt.Errorf("column %s: %w", c.name, err)
 		}

@@ -26,11 +26,12 @@
 // tables too large to read at plan time.
 //
 // Into another PostgreSQL database whose table has the same columns of
-// the same built-in scalar types, CopyRange (providers.RangeCopier)
-// passes the source's binary COPY tuples to the destination's binary
-// COPY as they are, fingerprinting each on the way, in chunks of one
-// transaction each: no row is decoded or encoded (enums, domains, arrays
-// and the types read as text take the row path).
+// the same types, CopyRange (providers.RangeCopier) passes the source's
+// binary COPY tuples to the destination's binary COPY as they are,
+// fingerprinting each on the way (numeric, uuid, json, jsonb, enum and
+// time fields through their text form, binarytext.go), in chunks of one
+// transaction each: no row is decoded or encoded. Domains, arrays and the
+// other types baseOf does not know take the row path.
 //
 // As a destination it holds the translation table from the portable types
 // to PostgreSQL's (TranslateSchema), creates tables with their primary

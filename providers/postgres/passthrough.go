@@ -96,6 +96,12 @@ func (p *Provider) CopyRange(ctx context.Context, dst providers.DatabaseStore, s
 		") TO STDOUT (FORMAT binary)"
 	dec := newCopyDecoder(ctx, pick)
 	dec.sum, dec.sumTypes = &providers.Checksummer{}, types
+	dec.toText = make([]func([]byte) ([]byte, error), len(pick))
+	for i, c := range pick {
+		if textCast(c.typ.Base) {
+			dec.toText[i] = binaryText(c)
+		}
+	}
 	w := &passWriter{ctx: ctx, p: dp, db: dstDB, table: table, dec: dec, keyAt: keyAt, chunk: chunk, done: done,
 		into: "COPY " + qualified(dstDB, table) + " (" + strings.Join(sel, ", ") + ") FROM STDIN (FORMAT binary)"}
 	if !r.Empty {
@@ -129,8 +135,9 @@ type Destination interface {
 // passColumns picks the source columns in the order cols names when the
 // destination has each under the same name and type, none generated on
 // either side, all of built-in types whose binary form the fingerprint
-// reads (scalars of baseOf's; no enums, domains or arrays, whose binary
-// form names type OIDs local to a database), and no other columns.
+// reads (scalars of baseOf's, those read as text with a binaryText; no
+// domains or arrays, whose binary form names type OIDs local to a
+// database), and no other columns.
 func passColumns(src, dst []column, cols []string) ([]column, bool) {
 	if len(src) != len(cols) || len(dst) != len(cols) {
 		return nil, false
@@ -147,7 +154,7 @@ func passColumns(src, dst []column, cols []string) ([]column, bool) {
 	for i, n := range cols {
 		sc, ok1 := s[n]
 		dc, ok2 := d[n]
-		if !ok1 || !ok2 || sc.generated || dc.generated || sc.format != dc.format || textCast(sc.typ.Base) || sc.typ.Base == "time" {
+		if !ok1 || !ok2 || sc.generated || dc.generated || sc.format != dc.format || textCast(sc.typ.Base) && binaryText(sc) == nil {
 			return nil, false
 		}
 		pick[i] = sc
@@ -374,7 +381,14 @@ func (w *passWriter) key() (providers.Row, error) {
 		if fields[j] == nil {
 			return nil, fmt.Errorf("a NULL in key column %s", w.dec.cols[j].name)
 		}
-		v, err := w.dec.dec[j](w.dec, append([]byte(nil), fields[j]...))
+		f := append([]byte(nil), fields[j]...)
+		if conv := w.dec.toText[j]; conv != nil {
+			var err error
+			if f, err = conv(f); err != nil {
+				return nil, fmt.Errorf("key column %s: %w", w.dec.cols[j].name, err)
+			}
+		}
+		v, err := w.dec.dec[j](w.dec, f)
 		if err != nil {
 			return nil, fmt.Errorf("key column %s: %w", w.dec.cols[j].name, err)
 		}
