@@ -8,6 +8,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/rehome/rehome/providers"
 )
 
@@ -104,11 +105,8 @@ func (p *Provider) CopyRange(ctx context.Context, dst providers.DatabaseStore, s
 	}
 	w := &passWriter{ctx: ctx, p: dp, db: dstDB, table: table, dec: dec, keyAt: keyAt, chunk: chunk, done: done,
 		into: "COPY " + qualified(dstDB, table) + " (" + strings.Join(sel, ", ") + ") FROM STDIN (FORMAT binary)"}
-	if !r.Empty {
-		w.clear, w.clearArgs, err = dp.clearRange(dstDB, table, rt.keys, r)
-		if err != nil {
-			return true, err
-		}
+	if w.clear, w.clearArgs, err = clearSQL(dstDB, table, rt.keys, r); err != nil {
+		return true, err
 	}
 	_, cerr := rt.conn.Conn().PgConn().CopyTo(ctx, w, q)
 	if cerr != nil {
@@ -160,16 +158,6 @@ func passColumns(src, dst []column, cols []string) ([]column, bool) {
 		pick[i] = sc
 	}
 	return pick, true
-}
-
-// clearRange is the DELETE that clears key range r of a destination table.
-func (p *Provider) clearRange(db, table string, keys []column, r providers.KeyRange) (string, []any, error) {
-	var args []any
-	where, err := rangeWhere(keys, r, params(&args))
-	if err != nil {
-		return "", nil, fmt.Errorf("copy into %s.%s: %w", db, table, err)
-	}
-	return "DELETE FROM " + qualified(db, table) + where, args, nil
 }
 
 // passWriter takes the source's COPY stream: it fingerprints each tuple
@@ -288,46 +276,14 @@ func (w *passWriter) open() {
 	w.cur = c
 }
 
-// load runs one chunk's transaction.
+// load runs one chunk's transaction: its COPY reads what the pipe brings.
 func (w *passWriter) load(pr *io.PipeReader, clear string, args []any) error {
-	ctx, p := w.ctx, w.p
-	what := w.db + "." + w.table
-	pool, err := p.connect(ctx)
-	if err != nil {
-		return err
-	}
-	conn, err := pool.Acquire(ctx)
-	if err != nil {
-		return p.fail("acquire a connection", err)
-	}
-	defer conn.Release()
-	tx, err := conn.Begin(ctx)
-	if err != nil {
-		return p.fail("begin", err)
-	}
-	defer tx.Rollback(context.WithoutCancel(ctx))
-	restore, err := quietTriggers(ctx, tx, w.db, w.table)
-	if err != nil {
-		return p.fail("write "+what, err)
-	}
-	if clear != "" {
-		if _, err := tx.Exec(ctx, "SET LOCAL enable_seqscan = off"); err != nil {
-			return p.fail("clear the range of "+what, err)
+	return w.p.loadRange(w.ctx, w.db, w.table, clear, args, func(conn *pgxpool.Conn) error {
+		if _, err := conn.Conn().PgConn().CopyFrom(w.ctx, pr, w.into); err != nil {
+			return w.p.fail("load "+w.db+"."+w.table, err)
 		}
-		if _, err := tx.Exec(ctx, clear, args...); err != nil {
-			return p.fail("clear the range of "+what, err)
-		}
-	}
-	if _, err := conn.Conn().PgConn().CopyFrom(ctx, pr, w.into); err != nil {
-		return p.fail("load "+what, err)
-	}
-	if err := restore(ctx); err != nil {
-		return p.fail("write "+what, err)
-	}
-	if err := tx.Commit(ctx); err != nil {
-		return p.fail("commit the load of "+what, err)
-	}
-	return nil
+		return nil
+	})
 }
 
 // loadErr is the destination's error behind a failed pipe write.

@@ -422,18 +422,8 @@ func (p *Provider) WriteRows(ctx context.Context, db, table string, r providers.
 	if err != nil {
 		return 0, err
 	}
-	conn, err := pool.Acquire(ctx)
-	if err != nil {
-		return 0, p.fail("acquire a connection", err)
-	}
-	defer conn.Release()
-	tx, err := conn.Begin(ctx)
-	if err != nil {
-		return 0, p.fail("begin", err)
-	}
-	defer tx.Rollback(context.WithoutCancel(ctx))
 	what := db + "." + table
-	cols, keys, err := p.tableInfo(ctx, tx, db, table)
+	cols, keys, err := p.tableInfo(ctx, pool, db, table)
 	if err != nil {
 		if errors.Is(err, providers.ErrNotFound) {
 			return 0, err
@@ -467,26 +457,9 @@ func (p *Provider) WriteRows(ctx context.Context, db, table string, r providers.
 		}
 		load, pick, dest = append(load, ident(n)), append(pick, i), append(dest, cols[j])
 	}
-	var args []any
-	where, err := rangeWhere(keys, r, params(&args))
+	clear, args, err := clearSQL(db, table, keys, r)
 	if err != nil {
-		return 0, fmt.Errorf("write %s: %w", what, err)
-	}
-	restore, err := quietTriggers(ctx, tx, db, table)
-	if err != nil {
-		return 0, p.fail("write "+what, err)
-	}
-	if where != "" {
-		// A table just loaded has no statistics yet: without this the
-		// planner may scan it whole to clear each range.
-		if _, err := tx.Exec(ctx, "SET LOCAL enable_seqscan = off"); err != nil {
-			return 0, p.fail("clear the range of "+what, err)
-		}
-	}
-	if !r.Empty {
-		if _, err := tx.Exec(ctx, "DELETE FROM "+qualified(db, table)+where, args...); err != nil {
-			return 0, p.fail("clear the range of "+what, err)
-		}
+		return 0, err
 	}
 	// Binary format where every column's type has one (cheaper to encode
 	// and for the server to parse); a value binary cannot carry exactly
@@ -494,32 +467,90 @@ func (p *Provider) WriteRows(ctx context.Context, db, table string, r providers.
 	// loads the rest.
 	enc := &copyEncoder{ctx: ctx, rows: rows, in: len(in), pick: pick, dest: dest, binary: binaryLoad(dest)}
 	into := "COPY " + qualified(db, table) + " (" + strings.Join(load, ", ") + ") FROM STDIN"
-	for {
-		q := into
-		if enc.binary {
-			enc.buf = append(enc.buf, copyHeader...)
-			q += " (FORMAT binary)"
+	err = p.loadRange(ctx, db, table, clear, args, func(conn *pgxpool.Conn) error {
+		for {
+			q := into
+			if enc.binary {
+				enc.buf = append(enc.buf, copyHeader...)
+				q += " (FORMAT binary)"
+			}
+			_, err := conn.Conn().PgConn().CopyFrom(ctx, enc, q)
+			if enc.err != nil && !errors.Is(enc.err, io.EOF) {
+				return fmt.Errorf("load %s: %w", what, enc.err)
+			}
+			if err != nil {
+				return p.fail("load "+what, err)
+			}
+			if enc.pending == nil {
+				return nil
+			}
+			enc.binary, enc.err, enc.buf, enc.off = false, nil, enc.buf[:0], 0
 		}
-		_, err = conn.Conn().PgConn().CopyFrom(ctx, enc, q)
-		if enc.err != nil && !errors.Is(enc.err, io.EOF) {
-			return 0, fmt.Errorf("load %s: %w", what, enc.err)
+	})
+	if err != nil {
+		return 0, err
+	}
+	return enc.n, nil
+}
+
+// clearSQL is the DELETE that empties key range r of db.table before it
+// is written ("" for a range the caller says is Empty).
+func clearSQL(db, table string, keys []column, r providers.KeyRange) (string, []any, error) {
+	var args []any
+	where, err := rangeWhere(keys, r, params(&args))
+	if err != nil {
+		return "", nil, fmt.Errorf("write %s.%s: %w", db, table, err)
+	}
+	if r.Empty {
+		return "", nil, nil
+	}
+	return "DELETE FROM " + qualified(db, table) + where, args, nil
+}
+
+// loadRange writes one key range of db.table in one transaction on a
+// connection of its own, the table's user triggers disabled inside it
+// (none fires for copied rows): clear first (a DELETE; "" none), then
+// load, which runs its COPY FROM STDIN on the connection.
+func (p *Provider) loadRange(ctx context.Context, db, table, clear string, args []any, load func(*pgxpool.Conn) error) error {
+	what := db + "." + table
+	pool, err := p.connect(ctx)
+	if err != nil {
+		return err
+	}
+	conn, err := pool.Acquire(ctx)
+	if err != nil {
+		return p.fail("acquire a connection", err)
+	}
+	defer conn.Release()
+	tx, err := conn.Begin(ctx)
+	if err != nil {
+		return p.fail("begin", err)
+	}
+	defer tx.Rollback(context.WithoutCancel(ctx))
+	restore, err := quietTriggers(ctx, tx, db, table)
+	if err != nil {
+		return p.fail("write "+what, err)
+	}
+	if clear != "" {
+		// A table just loaded has no statistics yet: without this the
+		// planner may scan it whole to clear a range.
+		if _, err := tx.Exec(ctx, "SET LOCAL enable_seqscan = off"); err != nil {
+			return p.fail("clear the range of "+what, err)
 		}
-		if err != nil {
-			return 0, p.fail("load "+what, err)
+		if _, err := tx.Exec(ctx, clear, args...); err != nil {
+			return p.fail("clear the range of "+what, err)
 		}
-		if enc.pending == nil {
-			break
-		}
-		enc.binary, enc.err, enc.buf, enc.off = false, nil, enc.buf[:0], 0
+	}
+	if err := load(conn); err != nil {
+		return err
 	}
 	if err := restore(ctx); err != nil {
-		return 0, p.fail("write "+what, err)
+		return p.fail("write "+what, err)
 	}
-	n := enc.n
 	if err := tx.Commit(ctx); err != nil {
-		return 0, p.fail("commit the load of "+what, err)
+		return p.fail("commit the load of "+what, err)
 	}
-	return n, nil
+	return nil
 }
 
 // copyEncoder is the io.Reader a COPY FROM STDIN reads: it encodes the
