@@ -102,24 +102,30 @@ func (k *Checksummer) Sum() Fingerprint {
 // Plus is the fingerprint of f's rows and g's together: the checksum is a
 // sum, so a table's fingerprint is its ranges' added up.
 func (f Fingerprint) Plus(g Fingerprint) (Fingerprint, error) {
-	var a, b [2]uint64
-	for i, fp := range []Fingerprint{f, g} {
-		x := &a
-		if i == 1 {
-			x = &b
-		}
-		if fp.Checksum == "" && fp.Rows == 0 {
-			continue // the zero Fingerprint: no rows
-		}
-		raw, err := hex.DecodeString(fp.Checksum)
-		if err != nil || len(raw) != 16 {
-			return Fingerprint{}, fmt.Errorf("add fingerprints: checksum %q is not 32 hex digits", fp.Checksum)
-		}
-		x[0], x[1] = binary.BigEndian.Uint64(raw[:8]), binary.BigEndian.Uint64(raw[8:])
+	a, err := f.sum()
+	if err != nil {
+		return Fingerprint{}, err
 	}
-	k := Checksummer{n: f.Rows + g.Rows, hi: a[0], lo: a[1]}
-	k.add(b[0], b[1])
-	return k.Sum(), nil
+	b, err := g.sum()
+	if err != nil {
+		return Fingerprint{}, err
+	}
+	a.add(b.hi, b.lo)
+	a.n = f.Rows + g.Rows
+	return a.Sum(), nil
+}
+
+// sum is the Checksummer whose Sum f is (rows aside); the zero
+// Fingerprint is no rows.
+func (f Fingerprint) sum() (Checksummer, error) {
+	if f.Checksum == "" && f.Rows == 0 {
+		return Checksummer{}, nil
+	}
+	raw, err := hex.DecodeString(f.Checksum)
+	if err != nil || len(raw) != 16 {
+		return Checksummer{}, fmt.Errorf("add fingerprints: checksum %q is not 32 hex digits", f.Checksum)
+	}
+	return Checksummer{hi: binary.BigEndian.Uint64(raw[:8]), lo: binary.BigEndian.Uint64(raw[8:])}, nil
 }
 
 // CanonicalValue is the form FingerprintRows hashes one value in, with a

@@ -569,9 +569,8 @@ type tableProgress struct {
 	finished bool
 	source   *providers.Fingerprint
 	// sum adds up the segments' fingerprints of the rows they copied
-	// (segs of them so far; nil once one recorded none).
-	sum  *providers.Fingerprint
-	segs int
+	// (nil once one recorded none).
+	sum *providers.Fingerprint
 }
 
 // doneText reports a finished table: its rows, time and rate.
@@ -589,16 +588,12 @@ func (tp *tableProgress) add(rec tableRecord) error {
 	tp.rows += rec.Rows
 	tp.chunks += rec.Chunks
 	tp.quality.add(rec.Quality)
-	if tp.segs++; tp.segs == 1 {
-		tp.sum = rec.Copied
+	if rec.Copied == nil {
+		tp.sum = nil // a segment that summed nothing: so does the table
 		return nil
 	}
 	var err error
-	if rec.Copied == nil {
-		tp.sum = nil
-	} else {
-		tp.sum, err = addCopied(tp.sum, *rec.Copied)
-	}
+	tp.sum, err = addCopied(tp.sum, *rec.Copied)
 	return err
 }
 
@@ -617,7 +612,7 @@ func planJobs(ctx context.Context, ss providers.DatabaseStore, p *rowsParams, re
 	tables := map[string]*tableProgress{}
 	for _, t := range p.Schema.Tables {
 		rec := recs[t.Name]
-		tp := &tableProgress{quality: quality{}, source: rec.Source}
+		tp := &tableProgress{quality: quality{}, source: rec.Source, sum: &providers.Fingerprint{}}
 		tables[t.Name] = tp
 		if rec.Done {
 			tp.doneRows = rec.Rows
