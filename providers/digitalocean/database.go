@@ -253,7 +253,7 @@ func (p *Provider) DeleteServer(ctx context.Context, id string) error {
 	if d.Name != p.db.name {
 		return fmt.Errorf("digitalocean: database cluster %s is %q now, not %q: not deleted", id, d.Name, p.db.name)
 	}
-	p.closeDB()
+	_ = p.closeDB() // the connections go with the cluster; a failed close does not keep it
 	_, err = p.api.Databases.Delete(ctx, id)
 	return doErr(fmt.Sprintf("delete database cluster %q (%s)", p.db.name, id), err)
 }
@@ -315,20 +315,22 @@ func (p *Provider) pg(ctx context.Context, wait bool) (*postgres.Provider, error
 }
 
 // closeDB closes the connections to the cluster's database.
-func (p *Provider) closeDB() {
+func (p *Provider) closeDB() error {
 	p.dbMu.Lock()
 	defer p.dbMu.Unlock()
-	if p.store != nil {
-		_ = p.store.Close()
-		p.store = nil
+	if p.store == nil {
+		return nil
 	}
+	err := p.store.Close()
+	p.store = nil
+	if err != nil {
+		return providers.Redact(fmt.Errorf("digitalocean: close the connections to database cluster %q: %w", p.db.name, err), p.dbSecret...)
+	}
+	return nil
 }
 
 // Close closes the connections to the cluster's database.
-func (p *Provider) Close() error {
-	p.closeDB()
-	return nil
-}
+func (p *Provider) Close() error { return p.closeDB() }
 
 // redact keeps the cluster's credentials out of an error.
 func (p *Provider) redact(err error) error {
