@@ -143,28 +143,24 @@ func copyRows(ctx context.Context, r *exec.Run) (state.Result, error) {
 	if err != nil {
 		return res, err
 	}
-	finished := make(chan error, 1)
-	go func() { finished <- ds.FinishSchema(ctx, p.Target, p.Schema) }()
+	clean := map[string]bool{}
+	for _, t := range p.Schema.Tables {
+		clean[t.Name] = recs[t.Name].Quality.bad() == 0
+	}
 	vctx, stopValidation := context.WithCancel(ctx)
 	defer stopValidation()
-	type validated struct {
-		v   validation
-		err error
-	}
-	vdone := make(chan validated, 1)
+	var v validation
+	var verr error
+	validated := make(chan struct{})
 	go func() {
-		clean := map[string]bool{}
-		for _, t := range p.Schema.Tables {
-			clean[t.Name] = recs[t.Name].Quality.bad() == 0
-		}
+		defer close(validated)
 		// Whole tables: their keys' indexes are not there yet to read
 		// key ranges by.
-		v, err := validate(vctx, ss, ds, &p, lossy, clean, workers, copiedSources(&p, recs), nil)
-		vdone <- validated{v, err}
+		v, verr = validate(vctx, ss, ds, &p, lossy, clean, workers, copiedSources(&p, recs), nil)
 	}()
-	if err := <-finished; err != nil {
+	if err := ds.FinishSchema(ctx, p.Target, p.Schema); err != nil {
 		stopValidation()
-		<-vdone
+		<-validated
 		return res, fmt.Errorf("add indexes, checks, foreign keys and sequences in %s at %s: %w", p.Target, a.To.Env, err)
 	}
 	// The data-quality report, from every table's records.
@@ -182,8 +178,8 @@ func copyRows(ctx context.Context, r *exec.Run) (state.Result, error) {
 	} else {
 		r.Message("data quality: %d nulled, %d rows skipped, %d changed by translation\n  %s", nulled, skipped, changed, strings.Join(qlines, "\n  "))
 	}
-	vr := <-vdone
-	v, err := vr.v, vr.err
+	<-validated
+	err = verr
 	in := checkIntegrity(ctx, ds, &p)
 	r.Message("%s", strings.TrimSuffix(v.text()+"\n"+in.text(p.Target, a.To.Env), "\n"))
 	attrs := map[string]string{"id": a.To.ID, "tables": strconv.Itoa(len(p.Schema.Tables)), "rows": strconv.FormatInt(v.rows(), 10),
