@@ -26,6 +26,7 @@ import (
 	"github.com/rehome/rehome/providers"
 	"github.com/rehome/rehome/providers/postgres"
 	"github.com/rehome/rehome/providers/postgres/pgtest"
+	"github.com/rehome/rehome/providers/providertest"
 	"github.com/rehome/rehome/providers/sqlite"
 
 	_ "modernc.org/sqlite"
@@ -59,16 +60,7 @@ INSERT INTO events VALUES ('2024-01-01 00:00:00', 'open'), ('2024-01-01 00:00:00
 func sqliteFile(t *testing.T, dir string, sqls ...string) string {
 	t.Helper()
 	path := filepath.Join(dir, "shop.db")
-	db, err := sql.Open("sqlite", path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	for _, s := range sqls {
-		if _, err := db.Exec(s); err != nil {
-			t.Fatalf("exec %q: %v", s, err)
-		}
-	}
+	providertest.ExecSQLite(t, path, sqls...)
 	return path
 }
 

@@ -2,7 +2,6 @@ package digitalocean_test
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
 	"errors"
 	"io/fs"
@@ -28,6 +27,7 @@ import (
 	"github.com/rehome/rehome/providers/digitalocean/dofake"
 	"github.com/rehome/rehome/providers/postgres"
 	"github.com/rehome/rehome/providers/postgres/pgtest"
+	"github.com/rehome/rehome/providers/providertest"
 	"github.com/rehome/rehome/providers/sqlite"
 
 	_ "modernc.org/sqlite"
@@ -104,7 +104,7 @@ func doHarness(t *testing.T, f *clusterFake, db map[string]cty.Value) (*movertes
 	h := movertest.New(t)
 	h.Reg = providers.NewRegistry(h.Store.Factory(), digitalocean.Factory(), sqlite.Factory())
 	path := filepath.Join(h.Dir, "shop.db")
-	execSQLite(t, path, shopSQLite)
+	providertest.ExecSQLite(t, path, shopSQLite)
 	h.Env("old", "sqlite", map[string]cty.Value{"path": cty.StringVal(path)})
 	if db == nil {
 		db = map[string]cty.Value{"name": cty.StringVal("shop-db"), "version": cty.StringVal("15"), "size": cty.StringVal("db-s-1vcpu-1gb")}
@@ -115,18 +115,6 @@ func doHarness(t *testing.T, f *clusterFake, db map[string]cty.Value) (*movertes
 	m := &lang.Move{Kind: providers.KindDatabase, Name: "shop", From: "old", To: "do",
 		Settings: &database.Settings{OnBadValue: database.PolicyFail, Parallelism: 2}}
 	return h, h.Config(m)
-}
-
-func execSQLite(t *testing.T, path, script string) {
-	t.Helper()
-	db, err := sql.Open("sqlite", path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	if _, err := db.Exec(script); err != nil {
-		t.Fatalf("create the SQLite fixture: %v", err)
-	}
 }
 
 // noSecret fails when the cluster's password is in text or in any file of

@@ -2,7 +2,6 @@ package sqlite_test
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -17,6 +16,7 @@ import (
 	"github.com/rehome/rehome/providers"
 	"github.com/rehome/rehome/providers/postgres"
 	"github.com/rehome/rehome/providers/postgres/pgtest"
+	"github.com/rehome/rehome/providers/providertest"
 	"github.com/rehome/rehome/providers/sqlite"
 )
 
@@ -44,16 +44,7 @@ INSERT INTO order_items VALUES (1, 'p1', 2), (1, 'p2', 1), (2, 'p3', 5);
 func newFile(t *testing.T, sqls ...string) string {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "shop.db")
-	db, err := sql.Open("sqlite", path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	for _, s := range sqls {
-		if _, err := db.Exec(s); err != nil {
-			t.Fatalf("exec: %v", err)
-		}
-	}
+	providertest.ExecSQLite(t, path, sqls...)
 	return path
 }
 
