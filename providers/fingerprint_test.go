@@ -106,3 +106,67 @@ func TestFingerprintPlusAddsRanges(t *testing.T) {
 		t.Error("Plus of a malformed checksum succeeded")
 	}
 }
+
+// An integer's form is the same whatever Go type or text it came as, and
+// what Checksummer's direct adders (Int, Tagged, Null, used by engines
+// that read fields without building values) add is what Value adds.
+func TestCanonicalIntegersAndDirectAdders(t *testing.T) {
+	same := [][]struct {
+		v    any
+		base string
+	}{
+		{{int64(5), "int64"}, {uint64(5), "int64"}, {int16(5), "int16"}, {int32(5), "int32"}, {5, "int64"}, {"5", "int64"},
+			{"5.00", "decimal"}, {"+005", "decimal"}},
+		{{int64(-9223372036854775808), "int64"}, {"-9223372036854775808", "decimal"}},
+		{{uint64(18446744073709551615), "int64"}, {"18446744073709551615", "decimal"}},
+		{{int64(0), "int64"}, {"-0.00", "decimal"}},
+	}
+	for _, set := range same {
+		first, err := CanonicalValue(set[0].v, set[0].base)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, o := range set[1:] {
+			got, err := CanonicalValue(o.v, o.base)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got != first {
+				t.Errorf("%T %v (%s) = %q; %T %v = %q", o.v, o.v, o.base, got, set[0].v, set[0].v, first)
+			}
+		}
+	}
+	for _, pair := range [][2]struct {
+		v    any
+		base string
+	}{
+		{{int64(5), "int64"}, {"5.5", "decimal"}},
+		{{int64(5), "int64"}, {5.0, "float64"}},
+		{{int64(5), "int64"}, {"5", "text"}},
+		{{int64(9223372036854775807), "int64"}, {uint64(9223372036854775808), "int64"}},
+	} {
+		a, _ := CanonicalValue(pair[0].v, pair[0].base)
+		b, _ := CanonicalValue(pair[1].v, pair[1].base)
+		if a == b {
+			t.Errorf("%v (%s) and %v (%s) share the form %q", pair[0].v, pair[0].base, pair[1].v, pair[1].base, a)
+		}
+	}
+	var byValue, direct Checksummer
+	for _, x := range []int64{0, -1, 1 << 40} {
+		if err := byValue.Value(x, "int64"); err != nil {
+			t.Fatal(err)
+		}
+		direct.Int(x)
+	}
+	_ = byValue.Value("Ann 😀", "text")
+	direct.Tagged('s', []byte("Ann 😀"))
+	_ = byValue.Value([]byte{0, 1}, "bytes")
+	direct.Tagged('x', []byte{0, 1})
+	_ = byValue.Value(nil, "text")
+	direct.Null()
+	byValue.EndRow()
+	direct.EndRow()
+	if byValue.Sum() != direct.Sum() {
+		t.Errorf("direct adders give %v; Value %v", direct.Sum(), byValue.Sum())
+	}
+}

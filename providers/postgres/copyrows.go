@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -130,7 +129,6 @@ type copyDecoder struct {
 	// toText, when set, turns a column's binary field into the text the
 	// decoder takes it as (binaryText), before it is fingerprinted.
 	toText []func([]byte) ([]byte, error)
-	canon  []byte
 	rest   []byte // an incomplete tuple carried to the next Write
 	begun  bool
 	ended  bool
@@ -289,7 +287,7 @@ func (d *copyDecoder) checksum(p []byte) error {
 		l := int32(binary.BigEndian.Uint32(p[off:]))
 		off += 4
 		if l < 0 {
-			d.sum.Canonical([]byte{'N'})
+			d.sum.Null()
 			continue
 		}
 		b := p[off : off+int(l)]
@@ -324,16 +322,14 @@ func (d *copyDecoder) canonical(i int, b []byte, base string) error {
 			default:
 				x = int64(binary.BigEndian.Uint64(b))
 			}
-			d.canon = strconv.AppendInt(append(d.canon[:0], 'n'), x, 10)
-			d.sum.Canonical(d.canon)
+			d.sum.Int(x)
 			return nil
 		}
 	case "text", "varchar", "char", "decimal", "json", "uuid", "enum", "other":
 		switch base {
 		case "decimal", "int16", "int32", "int64", "json":
 		default:
-			d.canon = append(append(d.canon[:0], 's'), b...)
-			d.sum.Canonical(d.canon)
+			d.sum.Tagged('s', b)
 			return nil
 		}
 	}

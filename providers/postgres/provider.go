@@ -115,6 +115,7 @@ func (p *Provider) Configure(ctx context.Context, cfg providers.Config) error {
 		p.secret = append(p.secret, pc.ConnConfig.Password)
 	}
 	pc.MaxConns = 16
+	pc.ConnConfig.DialFunc = bufferedDial(pc.ConnConfig.DialFunc)
 	pc.ConnConfig.RuntimeParams["application_name"] = "rehome"
 	p.cfg = pc
 	return nil

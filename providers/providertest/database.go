@@ -2,12 +2,14 @@ package providertest
 
 import (
 	"database/sql"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"log/slog"
 	"path/filepath"
 	"slices"
 	"sort"
+	"strconv"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -103,6 +105,9 @@ func keyText(v any, base string) string {
 	s, err := providers.CanonicalValue(v, base)
 	if err != nil {
 		return fmt.Sprint(v)
+	}
+	if len(s) == 9 && s[0] == 'i' { // an integer's eight bytes
+		return strconv.FormatInt(int64(binary.BigEndian.Uint64([]byte(s[1:]))), 10)
 	}
 	return s[min(1, len(s)):] // the type tag
 }
