@@ -8,6 +8,7 @@ func TestRowCopySeconds(t *testing.T) {
 		want        float64
 	}{
 		{0, 0, 0},
+		{10, 0, 0.1},                  // a few rows still take some time
 		{5_000_000, 748 << 20, 50},    // pgbench at scale 50: rows decide
 		{1000, 5 << 30, 102.4},        // a few wide rows: bytes decide
 		{50_000, 1 << 20, 0.5},        // small rows, few bytes

@@ -406,6 +406,9 @@ const RowCopyBasis = "rate: 50 MiB/s and 100,000 rows/s, validation included (as
 // slower.
 func RowCopySeconds(rows, bytes int64) float64 {
 	s := max(float64(bytes)/(50<<20), float64(rows)/RowsPerSecond)
+	if rows > 0 || bytes > 0 {
+		s = max(s, 0.1) // a copy of anything is no free call
+	}
 	return float64(int64(s*10+0.5)) / 10
 }
 

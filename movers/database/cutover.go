@@ -303,6 +303,15 @@ func planCutover(ctx context.Context, mc *planner.MoveContext, ss providers.Data
 		return nil
 	}
 	if !validated {
+		// Before the apply nothing is known to have changed: at most,
+		// every table is re-read for its fingerprint and copied again.
+		var rows, bytes int64
+		for _, t := range p.Schema.Tables {
+			rows += t.Rows
+			bytes += t.Bytes
+		}
+		a.Estimate = planner.Estimate{Items: rows, Bytes: bytes, Seconds: planner.RowCopySeconds(rows, bytes),
+			Basis: "at most the copy again, every table changed (" + planner.RowCopyBasis + ")"}
 		mc.Add(a)
 		return nil
 	}

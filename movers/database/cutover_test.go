@@ -55,6 +55,14 @@ func TestCutoverRecopiesChangedTables(t *testing.T) {
 	h.Env("old", "sqlite", map[string]cty.Value{"path": cty.StringVal(path)})
 	h.Env("new", "postgres", map[string]cty.Value{"url": cty.StringVal(url)})
 	cfg := h.Config(move(&database.Settings{OnBadValue: database.PolicyFail, Parallelism: 1}))
+	// Before the apply, the cutover is estimated as the copy again at
+	// most (not as objects re-listed one by one).
+	before := h.Plan(cfg)
+	copyEst := movertest.ActionAt(t, before, `move.database.shop.rows["main"]`).Estimate
+	if e := movertest.ActionAt(t, before, `move.database.shop.cutover_sync["main"]`).Estimate; e.Items != copyEst.Items ||
+		e.Seconds != copyEst.Seconds || !strings.Contains(e.Basis, "at most the copy again") {
+		t.Errorf("cutover estimate before the apply = %+v; want the copy's %+v", e, copyEst)
+	}
 	if _, out, err := apply(t, h, cfg); err != nil {
 		t.Fatalf("apply: %v\n%s", err, out)
 	}
