@@ -39,6 +39,11 @@ func Each[T any](ctx context.Context, workers int, items iter.Seq[T], fn func(co
 		}()
 	}
 	for it := range items {
+		// A select with both cases ready picks at random, so a cancelled
+		// context is checked first: no item is handed out after it.
+		if ctx.Err() != nil {
+			break
+		}
 		select {
 		case ch <- it:
 			continue

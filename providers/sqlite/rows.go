@@ -474,22 +474,11 @@ func (p *Provider) WriteRows(ctx context.Context, name, table string, r provider
 	if err != nil {
 		return 0, err
 	}
-	conn, err := db.Conn(ctx)
+	conn, commit, release, err := p.writeTx(ctx, db)
 	if err != nil {
-		return 0, p.fail("connect", err)
+		return 0, err
 	}
-	defer conn.Close()
-	// BEGIN IMMEDIATE takes the write lock up front, so two writers wait
-	// on busy_timeout instead of failing to upgrade a read lock.
-	if _, err := conn.ExecContext(ctx, "BEGIN IMMEDIATE"); err != nil {
-		return 0, p.fail("begin", err)
-	}
-	committed := false
-	defer func() {
-		if !committed {
-			_, _ = conn.ExecContext(context.WithoutCancel(ctx), "ROLLBACK")
-		}
-	}()
+	defer release()
 	ti, err := p.info(ctx, conn, table)
 	if err != nil {
 		return 0, err
@@ -550,11 +539,39 @@ func (p *Provider) WriteRows(ctx context.Context, name, table string, r provider
 	if err := rows.Err(); err != nil {
 		return 0, fmt.Errorf("write %s: %w", table, err)
 	}
-	if _, err := conn.ExecContext(ctx, "COMMIT"); err != nil {
+	if err := commit(); err != nil {
 		return 0, p.fail("commit the load of "+table, err)
 	}
-	committed = true
 	return n, nil
+}
+
+// writeTx opens a write transaction on a connection of its own. BEGIN
+// IMMEDIATE takes the write lock up front, so two writers wait on
+// busy_timeout: a deferred transaction that reads first fails at once
+// with SQLITE_BUSY when it upgrades while another writer holds the lock.
+// release, deferred before anything else is opened on the connection,
+// rolls back what was not committed and returns the connection.
+func (p *Provider) writeTx(ctx context.Context, db *sql.DB) (conn *sql.Conn, commit func() error, release func(), err error) {
+	if conn, err = db.Conn(ctx); err != nil {
+		return nil, nil, nil, p.fail("connect", err)
+	}
+	if _, err := conn.ExecContext(ctx, "BEGIN IMMEDIATE"); err != nil {
+		conn.Close()
+		return nil, nil, nil, p.fail("begin", err)
+	}
+	committed := false
+	commit = func() error {
+		_, err := conn.ExecContext(ctx, "COMMIT")
+		committed = err == nil
+		return err
+	}
+	release = func() {
+		if !committed {
+			_, _ = conn.ExecContext(context.WithoutCancel(ctx), "ROLLBACK")
+		}
+		conn.Close()
+	}
+	return conn, commit, release, nil
 }
 
 // Fingerprint reads the table whole and returns its row count and

@@ -542,11 +542,11 @@ func (p *Provider) ApplySchema(ctx context.Context, name string, s providers.DBS
 	if err != nil {
 		return err
 	}
-	tx, err := db.BeginTx(ctx, nil)
+	tx, commit, release, err := p.writeTx(ctx, db)
 	if err != nil {
-		return p.fail("begin", err)
+		return err
 	}
-	defer tx.Rollback()
+	defer release()
 	for _, t := range s.Tables {
 		var n int
 		if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM sqlite_master WHERE name = ?", t.Name).Scan(&n); err != nil {
@@ -559,7 +559,7 @@ func (p *Provider) ApplySchema(ctx context.Context, name string, s providers.DBS
 			return p.fail("create table "+t.Name, err)
 		}
 	}
-	if err := tx.Commit(); err != nil {
+	if err := commit(); err != nil {
 		return p.fail("create tables", err)
 	}
 	if !deferConstraints {
