@@ -298,7 +298,10 @@ type CopiedChunk struct {
 	Rows        int64
 	Last        Row
 	Fingerprint Fingerprint
-	End         bool
+	// Native, when set, is the sum of the chunk's rows in the
+	// destination engine's own hash functions (NativeSum).
+	Native *NativeSum
+	End    bool
 }
 
 // Snapshotter is implemented by engines that can read all tables of a

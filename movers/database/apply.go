@@ -383,7 +383,7 @@ func (c *tableCopy) run(ctx context.Context) (int64, error) {
 		c.rec.Quality = quality{}
 	}
 	if c.rec.Chunks == 0 {
-		c.rec.Copied = &providers.Fingerprint{}
+		c.rec.Copied, c.rec.Native = &providers.Fingerprint{}, &providers.NativeSum{}
 	}
 	// Same engine, same column types: nothing for the value policy to
 	// find, so the rows need not be built.
@@ -424,7 +424,7 @@ func (c *tableCopy) run(ctx context.Context) (int64, error) {
 		}
 		c.prog.Add(n, 0)
 		c.rec.Quality.add(ck.q)
-		c.rec.Rows, c.rec.Chunks, c.rec.Done, c.rec.Copied = n, 1, true, &fp
+		c.rec.Rows, c.rec.Chunks, c.rec.Done, c.rec.Copied, c.rec.Native = n, 1, true, &fp, nil
 		return n, c.put(c.rec)
 	}
 	var copied int64
@@ -460,7 +460,7 @@ func (c *tableCopy) run(ctx context.Context) (int64, error) {
 		copied += n
 		c.rec.Quality.add(ck.q)
 		ck.q = quality{}
-		if err := c.chunkDone(n, rg.To, end, fp); err != nil {
+		if err := c.chunkDone(n, rg.To, end, fp, nil); err != nil {
 			return copied, err
 		}
 		if end {
@@ -471,12 +471,14 @@ func (c *tableCopy) run(ctx context.Context) (int64, error) {
 }
 
 // chunkDone records a chunk written: n rows up to key to (the range's
-// end for the last), with the fingerprint of the source rows it holds.
-func (c *tableCopy) chunkDone(n int64, to providers.Row, end bool, fp providers.Fingerprint) error {
+// end for the last), with the fingerprint of the source rows it holds
+// and their native sum (nil: none).
+func (c *tableCopy) chunkDone(n int64, to providers.Row, end bool, fp providers.Fingerprint, native *providers.NativeSum) error {
 	var err error
 	if c.rec.Copied, err = addCopied(c.rec.Copied, fp); err != nil {
 		return err
 	}
+	c.rec.Native = addNative(c.rec.Native, native)
 	c.prog.Add(n, 0)
 	c.rec.Rows += n
 	c.rec.Chunks++
@@ -500,7 +502,7 @@ func (c *tableCopy) runRaw(ctx context.Context, rc providers.RangeCopier, from p
 		if c.live != nil {
 			c.live.Add(ch.Rows)
 		}
-		return c.chunkDone(ch.Rows, to, ch.End, ch.Fingerprint)
+		return c.chunkDone(ch.Rows, to, ch.End, ch.Fingerprint, ch.Native)
 	})
 	return copied, handled, err
 }
@@ -565,8 +567,9 @@ type tableProgress struct {
 	finished bool
 	source   *providers.Fingerprint
 	// sum adds up the segments' fingerprints of the rows they copied
-	// (nil once one recorded none).
-	sum *providers.Fingerprint
+	// (nil once one recorded none), native their native sums.
+	sum    *providers.Fingerprint
+	native *providers.NativeSum
 }
 
 // doneText reports a finished table: its rows, time and rate.
@@ -584,6 +587,7 @@ func (tp *tableProgress) add(rec tableRecord) error {
 	tp.rows += rec.Rows
 	tp.chunks += rec.Chunks
 	tp.quality.add(rec.Quality)
+	tp.native = addNative(tp.native, rec.Native)
 	if rec.Copied == nil {
 		tp.sum = nil // a segment that summed nothing: so does the table
 		return nil
@@ -595,7 +599,7 @@ func (tp *tableProgress) add(rec tableRecord) error {
 
 func (tp *tableProgress) final() tableRecord {
 	return tableRecord{Done: true, Rows: tp.rows, Chunks: tp.chunks, Segments: tp.segments, Quality: tp.quality, Source: tp.source,
-		Copied: tp.sum}
+		Copied: tp.sum, Native: tp.native}
 }
 
 // planJobs cuts the tables into jobs: a table not done is one job, or,
@@ -608,7 +612,8 @@ func planJobs(ctx context.Context, ss providers.DatabaseStore, p *rowsParams, re
 	tables := map[string]*tableProgress{}
 	for _, t := range p.Schema.Tables {
 		rec := recs[t.Name]
-		tp := &tableProgress{quality: quality{}, source: rec.Source, sum: &providers.Fingerprint{}}
+		tp := &tableProgress{quality: quality{}, source: rec.Source, sum: &providers.Fingerprint{},
+			native: &providers.NativeSum{}}
 		tables[t.Name] = tp
 		if rec.Done {
 			tp.doneRows = rec.Rows

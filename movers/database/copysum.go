@@ -95,7 +95,24 @@ func copiedSources(p *rowsParams, recs map[string]tableRecord) map[string]source
 		for _, c := range rec.Quality {
 			skipped += c.Skipped
 		}
-		known[t.Name] = sourceFP{fp: *rec.Copied, raw: rec.Copied.Rows + skipped, skipped: skipped}
+		s := sourceFP{fp: *rec.Copied, raw: rec.Copied.Rows + skipped, skipped: skipped}
+		if n := rec.Native; n != nil && n.Method != "" && n.Rows == rec.Copied.Rows {
+			s.native = n
+		}
+		known[t.Name] = s
 	}
 	return known
+}
+
+// addNative adds a chunk's native sum to a record's: nil, or sums of two
+// methods, leave none.
+func addNative(sum, n *providers.NativeSum) *providers.NativeSum {
+	if sum == nil || n == nil {
+		return nil
+	}
+	s, err := sum.Plus(*n)
+	if err != nil {
+		return nil
+	}
+	return &s
 }

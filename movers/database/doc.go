@@ -56,7 +56,14 @@
 // engine's FingerprintColumns where it has one; whole tables, as their
 // keys' indexes are still being built, and at a cutover in the copy's key
 // ranges at once). A range recorded by a
-// rehome that summed nothing has its table's source read again. A
+// rehome that summed nothing has its table's source read again. A table
+// whose every range was passed through (providers.RangeCopier) also
+// carries the copy's sum of its rows in the destination engine's own
+// hash functions (providers.NativeSum): the destination then sums the
+// rows it holds on its server (providers.NativeSummer, one scan, no rows
+// sent back), and only when that sum differs, or cannot be taken, are
+// the rows read back as above, which decides and finds a sample key; the
+// table's line says "destination hashed on its server". A
 // mismatch fails the apply.
 // Under the validation table, the destination's integrity check
 // (providers.IntegrityChecker): its foreign keys hold and its sequences

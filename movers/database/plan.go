@@ -78,6 +78,11 @@ type tableRecord struct {
 	// wrote, as the copy read them (summed); nil when a range recorded
 	// none.
 	Copied *providers.Fingerprint `json:"copied,omitempty"`
+	// Native is the sum of the same rows in the destination engine's own
+	// hash functions, taken by a copy that passed them through (nil when
+	// a range took none), for the validation to have the destination
+	// sum its rows on its server instead of reading them back.
+	Native *providers.NativeSum `json:"native,omitempty"`
 }
 
 // validatedKey is the record saying the validation passed.

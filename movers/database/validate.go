@@ -22,6 +22,10 @@ type vrow struct {
 	skippedByRow int64
 	// sample is a key whose row differs, when a mismatch was searched.
 	sample string
+	// native: the destination summed its rows on its server (NativeSum)
+	// to the copy's sum of the rows it passed, instead of their being
+	// read back; dst is then the source's fingerprint.
+	native bool
 }
 
 func (v vrow) ok() bool { return v.err == nil && v.src == v.dst }
@@ -90,6 +94,9 @@ func (v validation) text() string {
 		case r.src.Checksum != r.dst.Checksum:
 			res = "MISMATCH: checksums differ (source " + r.src.Checksum[:16] + ")" + r.sampleText()
 		}
+		if r.native && res == "ok" {
+			res = "ok (destination hashed on its server)"
+		}
 		if r.skippedByRow > 0 && res == "ok" {
 			res = fmt.Sprintf("ok (%d source rows skipped by on_bad_value)", r.skippedByRow)
 		}
@@ -104,6 +111,9 @@ type sourceFP struct {
 	fp      providers.Fingerprint
 	raw     int64 // rows read, before on_bad_value skipped any
 	skipped int64
+	// native is the copy's sum of the rows it passed through in the
+	// destination engine's hash functions, when it took one.
+	native *providers.NativeSum
 }
 
 // validate fingerprints every table on both sides, the two sides of a
@@ -139,7 +149,11 @@ func validate(ctx context.Context, ss, ds providers.DatabaseStore, p *rowsParams
 				}
 			}()
 			var dstErr error
-			v.dst, dstErr = destFingerprint(ctx, ds, p.Target, t, bounds[t.Name], sem)
+			if ns, isNS := ds.(providers.NativeSummer); ok && s.native != nil && isNS && nativeMatches(ctx, ns, p.Target, t, bounds[t.Name], sem, *s.native) {
+				v.dst, v.native = s.fp, true
+			} else {
+				v.dst, dstErr = destFingerprint(ctx, ds, p.Target, t, bounds[t.Name], sem)
+			}
 			<-done
 			v.src, v.srcRaw, v.skippedByRow = s.fp, s.raw, s.skipped
 			if srcErr == nil && dstErr == nil && !v.ok() && len(bounds[t.Name]) > 0 {
@@ -242,29 +256,10 @@ func readSource(ctx context.Context, ss providers.DatabaseStore, db string, t pr
 // once (each taking a slot of sem) and added up, or whole.
 func destFingerprint(ctx context.Context, ds providers.DatabaseStore, target string, t providers.Table, bounds []providers.Row,
 	sem chan struct{}) (providers.Fingerprint, error) {
-	ranges := []providers.KeyRange{{}}
-	if len(bounds) > 0 && len(t.PrimaryKey) > 0 {
-		ranges = ranges[:0]
-		var from providers.Row
-		for _, b := range append(bounds, nil) {
-			ranges = append(ranges, providers.KeyRange{From: from, To: b, Key: t.PrimaryKey})
-			from = b
-		}
-	}
-	fps := make([]providers.Fingerprint, len(ranges))
-	errs := make([]error, len(ranges))
-	var wg sync.WaitGroup
-	for i, r := range ranges {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			sem <- struct{}{}
-			defer func() { <-sem }()
-			fps[i], errs[i] = destRange(ctx, ds, target, t, r)
-		}()
-	}
-	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
+	fps, err := eachRange(keyRanges(t, bounds), sem, func(r providers.KeyRange) (providers.Fingerprint, error) {
+		return destRange(ctx, ds, target, t, r)
+	})
+	if err != nil {
 		return providers.Fingerprint{}, err
 	}
 	var sum providers.Fingerprint
@@ -275,6 +270,63 @@ func destFingerprint(ctx context.Context, ds providers.DatabaseStore, target str
 		}
 	}
 	return sum, nil
+}
+
+// nativeMatches says whether the destination's own sum of a table's rows
+// (in the key ranges bounds cut it into, at once, each taking a slot of
+// sem) is the copy's. Any failure to take it, or a different sum, is
+// false: the validation then reads the rows back, which also finds the
+// key of a differing row.
+func nativeMatches(ctx context.Context, ns providers.NativeSummer, target string, t providers.Table, bounds []providers.Row,
+	sem chan struct{}, want providers.NativeSum) bool {
+	names, _ := columnsOf(t)
+	sums, err := eachRange(keyRanges(t, bounds), sem, func(r providers.KeyRange) (providers.NativeSum, error) {
+		return ns.NativeSum(ctx, target, t.Name, r, names, want.Method)
+	})
+	if err != nil {
+		return false
+	}
+	var got providers.NativeSum
+	for _, s := range sums {
+		var err error
+		if got, err = got.Plus(s); err != nil {
+			return false
+		}
+	}
+	return got == want
+}
+
+// eachRange runs fn on every range at once, each taking a slot of sem.
+func eachRange[T any](ranges []providers.KeyRange, sem chan struct{}, fn func(providers.KeyRange) (T, error)) ([]T, error) {
+	out := make([]T, len(ranges))
+	errs := make([]error, len(ranges))
+	var wg sync.WaitGroup
+	for i, r := range ranges {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			out[i], errs[i] = fn(r)
+		}()
+	}
+	wg.Wait()
+	return out, errors.Join(errs...)
+}
+
+// keyRanges are the key ranges bounds cut a table into; the whole table
+// without bounds or a primary key.
+func keyRanges(t providers.Table, bounds []providers.Row) []providers.KeyRange {
+	ranges := []providers.KeyRange{{}}
+	if len(bounds) > 0 && len(t.PrimaryKey) > 0 {
+		ranges = ranges[:0]
+		var from providers.Row
+		for _, b := range append(bounds, nil) {
+			ranges = append(ranges, providers.KeyRange{From: from, To: b, Key: t.PrimaryKey})
+			from = b
+		}
+	}
+	return ranges
 }
 
 // destRange fingerprints one key range of a destination table.

@@ -469,6 +469,17 @@ func (p *Provider) FingerprintColumns(ctx context.Context, db, table string, r p
 	return fp, p.redact(err)
 }
 
+// NativeSum (providers.NativeSummer) sums a key range of a table in the
+// cluster's database on its server.
+func (p *Provider) NativeSum(ctx context.Context, db, table string, r providers.KeyRange, cols []string, method string) (providers.NativeSum, error) {
+	pp, err := p.writer(ctx)
+	if err != nil {
+		return providers.NativeSum{}, err
+	}
+	s, err := pp.NativeSum(ctx, db, table, r, cols, method)
+	return s, p.redact(err)
+}
+
 // Fingerprint summarises a table for validation.
 func (p *Provider) Fingerprint(ctx context.Context, db, table string) (providers.Fingerprint, error) {
 	pp, err := p.writer(ctx)
@@ -506,6 +517,7 @@ func (p *Provider) SingleDatabase() bool { return false }
 var (
 	_ providers.DatabaseSizer       = (*Provider)(nil)
 	_ providers.ColumnFingerprinter = (*Provider)(nil)
+	_ providers.NativeSummer        = (*Provider)(nil)
 	_ postgres.Destination          = (*Provider)(nil)
 )
 

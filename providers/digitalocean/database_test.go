@@ -421,8 +421,8 @@ func TestDatabaseServerCalls(t *testing.T) {
 
 // TestDatabaseClusterFromPostgres moves a PostgreSQL database into a
 // cluster rehome creates: its rows are passed into the cluster's database
-// without being built (postgres.Destination), and validated there on the
-// server side (FingerprintColumns).
+// without being built (postgres.Destination), and validated by the
+// cluster's own sum of them (NativeSum).
 func TestDatabaseClusterFromPostgres(t *testing.T) {
 	f := newClusterFake(t)
 	h, cfg := doHarness(t, f, nil)
@@ -436,8 +436,8 @@ func TestDatabaseClusterFromPostgres(t *testing.T) {
 	if err != nil {
 		t.Fatalf("apply: %v\n%s", err, out)
 	}
-	if !regexp.MustCompile(`(?m)^\s+events\s+3000\s+3000\s+[0-9a-f]+\s+ok$`).MatchString(out) {
-		t.Errorf("the validation table lacks events ok:\n%s", out)
+	if !regexp.MustCompile(`(?m)^\s+events\s+3000\s+3000\s+[0-9a-f]+\s+ok \(destination hashed on its server\)$`).MatchString(out) {
+		t.Errorf("the validation table lacks events ok, hashed by the cluster:\n%s", out)
 	}
 	q := "SELECT count(*)::text || ' ' || md5(string_agg(e::text, ',' ORDER BY id)) FROM public.events e"
 	if a, b := pgtest.Query(t, src, q), pgtest.Query(t, f.url("shop-db"), q); a[0] != b[0] {

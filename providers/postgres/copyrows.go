@@ -129,6 +129,9 @@ type copyDecoder struct {
 	// toText, when set, turns a column's binary field into the text the
 	// decoder takes it as (binaryText), before it is fingerprinted.
 	toText []func([]byte) ([]byte, error)
+	// native, when set, sums the tuples as the destination's server
+	// would (pghash.go), alongside sum.
+	native *nativeHasher
 	rest   []byte // an incomplete tuple carried to the next Write
 	begun  bool
 	ended  bool
@@ -288,10 +291,16 @@ func (d *copyDecoder) checksum(p []byte) error {
 		off += 4
 		if l < 0 {
 			d.sum.Null()
+			if d.native != nil {
+				d.native.field(i, nil)
+			}
 			continue
 		}
 		b := p[off : off+int(l)]
 		off += int(l)
+		if d.native != nil {
+			d.native.field(i, b)
+		}
 		if d.toText != nil && d.toText[i] != nil {
 			var err error
 			if b, err = d.toText[i](b); err != nil {
@@ -303,6 +312,9 @@ func (d *copyDecoder) checksum(p []byte) error {
 		}
 	}
 	d.sum.EndRow()
+	if d.native != nil {
+		d.native.endRow()
+	}
 	return nil
 }
 

@@ -31,7 +31,15 @@
 // fingerprinting each on the way (numeric, uuid, json, jsonb, enum and
 // time fields through their text form, binarytext.go), in chunks of one
 // transaction each: no row is decoded or encoded. Domains, arrays and the
-// other types baseOf does not know take the row path.
+// other types baseOf does not know take the row path. When every column
+// is of a type pghash.go knows (integers, bool, floats, text, varchar,
+// char, uuid, date, time, timestamp, timestamptz; not numeric, bytea,
+// json or enums yet), each chunk also carries its rows' native sum: the
+// XOR per row of PostgreSQL's own extended hash functions of its fields,
+// emulated in Go from the binary fields, summed exactly; NativeSum
+// (providers.NativeSummer) takes the same sum on the destination's server
+// in one query (UTF-8 databases only). Tests check the emulation value
+// by value against the server.
 //
 // As a destination it holds the translation table from the portable types
 // to PostgreSQL's (TranslateSchema), creates tables with their primary

@@ -97,6 +97,7 @@ func (p *Provider) CopyRange(ctx context.Context, dst providers.DatabaseStore, s
 		") TO STDOUT (FORMAT binary)"
 	dec := newCopyDecoder(ctx, pick)
 	dec.sum, dec.sumTypes = &providers.Checksummer{}, types
+	dec.native = newNativeHasher(pick)
 	dec.toText = make([]func([]byte) ([]byte, error), len(pick))
 	for i, c := range pick {
 		if textCast(c.typ.Base) {
@@ -309,7 +310,7 @@ func (w *passWriter) finish(end bool) error {
 	if err != nil {
 		return err
 	}
-	out := providers.CopiedChunk{Rows: int64(w.rows), Fingerprint: w.dec.sum.Sum(), End: end}
+	out := providers.CopiedChunk{Rows: int64(w.rows), Fingerprint: w.dec.sum.Sum(), Native: w.dec.takeNative(), End: end}
 	if !end {
 		if out.Last, err = w.key(); err != nil {
 			return err
@@ -360,7 +361,7 @@ func (w *passWriter) end() error {
 		return w.err
 	}
 	if w.cur == nil && w.clear == "" {
-		out := providers.CopiedChunk{Fingerprint: w.dec.sum.Sum(), End: true}
+		out := providers.CopiedChunk{Fingerprint: w.dec.sum.Sum(), Native: w.dec.takeNative(), End: true}
 		return w.done(out)
 	}
 	if w.cur == nil {

@@ -41,6 +41,7 @@ var (
 	_ providers.Provider         = (*Provider)(nil)
 	_ providers.DatabaseStore    = (*Provider)(nil)
 	_ providers.Snapshotter      = (*Provider)(nil)
+	_ providers.NativeSummer     = (*Provider)(nil)
 	_ providers.SchemaTranslator = (*Provider)(nil)
 	_ providers.DatabaseHome     = (*Provider)(nil)
 	_ providers.TableDropper     = (*Provider)(nil)
