@@ -46,3 +46,12 @@ func (a NativeSum) Plus(b NativeSum) (NativeSum, error) {
 type NativeSummer interface {
 	NativeSum(ctx context.Context, db, table string, r KeyRange, cols []string, method string) (NativeSum, error)
 }
+
+// SplitAdvisor is implemented by engines whose RangeCopier can tell, before
+// a copy, whether cutting a table into key ranges copied at once speeds
+// its copy into dst: a table whose rows pass straight through into a
+// destination that loads one table no faster from several sessions is
+// copied faster as one stream. reason says why a split does not pay.
+type SplitAdvisor interface {
+	SplitPays(ctx context.Context, dst DatabaseStore, srcDB, dstDB, table string, cols []string) (pays bool, reason string, err error)
+}

@@ -244,9 +244,12 @@ func (cp *copier) copyTables(ctx context.Context, recs map[string]tableRecord, w
 	var mu sync.Mutex
 	var res state.Result
 	var resumed []string
-	jobs, tables, err := planJobs(ctx, cp.ss, p, recs, workers, put)
+	jobs, tables, notes, err := planJobs(ctx, cp.ss, cp.ds, p, recs, cp.lossy, workers, put)
 	if err != nil {
 		return res, err
+	}
+	for _, n := range notes {
+		r.Message("%s", n)
 	}
 	for _, tp := range tables {
 		res.AlreadyDone += tp.doneRows
@@ -603,11 +606,15 @@ func (tp *tableProgress) final() tableRecord {
 }
 
 // planJobs cuts the tables into jobs: a table not done is one job, or,
-// when it is big and the source can split it, one job per key range; the
-// ranges are recorded before any is copied, so a resumed run keeps them.
-func planJobs(ctx context.Context, ss providers.DatabaseStore, p *rowsParams, recs map[string]tableRecord, workers int,
-	put func(string, tableRecord) error) ([]*job, map[string]*tableProgress, error) {
+// when it is big, the source can split it and the split pays (the
+// source's providers.SplitAdvisor, for a table whose rows pass through;
+// notes say where it does not), one job per key range; the ranges are
+// recorded before any is copied, so a resumed run keeps them.
+func planJobs(ctx context.Context, ss, ds providers.DatabaseStore, p *rowsParams, recs map[string]tableRecord,
+	lossy map[string]map[string]bool, workers int, put func(string, tableRecord) error) ([]*job, map[string]*tableProgress, []string, error) {
 	splitter, canSplit := ss.(providers.KeySplitter)
+	advisor, advises := ss.(providers.SplitAdvisor)
+	var notes []string
 	var jobs []*job
 	tables := map[string]*tableProgress{}
 	for _, t := range p.Schema.Tables {
@@ -619,17 +626,29 @@ func planJobs(ctx context.Context, ss providers.DatabaseStore, p *rowsParams, re
 			tp.doneRows = rec.Rows
 			continue
 		}
-		if rec.Segments == nil && rec.Chunks == 0 && canSplit && len(t.PrimaryKey) > 0 && workers > 1 && t.Rows >= splitRows {
+		split := rec.Segments == nil && rec.Chunks == 0 && canSplit && len(t.PrimaryKey) > 0 && workers > 1 && t.Rows >= splitRows
+		if split && advises && len(lossy[t.Name]) == 0 {
+			names, _ := columnsOf(t)
+			pays, why, err := advisor.SplitPays(ctx, ds, p.Source, p.Target, t.Name, names)
+			if err != nil {
+				return nil, nil, nil, fmt.Errorf("decide how to copy table %s.%s: %w", p.Source, t.Name, err)
+			}
+			if !pays {
+				split = false
+				notes = append(notes, fmt.Sprintf("table %s is copied as one stream, not in key ranges at once: %s", t.Name, why))
+			}
+		}
+		if split {
 			keys, err := splitter.SplitKeys(ctx, p.Source, t.Name, workers)
 			if err != nil {
-				return nil, nil, fmt.Errorf("cut table %s.%s into key ranges: %w", p.Source, t.Name, err)
+				return nil, nil, nil, fmt.Errorf("cut table %s.%s into key ranges: %w", p.Source, t.Name, err)
 			}
 			if len(keys) > 0 {
 				for _, k := range keys {
 					rec.Segments = append(rec.Segments, encodeKey(k))
 				}
 				if err := put(t.Name, rec); err != nil {
-					return nil, nil, err
+					return nil, nil, nil, err
 				}
 			}
 		}
@@ -642,7 +661,7 @@ func planJobs(ctx context.Context, ss providers.DatabaseStore, p *rowsParams, re
 		for i, k := range rec.Segments {
 			b, err := decodeKey(k)
 			if err != nil {
-				return nil, nil, err
+				return nil, nil, nil, err
 			}
 			bounds[i] = b
 		}
@@ -657,7 +676,7 @@ func planJobs(ctx context.Context, ss providers.DatabaseStore, p *rowsParams, re
 			jb.rec = recs[jb.key]
 			if jb.rec.Done {
 				if err := tp.add(jb.rec); err != nil {
-					return nil, nil, err
+					return nil, nil, nil, err
 				}
 				tp.doneRows += jb.rec.Rows
 				continue
@@ -666,5 +685,5 @@ func planJobs(ctx context.Context, ss providers.DatabaseStore, p *rowsParams, re
 			jobs = append(jobs, jb)
 		}
 	}
-	return jobs, tables, nil
+	return jobs, tables, notes, nil
 }

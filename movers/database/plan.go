@@ -431,7 +431,7 @@ func planDatabase(ctx context.Context, mc *planner.MoveContext, ss, ds providers
 		Undo: "none needed: rollback drops the tables rehome created, with their rows",
 		Options: []planner.Option{{Name: "parallelism", Value: fmt.Sprint(cfg.Parallelism)}, {Name: "on_bad_value", Value: cfg.OnBadValue},
 			{Name: "snapshot", Value: snapshotText(mc)}},
-		Reason: fmt.Sprintf("%d tables, copied in primary-key ranges (tables of %d rows or more cut into one range per worker); indexes and foreign keys after the load",
+		Reason: fmt.Sprintf("%d tables, copied in primary-key ranges (tables of %d rows or more cut into one range per worker, unless their rows pass straight into a destination that loads a table no faster from several sessions); indexes and foreign keys after the load",
 			len(tables), splitRows)}
 	if len(bad) > 0 {
 		a.Reason += "; data quality: " + strings.Join(bad, " | ")

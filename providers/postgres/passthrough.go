@@ -34,18 +34,11 @@ func (p *Provider) CopyRange(ctx context.Context, dst providers.DatabaseStore, s
 	if chunk <= 0 || len(cols) != len(types) {
 		return false, nil
 	}
-	dp, isPG := dst.(*Provider)
-	if d, ok := dst.(Destination); ok && !isPG {
-		var redact func(error) error
-		if dp, redact, err = d.PostgresDestination(ctx); err != nil {
-			return false, err
-		}
-		defer func() { err = redact(err) }()
-		isPG = true
+	dp, redact, err := passTarget(ctx, dst)
+	if err != nil || dp == nil {
+		return false, err
 	}
-	if !isPG {
-		return false, nil
-	}
+	defer func() { err = redact(err) }()
 	rt, err := p.beginRead(ctx, srcDB, table)
 	if err != nil {
 		return false, err
@@ -124,6 +117,58 @@ func (p *Provider) CopyRange(ctx context.Context, dst providers.DatabaseStore, s
 	return true, w.end()
 }
 
+// passTarget is the PostgreSQL provider a pass-through into dst writes
+// to, dst itself or the one behind a Destination; nil for another
+// engine. redact passes on errors from it.
+func passTarget(ctx context.Context, dst providers.DatabaseStore) (*Provider, func(error) error, error) {
+	if dp, ok := dst.(*Provider); ok {
+		return dp, func(err error) error { return err }, nil
+	}
+	if d, ok := dst.(Destination); ok {
+		return d.PostgresDestination(ctx)
+	}
+	return nil, nil, nil
+}
+
+// SplitPays (providers.SplitAdvisor): a table whose rows would pass
+// through into PostgreSQL 15 or older is copied as one stream. Before
+// version 16 a table grows one page at a time under its extension lock,
+// so several sessions loading one table take as long as one does (here:
+// 5 million rows in 3.0 s from one session, 3.1 s from two), while the
+// stream's pipeline of source, rehome and destination already keeps the
+// cores busy; the ranges would only add their work.
+func (p *Provider) SplitPays(ctx context.Context, dst providers.DatabaseStore, srcDB, dstDB, table string, cols []string) (pays bool, reason string, err error) {
+	dp, redact, err := passTarget(ctx, dst)
+	if err != nil || dp == nil {
+		return true, "", err
+	}
+	defer func() { err = redact(err) }()
+	rt, err := p.beginRead(ctx, srcDB, table)
+	if err != nil {
+		return true, "", err
+	}
+	defer rt.end(ctx)
+	dpool, err := dp.connect(ctx)
+	if err != nil {
+		return true, "", err
+	}
+	dcols, _, err := dp.tableInfo(ctx, dpool, dstDB, table)
+	if err != nil {
+		return true, "", nil // not created yet: the copy decides
+	}
+	if _, ok := passColumns(rt.cols, dcols, cols); !ok || len(rt.keys) == 0 {
+		return true, "", nil
+	}
+	var version int
+	if err := dpool.QueryRow(ctx, "SELECT current_setting('server_version_num')::int").Scan(&version); err != nil {
+		return true, "", dp.fail("read the server's version", err)
+	}
+	if version >= 160000 {
+		return true, "", nil
+	}
+	return false, fmt.Sprintf("its rows pass through unchanged into PostgreSQL %d, which loads one table no faster from several sessions", version/10000), nil
+}
+
 // Destination is implemented by stores that load into PostgreSQL through
 // a Provider of their own (a managed cluster's database): CopyRange
 // writes through it, and passes its errors through redact.
@@ -163,7 +208,11 @@ func passColumns(src, dst []column, cols []string) ([]column, bool) {
 
 // passWriter takes the source's COPY stream: it fingerprints each tuple
 // (dec), passes it on to the open chunk's destination COPY, and ends a
-// chunk every chunk tuples.
+// chunk every chunk tuples. A chunk ended commits while the next one
+// loads (the stream does not stall on each commit); done is told of
+// each in order, after its commit. A later chunk may commit before an
+// earlier one fails: a resumed range clears what follows the last chunk
+// done, so that does no harm.
 type passWriter struct {
 	ctx       context.Context
 	p         *Provider
@@ -180,8 +229,11 @@ type passWriter struct {
 	rest  []byte
 	last  []byte // the last tuple passed, for its key
 	cur   *passChunk
-	rows  int
-	err   error
+	// committing is the chunk ended before cur, its commit not yet
+	// waited for.
+	committing *passChunk
+	rows       int
+	err        error
 }
 
 // passChunk is one chunk's destination transaction, loading from a pipe.
@@ -189,6 +241,7 @@ type passChunk struct {
 	pw  *io.PipeWriter
 	buf []byte
 	res chan error
+	out providers.CopiedChunk // what done is told once it commits
 }
 
 func (w *passWriter) Write(p []byte) (int, error) {
@@ -296,8 +349,9 @@ func (w *passWriter) loadErr(err error) error {
 	return err
 }
 
-// finish ends the open chunk (the last one when end is set), waits for
-// its commit and tells done.
+// finish ends the open chunk (the last one when end is set): it waits
+// for the chunk ended before to commit and tells done of that one, then
+// leaves this one committing (the last one it waits for too).
 func (w *passWriter) finish(end bool) error {
 	c := w.cur
 	c.buf = append(c.buf, 0xff, 0xff) // the trailer
@@ -305,20 +359,39 @@ func (w *passWriter) finish(end bool) error {
 		return w.loadErr(err)
 	}
 	c.pw.Close()
-	err := <-c.res
 	w.cur = nil
-	if err != nil {
-		return err
-	}
-	out := providers.CopiedChunk{Rows: int64(w.rows), Fingerprint: w.dec.sum.Sum(), Native: w.dec.takeNative(), End: end}
+	c.out = providers.CopiedChunk{Rows: int64(w.rows), Fingerprint: w.dec.sum.Sum(), Native: w.dec.takeNative(), End: end}
 	if !end {
-		if out.Last, err = w.key(); err != nil {
+		var err error
+		if c.out.Last, err = w.key(); err != nil {
+			<-c.res
 			return err
 		}
 	}
 	*w.dec.sum = providers.Checksummer{}
 	w.rows = 0
-	return w.done(out)
+	if err := w.settle(); err != nil {
+		<-c.res
+		return err
+	}
+	w.committing = c
+	if end {
+		return w.settle()
+	}
+	return nil
+}
+
+// settle waits for the committing chunk, if any, and tells done of it.
+func (w *passWriter) settle() error {
+	c := w.committing
+	if c == nil {
+		return nil
+	}
+	w.committing = nil
+	if err := <-c.res; err != nil {
+		return err
+	}
+	return w.done(c.out)
 }
 
 // key decodes the key of the last tuple passed.
@@ -361,6 +434,9 @@ func (w *passWriter) end() error {
 		return w.err
 	}
 	if w.cur == nil && w.clear == "" {
+		if err := w.settle(); err != nil {
+			return err
+		}
 		out := providers.CopiedChunk{Fingerprint: w.dec.sum.Sum(), Native: w.dec.takeNative(), End: true}
 		return w.done(out)
 	}
@@ -377,5 +453,9 @@ func (w *passWriter) abort(err error) {
 		w.cur.pw.CloseWithError(err)
 		<-w.cur.res
 		w.cur = nil
+	}
+	if w.committing != nil {
+		<-w.committing.res // committed or not, a resumed run clears it
+		w.committing = nil
 	}
 }

@@ -197,3 +197,29 @@ func testProvider(t *testing.T, url string) *Provider {
 	t.Cleanup(func() { p.Close() })
 	return p
 }
+
+// A table whose rows would pass through into PostgreSQL 15 or older is
+// better copied as one stream; one that takes the row path (an array
+// column here), or a newer destination, is cut into ranges.
+func TestSplitPays(t *testing.T) {
+	ctx := t.Context()
+	srcURL, dstURL := pgtest.NewDatabase(t), pgtest.NewDatabase(t)
+	ddl := []string{`CREATE TABLE public.plain (id bigint PRIMARY KEY, v text)`, `CREATE TABLE public.tagged (id bigint PRIMARY KEY, tags text[])`}
+	pgtest.Exec(t, srcURL, ddl...)
+	pgtest.Exec(t, dstURL, ddl...)
+	src, dst := testProvider(t, srcURL), testProvider(t, dstURL)
+	version, _ := strconv.Atoi(pgtest.Query(t, dstURL, "SHOW server_version_num")[0])
+	for _, tc := range []struct {
+		table string
+		cols  []string
+		pays  bool
+	}{{"plain", []string{"id", "v"}, version >= 160000}, {"tagged", []string{"id", "tags"}, true}} {
+		pays, why, err := src.SplitPays(ctx, dst, "public", "public", tc.table, tc.cols)
+		if err != nil || pays != tc.pays || pays != (why == "") {
+			t.Errorf("SplitPays(%s) = %v, %q, %v; want %v, with a reason when false", tc.table, pays, why, err, tc.pays)
+		}
+		if !pays && !strings.Contains(why, fmt.Sprintf("PostgreSQL %d,", version/10000)) {
+			t.Errorf("the reason %q does not name the destination's version", why)
+		}
+	}
+}

@@ -42,6 +42,7 @@ var (
 	_ providers.DatabaseStore    = (*Provider)(nil)
 	_ providers.Snapshotter      = (*Provider)(nil)
 	_ providers.NativeSummer     = (*Provider)(nil)
+	_ providers.SplitAdvisor     = (*Provider)(nil)
 	_ providers.SchemaTranslator = (*Provider)(nil)
 	_ providers.DatabaseHome     = (*Provider)(nil)
 	_ providers.TableDropper     = (*Provider)(nil)
