@@ -33,8 +33,10 @@
 // transaction each: no row is decoded or encoded. Domains, arrays and the
 // other types baseOf does not know take the row path. When every column
 // is of a type pghash.go knows (integers, bool, floats, text, varchar,
-// char, uuid, date, time, timestamp, timestamptz; not numeric, bytea,
-// json or enums yet), each chunk also carries its rows' native sum: the
+// char, uuid, date, time, timestamp, timestamptz; numeric, json, jsonb
+// and enums as their text, bytea as its md5; not arrays, inet or the
+// other types), each
+// chunk also carries its rows' native sum: the
 // XOR per row of PostgreSQL's own extended hash functions of its fields,
 // emulated in Go from the binary fields, summed exactly; NativeSum
 // (providers.NativeSummer) takes the same sum on the destination's server

@@ -2,7 +2,9 @@ package postgres
 
 import (
 	"context"
+	"crypto/md5"
 	"encoding/binary"
+	"encoding/hex"
 	"fmt"
 	"math"
 	"math/big"
@@ -119,6 +121,35 @@ var hashKinds = map[string]hashKind{
 	// A timestamptz is microseconds since 2000 in UTC, which AT TIME ZONE
 	// 'UTC' keeps as they are.
 	"timestamptz": {sql: func(c, s string) string { return "timestamp_hash_extended(" + c + " AT TIME ZONE 'UTC', " + s + ")" }, hash: int8Field},
+	// These hash as the text PostgreSQL prints for them, which their
+	// binary form gives exactly (binarytext.go): a numeric's
+	// hash_numeric_extended would ignore its sign and scale.
+	"numeric": asText(numericText),
+	"json":    asText(sameText),
+	"jsonb":   asText(jsonbText),
+	"enum":    asText(sameText), // an enum's binary form is its label
+	// bytea has no hash function to call: its md5, in hex, hashes as text
+	// (whatever bytea_output says).
+	"bytea": {sql: func(c, s string) string { return "hashtextextended(md5(" + c + ") COLLATE \"C\", " + s + ")" },
+		hash: func(b []byte, seed uint64) (uint64, bool) {
+			sum := md5.Sum(b)
+			var h [32]byte
+			hex.Encode(h[:], sum[:])
+			return hashBytesExtended(h[:], seed), true
+		}},
+}
+
+// asText is the kind of a type hashed as its text, which conv gives from
+// the binary form.
+func asText(conv func([]byte) ([]byte, error)) hashKind {
+	return hashKind{sql: func(c, s string) string { return "hashtextextended(" + c + "::text COLLATE \"C\", " + s + ")" },
+		hash: func(b []byte, seed uint64) (uint64, bool) {
+			t, err := conv(b)
+			if err != nil {
+				return 0, false
+			}
+			return hashBytesExtended(t, seed), true
+		}}
 }
 
 func int8Field(b []byte, seed uint64) (uint64, bool) {
@@ -147,6 +178,17 @@ func kindOf(c column) string {
 		return "text"
 	case "char":
 		return "bpchar"
+	case "bytes":
+		return "bytea"
+	case "decimal":
+		return "numeric"
+	case "enum":
+		return "enum"
+	case "json":
+		if c.format == "jsonb" {
+			return "jsonb"
+		}
+		return "json"
 	}
 	return ""
 }

@@ -50,6 +50,30 @@ func TestNativeHashesMatchTheServer(t *testing.T) {
 		"timestamptz": {"timestamptz", []string{"2000-01-01 00:00+00", "infinity", "-infinity", "2024-07-01 12:34:56.789+02",
 			"1900-01-01 00:00 America/New_York", "2024-03-10 02:30 America/New_York"}},
 	}
+	cases["numeric"] = struct {
+		typ    string
+		values []string
+	}{"numeric", []string{"0", "0.000", "-0.50", "1.50", "NaN", "Infinity", "-Infinity", "1e-20", "-12345678901234567890.123456789",
+		"10000", "100000000", "0.0001"}}
+	cases["bytea"] = struct {
+		typ    string
+		values []string
+	}{"bytea", []string{`\x`, `\x00ff`, `\x` + strings.Repeat("ab", 5000)}}
+	cases["json"] = struct {
+		typ    string
+		values []string
+	}{"json", []string{`{"b": 1,  "a": [1, "x"]}`, `null`, `"😀"`}}
+	cases["jsonb"] = struct {
+		typ    string
+		values []string
+	}{"jsonb", []string{`{"b": 1,  "a": [1, "x"]}`, `null`, `"😀"`, `[]`}}
+	cases["enum"] = struct {
+		typ    string
+		values []string
+	}{"mood", []string{"sad", "happy 😀"}}
+	if _, err := conn.Exec(ctx, "CREATE TYPE mood AS ENUM ('sad', 'happy 😀')"); err != nil {
+		t.Fatal(err)
+	}
 	// varchar and name hash as text.
 	cases["varchar"] = struct {
 		typ    string
@@ -60,6 +84,9 @@ func TestNativeHashesMatchTheServer(t *testing.T) {
 		values []string
 	}{"name", []string{"", "pg_class", "a_name_of_sixty_three_bytes_is_the_longest_a_name_can_be_here_x"}}
 	kindFor := map[string]string{"varchar": "text", "name": "text"}
+	if len(hashKinds) != len(cases)-len(kindFor) {
+		t.Errorf("%d kinds, %d of them tested", len(hashKinds), len(cases)-len(kindFor))
+	}
 	seeds := []uint64{columnSeed(0), columnSeed(5), 0, 1 << 40}
 	for name, tc := range cases {
 		kind := name
@@ -112,13 +139,20 @@ func TestHashBytesExtendedBlocks(t *testing.T) {
 func TestNativeSumOfACopyMatchesTheDestinationsOwn(t *testing.T) {
 	ctx := t.Context()
 	srcURL, dstURL := pgtest.NewDatabase(t), pgtest.NewDatabase(t)
-	ddl := `CREATE TABLE public.t (id bigint PRIMARY KEY, small smallint, n integer, ok boolean, f real, d double precision,
-  s text, v varchar(10), c char(6), day date, at timestamp, atz timestamptz, token uuid, tod time)`
-	pgtest.Exec(t, srcURL, ddl, `INSERT INTO public.t SELECT g, g % 100, g * 7, g % 2 = 0, g / 3.0, g / 7.0, 'row ' || g || ' 😀',
+	ddl := []string{`CREATE TYPE public.mood AS ENUM ('sad', 'ok', 'happy')`,
+		`CREATE TABLE public.t (id bigint PRIMARY KEY, small smallint, n integer, ok boolean, f real, d double precision,
+  s text, v varchar(10), c char(6), day date, at timestamp, atz timestamptz, token uuid, tod time, price numeric(14,4), amount numeric,
+  doc jsonb, js json, m public.mood, raw bytea)`}
+	pgtest.Exec(t, srcURL, ddl...)
+	pgtest.Exec(t, srcURL, `INSERT INTO public.t SELECT g, g % 100, g * 7, g % 2 = 0, g / 3.0, g / 7.0, 'row ' || g || ' 😀',
   'v' || g, 'c' || (g % 10), date '2024-01-01' + g, timestamp '2024-01-01' + g * interval '1 minute',
-  timestamptz '2024-01-01 00:00+02' + g * interval '1 second', md5(g::text)::uuid, time '00:00' + g * interval '1 hour 1 minute 1.5 second'
+  timestamptz '2024-01-01 00:00+02' + g * interval '1 second', md5(g::text)::uuid, time '00:00' + g * interval '1 hour 1 minute 1.5 second',
+  (ARRAY[0, -1.5, 0.0001, 123456789.1234, 10000, -0.0005])[1 + g % 6],
+  (ARRAY['NaN', 'Infinity', '-Infinity', '0', '1e-20', '-12345678901234567890.5', '3.14159'])[1 + g % 7]::numeric,
+  jsonb_build_object('k', g, 'a', jsonb_build_array(1, 'x')), ('{"b": ' || g || ', "a": [1]}')::json, (ARRAY['sad', 'ok', 'happy'])[1 + g % 3]::public.mood,
+  decode(md5(g::text), 'hex')
   FROM generate_series(1, 2500) g`, `INSERT INTO public.t (id) VALUES (0)`)
-	pgtest.Exec(t, dstURL, ddl)
+	pgtest.Exec(t, dstURL, ddl...)
 	src, dst := testProvider(t, srcURL), testProvider(t, dstURL)
 	s, err := src.Schema(ctx, "public")
 	if err != nil {
@@ -168,6 +202,10 @@ func TestNativeSumOfACopyMatchesTheDestinationsOwn(t *testing.T) {
 	}{
 		{"UPDATE public.t SET c = 'c1 ' WHERE id = 11", false}, // the same char(6) value, blanks aside
 		{"UPDATE public.t SET s = 'row 12 😁' WHERE id = 12", true},
+		{"UPDATE public.t SET price = -price WHERE id = 13", true}, // a sign hash_numeric_extended would miss
+		{"UPDATE public.t SET amount = 1.50 WHERE id = 14", true},  // 1e-20 before
+		{"UPDATE public.t SET m = 'happy' WHERE m = 'ok' AND id = 16", true},
+		{"UPDATE public.t SET raw = raw || '\\x00'::bytea WHERE id = 17", true},
 	} {
 		pgtest.Exec(t, dstURL, c.sql)
 		got, err := dst.NativeSum(ctx, "public", "t", providers.KeyRange{}, cols, sum.Method)
