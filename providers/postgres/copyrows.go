@@ -292,20 +292,21 @@ func (d *copyDecoder) checksum(p []byte) error {
 		if l < 0 {
 			d.sum.Null()
 			if d.native != nil {
-				d.native.field(i, nil)
+				d.native.field(i, nil, nil)
 			}
 			continue
 		}
-		b := p[off : off+int(l)]
+		raw := p[off : off+int(l)]
 		off += int(l)
-		if d.native != nil {
-			d.native.field(i, b)
-		}
+		b := raw
 		if d.toText != nil && d.toText[i] != nil {
 			var err error
-			if b, err = d.toText[i](b); err != nil {
+			if b, err = d.toText[i](raw); err != nil {
 				return fmt.Errorf("column %s: %w", c.name, err)
 			}
+		}
+		if d.native != nil {
+			d.native.field(i, raw, b)
 		}
 		if err := d.canonical(i, b, d.sumTypes[i].Base); err != nil {
 			return fmt.Errorf("column %s: %w", c.name, err)

@@ -1,6 +1,7 @@
 package postgres
 
 import (
+	"bytes"
 	"context"
 	"crypto/md5"
 	"encoding/binary"
@@ -33,130 +34,98 @@ const nativeMethod = "pghash1"
 
 // hashKind is how one column type is hashed on both sides.
 type hashKind struct {
-	// sql is the server's hash of column expression c with seed s.
-	sql func(c, s string) string
-	// hash is the emulation over the field's binary COPY form; false when
-	// the field is not of the form the kind expects.
+	// sql is the server's hash, a format of the column expression and the
+	// seed.
+	sql string
+	// hash is the emulation over the field's binary COPY form, or with
+	// text set over the text PostgreSQL prints for it (binaryText, which
+	// the copy makes once for both of its sums); false when the field is
+	// not of the form the kind expects.
 	hash func(b []byte, seed uint64) (uint64, bool)
+	text bool
 }
 
+// These hash as the text PostgreSQL prints for them: a numeric's
+// hash_numeric_extended would ignore its sign and scale; a json's, an
+// enum's (its label) and a jsonb's are their binary form, less jsonb's
+// version byte.
+var textKind = hashKind{sql: `hashtextextended(%s::text COLLATE "C", %s)`, hash: anyLength(hashBytesExtended), text: true}
+
 var hashKinds = map[string]hashKind{
-	"bool": {sql: func(c, s string) string { return "hashint4extended(" + c + "::int4, " + s + ")" },
-		hash: func(b []byte, seed uint64) (uint64, bool) {
-			if len(b) != 1 || b[0] > 1 {
-				return 0, false
-			}
-			return hashUint32Extended(uint32(b[0]), seed), true
-		}},
-	"int2": {sql: func(c, s string) string { return "hashint2extended(" + c + ", " + s + ")" },
-		hash: func(b []byte, seed uint64) (uint64, bool) {
-			if len(b) != 2 {
-				return 0, false
-			}
-			return hashUint32Extended(uint32(int32(int16(binary.BigEndian.Uint16(b)))), seed), true
-		}},
-	"int4": {sql: func(c, s string) string { return "hashint4extended(" + c + ", " + s + ")" },
-		hash: func(b []byte, seed uint64) (uint64, bool) {
-			if len(b) != 4 {
-				return 0, false
-			}
-			return hashUint32Extended(binary.BigEndian.Uint32(b), seed), true
-		}},
-	"int8": {sql: func(c, s string) string { return "hashint8extended(" + c + ", " + s + ")" }, hash: int8Field},
-	"float4": {sql: func(c, s string) string { return "hashfloat4extended(" + c + ", " + s + ")" },
-		hash: func(b []byte, seed uint64) (uint64, bool) {
-			if len(b) != 4 {
-				return 0, false
-			}
-			return hashFloat8Extended(float64(math.Float32frombits(binary.BigEndian.Uint32(b))), seed), true
-		}},
-	"float8": {sql: func(c, s string) string { return "hashfloat8extended(" + c + ", " + s + ")" },
-		hash: func(b []byte, seed uint64) (uint64, bool) {
-			if len(b) != 8 {
-				return 0, false
-			}
-			return hashFloat8Extended(math.Float64frombits(binary.BigEndian.Uint64(b)), seed), true
-		}},
+	"bool": {sql: "hashint4extended(%s::int4, %s)",
+		hash: fixed(1, func(b []byte, seed uint64) uint64 { return hashUint32Extended(uint32(b[0]), seed) })},
+	"int2": {sql: "hashint2extended(%s, %s)",
+		hash: fixed(2, func(b []byte, seed uint64) uint64 {
+			return hashUint32Extended(uint32(int32(int16(binary.BigEndian.Uint16(b)))), seed)
+		})},
+	"int4": {sql: "hashint4extended(%s, %s)",
+		hash: fixed(4, func(b []byte, seed uint64) uint64 { return hashUint32Extended(binary.BigEndian.Uint32(b), seed) })},
+	"int8": {sql: "hashint8extended(%s, %s)", hash: fixed(8, int8Hash)},
+	"float4": {sql: "hashfloat4extended(%s, %s)",
+		hash: fixed(4, func(b []byte, seed uint64) uint64 {
+			return hashFloat8Extended(float64(math.Float32frombits(binary.BigEndian.Uint32(b))), seed)
+		})},
+	"float8": {sql: "hashfloat8extended(%s, %s)",
+		hash: fixed(8, func(b []byte, seed uint64) uint64 {
+			return hashFloat8Extended(math.Float64frombits(binary.BigEndian.Uint64(b)), seed)
+		})},
 	// Text in the C collation hashes its bytes whatever the column's
 	// collation (a nondeterministic one would hash a sort key instead).
-	"text": {sql: func(c, s string) string { return "hashtextextended(" + c + "::text COLLATE \"C\", " + s + ")" },
-		hash: func(b []byte, seed uint64) (uint64, bool) { return hashBytesExtended(b, seed), true }},
+	"text": {sql: `hashtextextended(%s::text COLLATE "C", %s)`, hash: anyLength(hashBytesExtended)},
 	// char(n) hashes without its trailing blanks.
-	"bpchar": {sql: func(c, s string) string { return "hashbpcharextended(" + c + " COLLATE \"C\", " + s + ")" },
-		hash: func(b []byte, seed uint64) (uint64, bool) {
-			n := len(b)
-			for n > 0 && b[n-1] == ' ' {
-				n--
-			}
-			return hashBytesExtended(b[:n], seed), true
-		}},
-	"uuid": {sql: func(c, s string) string { return "uuid_hash_extended(" + c + ", " + s + ")" },
-		hash: func(b []byte, seed uint64) (uint64, bool) {
-			if len(b) != 16 {
-				return 0, false
-			}
-			return hashBytesExtended(b, seed), true
-		}},
+	"bpchar": {sql: `hashbpcharextended(%s COLLATE "C", %s)`,
+		hash: anyLength(func(b []byte, seed uint64) uint64 { return hashBytesExtended(bytes.TrimRight(b, " "), seed) })},
+	"uuid": {sql: "uuid_hash_extended(%s, %s)", hash: fixed(16, hashBytesExtended)},
 	// A date hashes as the timestamp of its midnight (exact; infinities
 	// stay infinite), there being no hash function of dates to call.
-	"date": {sql: func(c, s string) string { return "timestamp_hash_extended(" + c + "::timestamp, " + s + ")" },
-		hash: func(b []byte, seed uint64) (uint64, bool) {
-			if len(b) != 4 {
-				return 0, false
-			}
-			d := int32(binary.BigEndian.Uint32(b))
-			var ts int64
-			switch d {
+	"date": {sql: "timestamp_hash_extended(%s::timestamp, %s)",
+		hash: fixed(4, func(b []byte, seed uint64) uint64 {
+			switch d := int32(binary.BigEndian.Uint32(b)); d {
 			case math.MaxInt32:
-				ts = math.MaxInt64
+				return hashInt8Extended(math.MaxInt64, seed)
 			case math.MinInt32:
-				ts = math.MinInt64
+				return hashInt8Extended(math.MinInt64, seed)
 			default:
-				ts = int64(d) * 86_400_000_000
+				return hashInt8Extended(int64(d)*86_400_000_000, seed)
 			}
-			return hashInt8Extended(ts, seed), true
-		}},
-	"time":      {sql: func(c, s string) string { return "time_hash_extended(" + c + ", " + s + ")" }, hash: int8Field},
-	"timestamp": {sql: func(c, s string) string { return "timestamp_hash_extended(" + c + ", " + s + ")" }, hash: int8Field},
+		})},
+	"time":      {sql: "time_hash_extended(%s, %s)", hash: fixed(8, int8Hash)},
+	"timestamp": {sql: "timestamp_hash_extended(%s, %s)", hash: fixed(8, int8Hash)},
 	// A timestamptz is microseconds since 2000 in UTC, which AT TIME ZONE
 	// 'UTC' keeps as they are.
-	"timestamptz": {sql: func(c, s string) string { return "timestamp_hash_extended(" + c + " AT TIME ZONE 'UTC', " + s + ")" }, hash: int8Field},
-	// These hash as the text PostgreSQL prints for them, which their
-	// binary form gives exactly (binarytext.go): a numeric's
-	// hash_numeric_extended would ignore its sign and scale.
-	"numeric": asText(numericText),
-	"json":    asText(sameText),
-	"jsonb":   asText(jsonbText),
-	"enum":    asText(sameText), // an enum's binary form is its label
+	"timestamptz": {sql: "timestamp_hash_extended(%s AT TIME ZONE 'UTC', %s)", hash: fixed(8, int8Hash)},
+	"numeric":     textKind,
+	"json":        textKind,
+	"jsonb":       textKind,
+	"enum":        textKind,
 	// bytea has no hash function to call: its md5, in hex, hashes as text
 	// (whatever bytea_output says).
-	"bytea": {sql: func(c, s string) string { return "hashtextextended(md5(" + c + ") COLLATE \"C\", " + s + ")" },
-		hash: func(b []byte, seed uint64) (uint64, bool) {
+	"bytea": {sql: `hashtextextended(md5(%s) COLLATE "C", %s)`,
+		hash: anyLength(func(b []byte, seed uint64) uint64 {
 			sum := md5.Sum(b)
 			var h [32]byte
 			hex.Encode(h[:], sum[:])
-			return hashBytesExtended(h[:], seed), true
-		}},
+			return hashBytesExtended(h[:], seed)
+		})},
 }
 
-// asText is the kind of a type hashed as its text, which conv gives from
-// the binary form.
-func asText(conv func([]byte) ([]byte, error)) hashKind {
-	return hashKind{sql: func(c, s string) string { return "hashtextextended(" + c + "::text COLLATE \"C\", " + s + ")" },
-		hash: func(b []byte, seed uint64) (uint64, bool) {
-			t, err := conv(b)
-			if err != nil {
-				return 0, false
-			}
-			return hashBytesExtended(t, seed), true
-		}}
-}
-
-func int8Field(b []byte, seed uint64) (uint64, bool) {
-	if len(b) != 8 {
-		return 0, false
+// fixed is a hash over fields of n bytes.
+func fixed(n int, f func(b []byte, seed uint64) uint64) func([]byte, uint64) (uint64, bool) {
+	return func(b []byte, seed uint64) (uint64, bool) {
+		if len(b) != n {
+			return 0, false
+		}
+		return f(b, seed), true
 	}
-	return hashInt8Extended(int64(binary.BigEndian.Uint64(b)), seed), true
+}
+
+// anyLength is a hash over fields of any length.
+func anyLength(f func(b []byte, seed uint64) uint64) func([]byte, uint64) (uint64, bool) {
+	return func(b []byte, seed uint64) (uint64, bool) { return f(b, seed), true }
+}
+
+func int8Hash(b []byte, seed uint64) uint64 {
+	return hashInt8Extended(int64(binary.BigEndian.Uint64(b)), seed)
 }
 
 // kindOf is a column's hash kind; "" when it has none.
@@ -193,33 +162,35 @@ func kindOf(c column) string {
 	return ""
 }
 
-// nativeMethodOf is the method of cols' sum, false when a column has no
-// hash kind.
-func nativeMethodOf(cols []column) (string, bool) {
+// kindsOf are the hash kinds of cols, false when one has none (or
+// there are no columns).
+func kindsOf(cols []column) ([]string, bool) {
 	kinds := make([]string, len(cols))
 	for i, c := range cols {
 		if kinds[i] = kindOf(c); kinds[i] == "" {
-			return "", false
-		}
-	}
-	return nativeMethod + ":" + strings.Join(kinds, ","), true
-}
-
-// parseMethod returns the kinds a method names.
-func parseMethod(method string) ([]hashKind, bool) {
-	rest, ok := strings.CutPrefix(method, nativeMethod+":")
-	if !ok {
-		return nil, false
-	}
-	var out []hashKind
-	for _, k := range strings.Split(rest, ",") {
-		hk, ok := hashKinds[k]
-		if !ok {
 			return nil, false
 		}
-		out = append(out, hk)
 	}
-	return out, true
+	return kinds, len(cols) > 0
+}
+
+// methodOf is the method of a sum over columns of these kinds.
+func methodOf(kinds []string) string { return nativeMethod + ":" + strings.Join(kinds, ",") }
+
+// parseMethod returns the kinds a method names, by name and as kinds.
+func parseMethod(method string) ([]string, []hashKind, bool) {
+	rest, ok := strings.CutPrefix(method, nativeMethod+":")
+	if !ok {
+		return nil, nil, false
+	}
+	names := strings.Split(rest, ",")
+	kinds := make([]hashKind, len(names))
+	for i, n := range names {
+		if kinds[i], ok = hashKinds[n]; !ok {
+			return nil, nil, false
+		}
+	}
+	return names, kinds, true
 }
 
 // columnSeed is the seed of column i's hash; nullHash stands for a NULL
@@ -237,14 +208,10 @@ func nullHash(i int) uint64 {
 func nativeSQL(kinds []hashKind, cols []string, db, table, where string) string {
 	terms := make([]string, len(cols))
 	for i, c := range cols {
-		terms[i] = "coalesce(" + kinds[i].sql(ident(c), strconv.FormatInt(int64(columnSeed(i)), 10)) + ", " +
-			strconv.FormatInt(int64(nullHash(i)), 10) + ")"
+		seed := strconv.FormatInt(int64(columnSeed(i)), 10)
+		terms[i] = fmt.Sprintf("coalesce(%s, %d)", fmt.Sprintf(kinds[i].sql, ident(c), seed), int64(nullHash(i)))
 	}
-	h := strings.Join(terms, " # ")
-	if len(terms) == 0 {
-		h = "0::int8"
-	}
-	return "SELECT count(*), coalesce(sum(" + h + "), 0)::text FROM " + qualified(db, table) + where
+	return "SELECT count(*), coalesce(sum(" + strings.Join(terms, " # ") + "), 0)::text FROM " + qualified(db, table) + where
 }
 
 // nativeHasher sums rows from their binary COPY fields as nativeSQL sums
@@ -260,22 +227,31 @@ type nativeHasher struct {
 }
 
 func newNativeHasher(cols []column) *nativeHasher {
-	m, ok := nativeMethodOf(cols)
+	names, ok := kindsOf(cols)
 	if !ok {
 		return nil
 	}
-	kinds, _ := parseMethod(m)
-	return &nativeHasher{method: m, kinds: kinds}
+	h := &nativeHasher{method: methodOf(names), kinds: make([]hashKind, len(names))}
+	for i, n := range names {
+		h.kinds[i] = hashKinds[n]
+	}
+	return h
 }
 
-// field adds column i's field (nil: NULL) to the current row.
-func (h *nativeHasher) field(i int, b []byte) {
+// field adds column i's field to the current row: its binary form b (nil:
+// NULL) and, for a kind hashed as text, t, the text binaryText makes of
+// it.
+func (h *nativeHasher) field(i int, b, t []byte) {
 	if b == nil {
 		h.row ^= nullHash(i)
 		return
 	}
-	v, ok := h.kinds[i].hash(b, columnSeed(i))
-	if !ok {
+	k := h.kinds[i]
+	if k.text {
+		b = t
+	}
+	v, ok := k.hash(b, columnSeed(i))
+	if !ok || b == nil {
 		h.bad = true
 	}
 	h.row ^= v
@@ -322,7 +298,7 @@ func (d *copyDecoder) takeNative() *providers.NativeSum {
 // one of PostgreSQL's or the database's encoding is not UTF-8 (text is
 // hashed as the server holds it, the copy hashes it as UTF-8).
 func (p *Provider) NativeSum(ctx context.Context, db, table string, r providers.KeyRange, cols []string, method string) (providers.NativeSum, error) {
-	kinds, ok := parseMethod(method)
+	names, kinds, ok := parseMethod(method)
 	if !ok || len(kinds) != len(cols) {
 		return providers.NativeSum{}, fmt.Errorf("sum %s.%s by %q: %w", db, table, method, providers.ErrUnsupported)
 	}
@@ -347,19 +323,13 @@ func (p *Provider) NativeSum(ctx context.Context, db, table string, r providers.
 		if !ok {
 			return providers.NativeSum{}, fmt.Errorf("sum %s: the table has no column %q", rt.what, n)
 		}
-		if m, _ := nativeMethodOf([]column{c}); m != nativeMethod+":"+strings.Split(strings.TrimPrefix(method, nativeMethod+":"), ",")[i] {
+		if kindOf(c) != names[i] {
 			return providers.NativeSum{}, fmt.Errorf("sum %s: column %s is %s here: %w", rt.what, n, c.format, providers.ErrUnsupported)
 		}
 	}
-	where, err := rangeWhere(rt.keys, r, literal)
+	where, err := p.rangeRead(ctx, rt, r, "sum")
 	if err != nil {
-		return providers.NativeSum{}, fmt.Errorf("sum %s: %w", rt.what, err)
-	}
-	if where != "" {
-		// As FingerprintColumns: a range through its key's index.
-		if _, err := rt.tx.Exec(ctx, "SET LOCAL enable_seqscan = off"); err != nil {
-			return providers.NativeSum{}, p.fail("sum "+rt.what, err)
-		}
+		return providers.NativeSum{}, err
 	}
 	out := providers.NativeSum{Method: method}
 	if err := rt.tx.QueryRow(ctx, nativeSQL(kinds, cols, db, table, where)).Scan(&out.Rows, &out.Sum); err != nil {

@@ -307,6 +307,23 @@ func (p *Provider) beginRead(ctx context.Context, db, table string) (*readTx, er
 	return rt, nil
 }
 
+// rangeRead is the WHERE clause of key range r of rt's table, for a read
+// doing what (in errors). A range of a big table is read through its
+// key's index, not by scanning the whole table for each range (a table
+// just loaded has no statistics to tell the planner otherwise).
+func (p *Provider) rangeRead(ctx context.Context, rt *readTx, r providers.KeyRange, what string) (string, error) {
+	where, err := rangeWhere(rt.keys, r, literal)
+	if err != nil {
+		return "", fmt.Errorf("%s %s: %w", what, rt.what, err)
+	}
+	if where != "" {
+		if _, err := rt.tx.Exec(ctx, "SET LOCAL enable_seqscan = off"); err != nil {
+			return "", p.fail(what+" "+rt.what, err)
+		}
+	}
+	return where, nil
+}
+
 // FingerprintColumns fingerprints key range r of db.table as the rows
 // ReadRows would give, in the column order cols names, canonicalized with
 // types: one binary COPY of the range in no particular order, whose
@@ -336,17 +353,9 @@ func (p *Provider) FingerprintColumns(ctx context.Context, db, table string, r p
 			sel[i] += "::text"
 		}
 	}
-	where, err := rangeWhere(rt.keys, r, literal)
+	where, err := p.rangeRead(ctx, rt, r, "fingerprint")
 	if err != nil {
-		return providers.Fingerprint{}, fmt.Errorf("fingerprint %s: %w", rt.what, err)
-	}
-	if where != "" {
-		// A range of a big table: its key's index, not a scan of the
-		// whole table for each range (a table just loaded has no
-		// statistics to tell the planner otherwise).
-		if _, err := rt.tx.Exec(ctx, "SET LOCAL enable_seqscan = off"); err != nil {
-			return providers.Fingerprint{}, p.fail("fingerprint "+rt.what, err)
-		}
+		return providers.Fingerprint{}, err
 	}
 	dec := newCopyDecoder(ctx, pick)
 	dec.sum, dec.sumTypes = &providers.Checksummer{}, types
