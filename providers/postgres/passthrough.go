@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -39,41 +40,12 @@ func (p *Provider) CopyRange(ctx context.Context, dst providers.DatabaseStore, s
 		return false, err
 	}
 	defer func() { err = redact(err) }()
-	rt, err := p.beginRead(ctx, srcDB, table)
-	if err != nil {
+	pl, err := p.planPass(ctx, dp, srcDB, dstDB, table, cols)
+	if err != nil || pl == nil {
 		return false, err
 	}
+	rt, pick, keyAt := pl.rt, pl.pick, pl.keyAt
 	defer rt.end(ctx)
-	if len(rt.keys) == 0 {
-		return false, nil
-	}
-	dpool, err := dp.connect(ctx)
-	if err != nil {
-		return false, err
-	}
-	dcols, _, err := dp.tableInfo(ctx, dpool, dstDB, table)
-	if err != nil {
-		if errors.Is(err, providers.ErrNotFound) {
-			return false, err
-		}
-		return false, dp.fail(fmt.Sprintf("read the columns of %s.%s", dstDB, table), err)
-	}
-	pick, ok := passColumns(rt.cols, dcols, cols)
-	if !ok {
-		return false, nil
-	}
-	keyAt := make([]int, len(rt.keys))
-	for i, k := range rt.keys {
-		keyAt[i] = -1
-		for j, c := range pick {
-			if c.name == k.name {
-				keyAt[i] = j
-			}
-		}
-		if keyAt[i] < 0 {
-			return false, nil
-		}
-	}
 	where, err := rangeWhere(rt.keys, r, literal)
 	if err != nil {
 		return false, fmt.Errorf("copy %s: %w", rt.what, err)
@@ -130,6 +102,60 @@ func passTarget(ctx context.Context, dst providers.DatabaseStore) (*Provider, fu
 	return nil, nil, nil
 }
 
+// passPlan is how a pass-through of a table goes: the source's read
+// (open, at the snapshot where one is held), the destination's pool, the
+// source columns in the order cols names and where each key column is
+// among them.
+type passPlan struct {
+	rt    *readTx
+	dpool *pgxpool.Pool
+	pick  []column
+	keyAt []int
+}
+
+// planPass plans a pass-through of srcDB.table into dp's dstDB.table;
+// nil, with nothing left open, when the tables do not qualify (no
+// primary key, other columns or types: passColumns). The caller ends
+// the plan's read.
+func (p *Provider) planPass(ctx context.Context, dp *Provider, srcDB, dstDB, table string, cols []string) (*passPlan, error) {
+	rt, err := p.beginRead(ctx, srcDB, table)
+	if err != nil {
+		return nil, err
+	}
+	pl, err := func() (*passPlan, error) {
+		if len(rt.keys) == 0 {
+			return nil, nil
+		}
+		dpool, err := dp.connect(ctx)
+		if err != nil {
+			return nil, err
+		}
+		dcols, _, err := dp.tableInfo(ctx, dpool, dstDB, table)
+		if err != nil {
+			if errors.Is(err, providers.ErrNotFound) {
+				return nil, err
+			}
+			return nil, dp.fail(fmt.Sprintf("read the columns of %s.%s", dstDB, table), err)
+		}
+		pick, ok := passColumns(rt.cols, dcols, cols)
+		if !ok {
+			return nil, nil
+		}
+		keyAt := make([]int, len(rt.keys))
+		for i, k := range rt.keys {
+			keyAt[i] = slices.IndexFunc(pick, func(c column) bool { return c.name == k.name })
+			if keyAt[i] < 0 {
+				return nil, nil
+			}
+		}
+		return &passPlan{rt: rt, dpool: dpool, pick: pick, keyAt: keyAt}, nil
+	}()
+	if pl == nil {
+		rt.end(ctx)
+	}
+	return pl, err
+}
+
 // SplitPays (providers.SplitAdvisor): a table whose rows would pass
 // through into PostgreSQL 15 or older is copied as one stream. Before
 // version 16 a table grows one page at a time under its extension lock,
@@ -143,24 +169,13 @@ func (p *Provider) SplitPays(ctx context.Context, dst providers.DatabaseStore, s
 		return true, "", err
 	}
 	defer func() { err = redact(err) }()
-	rt, err := p.beginRead(ctx, srcDB, table)
-	if err != nil {
+	pl, err := p.planPass(ctx, dp, srcDB, dstDB, table, cols)
+	if err != nil || pl == nil {
 		return true, "", err
 	}
-	defer rt.end(ctx)
-	dpool, err := dp.connect(ctx)
-	if err != nil {
-		return true, "", err
-	}
-	dcols, _, err := dp.tableInfo(ctx, dpool, dstDB, table)
-	if err != nil {
-		return true, "", nil // not created yet: the copy decides
-	}
-	if _, ok := passColumns(rt.cols, dcols, cols); !ok || len(rt.keys) == 0 {
-		return true, "", nil
-	}
+	pl.rt.end(ctx)
 	var version int
-	if err := dpool.QueryRow(ctx, "SELECT current_setting('server_version_num')::int").Scan(&version); err != nil {
+	if err := pl.dpool.QueryRow(ctx, "SELECT current_setting('server_version_num')::int").Scan(&version); err != nil {
 		return true, "", dp.fail("read the server's version", err)
 	}
 	if version >= 160000 {
